@@ -1,0 +1,174 @@
+"""Build the one ASGI app: Starlette outside, Connexion (REST + Swagger UI) inside.
+
+Outer routes: GraphQL over HTTP and WebSocket, the offline GraphiQL page and
+its assets. Everything else is mounted Connexion, which routes and validates
+REST from ``generated/openapi.yaml``. The outer lifespan starts and stops the
+store, the bus and (later) MeshSync and adapter watchers, in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from ariadne.asgi import GraphQL
+from connexion import AsyncApp
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.middleware.context import ContextMiddleware
+from connexion.exceptions import ProblemException
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+import generated
+from generated import errors as catalog
+from generated.graphql_schema import ROOT_FIELDS
+from generated.operations import OPERATIONS
+from meshery import bus as bus_module
+from meshery import context, errors, session, validation, wiring
+from meshery.config import Settings
+from meshery.graphql import cache, schema, transport
+from meshery.graphql.playground import page as playground
+from meshery.providers import LocalProvider
+from meshery.store import Store, migrate, system
+from meshery.store.engine import database_url
+
+log = logging.getLogger(__name__)
+
+SPEC_FILE = Path(generated.__file__).parent / "openapi.yaml"
+GRAPHQL_PATH = "/api/system/graphql/query"
+PLAYGROUND_PATH = "/api/system/graphql/playground"
+PLAYGROUND_STATIC = "/api/system/graphql/static"
+
+
+def rest_middlewares(state: context.AppState) -> list[object]:
+    """Connexion's stack in order; our session check replaces its SecurityMiddleware.
+
+    Response validation is left out in production (contract tests do it with
+    openapi-core): it costs about a fifth of the throughput.
+    """
+    return [
+        ServerErrorMiddleware,
+        ExceptionMiddleware,
+        SwaggerUIMiddleware,
+        RoutingMiddleware,
+        functools.partial(session.SessionMiddleware, state=state),
+        RequestValidationMiddleware,
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
+
+
+def build_rest(state: context.AppState, bound: wiring.Wiring) -> AsyncApp:
+    rest = AsyncApp(
+        __name__,
+        middlewares=rest_middlewares(state),
+        resolver=Resolver(function_resolver=bound.operations.__getitem__),
+        pythonic_params=True,
+        strict_validation=True,
+        validator_map=validation.VALIDATOR_MAP,
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui_path="/api/docs", spec_path="/api/openapi.json"
+        ),
+    )
+    rest.add_api(SPEC_FILE, resolver_error=501)
+    for exc_class in (Exception, HTTPException, ProblemException):
+        rest.add_error_handler(exc_class, errors.connexion_handler)
+    return rest
+
+
+def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool) -> GraphQL:
+    documents = cache.DocumentCache()
+
+    async def context_value(request: HTTPConnection, _data: object = None) -> dict[str, object]:
+        services = state.services
+        if services is None:
+            raise catalog.ErrDatabaseNotReady("the server is still starting")
+        ctx = await session.build_context(request, services=services, provider=state.provider, required=True)
+        return {"request": request, schema.CONTEXT_KEY: ctx}
+
+    return GraphQL(
+        schema.build(bound),
+        context_value=context_value,
+        query_parser=documents.parse,
+        query_validator=documents.validate,  # type: ignore[arg-type]
+        execute_get_queries=True,
+        introspection=True,
+        debug=debug,
+        http_handler=transport.HTTPHandler(),
+        websocket_handler=transport.ProtocolSwitch(),
+    )
+
+
+async def start_services(settings: Settings) -> context.Services:
+    started = time.perf_counter()
+    settings.user_data_folder.mkdir(parents=True, exist_ok=True)
+    store = Store(database_url(settings.database_url, settings.sqlite_path), echo=False)
+    log.info("database: %s", store.display_url)
+    await migrate.migrate(store)
+    bus = bus_module.create_bus(nats_url=settings.nats_url or None, name="meshery-server")
+    await bus.start()
+    services = context.Services(settings=settings, store=store, bus=bus)
+    services.instance_id = await system.instance_id(store)
+    log.info(
+        "ready in %.0f ms (instance %s, database %s, bus %s)",
+        (time.perf_counter() - started) * 1000,
+        services.instance_id,
+        store.dialect,
+        "nats" if settings.nats_url else "in-process",
+    )
+    return services
+
+
+async def stop_services(services: context.Services) -> None:
+    await services.bus.stop()
+    await services.store.dispose()
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The whole server as one ASGI app; nothing starts until its lifespan runs."""
+    bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
+    state = context.AppState(provider=LocalProvider())
+    rest = build_rest(state, bound)
+    gql = build_graphql(state, bound, debug=settings.debug)
+    page = playground.render_page(endpoint=GRAPHQL_PATH, static_prefix=PLAYGROUND_STATIC)
+
+    async def playground_page(_request: object) -> Response:
+        return HTMLResponse(page)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        state.services = await start_services(settings)
+        try:
+            yield
+        finally:
+            services, state.services = state.services, None
+            await stop_services(services)
+
+    app = Starlette(
+        routes=[
+            Route(GRAPHQL_PATH, gql, methods=["GET", "POST", "OPTIONS"]),
+            WebSocketRoute(GRAPHQL_PATH, gql),
+            Route(PLAYGROUND_PATH, playground_page, methods=["GET", "POST"]),
+            Mount(PLAYGROUND_STATIC, StaticFiles(directory=playground.static_dir())),
+            Mount("/", rest),
+        ],
+        exception_handlers={Exception: errors.starlette_handler, HTTPException: errors.starlette_handler},
+        lifespan=lifespan,
+    )
+    app.state.meshery = state
+    return app

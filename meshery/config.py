@@ -1,0 +1,171 @@
+"""Every environment variable the server reads, typed, with its default.
+
+``Settings.from_env`` is the only place that looks at ``os.environ``. A value
+that cannot be used raises ``ConfigError`` naming the variable, which the
+command line prints as one line before exiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from generated import errors
+from meshery import __version__
+
+T = TypeVar("T")
+
+TRUE = {"1", "true", "t", "yes", "y", "on"}
+FALSE = {"0", "false", "f", "no", "n", "off"}
+# Upstream passes LOG_LEVEL to logrus as an integer (0 panic .. 6 trace).
+LOGRUS_LEVELS = {0: "CRITICAL", 1: "CRITICAL", 2: "ERROR", 3: "WARNING", 4: "INFO", 5: "DEBUG", 6: "DEBUG"}
+LEVEL_NAMES = {"critical", "error", "warning", "warn", "info", "debug", "trace", "fatal", "panic"}
+
+
+class ConfigError(errors.ErrConfigInvalid):
+    """An environment variable holds an unusable value."""
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        self.variable = name
+        super().__init__(f"{name}={value!r}: expected {expected}")
+
+
+def _parse_bool(value: str) -> bool:
+    low = value.strip().lower()
+    if low in TRUE:
+        return True
+    if low in FALSE:
+        return False
+    raise ValueError("true or false")
+
+
+def _parse_port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError
+    return port
+
+
+def _parse_list(value: str) -> tuple[str, ...]:
+    return tuple(part for part in re.split(r"[\s,]+", value.strip()) if part)
+
+
+def _parse_urls(value: str) -> tuple[str, ...]:
+    urls = _parse_list(value)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError
+    return urls
+
+
+def _parse_log_level(value: str) -> str:
+    text = value.strip()
+    if text.isdigit() and int(text) in LOGRUS_LEVELS:
+        return LOGRUS_LEVELS[int(text)]
+    if text.lower() in LEVEL_NAMES:
+        return {"warn": "WARNING", "trace": "DEBUG", "fatal": "CRITICAL", "panic": "CRITICAL"}.get(
+            text.lower(), text.upper()
+        )
+    raise ValueError
+
+
+def _parse_database_url(value: str) -> str:
+    scheme = urlsplit(value).scheme.split("+")[0]
+    if scheme not in ("sqlite", "postgres", "postgresql"):
+        raise ValueError
+    return value
+
+
+def _parse_nats_url(value: str) -> str:
+    for url in _parse_list(value):
+        parts = urlsplit(url)
+        if parts.scheme not in ("nats", "tls", "ws", "wss") or not parts.hostname:
+            raise ValueError
+    return value
+
+
+def _parse_paths(value: str) -> tuple[Path, ...]:
+    return tuple(Path(p).expanduser() for p in value.split(os.pathsep) if p)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed configuration; see the README's table for what each field does."""
+
+    port: int = 9081
+    host: str = "0.0.0.0"
+    debug: bool = False
+    log_level: str = "INFO"
+    provider: str = ""
+    provider_base_urls: tuple[str, ...] = ()
+    provider_capabilities_filepath: Path | None = None
+    adapter_urls: tuple[str, ...] = ()
+    keys_path: Path | None = None
+    skip_comp_gen: bool = False
+    disable_operator: bool = False
+    playground: bool = False
+    register_static_k8s: bool = True
+    otel_config: str = ""
+    database_url: str = ""
+    nats_url: str = ""
+    user_data_folder: Path = field(default_factory=lambda: Path("~/.meshery/config").expanduser())
+    kubeconfig_folder: Path = field(default_factory=lambda: Path("~/.kube").expanduser())
+    meshery_models_path: tuple[Path, ...] = ()
+    build: str = f"v{__version__}"
+    commitsha: str = "unknown"
+    release_channel: str = "stable"
+    latest_version: str = ""
+
+    @property
+    def effective_log_level(self) -> int:
+        return logging.DEBUG if self.debug else logging.getLevelNamesMapping()[self.log_level]
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.user_data_folder / "mesherydb.sqlite3"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+
+        def read(name: str, attr: str, parse: Callable[[str], T], expected: str) -> None:
+            raw = env.get(name)
+            if raw is None or raw.strip() == "":
+                return
+            try:
+                values[attr] = parse(raw.strip())
+            except ValueError as exc:
+                raise ConfigError(name, raw, str(exc) or expected) from None
+
+        read("PORT", "port", _parse_port, "an integer from 1 to 65535")
+        read("HOST", "host", str, "a host name or address")
+        read("DEBUG", "debug", _parse_bool, "true or false")
+        read("LOG_LEVEL", "log_level", _parse_log_level, "0-6 or a level name (debug, info, warning, error)")
+        read("PROVIDER", "provider", str, "a provider name")
+        read("PROVIDER_BASE_URLS", "provider_base_urls", _parse_urls, "comma-separated http(s) URLs")
+        read("PROVIDER_CAPABILITIES_FILEPATH", "provider_capabilities_filepath", Path, "a file path")
+        read("ADAPTER_URLS", "adapter_urls", _parse_list, "comma- or space-separated host:port addresses")
+        read("KEYS_PATH", "keys_path", Path, "a file path")
+        read("SKIP_COMP_GEN", "skip_comp_gen", _parse_bool, "true or false")
+        read("DISABLE_OPERATOR", "disable_operator", _parse_bool, "true or false")
+        read("PLAYGROUND", "playground", _parse_bool, "true or false")
+        read("REGISTER_STATIC_K8S", "register_static_k8s", _parse_bool, "true or false")
+        read("OTEL_CONFIG", "otel_config", str, "a YAML document")
+        read("DATABASE_URL", "database_url", _parse_database_url, "a sqlite://, postgres:// or postgresql:// URL")
+        read("NATS_URL", "nats_url", _parse_nats_url, "a nats:// URL (comma-separated for a cluster)")
+        read("USER_DATA_FOLDER", "user_data_folder", lambda v: Path(v).expanduser(), "a folder path")
+        read("KUBECONFIG_FOLDER", "kubeconfig_folder", lambda v: Path(v).expanduser(), "a folder path")
+        read("MESHERY_MODELS_PATH", "meshery_models_path", _parse_paths, f"folders separated by {os.pathsep!r}")
+        read("BUILD", "build", str, "a version")
+        read("COMMITSHA", "commitsha", str, "a commit id")
+        read("RELEASE_CHANNEL", "release_channel", str, "a channel name")
+        read("LATEST_VERSION", "latest_version", str, "a version")
+        return cls(**values)  # type: ignore[arg-type]

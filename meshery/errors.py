@@ -1,0 +1,97 @@
+"""Turn any failure into the MeshKit JSON envelope with a catalogued code.
+
+Used by the REST stack (Connexion error handlers), the outer Starlette app
+and GraphQL's HTTP transport, so every non-2xx answer has one shape. Internal
+failures are logged with their traceback and answered without it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from connexion.exceptions import (
+    BadRequestProblem,
+    ExtraParameterProblem,
+    Forbidden,
+    ProblemException,
+    Unauthorized,
+    UnsupportedMediaTypeProblem,
+)
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from generated import errors
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+BASE_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
+
+def to_meshery_error(exc: BaseException) -> errors.MesheryError:
+    """The catalogued error for any exception raised while serving a request."""
+    if isinstance(exc, errors.MesheryError):
+        return exc
+    if isinstance(exc, ProblemException):
+        # JSON-schema messages append the schema and instance after a blank line.
+        detail = str(exc.detail or exc.title or "").split("\n\n", 1)[0]
+        if isinstance(exc, ExtraParameterProblem):
+            return errors.ErrUnknownParameter(detail)
+        if isinstance(exc, UnsupportedMediaTypeProblem):
+            return errors.ErrUnsupportedMediaType(detail)
+        if isinstance(exc, Unauthorized):
+            return errors.ErrUnauthenticated(detail or None)
+        if isinstance(exc, BadRequestProblem) or exc.status == 400:
+            return errors.ErrRequestValidation(detail)
+        if exc.status == 404:
+            return errors.ErrRouteNotFound(detail or None)
+        if exc.status == 405:
+            return errors.ErrMethodNotAllowed(detail or None)
+        if 400 <= exc.status < 500:
+            return errors.ErrRequestValidation(detail, status=exc.status)
+    if isinstance(exc, Forbidden):
+        return errors.ErrForbidden(str(exc.detail or "") or None)
+    if isinstance(exc, HTTPException):
+        headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            return errors.ErrRouteNotFound(None, headers=headers)
+        if exc.status_code == 405:
+            allow = headers.get("Allow", "")
+            return errors.ErrMethodNotAllowed(f"allowed: {allow}" if allow else None, headers=headers)
+        if 400 <= exc.status_code < 500:
+            return errors.ErrRequestValidation(str(exc.detail), status=exc.status_code, headers=headers)
+    log.error("unhandled %s while serving a request", type(exc).__name__, exc_info=exc)
+    return errors.ErrInternal()
+
+
+def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(err.envelope(), separators=(",", ":")).encode()
+    return body, {**BASE_HEADERS, **err.headers}
+
+
+def starlette_response(err: errors.MesheryError) -> Response:
+    body, headers = body_and_headers(err)
+    return Response(body, status_code=err.status, headers=headers, media_type=CONTENT_TYPE)
+
+
+async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Error handler registered on the Connexion app for every exception."""
+    err = to_meshery_error(exc)
+    if err.status < 500:
+        log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
+    body, headers = body_and_headers(err)
+    return ConnexionResponse(status_code=err.status, body=body, headers=headers, content_type=CONTENT_TYPE)
+
+
+async def starlette_handler(_request: Request, exc: Exception) -> Response:
+    """Exception handler of the outer Starlette app (GraphQL, playground, SSE)."""
+    return starlette_response(to_meshery_error(exc))
+
+
+def envelope_fields(err: errors.MesheryError) -> dict[str, Any]:
+    """The envelope as a dict, for answers that must also carry other keys."""
+    return err.envelope()

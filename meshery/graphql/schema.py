@@ -1,0 +1,77 @@
+"""Executable schema: the generated SDL with the wired root-field functions.
+
+Query and Mutation functions take the field's arguments as keyword arguments
+(snake_case) and return plain data; Subscription functions are async
+generators whose items become the field's value. Handlers read the user and
+services from ``meshery.context``, which the GraphQL context factory sets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from ariadne import ObjectType, ScalarType, SubscriptionType, make_executable_schema
+from graphql import GraphQLResolveInfo, GraphQLSchema
+
+from generated.graphql_schema import SDL
+from meshery import context
+from meshery.wiring import Wiring
+
+
+CONTEXT_KEY = "meshery"
+
+
+def _resolver(func: Callable[..., Any], names: dict[str, str]) -> Callable[..., Any]:
+    async def resolve(_obj: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        token = context.activate(info.context[CONTEXT_KEY])
+        try:
+            result = func(**{names.get(k, k): v for k, v in kwargs.items()})
+            return await result if inspect.isawaitable(result) else result
+        finally:
+            context.deactivate(token)
+
+    return resolve
+
+
+def _source(func: Callable[..., AsyncIterator[Any]], names: dict[str, str]) -> Callable[..., AsyncIterator[Any]]:
+    async def source(_obj: Any, info: GraphQLResolveInfo, **kwargs: Any) -> AsyncIterator[Any]:
+        # Each subscription runs in its own task, so the context set here
+        # stays with this subscription only.
+        context.activate(info.context[CONTEXT_KEY])
+        async for item in func(**{names.get(k, k): v for k, v in kwargs.items()}):
+            yield item
+
+    return source
+
+
+def _identity(value: Any, *_args: Any, **_kwargs: Any) -> Any:
+    return value
+
+
+def _serialize_time(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def build(wiring: Wiring) -> GraphQLSchema:
+    bindables: dict[str, ObjectType] = {}
+    for (type_name, field), func in sorted(wiring.root_fields.items()):
+        if type_name not in bindables:
+            bindables[type_name] = SubscriptionType() if type_name == "Subscription" else ObjectType(type_name)
+        bindable = bindables[type_name]
+        names = wiring.root_args.get((type_name, field), {})
+        if isinstance(bindable, SubscriptionType):
+            bindable.set_source(field, _source(func, names))
+            bindable.set_field(field, _identity)
+        else:
+            bindable.set_field(field, _resolver(func, names))
+    scalars = [
+        ScalarType("Map"),
+        ScalarType("Any"),
+        ScalarType("Time", serializer=_serialize_time),
+    ]
+    return make_executable_schema(SDL, *bindables.values(), *scalars)

@@ -1,0 +1,22 @@
+"""Helpers handlers use to answer: JSON from Pydantic models, plain text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+JSON = {"Content-Type": "application/json"}
+TEXT = {"Content-Type": "text/plain"}
+
+Answer = tuple[Any, int, dict[str, str]]
+
+
+def json(model: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> Answer:
+    """A JSON answer with upstream field names (aliases) and no nulls for unset fields."""
+    body = model.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(model, BaseModel) else model
+    return body, status, JSON
+
+
+def text(body: str, status: int = 200) -> Answer:
+    return body, status, TEXT

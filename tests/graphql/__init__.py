@@ -1,0 +1,1 @@
+"""Tests for the GraphQL layer: the GraphiQL playground."""
