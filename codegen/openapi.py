@@ -208,7 +208,7 @@ def _request_body(doc: dict[str, Any], node: dict[str, Any] | None) -> RequestBo
         return None
     body = _resolve(doc, node)
     content = body.get("content", {})
-    first = next(iter(content.values()), {})
+    first: dict[str, Any] = next(iter(content.values()), {})
     return RequestBody(
         required=bool(body.get("required", False)),
         media_types=tuple(content),
@@ -219,7 +219,7 @@ def _request_body(doc: dict[str, Any], node: dict[str, Any] | None) -> RequestBo
 def _response(doc: dict[str, Any], status: Any, node: dict[str, Any]) -> Response:
     r = _resolve(doc, node)
     content = r.get("content", {})
-    first = next(iter(content.values()), None)
+    first: dict[str, Any] | None = next(iter(content.values()), None)
     return Response(
         status=str(status),
         description=r.get("description", ""),

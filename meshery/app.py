@@ -17,14 +17,14 @@ from pathlib import Path
 
 from ariadne.asgi import GraphQL
 from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.middleware.context import ContextMiddleware
-from connexion.exceptions import ProblemException
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.applications import Starlette

@@ -11,7 +11,7 @@ from typing import Any
 from connexion.validators.parameter import ParameterValidator
 
 
-class NamedParameterValidator(ParameterValidator):
+class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
     @staticmethod
     def validate_parameter(
         parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None

@@ -88,7 +88,13 @@ class NatsBus(base.Bus):
         if self._connector is not None and not self._connector.done():
             self._connector.cancel()
             await asyncio.wait({self._connector})
-        # close() writes out what is still buffered, so messages published before stop() leave.
+        if self._client.is_connected:
+            # A round trip, so that what was published before stop() has reached the server;
+            # close() alone may drop what is still buffered.
+            with contextlib.suppress(*_TRANSPORT_ERRORS):
+                await self._client.flush(timeout=self._flush_timeout)
+        # Reported as down before closing, so that closing is not logged as a lost connection.
+        self._status.set(False)
         if self._client.is_connected or self._client.is_reconnecting:
             with contextlib.suppress(*_TRANSPORT_ERRORS):
                 await self._client.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 from ariadne import ObjectType, ScalarType, SubscriptionType, make_executable_schema
@@ -20,12 +20,11 @@ from generated.graphql_schema import SDL
 from meshery import context
 from meshery.wiring import Wiring
 
-
 CONTEXT_KEY = "meshery"
 
 
 def _resolver(func: Callable[..., Any], names: dict[str, str]) -> Callable[..., Any]:
-    async def resolve(_obj: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    async def resolve(_obj: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         token = context.activate(info.context[CONTEXT_KEY])
         try:
             result = func(**{names.get(k, k): v for k, v in kwargs.items()})
@@ -36,8 +35,8 @@ def _resolver(func: Callable[..., Any], names: dict[str, str]) -> Callable[..., 
     return resolve
 
 
-def _source(func: Callable[..., AsyncIterator[Any]], names: dict[str, str]) -> Callable[..., AsyncIterator[Any]]:
-    async def source(_obj: Any, info: GraphQLResolveInfo, **kwargs: Any) -> AsyncIterator[Any]:
+def _source(func: Callable[..., AsyncIterator[Any]], names: dict[str, str]) -> Callable[..., AsyncGenerator[Any]]:
+    async def source(_obj: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> AsyncGenerator[Any]:
         # Each subscription runs in its own task, so the context set here
         # stays with this subscription only.
         context.activate(info.context[CONTEXT_KEY])

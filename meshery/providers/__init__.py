@@ -11,5 +11,4 @@ from __future__ import annotations
 from meshery.context import Provider
 from meshery.providers.local import LocalProvider
 
-
 __all__ = ["LocalProvider", "Provider"]

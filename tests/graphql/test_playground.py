@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import AsyncGenerator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -329,7 +329,12 @@ def _chromium() -> Iterator[_DevTools]:
         try:
             port_file = Path(profile, "DevToolsActivePort")
             _wait_for(
-                lambda: process.poll() is None and port_file.is_file() and port_file.read_text(),
+                # Complete once it holds both lines: the port and the browser target's path.
+                lambda: (
+                    process.poll() is None
+                    and port_file.is_file()
+                    and len(port_file.read_text().splitlines()) >= 2
+                ),
                 30,
                 "Chromium did not open its DevTools port",
             )
@@ -352,10 +357,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 _EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror')"

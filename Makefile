@@ -1,0 +1,113 @@
+# Meshery Server (Python). `make help` lists every target.
+# Every target sets itself up: the virtualenv is (re)built from pyproject.toml
+# when missing or older than it. Nothing here needs root or system packages.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 9081
+export PORT
+
+.PHONY: help venv generate check-generated proto-build lint golangci test test-fast \
+	server server-local server-skip-compgen server-without-operator server-with-adapters \
+	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
+	graphql-build graphql-docs-build error error-util bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create or refresh .venv from pyproject.toml
+
+# --- code generation ---------------------------------------------------------
+
+generate: $(STAMP) ## Regenerate generated/ from spec/ and protos/
+	$(PY) -m codegen generate
+
+check-generated: $(STAMP) ## Fail when generated/ does not match spec/ and protos/
+	$(PY) -m codegen check
+
+proto-build: generate ## Compile protos/ into gRPC stubs (part of generate)
+
+error: $(STAMP) ## Check the error catalog against the code; write build/errors.md and .json
+	$(PY) -m codegen check-errors --out build/errors.md
+	$(PY) -m codegen check-errors --out build/errors.json
+
+error-util: $(STAMP) ## Replace `replace_me` codes in spec/errors.yaml with the next numbers
+	$(PY) -m codegen assign-error-codes
+
+# --- quality -----------------------------------------------------------------
+
+lint: $(STAMP) ## ruff, mypy and the import-linter layer contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+golangci: lint ## Alias of lint (upstream's target name)
+
+test: $(STAMP) ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## The suite without PostgreSQL and NATS
+	$(PY) -m pytest -m "not postgres and not nats"
+
+bench: $(STAMP) ## Benchmarks; results are written under bench/results/
+	$(PY) -m bench
+
+# --- running -------------------------------------------------------------------
+
+server: $(STAMP) ## Serve on PORT (default 9081): SQLite under USER_DATA_FOLDER, in-process bus
+	$(VENV)/bin/meshery-server
+
+server-local: $(STAMP) ## Serve with a provider on localhost:9876 (PROVIDER_BASE_URLS)
+	PROVIDER_BASE_URLS=$${PROVIDER_BASE_URLS:-http://localhost:9876} $(VENV)/bin/meshery-server
+
+server-skip-compgen: $(STAMP) ## Serve with SKIP_COMP_GEN=true
+	SKIP_COMP_GEN=true $(VENV)/bin/meshery-server
+
+server-without-operator: $(STAMP) ## Serve with DISABLE_OPERATOR=true
+	DISABLE_OPERATOR=true $(VENV)/bin/meshery-server
+
+server-with-adapters: $(STAMP) ## Serve with ADAPTER_URLS (default localhost:10000)
+	ADAPTER_URLS="$${ADAPTER_URLS:-localhost:10000}" $(VENV)/bin/meshery-server
+
+server-playground: $(STAMP) ## Serve with PLAYGROUND=true
+	PLAYGROUND=true $(VENV)/bin/meshery-server
+
+build-server: $(STAMP) ## Build the wheel (dist/) with the meshery-server command
+	$(PY) -m build --wheel --outdir dist .
+
+server-binary: build-server ## Install the wheel into build/server-venv and run meshery-server
+	@test -x build/server-venv/bin/python || $(PYTHON) -m venv build/server-venv
+	build/server-venv/bin/pip install --quiet --force-reinstall dist/meshery_server-*.whl
+	build/server-venv/bin/meshery-server
+
+# --- API documents -------------------------------------------------------------
+
+swagger-build: $(STAMP) ## Bundle the OpenAPI spec into build/openapi.yaml and build/openapi.json
+	$(PY) -m codegen bundle --out build/openapi.yaml
+	$(PY) -m codegen bundle --out build/openapi.json
+
+swagger: swagger-build ## Serve Swagger UI for the bundled spec on SWAGGER_PORT (default 9082)
+	$(PY) -m codegen.swagger --spec build/openapi.json --port $${SWAGGER_PORT:-9082}
+
+swagger-docs-build: $(STAMP) ## Static REST API reference: build/api-reference.html
+	$(PY) -m codegen openapi-docs --out build/api-reference.html
+
+graphql-build: $(STAMP) ## Whole GraphQL SDL: build/schema.graphql
+	$(PY) -m codegen graphql-sdl --out build/schema.graphql
+
+graphql-docs-build: $(STAMP) ## Static GraphQL reference: build/graphql-reference.html
+	$(PY) -m codegen graphql-docs --out build/graphql-reference.html
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache
