@@ -48,6 +48,8 @@ def load(path: Path, *, allow_placeholders: bool = False) -> ErrorCatalog:
     name = component.get("name")
     if not name:
         raise CodegenError(f"{path}: component.name is missing")
+    if not isinstance(component.get("next_error_code", 0), int):
+        raise CodegenError(f"{path}: component.next_error_code must be an integer")
     code_re = _code_re(name)
     errors: list[ErrorDef] = []
     codes: dict[str, str] = {}

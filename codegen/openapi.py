@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from referencing.exceptions import PointerToNowhere, Unresolvable
 
 from codegen.ir import (
     HTTP_METHODS,
@@ -118,6 +119,10 @@ def validate_document(doc: dict[str, Any]) -> None:
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.path) or "(root)"
         raise CodegenError(f"invalid OpenAPI document at {where}: {exc.message}") from exc
+    except Unresolvable as exc:
+        # A dangling $ref; str(exc) would dump the whole document.
+        ref = f"#{exc.ref}" if isinstance(exc, PointerToNowhere) else exc.ref
+        raise CodegenError(f"invalid OpenAPI document: $ref {ref!r} points to nothing") from exc
 
 
 def _resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

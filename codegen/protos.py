@@ -14,6 +14,10 @@ def emit(proto_dir: Path, out_root: Path, header: str) -> list[Path]:
     protos = sorted(proto_dir.rglob("*.proto"))
     if not protos:
         return []
+    for proto in protos:
+        # A top-level proto would be written over generated/__init__.py.
+        if proto.parent == proto_dir:
+            raise CodegenError(f"{proto}: put it in a package folder (protos/<pkg>/), imported as generated.<pkg>")
     include = str(Path(protoc.__file__).parent / "_proto")
     args = [
         "grpc_tools.protoc",

@@ -29,7 +29,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -91,8 +91,8 @@ def build_rest(state: context.AppState, bound: wiring.Wiring) -> AsyncApp:
     return rest
 
 
-def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool) -> GraphQL:
-    documents = cache.DocumentCache()
+def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool, cache_size: int) -> GraphQL:
+    documents = cache.DocumentCache(cache_size) if cache_size > 0 else None
 
     async def context_value(request: HTTPConnection, _data: object = None) -> dict[str, object]:
         services = state.services
@@ -104,8 +104,8 @@ def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool)
     return GraphQL(
         schema.build(bound),
         context_value=context_value,
-        query_parser=documents.parse,
-        query_validator=documents.validate,  # type: ignore[arg-type]
+        query_parser=documents.parse if documents else None,
+        query_validator=documents.validate if documents else None,  # type: ignore[arg-type]
         execute_get_queries=True,
         introspection=True,
         debug=debug,
@@ -144,10 +144,13 @@ def create_app(settings: Settings) -> Starlette:
     bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
     state = context.AppState(provider=LocalProvider())
     rest = build_rest(state, bound)
-    gql = build_graphql(state, bound, debug=settings.debug)
+    gql = build_graphql(state, bound, debug=settings.debug, cache_size=settings.graphql_cache_size)
     page = playground.render_page(endpoint=GRAPHQL_PATH, static_prefix=PLAYGROUND_STATIC)
 
-    async def playground_page(_request: object) -> Response:
+    async def playground_page(request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            allow = {"Allow": "GET, HEAD"}
+            return errors.starlette_response(catalog.ErrMethodNotAllowed("allowed: GET, HEAD", headers=allow))
         return HTMLResponse(page)
 
     @asynccontextmanager
@@ -161,9 +164,11 @@ def create_app(settings: Settings) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route(GRAPHQL_PATH, gql, methods=["GET", "POST", "OPTIONS"]),
+            # No method lists: a Route restricted to some methods would let
+            # other methods fall through to the REST mount and answer 404.
+            Route(GRAPHQL_PATH, gql),
             WebSocketRoute(GRAPHQL_PATH, gql),
-            Route(PLAYGROUND_PATH, playground_page, methods=["GET", "POST"]),
+            Route(PLAYGROUND_PATH, playground_page),
             Mount(PLAYGROUND_STATIC, StaticFiles(directory=playground.static_dir())),
             Mount("/", rest),
         ],

@@ -52,6 +52,13 @@ def _parse_port(value: str) -> int:
     return port
 
 
+def _parse_size(value: str) -> int:
+    size = int(value)
+    if size < 0:
+        raise ValueError
+    return size
+
+
 def _parse_list(value: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[\s,]+", value.strip()) if part)
 
@@ -122,6 +129,7 @@ class Settings:
     commitsha: str = "unknown"
     release_channel: str = "stable"
     latest_version: str = ""
+    graphql_cache_size: int = 512
 
     @property
     def effective_log_level(self) -> int:
@@ -168,4 +176,5 @@ class Settings:
         read("COMMITSHA", "commitsha", str, "a commit id")
         read("RELEASE_CHANNEL", "release_channel", str, "a channel name")
         read("LATEST_VERSION", "latest_version", str, "a version")
+        read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
         return cls(**values)  # type: ignore[arg-type]

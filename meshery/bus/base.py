@@ -117,9 +117,7 @@ def tokens_match(pattern: Sequence[str], subject: Sequence[str]) -> bool:
 
 def subject_matches(pattern: str, subject: str) -> bool:
     """True when the literal `subject` matches `pattern`; both are validated first."""
-    return tokens_match(
-        split_subject(pattern, wildcards=True), split_subject(subject, wildcards=False)
-    )
+    return tokens_match(split_subject(pattern, wildcards=True), split_subject(subject, wildcards=False))
 
 
 # --- subscriptions ----------------------------------------------------------------------------
@@ -289,9 +287,7 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def stop(self) -> None: ...
 
-    async def publish(
-        self, subject: str, data: bytes, *, headers: dict[str, str] | None = None
-    ) -> None:
+    async def publish(self, subject: str, data: bytes, *, headers: dict[str, str] | None = None) -> None:
         """Send `data` to every subscriber of `subject`; never blocks on slow subscribers."""
         validate_subject(subject)
         self._require_running()
@@ -303,9 +299,7 @@ class Bus(abc.ABC):
         """Receive messages on `subject` (wildcards allowed); with `queue`, share them in a group."""
         if queue is not None:
             validate_queue_group(queue)
-        subscription = Subscription(
-            subject=subject, queue=queue, max_pending=max_pending, on_unsubscribe=self._detach
-        )
+        subscription = Subscription(subject=subject, queue=queue, max_pending=max_pending, on_unsubscribe=self._detach)
         self._require_running()
         await self._attach(subscription, confirm=True)
         return subscription
@@ -315,7 +309,9 @@ class Bus(abc.ABC):
         subject: str,
         data: bytes,
         *,
-        timeout: float,
+        # The timeout belongs to the request, as in NATS clients: it decides between a reply and
+        # RequestTimeout, and the reply inbox is removed however the wait ends.
+        timeout: float,  # noqa: ASYNC109
         headers: dict[str, str] | None = None,
     ) -> Message:
         """Publish with a reply inbox and return the first reply.
@@ -326,9 +322,7 @@ class Bus(abc.ABC):
         validate_subject(subject)
         self._require_running()
         inbox = f"_INBOX.{self.instance_id}.{next(self._inbox_seq)}"
-        replies = Subscription(
-            subject=inbox, queue=None, max_pending=8, on_unsubscribe=self._detach
-        )
+        replies = Subscription(subject=inbox, queue=None, max_pending=8, on_unsubscribe=self._detach)
         # The inbox and the request leave on one connection in order, so the subscription
         # needs no round trip to be in place before the request is sent.
         await self._attach(replies, confirm=False)

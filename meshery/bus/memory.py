@@ -68,9 +68,7 @@ class LocalRouter:
     def keys(self) -> list[base.GroupKey]:
         return list(self._groups)
 
-    def deliver(
-        self, message: base.Message, *, plain: bool = True, queues: bool = True
-    ) -> int:
+    def deliver(self, message: base.Message, *, plain: bool = True, queues: bool = True) -> int:
         """Deliver to matching subscriptions; `plain`/`queues` select which kinds. Returns the count."""
         tokens = message.subject.split(".")
         delivered = 0

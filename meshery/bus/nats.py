@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -64,6 +63,7 @@ class NatsBus(base.Bus):
         # Serialises changes to NATS subscriptions so a key never gets two of them.
         self._remote_lock = asyncio.Lock()
         self._connector: asyncio.Task[None] | None = None
+        self._starting = False
 
     async def start(self) -> None:
         """Connect in the background; wait up to `start_wait` so a healthy NATS is ready at once."""
@@ -73,7 +73,11 @@ class NatsBus(base.Bus):
         connector = asyncio.create_task(self._connect(), name=f"nats-connect-{self.name}")
         connector.add_done_callback(self._connector_done)
         self._connector = connector
-        await asyncio.wait({connector}, timeout=self._start_wait)
+        self._starting = True
+        try:
+            await asyncio.wait({connector}, timeout=self._start_wait)
+        finally:
+            self._starting = False
         if connector.done() and not connector.cancelled() and connector.exception() is not None:
             # Not an outage (those are retried forever) but a setting such as a malformed URL.
             self._running = False
@@ -88,11 +92,8 @@ class NatsBus(base.Bus):
         if self._connector is not None and not self._connector.done():
             self._connector.cancel()
             await asyncio.wait({self._connector})
-        if self._client.is_connected:
-            # A round trip, so that what was published before stop() has reached the server;
-            # close() alone may drop what is still buffered.
-            with contextlib.suppress(*_TRANSPORT_ERRORS):
-                await self._client.flush(timeout=self._flush_timeout)
+        # close() alone may lose what is still buffered: publishes made before stop() must leave.
+        await self._confirm()
         # Reported as down before closing, so that closing is not logged as a lost connection.
         self._status.set(False)
         if self._client.is_connected or self._client.is_reconnecting:
@@ -100,14 +101,8 @@ class NatsBus(base.Bus):
                 await self._client.close()
         self._remote.clear()
         self._router.close_all()
-        self._status.set(False)
         self._status.close()
         log.info("NATS bus %r stopped", self.name)
-
-    @property
-    def _flush_timeout(self) -> int:
-        # nats-py takes whole seconds here.
-        return max(1, math.ceil(self._connect_timeout))
 
     # --- connection lifecycle -----------------------------------------------------------------
 
@@ -138,7 +133,8 @@ class NatsBus(base.Bus):
         await self._on_up()
 
     def _connector_done(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
+        # A failure while start() waits is raised by start() itself; later ones only reach the log.
+        if not task.cancelled() and task.exception() is not None and not self._starting:
             log.error("NATS connection task failed", exc_info=task.exception())
 
     async def _on_up(self) -> None:
@@ -160,13 +156,30 @@ class NatsBus(base.Bus):
         log.debug("NATS bus %r: %r", self.name, error)
 
     async def _confirm(self) -> None:
-        """Round trip to the server so that it has processed our subscriptions."""
+        """Return once the server has processed everything this bus sent before the call.
+
+        nats-py's flush() writes its PING ahead of commands still in its buffer, so its PONG does
+        not prove that a SUB or PUB arrived. A message to ourselves queues behind them instead.
+        """
         if not self._client.is_connected:
             return
+        arrived = asyncio.Event()
+
+        async def on_probe(msg: Msg) -> None:
+            arrived.set()
+
+        probe: NatsSubscription | None = None
         try:
-            await self._client.flush(timeout=self._flush_timeout)
+            inbox = self._client.new_inbox()
+            probe = await self._client.subscribe(inbox, cb=on_probe)
+            await self._client.publish(inbox)
+            await asyncio.wait_for(arrived.wait(), self._connect_timeout)
         except _TRANSPORT_ERRORS as error:
-            log.debug("NATS bus %r: flush failed: %r", self.name, error)
+            log.debug("NATS bus %r: round trip failed: %r", self.name, error)
+        finally:
+            if probe is not None:
+                with contextlib.suppress(*_TRANSPORT_ERRORS):
+                    await probe.unsubscribe()
 
     # --- remote subscriptions -----------------------------------------------------------------
 
@@ -181,9 +194,7 @@ class NatsBus(base.Bus):
                     await self._remote.pop(key).unsubscribe()
                 for key in wanted - self._remote.keys():
                     subject, queue = key
-                    self._remote[key] = await self._client.subscribe(
-                        subject, queue=queue or "", cb=self._receiver(key)
-                    )
+                    self._remote[key] = await self._client.subscribe(subject, queue=queue or "", cb=self._receiver(key))
             except _TRANSPORT_ERRORS as error:
                 log.debug("NATS bus %r: subscriptions not synced yet: %r", self.name, error)
 
@@ -193,9 +204,7 @@ class NatsBus(base.Bus):
             origin = headers.pop(ORIGIN_HEADER, None)
             if origin == self.instance_id and key[1] is None:
                 return  # already delivered locally at publish time
-            message = base.Message(
-                subject=msg.subject, data=msg.data, reply=msg.reply or None, headers=headers or None
-            )
+            message = base.Message(subject=msg.subject, data=msg.data, reply=msg.reply or None, headers=headers or None)
             self._router.deliver_to(key, message)
 
         return receive
@@ -216,9 +225,7 @@ class NatsBus(base.Bus):
         headers = dict(message.headers or {})
         headers[ORIGIN_HEADER] = self.instance_id
         try:
-            await self._client.publish(
-                message.subject, message.data, reply=message.reply or "", headers=headers
-            )
+            await self._client.publish(message.subject, message.data, reply=message.reply or "", headers=headers)
         except nats.errors.MaxPayloadError:
             log.warning("%r is too large for NATS: delivered locally, not forwarded", message.subject)
             return False

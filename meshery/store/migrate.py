@@ -7,8 +7,10 @@ schema at head and does nothing).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -24,6 +26,17 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ADVISORY_LOCK_ID = 0x6D657368  # "mesh"
+# Alembic keeps its running environment in module globals, so two migrations
+# in one process (several stores, as in tests) must not interleave.
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _in_process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
 
 
 def alembic_config() -> Config:
@@ -51,7 +64,7 @@ async def migrate(store: Store) -> None:
     """Bring the schema to head; raises ErrDatabaseMigration on failure."""
     started = time.perf_counter()
     try:
-        async with store.engine.begin() as conn:
+        async with _in_process_lock(), store.engine.begin() as conn:
             before, after = await conn.run_sync(_upgrade)
     except errors.MesheryError:
         raise

@@ -40,9 +40,7 @@ async def test_publish_reaches_exact_and_wildcard_subscribers(bus: memory.Memory
 
     for subscription in (exact, one_token, rest):
         message = await receive(subscription)
-        assert message == base.Message(
-            subject="meshery.meshsync.core", data=b"event", reply=None, headers={"k": "v"}
-        )
+        assert message == base.Message(subject="meshery.meshsync.core", data=b"event", reply=None, headers={"k": "v"})
     # In-process delivery is synchronous, so nothing can still be on its way.
     assert other.pending == 0
     assert exact.pending == one_token.pending == rest.pending == 0

@@ -1,0 +1,1 @@
+"""Tests of the generator (``codegen``): parsers, golden output, generated code, failures."""

@@ -1,0 +1,16 @@
+"""Suite-wide fixtures: real PostgreSQL and NATS once per session, the app per test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.nats",
+    "tests.fixtures.contract",
+    "tests.fixtures.app",
+    "tests.fixtures.server",
+]

@@ -1,0 +1,61 @@
+"""GraphQL over WebSocket against the real server: both subscription protocols."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.fixtures.server import ServerProcess
+
+PATH = "/api/system/graphql/query"
+
+
+async def _recv(ws: Any) -> dict[str, Any]:
+    while True:
+        message = json.loads(await ws.recv())
+        if message.get("type") not in ("ka", "ping", "pong"):
+            return message  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def server(server_factory: type[ServerProcess]) -> ServerProcess:
+    srv = server_factory()
+    srv.start()
+    return srv
+
+
+async def test_graphql_transport_ws_subscription_and_query(server: ServerProcess) -> None:
+    async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
+        assert ws.subprotocol == "graphql-transport-ws"
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert (await _recv(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { subscribeBrokerConnection }"}}))
+        first = await _recv(ws)
+        assert first == {"type": "next", "id": "1", "payload": {"data": {"subscribeBrokerConnection": True}}}
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": "{ serverVersion { build } }"}}))
+        reply = await _recv(ws)
+        assert reply["id"] == "2" and reply["payload"]["data"]["serverVersion"]["build"]
+        await ws.send(json.dumps({"id": "1", "type": "complete"}))
+
+
+async def test_legacy_graphql_ws_subscription(server: ServerProcess) -> None:
+    async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-ws"]) as ws:
+        assert ws.subprotocol == "graphql-ws"
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert (await _recv(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": "subscription { subscribeBrokerConnection }"}}))
+        first = await _recv(ws)
+        assert first == {"type": "data", "id": "1", "payload": {"data": {"subscribeBrokerConnection": True}}}
+        await ws.send(json.dumps({"id": "1", "type": "stop"}))
+
+
+async def test_invalid_subscription_reports_error(server: ServerProcess) -> None:
+    async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        await _recv(ws)
+        await ws.send(json.dumps({"id": "9", "type": "subscribe", "payload": {"query": "subscription { nope }"}}))
+        reply = await _recv(ws)
+        assert reply["type"] == "error" and reply["id"] == "9"

@@ -1,0 +1,95 @@
+"""The real server process: start-up, restart on the same database, config errors, pages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from generated import errors
+from tests.fixtures.server import ServerProcess
+
+
+def test_starts_restarts_and_stops_on_sqlite(server_factory: type[ServerProcess], tmp_path: Path) -> None:
+    first = server_factory()
+    first.start()
+    version = httpx.get(f"{first.url}/api/system/version").json()
+    assert version["build"]
+    instance = re.search(r"instance ([0-9a-f-]{36})", first.logs())
+    assert instance is not None
+    assert first.stop() == 0
+    assert (tmp_path / "meshery" / "mesherydb.sqlite3").is_file()
+
+    second = server_factory()
+    second.start()
+    assert "no migration needed" in second.logs()
+    assert instance.group(1) in second.logs()
+    assert httpx.get(f"{second.url}/healthz/ready").status_code == 200
+
+
+@pytest.mark.postgres
+def test_starts_and_restarts_on_postgres(server_factory: type[ServerProcess], pg_url: str) -> None:
+    first = server_factory(env={"DATABASE_URL": pg_url})
+    first.start()
+    tables = httpx.get(f"{first.url}/api/system/database").json()["tables"]
+    assert {t["name"] for t in tables} >= {"alembic_version", "system_settings"}
+    first.stop()
+    second = server_factory(env={"DATABASE_URL": pg_url})
+    second.start()
+    assert "database postgresql at revision" in second.logs()
+    assert httpx.get(f"{second.url}/api/system/version").status_code == 200
+
+
+@pytest.mark.postgres
+def test_two_replicas_share_one_postgres(server_factory: type[ServerProcess], pg_url: str) -> None:
+    a = server_factory(env={"DATABASE_URL": pg_url})
+    b = server_factory(env={"DATABASE_URL": pg_url})
+    a.start()
+    b.start()
+    assert httpx.delete(f"{a.url}/api/system/database/reset").status_code == 200
+    counts = {t["name"]: t["count"] for t in httpx.get(f"{b.url}/api/system/database").json()["tables"]}
+    assert counts["system_settings"] == 0
+
+
+@pytest.mark.parametrize(("name", "value"), [("PORT", "eighty"), ("DATABASE_URL", "mysql://x/y"), ("DEBUG", "perhaps")])
+def test_invalid_config_stops_with_one_line(name: str, value: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "meshery.cli"],
+        env={"PATH": "/usr/bin:/bin", name: value, "USER_DATA_FOLDER": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert name in lines[0] and errors.ErrConfigInvalid.code in lines[0]
+
+
+def test_playground_page_loads_no_external_script(server_factory: type[ServerProcess]) -> None:
+    server = server_factory()
+    server.start()
+    page = httpx.get(f"{server.url}/api/system/graphql/playground")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources, "the page references its assets"
+    for source in sources:
+        assert not re.match(r"^(https?:)?//", source), source
+        if source.startswith("/"):
+            assert httpx.get(f"{server.url}{source}").status_code == 200, source
+
+
+def test_swagger_ui_and_spec(server_factory: type[ServerProcess]) -> None:
+    server = server_factory()
+    server.start()
+    ui = httpx.get(f"{server.url}/api/docs/")
+    assert ui.status_code == 200 and "swagger" in ui.text.lower()
+    for src in re.findall(r'src="([^"]+)"', ui.text):
+        assert not re.match(r"^(https?:)?//", src), src
+    assert "openapi: 3.0.3" in httpx.get(f"{server.url}/api/openapi.yaml").text
+    assert httpx.get(f"{server.url}/api/openapi.json").json()["openapi"] == "3.0.3"
