@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,14 +37,11 @@ import generated
 from generated import errors as catalog
 from generated.graphql_schema import ROOT_FIELDS
 from generated.operations import OPERATIONS
-from meshery import bus as bus_module
-from meshery import context, errors, session, validation, wiring
+from meshery import context, errors, lifecycle, session, validation, wiring
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
 from meshery.providers import LocalProvider
-from meshery.store import Store, migrate, system
-from meshery.store.engine import database_url
 
 log = logging.getLogger(__name__)
 
@@ -114,31 +110,6 @@ def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool,
     )
 
 
-async def start_services(settings: Settings) -> context.Services:
-    started = time.perf_counter()
-    settings.user_data_folder.mkdir(parents=True, exist_ok=True)
-    store = Store(database_url(settings.database_url, settings.sqlite_path), echo=False)
-    log.info("database: %s", store.display_url)
-    await migrate.migrate(store)
-    bus = bus_module.create_bus(nats_url=settings.nats_url or None, name="meshery-server")
-    await bus.start()
-    services = context.Services(settings=settings, store=store, bus=bus)
-    services.instance_id = await system.instance_id(store)
-    log.info(
-        "ready in %.0f ms (instance %s, database %s, bus %s)",
-        (time.perf_counter() - started) * 1000,
-        services.instance_id,
-        store.dialect,
-        "nats" if settings.nats_url else "in-process",
-    )
-    return services
-
-
-async def stop_services(services: context.Services) -> None:
-    await services.bus.stop()
-    await services.store.dispose()
-
-
 def create_app(settings: Settings) -> Starlette:
     """The whole server as one ASGI app; nothing starts until its lifespan runs."""
     bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
@@ -155,12 +126,12 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        state.services = await start_services(settings)
+        state.services = await lifecycle.start_services(settings)
         try:
             yield
         finally:
             services, state.services = state.services, None
-            await stop_services(services)
+            await lifecycle.stop_services(services)
 
     app = Starlette(
         routes=[

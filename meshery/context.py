@@ -7,6 +7,7 @@ their only arguments and still reach the store, the bus and the user.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Services:
     bus: Bus
     started_at: float = field(default_factory=time.monotonic)
     instance_id: str = ""
+    background: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from generated import errors
+from tests.fixtures.postgres import Postgres
 from tests.fixtures.server import ServerProcess
 
 
@@ -93,3 +96,26 @@ def test_swagger_ui_and_spec(server_factory: type[ServerProcess]) -> None:
         assert not re.match(r"^(https?:)?//", src), src
     assert "openapi: 3.0.3" in httpx.get(f"{server.url}/api/openapi.yaml").text
     assert httpx.get(f"{server.url}/api/openapi.json").json()["openapi"] == "3.0.3"
+
+
+@pytest.mark.postgres
+def test_waits_for_an_unreachable_database(server_factory: type[ServerProcess], postgres_server: Postgres) -> None:
+    """Live but not ready until the database exists; then migrated and ready without a restart."""
+    name = f"late_{uuid.uuid4().hex[:8]}"
+    server = server_factory(env={"DATABASE_URL": postgres_server.url(name)})
+    server.start_background()
+    server.wait_live(timeout=30)
+    live = httpx.get(f"{server.url}/healthz/live", timeout=5)
+    assert live.status_code == 200
+    ready = httpx.get(f"{server.url}/healthz/ready", timeout=5)
+    assert ready.status_code == 503 and ready.json()["code"] == errors.ErrDatabaseNotReady.code
+    db = httpx.get(f"{server.url}/api/system/database", timeout=5)
+    assert db.status_code == 503
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        server.wait_ready(timeout=30)
+        assert httpx.get(f"{server.url}/api/system/database").status_code == 200
+    finally:
+        server.stop()
+        postgres_server.drop_database(name)

@@ -56,7 +56,8 @@ class Store:
         if self.dialect == "sqlite" and url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         if self.dialect == "postgresql":
-            kwargs.update(pool_size=10, max_overflow=20)
+            # Fail fast when the server is away; start-up and readiness retry.
+            kwargs.update(pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5})
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
