@@ -115,7 +115,8 @@ class _Connection(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-async def _raw_connection(target: Target, request: bytes, recorder: Recorder, stop: asyncio.Event) -> None:
+async def _raw_connection(target: Target, request: bytes, *, recorder: Recorder, stop: asyncio.Event,
+                          live: set[_Connection]) -> None:  # fmt: skip
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
@@ -126,16 +127,28 @@ async def _raw_connection(target: Target, request: bytes, recorder: Recorder, st
             recorder.error(f"connect: {type(exc).__name__}")
             await asyncio.sleep(0.05)
             continue
-        stopped = asyncio.ensure_future(stop.wait())
-        await asyncio.wait([protocol.closed, stopped], return_when=asyncio.FIRST_COMPLETED)
-        stopped.cancel()
-        protocol.close()
+        live.add(protocol)
+        if stop.is_set():
+            protocol.close()
+        await protocol.closed
+        live.discard(protocol)
 
 
 async def run_raw(target: Target, *, connections: int, recorder: Recorder, stop: asyncio.Event) -> None:
     """Drive ``connections`` raw keep-alive connections until ``stop`` is set."""
     request = target.raw_request()
-    await asyncio.gather(*(_raw_connection(target, request, recorder, stop) for _ in range(connections)))
+    live: set[_Connection] = set()
+
+    async def close_on_stop() -> None:
+        # A connection also closes itself after its next answer; this covers one that never comes.
+        await stop.wait()
+        for protocol in list(live):
+            protocol.close()
+
+    await asyncio.gather(
+        close_on_stop(),
+        *(_raw_connection(target, request, recorder=recorder, stop=stop, live=live) for _ in range(connections)),
+    )
 
 
 async def run_httpx(target: Target, *, connections: int, recorder: Recorder, stop: asyncio.Event) -> None:
@@ -147,8 +160,9 @@ async def run_httpx(target: Target, *, connections: int, recorder: Recorder, sto
             while not stop.is_set():
                 started = time.perf_counter_ns()
                 try:
-                    answer = await client.request(target.method, target.url, content=target.body or None,
-                                                  headers=target.headers)
+                    answer = await client.request(
+                        target.method, target.url, content=target.body or None, headers=target.headers
+                    )
                 except httpx.HTTPError as exc:
                     recorder.error(type(exc).__name__)
                     await asyncio.sleep(0.05)

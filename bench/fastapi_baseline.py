@@ -1,10 +1,10 @@
 """The baseline: an idiomatic FastAPI app serving the two benchmarked routes over the same services.
 
-Same store, same service functions (``meshery.system``), same start-up
-(``meshery.app.start_services``), same JSON fields; only the web framework differs, so
-the REST ratio measures what Connexion's spec-driven routing and validation cost.
-Serve it with ``uvicorn --factory bench.fastapi_baseline:create_app`` (settings from
-the environment, as the real server).
+Same store, same service functions (``meshery.system``), same start-up and shutdown
+(``meshery.lifecycle``, which ``meshery.app``'s lifespan calls too), same JSON fields; only
+the web framework differs, so the REST ratio measures what Connexion's spec-driven routing
+and validation cost. Serve it with ``uvicorn --factory bench.fastapi_baseline:create_app``
+(settings from the environment, as the real server).
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from meshery import app as meshery_app
-from meshery import system
+from meshery import lifecycle, system
 from meshery.config import Settings
 from meshery.context import Services
-
 
 # The same query constraints as the spec's parameters (spec/openapi), so both sides validate alike.
 ORDER_PATTERN = "^(name|count)( (asc|desc))?$"
@@ -58,11 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = await meshery_app.start_services(settings)
+        app.state.services = await lifecycle.start_services(settings)
         try:
             yield
         finally:
-            await meshery_app.stop_services(app.state.services)
+            await lifecycle.stop_services(app.state.services)
 
     api = FastAPI(title="meshery-bench-baseline", lifespan=lifespan)
 
@@ -70,11 +68,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def get_system_version() -> SystemVersion:
         v = system.version(settings)
         return SystemVersion(
-            build=v.build, commitsha=v.commitsha, release_channel=v.release_channel, latest=v.latest, outdated=v.outdated
+            build=v.build,
+            commitsha=v.commitsha,
+            release_channel=v.release_channel,
+            latest=v.latest,
+            outdated=v.outdated,
         )
 
     @api.get("/api/system/database", response_model=DatabaseSummary)
     async def get_system_database(
+        *,
         svc: Annotated[Services, Depends(services)],
         page: Annotated[int, Query(ge=0)] = 0,
         pagesize: Annotated[int, Query(ge=1, le=1000)] = 10,

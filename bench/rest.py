@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,13 @@ def _database(workdir: Path, *, database_url: str | None, start_postgres: bool) 
         yield database_url
 
 
-def run(*, load: loadgen.LoadOptions, rounds: int, database_url: str | None = None, start_postgres: bool = False) -> bool:
+def _targeter(path: str) -> Callable[[servers.Running], Target]:
+    return lambda server: Target(server.url(path))
+
+
+def run(
+    *, load: loadgen.LoadOptions, rounds: int, database_url: str | None = None, start_postgres: bool = False
+) -> bool:
     """Run the REST comparison, write its results file, print its table; True when clean."""
     with tempfile.TemporaryDirectory(prefix="meshery-bench-rest-") as tmp:
         workdir = Path(tmp)
@@ -53,12 +59,12 @@ def run(*, load: loadgen.LoadOptions, rounds: int, database_url: str | None = No
             env = {"DATABASE_URL": url} if url else {}
             variants = [ab.Variant("ours", servers.OURS, env), ab.Variant("fastapi", servers.FASTAPI, env)]
             runs: list[ab.Run] = []
-            for case, path in ROUTES.items():
-                print(f"rest {case}: {path}", file=sys.stderr, flush=True)
+            for case, route in ROUTES.items():
+                print(f"rest {case}: GET {route}", file=sys.stderr, flush=True)
                 runs += ab.run_rounds(
                     variants,
                     case=case,
-                    make_target=lambda server, path=path: Target(server.url(path)),
+                    make_target=_targeter(route),
                     check=_check(case),
                     rounds=rounds,
                     options=load,
@@ -76,8 +82,14 @@ def run(*, load: loadgen.LoadOptions, rounds: int, database_url: str | None = No
     name = "rest" if database == "sqlite" else "rest-postgres"
     path = results.write(
         name,
-        parameters={"routes": ROUTES, "rounds": rounds, "database": database, "workers": 1,
-                    "server": "uvicorn, uvloop, httptools", **vars_of(load)},  # fmt: skip
+        parameters={
+            "routes": ROUTES,
+            "rounds": rounds,
+            "database": database,
+            "workers": 1,
+            "server": "uvicorn, uvloop, httptools",
+            **load.parameters(),
+        },
         figures={"summary": summary, "runs": [r.to_json() for r in runs]},
         ok=ok,
     )
@@ -85,18 +97,16 @@ def run(*, load: loadgen.LoadOptions, rounds: int, database_url: str | None = No
     return ok
 
 
-def vars_of(load: loadgen.LoadOptions) -> dict[str, Any]:
-    return {"connections": load.connections, "duration_s": load.duration, "warmup_s": load.warmup,
-            "client": load.client}  # fmt: skip
-
-
 def _print(summary: dict[str, Any], *, database: str, ok: bool, path: Path) -> None:
     rows: list[list[object]] = []
+    ratios: list[list[object]] = []
     for case, s in summary.items():
         for label in ("ours", "fastapi"):
             f = s[label]
             rows.append([ROUTES[case], label, f["rps"], f["p50_ms"], f["p99_ms"], f["errors"]])
-        rows.append([ROUTES[case], "ours/fastapi", s["ratio_rps"], s["ratio_p50"], None, None])
-    print(f"\nREST ({database}), medians; ratio req/s < 1 and ratio p50 > 1 mean ours is slower")
+        ratios.append([ROUTES[case], s["ratio_rps"], s["ratio_p50"], "yes" if s["same_answer"] else "NO"])
+    print(f"\nREST ({database}), medians over rounds")
     print(results.table(["route", "server", "req/s", "p50 ms", "p99 ms", "errors"], rows))
+    print("\nRatios ours/fastapi (req/s below 1 and p50 above 1 mean ours is slower)")
+    print(results.table(["route", "req/s", "p50", "same JSON"], ratios))
     print(f"{'OK' if ok else 'FAILED (errors or different answers)'}; written {path.relative_to(path.parents[2])}\n")

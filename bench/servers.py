@@ -25,6 +25,7 @@ from pathlib import Path
 from bench import PROJECT_ROOT
 
 HOST = "127.0.0.1"
+POLL_INTERVAL_S = 0.005
 # Variables the server reads (meshery.config) that must not leak from the caller's shell.
 SERVER_VARIABLES = (
     "PORT", "HOST", "DEBUG", "LOG_LEVEL", "DATABASE_URL", "NATS_URL", "USER_DATA_FOLDER",
@@ -128,7 +129,7 @@ def running(
                 if proc.poll() is not None or time.perf_counter() - started > timeout:
                     tail = log_path.read_text(errors="replace")[-3000:]
                     raise RuntimeError(f"{kind.name} server did not become ready (exit {proc.poll()}):\n{tail}")
-                time.sleep(0.005)
+                time.sleep(POLL_INTERVAL_S)
             yield Running(kind=kind.name, pid=proc.pid, port=port, startup_s=time.perf_counter() - started)
         finally:
             stop(proc)

@@ -72,7 +72,9 @@ def test_a_single_sentence_may_be_a_string(project: Path) -> None:
 
 def test_duplicate_code(project: Path) -> None:
     _edit(project, lambda doc: doc["errors"]["ErrStartup"].update(code="fixture-server-1001"))
-    assert _error(project) == f"{_catalog(project)}: ErrStartup: code fixture-server-1001 is also used by ErrPetNotFound"
+    assert _error(project) == (
+        f"{_catalog(project)}: ErrStartup: code fixture-server-1001 is also used by ErrPetNotFound"
+    )
 
 
 @pytest.mark.parametrize("code", ["fixture-server-", "meshery-server-1003", "fixture-server-10a", "1003", ""])
@@ -157,10 +159,11 @@ def test_assign_codes_renumbers_placeholders_and_touches_nothing_else(project: P
     original = path.read_text(encoding="utf-8")
     # One new entry in the middle, one at the end; the header comment
     # mentioning the placeholder must survive.
+    hungry, asleep = NEW_ENTRIES.split("\n\n")
     text = "# New entries use replace_me as their code.\n" + original.replace(
-        "  ErrPetInvalid:\n", NEW_ENTRIES.split("\n\n")[0] + "\n  ErrPetInvalid:\n"
+        "  ErrPetInvalid:\n", hungry + "\n  ErrPetInvalid:\n"
     )
-    text += NEW_ENTRIES.split("\n\n")[1]
+    text += asleep
     path.write_text(text, encoding="utf-8")
 
     assigned = errors.assign_codes(path)

@@ -214,7 +214,11 @@ def test_same_function_name_in_two_areas_is_allowed(project: Path) -> None:
 
     support.edit_yaml(_spec_dir(project) / "pets.yaml", change)
     handlers = sorted(op.handler for op in openapi.load(_spec_dir(project)).operations)
-    assert handlers == ["handlers.pets.get_system_version", "handlers.pets.update_pet", "handlers.system.get_system_version"]
+    assert handlers == [
+        "handlers.pets.get_system_version",
+        "handlers.pets.update_pet",
+        "handlers.system.get_system_version",
+    ]
 
 
 def test_missing_root_file(project: Path) -> None:

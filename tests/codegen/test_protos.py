@@ -31,7 +31,7 @@ def test_proto_outside_a_package_folder(tmp_path: Path) -> None:
     proto_dir = tmp_path / "protos"
     proto_dir.mkdir()
     (proto_dir / "loose.proto").write_text('syntax = "proto3";\npackage loose;\n', encoding="utf-8")
-    with pytest.raises(CodegenError, match="loose.proto: put it in a package folder"):
+    with pytest.raises(CodegenError, match=r"loose\.proto: put it in a package folder"):
         protos.emit(proto_dir, tmp_path / "out", HEADER)
     assert not (tmp_path / "out").exists()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ import websockets
 from tests.fixtures.server import ServerProcess
 
 PATH = "/api/system/graphql/query"
+BROKER = "subscription { subscribeBrokerConnection }"
 
 
 async def _recv(ws: Any) -> dict[str, Any]:
@@ -32,7 +34,7 @@ async def test_graphql_transport_ws_subscription_and_query(server: ServerProcess
         assert ws.subprotocol == "graphql-transport-ws"
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert (await _recv(ws))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { subscribeBrokerConnection }"}}))
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": BROKER}}))
         first = await _recv(ws)
         assert first == {"type": "next", "id": "1", "payload": {"data": {"subscribeBrokerConnection": True}}}
         await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": "{ serverVersion { build } }"}}))
@@ -46,7 +48,7 @@ async def test_legacy_graphql_ws_subscription(server: ServerProcess) -> None:
         assert ws.subprotocol == "graphql-ws"
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert (await _recv(ws))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": "subscription { subscribeBrokerConnection }"}}))
+        await ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": BROKER}}))
         first = await _recv(ws)
         assert first == {"type": "data", "id": "1", "payload": {"data": {"subscribeBrokerConnection": True}}}
         await ws.send(json.dumps({"id": "1", "type": "stop"}))
@@ -59,3 +61,21 @@ async def test_invalid_subscription_reports_error(server: ServerProcess) -> None
         await ws.send(json.dumps({"id": "9", "type": "subscribe", "payload": {"query": "subscription { nope }"}}))
         reply = await _recv(ws)
         assert reply["type"] == "error" and reply["id"] == "9"
+
+
+@pytest.mark.nats
+async def test_broker_connection_follows_nats(server_factory: type[ServerProcess], nats_server: Any) -> None:
+    """subscribeBrokerConnection reports the real NATS connection: up, lost, back."""
+    srv = server_factory(env={"NATS_URL": nats_server.url})
+    srv.start()
+    async with websockets.connect(srv.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        await _recv(ws)
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": BROKER}}))
+        states = [(await _recv(ws))["payload"]["data"]["subscribeBrokerConnection"]]
+        nats_server.stop()
+        states.append((await asyncio.wait_for(_recv(ws), 15))["payload"]["data"]["subscribeBrokerConnection"])
+        nats_server.start()
+        states.append((await asyncio.wait_for(_recv(ws), 15))["payload"]["data"]["subscribeBrokerConnection"])
+    assert states == [True, False, True]
+    assert "meshery-server-1014" in srv.logs()

@@ -58,7 +58,7 @@ def test_missing_handler_is_named() -> None:
 
 def test_missing_module_is_named() -> None:
     ops = {"getThing": _info("getThing", "handlers.nowhere.get_thing")}
-    with pytest.raises(wiring.WiringError, match="handlers/nowhere.py"):
+    with pytest.raises(wiring.WiringError, match=r"handlers/nowhere\.py"):
         wiring.bind(ops, [], modules=[], import_module=_modules())
 
 

@@ -1,0 +1,71 @@
+"""``python -m bench [all|rest|graphql|startup] [options]``: run benchmarks, write results, exit 1 on failure.
+
+With no benchmark named, all three run with defaults sized to finish in about three
+minutes on a 2-core machine. SIGTERM is turned into a normal exit so that every server
+and load generator started so far is stopped on the way out, as with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from bench import graphql_cache, loadgen, rest, startup
+from bench.clients import RUNNERS
+
+BENCHMARKS = ("all", "rest", "graphql", "startup")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("benchmark", nargs="?", choices=BENCHMARKS, default="all")
+    load = parser.add_argument_group("load (rest, graphql)")
+    load.add_argument("--duration", type=float, default=4.0, help="measured seconds per run (default 4)")
+    load.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per run, not measured (default 1)")
+    load.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
+    load.add_argument("--rounds", type=int, default=3, help="runs of each variant, interleaved; median (default 3)")
+    load.add_argument("--client", choices=sorted(RUNNERS), default="raw", help="load generator client (default raw)")
+    db = parser.add_argument_group("database (rest)")
+    choice = db.add_mutually_exclusive_group()
+    choice.add_argument("--database-url", default=None, help="run the REST benchmark against this PostgreSQL")
+    choice.add_argument("--postgres", action="store_true", help="start an embedded PostgreSQL for the REST benchmark")
+    parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
+    return parser
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.rounds < 1 or args.duration <= 0 or args.connections < 1:
+        print("python -m bench: --rounds, --duration and --connections must be positive", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # Progress goes to stderr as it happens; keep the tables on stdout in step with it.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    load = loadgen.LoadOptions(
+        connections=args.connections, duration=args.duration, warmup=args.warmup, client=args.client
+    )
+    ok = True
+    try:
+        if args.benchmark in ("all", "startup"):
+            ok &= startup.run(repeat=args.startup_repeat)
+        if args.benchmark in ("all", "rest"):
+            ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
+        if args.benchmark in ("all", "graphql"):
+            ok &= graphql_cache.run(load=load, rounds=args.rounds)
+    except KeyboardInterrupt:
+        print("python -m bench: interrupted; servers stopped", file=sys.stderr)
+        return 130
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
