@@ -18,8 +18,10 @@ class CodegenError(Exception):
 
 
 def snake_case(name: str) -> str:
-    """``getSystemVersion`` -> ``get_system_version``; ``k8sContext`` -> ``k8s_context``."""
+    """``getSystemVersion`` -> ``get_system_version``; ``k8sClusterIDs`` -> ``k8s_cluster_ids``."""
     step = re.sub(r"[^0-9A-Za-z]+", "_", name)
+    # A plural acronym (IDs, URLs) is one word, not "I_Ds".
+    step = re.sub(r"([A-Z])([A-Z]+)s(?=$|[A-Z_0-9])", lambda m: m.group(1) + m.group(2).lower() + "s", step)
     step = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", step)
     step = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", step)
     return step.strip("_").lower()

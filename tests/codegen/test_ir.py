@@ -84,7 +84,10 @@ def test_root_field_python_args() -> None:
     # A plural acronym splits before its "s" (as inflection.underscore does);
     # pinned so that a change to snake_case is a deliberate one.
     assert field.python_args == (
-        ("k8sClusterIDs", "k8s_cluster_i_ds"),
+        ("k8sClusterIDs", "k8s_cluster_ids"),
+        ("connectionIDs", "connection_ids"),
+        ("k8scontextID", "k8scontext_id"),
+        ("getURLs", "get_urls"),
         ("pageSize", "page_size"),
         ("filter", "filter"),
     )
