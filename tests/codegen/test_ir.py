@@ -28,6 +28,10 @@ from codegen.ir import (
         ("_leading_and_trailing_", "leading_and_trailing"),
         ("v1beta1Model", "v1beta1_model"),
         ("ID", "id"),
+        ("connectionIDs", "connection_ids"),
+        ("k8scontextID", "k8scontext_id"),
+        ("getURLs", "get_urls"),
+        ("listHTTPRoutesByIDs", "list_http_routes_by_ids"),
     ],
 )
 def test_snake_case(name: str, expected: str) -> None:
@@ -81,13 +85,9 @@ def test_root_field_python_args() -> None:
         description="",
         args=(("k8sClusterIDs", "[String!]"), ("pageSize", "Int"), ("filter", "String")),
     )
-    # A plural acronym splits before its "s" (as inflection.underscore does);
-    # pinned so that a change to snake_case is a deliberate one.
+    # A plural acronym stays one word (upstream's k8sClusterIDs, connectionIDs).
     assert field.python_args == (
         ("k8sClusterIDs", "k8s_cluster_ids"),
-        ("connectionIDs", "connection_ids"),
-        ("k8scontextID", "k8scontext_id"),
-        ("getURLs", "get_urls"),
         ("pageSize", "page_size"),
         ("filter", "filter"),
     )
