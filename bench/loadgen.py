@@ -126,17 +126,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         body=args.body.encode(),
         headers={k.strip(): v.strip() for k, v in headers.items()},
     )
-    with asyncio.Runner(loop_factory=_loop_factory(args.loop)) as runner:
-        result = runner.run(
-            generate(
-                target,
-                connections=args.connections,
-                duration=args.duration,
-                warmup=args.warmup,
-                client=args.client,
-                server_pid=args.server_pid,
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory(args.loop)) as runner:
+            result = runner.run(
+                generate(
+                    target,
+                    connections=args.connections,
+                    duration=args.duration,
+                    warmup=args.warmup,
+                    client=args.client,
+                    server_pid=args.server_pid,
+                )
             )
-        )
+    except KeyboardInterrupt:
+        return 130
     print(json.dumps(asdict(result)))
     return 0
 

@@ -144,7 +144,6 @@ def build_model(doc: dict[str, Any], sources: dict[str, str]) -> ApiModel:
     known_tags = {t.name for t in tags}
     for tag in tags:
         module_name(tag.name)
-    default_security = doc.get("security", [])
     operations: list[Operation] = []
     seen_ids: dict[str, str] = {}
     seen_names: dict[str, str] = {}
@@ -173,7 +172,12 @@ def build_model(doc: dict[str, Any], sources: dict[str, str]) -> ApiModel:
                     f"same handler function {snake_case(op_id)}"
                 )
             seen_names[name_key] = op_id
-            security = op.get("security", default_security)
+            if "security" not in op:
+                raise CodegenError(
+                    f"{where}: declare `security` (`[]` for public, `[{{providerSession: []}}]` for a "
+                    "provider session) so every operation states its access"
+                )
+            security = op["security"]
             operations.append(
                 Operation(
                     operation_id=op_id,

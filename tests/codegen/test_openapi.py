@@ -250,3 +250,12 @@ def test_ref_to_another_file(project: Path) -> None:
 
     support.edit_yaml(_spec_dir(project) / "pets.yaml", change)
     assert _error(project) == "invalid OpenAPI document: $ref 'kinds.yaml#/Kind' points to nothing"
+
+
+def test_operation_without_security_declaration_is_rejected(tmp_path: Path) -> None:
+    """Every operation states its access; the root default is not enough."""
+    project = support.copy_fixture(tmp_path / "project")
+    area = _spec_dir(project) / "pets.yaml"
+    area.write_text(area.read_text().replace("      security:\n        - session: []\n", "", 1))
+    message = _error(project)
+    assert "PUT /pets/{petID}" in message and "declare `security`" in message
