@@ -258,4 +258,4 @@ def test_operation_without_security_declaration_is_rejected(tmp_path: Path) -> N
     area = _spec_dir(project) / "pets.yaml"
     area.write_text(area.read_text().replace("      security:\n        - session: []\n", "", 1))
     message = _error(project)
-    assert "PUT /pets/{petID}" in message and "declare `security`" in message
+    assert "PUT /api/pets/{petID} (pets.yaml)" in message and "declare `security`" in message
