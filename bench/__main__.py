@@ -1,8 +1,8 @@
 """``python -m bench [all|rest|graphql|startup] [options]``: run benchmarks, write results, exit 1 on failure.
 
-With no benchmark named, all three run with defaults sized to finish in about three
-minutes on a 2-core machine. SIGTERM is turned into a normal exit so that every server
-and load generator started so far is stopped on the way out, as with Ctrl-C.
+With no benchmark named, all three run with defaults sized to finish in about two minutes
+on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
+server and load generator started so far is stopped on the way out, as with Ctrl-C.
 """
 
 from __future__ import annotations

@@ -125,5 +125,6 @@ def compare(runs: Sequence[Run], *, a: str, b: str) -> dict[str, Any]:
         b: second,
         "ratio_rps": results.ratio(first["rps"], second["rps"]),
         "ratio_p50": results.ratio(first["p50_ms"], second["p50_ms"]),
-        "ok": first["errors"] == 0 and second["errors"] == 0,
+        # A run that answered nothing is as failed as one that answered errors.
+        "ok": first["errors"] == 0 and second["errors"] == 0 and all(r.result.requests > 0 for r in runs),
     }

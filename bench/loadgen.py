@@ -40,10 +40,6 @@ class LoadResult:
     server_cpu: float | None
     error_kinds: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def ok(self) -> bool:
-        return self.errors == 0 and self.requests > 0
-
 
 def _process_cpu_s(pid: int) -> float | None:
     """User + system CPU seconds of ``pid`` from /proc (None where /proc is missing)."""
