@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+class TTLCache:
+    """Tiny per-store cache of derived facts (e.g. the table list), with expiry."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any:
+        item = self._items.get(key)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def put(self, key: str, value: Any, *, ttl: float) -> None:
+        self._items[key] = (time.monotonic() + ttl, value)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
 class Store:
     """One database: its engine, session factories and migration state."""
 
@@ -66,6 +86,7 @@ class Store:
         # contention inside this process into waiting instead of errors.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.migrated = False
+        self.cache = TTLCache()
 
     @property
     def display_url(self) -> str:

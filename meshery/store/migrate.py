@@ -72,6 +72,7 @@ async def migrate(store: Store) -> None:
         log.error("migration failed on %s: %s", store.display_url, exc)
         raise errors.ErrDatabaseMigration(f"{type(exc).__name__} on {store.dialect}") from exc
     store.migrated = True
+    store.cache.clear()
     if before == after:
         log.info("database %s at revision %s (no migration needed)", store.dialect, after)
     else:

@@ -13,6 +13,9 @@ from meshery.store.models import metadata
 from meshery.store.tables import SystemSetting
 
 MIGRATION_TABLE = "alembic_version"
+# Reflecting the table list costs a round trip and an Inspector per call; the
+# list only changes with migrations, so a few seconds of staleness is fine.
+TABLE_NAMES_TTL = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +31,11 @@ def _table_names(conn: Connection) -> list[str]:
 async def table_counts(store: Store) -> list[TableCount]:
     """Every table in the database (including the migration table) with its rows."""
     async with store.read() as session:
-        conn = await session.connection()
-        names = await conn.run_sync(_table_names)
+        names = store.cache.get("table_names")
+        if names is None:
+            conn = await session.connection()
+            names = await conn.run_sync(_table_names)
+            store.cache.put("table_names", names, ttl=TABLE_NAMES_TTL)
         if not names:
             return []
         # One round trip: a UNION ALL of per-table counts.
