@@ -23,8 +23,6 @@ from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -37,7 +35,7 @@ import generated
 from generated import errors as catalog
 from generated.graphql_schema import ROOT_FIELDS
 from generated.operations import OPERATIONS
-from meshery import context, errors, lifecycle, session, validation, wiring
+from meshery import apidocs, context, errors, lifecycle, session, validation, wiring
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
@@ -54,13 +52,15 @@ PLAYGROUND_STATIC = "/api/system/graphql/static"
 def rest_middlewares(state: context.AppState) -> list[object]:
     """Connexion's stack in order; our session check replaces its SecurityMiddleware.
 
+    Swagger UI and the spec files are served by ``meshery.apidocs`` instead of
+    Connexion's SwaggerUIMiddleware, which would route every request again.
+
     Response validation is left out in production (contract tests do it with
     openapi-core): it costs about a fifth of the throughput.
     """
     return [
         ServerErrorMiddleware,
         ExceptionMiddleware,
-        SwaggerUIMiddleware,
         RoutingMiddleware,
         functools.partial(session.SessionMiddleware, state=state),
         RequestValidationMiddleware,
@@ -77,9 +77,6 @@ def build_rest(state: context.AppState, bound: wiring.Wiring) -> AsyncApp:
         pythonic_params=True,
         strict_validation=True,
         validator_map=validation.VALIDATOR_MAP,
-        swagger_ui_options=SwaggerUIOptions(
-            swagger_ui_path="/api/docs", spec_path="/api/openapi.json"
-        ),
     )
     rest.add_api(SPEC_FILE, resolver_error=501)
     for exc_class in (Exception, HTTPException, ProblemException):
@@ -118,10 +115,7 @@ def create_app(settings: Settings) -> Starlette:
     gql = build_graphql(state, bound, debug=settings.debug, cache_size=settings.graphql_cache_size)
     page = playground.render_page(endpoint=GRAPHQL_PATH, static_prefix=PLAYGROUND_STATIC)
 
-    async def playground_page(request: Request) -> Response:
-        if request.method not in ("GET", "HEAD"):
-            allow = {"Allow": "GET, HEAD"}
-            return errors.starlette_response(catalog.ErrMethodNotAllowed("allowed: GET, HEAD", headers=allow))
+    async def playground_page(_request: Request) -> Response:
         return HTMLResponse(page)
 
     @asynccontextmanager
@@ -139,8 +133,9 @@ def create_app(settings: Settings) -> Starlette:
             # other methods fall through to the REST mount and answer 404.
             Route(GRAPHQL_PATH, gql),
             WebSocketRoute(GRAPHQL_PATH, gql),
-            Route(PLAYGROUND_PATH, playground_page),
+            Route(PLAYGROUND_PATH, apidocs.read_only(playground_page)),
             Mount(PLAYGROUND_STATIC, StaticFiles(directory=playground.static_dir())),
+            *apidocs.routes(SPEC_FILE),
             Mount("/", rest),
         ],
         exception_handlers={Exception: errors.starlette_handler, HTTPException: errors.starlette_handler},
