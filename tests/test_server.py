@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -119,3 +120,25 @@ def test_waits_for_an_unreachable_database(server_factory: type[ServerProcess], 
     finally:
         server.stop()
         postgres_server.drop_database(name)
+
+
+def test_two_processes_share_one_sqlite_file(server_factory: type[ServerProcess]) -> None:
+    """WAL and the busy timeout keep two writers on one SQLite file from failing."""
+    a, b = server_factory(), server_factory()
+    a.start()
+    b.start()
+
+    async def hammer() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def one(i: int) -> int:
+                base = (a, b)[i % 2].url
+                if i % 3 == 0:
+                    return (await http.delete(f"{base}/api/system/database/reset")).status_code
+                return (await http.get(f"{base}/api/system/database")).status_code
+
+            return list(await asyncio.gather(*(one(i) for i in range(120))))
+
+    statuses = asyncio.run(hammer())
+    assert set(statuses) == {200}, statuses
+    assert "database is locked" not in a.logs() + b.logs()
