@@ -1,15 +1,15 @@
-"""Build the one ASGI app: Starlette outside, Connexion (REST + Swagger UI) inside.
+"""Build the one ASGI app: Starlette outside, Connexion (REST) inside.
 
 Outer routes: GraphQL over HTTP and WebSocket, the offline GraphiQL page and
-its assets. Everything else is mounted Connexion, which routes and validates
-REST from ``generated/openapi.yaml``. The outer lifespan starts and stops the
+its assets, the spec files and Swagger UI (``meshery.apidocs``). Everything
+else is mounted Connexion, which routes and validates REST from
+``generated/openapi.yaml``. The outer lifespan starts and stops the
 store, the bus and (later) MeshSync and adapter watchers, in one place.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,8 +40,6 @@ from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
 from meshery.providers import LocalProvider
-
-log = logging.getLogger(__name__)
 
 SPEC_FILE = Path(generated.__file__).parent / "openapi.yaml"
 GRAPHQL_PATH = "/api/system/graphql/query"
@@ -78,7 +76,7 @@ def build_rest(state: context.AppState, bound: wiring.Wiring) -> AsyncApp:
         strict_validation=True,
         validator_map=validation.VALIDATOR_MAP,
     )
-    rest.add_api(SPEC_FILE, resolver_error=501)
+    rest.add_api(SPEC_FILE)
     for exc_class in (Exception, HTTPException, ProblemException):
         rest.add_error_handler(exc_class, errors.connexion_handler)
     return rest
@@ -138,7 +136,13 @@ def create_app(settings: Settings) -> Starlette:
             *apidocs.routes(SPEC_FILE),
             Mount("/", rest),
         ],
-        exception_handlers={Exception: errors.starlette_handler, HTTPException: errors.starlette_handler},
+        # MesheryError and HTTPException are answered by the exception
+        # middleware; anything else reaches the server-error handler (500).
+        exception_handlers={
+            catalog.MesheryError: errors.starlette_handler,
+            HTTPException: errors.starlette_handler,
+            Exception: errors.starlette_handler,
+        },
         lifespan=lifespan,
     )
     app.state.meshery = state

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -91,7 +90,3 @@ async def starlette_handler(_request: Request, exc: Exception) -> Response:
     """Exception handler of the outer Starlette app (GraphQL, playground, SSE)."""
     return starlette_response(to_meshery_error(exc))
 
-
-def envelope_fields(err: errors.MesheryError) -> dict[str, Any]:
-    """The envelope as a dict, for answers that must also carry other keys."""
-    return err.envelope()
