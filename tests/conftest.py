@@ -7,10 +7,12 @@ import tempfile
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 
+# Order matters: a plugin module imported by another must be registered first,
+# or pytest cannot rewrite its asserts.
 pytest_plugins = [
+    "tests.fixtures.server",
     "tests.fixtures.postgres",
     "tests.fixtures.nats",
     "tests.fixtures.contract",
     "tests.fixtures.app",
-    "tests.fixtures.server",
 ]
