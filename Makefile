@@ -15,7 +15,7 @@ export PORT
 .PHONY: help venv generate check-generated proto-build lint golangci test test-fast \
 	server server-local server-skip-compgen server-without-operator server-with-adapters \
 	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
-	graphql-build graphql-docs-build error error-util bench clean
+	graphql-build graphql-docs-build error error-util bench browser-deps clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ test: $(STAMP) ## Run the whole suite (starts real PostgreSQL and NATS from whee
 
 test-fast: $(STAMP) ## The suite without PostgreSQL and NATS
 	$(PY) -m pytest -m "not postgres and not nats"
+
+browser-deps: ## Optional, needs root: Debian's chromium, so the GraphiQL browser test runs instead of skipping
+	apt-get install -y --no-install-recommends chromium
 
 bench: $(STAMP) ## Benchmarks; results are written under bench/results/
 	$(PY) -m bench
