@@ -1,6 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup] [options]``: run benchmarks, write results, exit 1 on failure.
+"""``python -m bench [all|rest|graphql|startup|inprocess] [options]``: run benchmarks, write results, exit 1 on failure.
 
-With no benchmark named, all three run with defaults sized to finish in about two minutes
+With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
 server and load generator started so far is stopped on the way out, as with Ctrl-C.
 """
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import graphql_cache, loadgen, rest, startup
+from bench import graphql_cache, inprocess, loadgen, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ok = True
     try:
+        if args.benchmark in ("all", "inprocess"):
+            ok &= inprocess.run()
         if args.benchmark in ("all", "startup"):
             ok &= startup.run(repeat=args.startup_repeat)
         if args.benchmark in ("all", "rest"):

@@ -67,10 +67,10 @@ def rest_middlewares(state: context.AppState) -> list[object]:
     ]
 
 
-def build_rest(state: context.AppState, bound: wiring.Wiring) -> AsyncApp:
+def build_rest(state: context.AppState, bound: wiring.Wiring, *, middlewares: list[object] | None = None) -> AsyncApp:
     rest = AsyncApp(
         __name__,
-        middlewares=rest_middlewares(state),
+        middlewares=rest_middlewares(state) if middlewares is None else middlewares,
         resolver=Resolver(function_resolver=bound.operations.__getitem__),
         pythonic_params=True,
         strict_validation=True,
