@@ -38,21 +38,13 @@ class HTTPHandler(GraphQLHTTPHandler):
             )
         return None
 
-    async def graphql_http_server(self, request: Request) -> Response:
-        try:
-            await self.extract_data_from_request(request)
-        except HttpError as exc:
-            return starlette_response(errors.ErrGraphQLRequest(exc.message or None))
-        return await super().graphql_http_server(request)
-
     async def extract_data_from_request(self, request: Request) -> Any:
-        # Starlette caches the body, so reading it twice (above and in the
-        # parent) costs nothing; the parsed result is cached here too.
-        cached = request.scope.get("meshery.graphql.data")
-        if cached is None:
-            cached = await super().extract_data_from_request(request)
-            request.scope["meshery.graphql.data"] = cached
-        return cached
+        # Ariadne answers a malformed request with plain text; raising a
+        # catalogued error instead lets the app's handler answer the envelope.
+        try:
+            return await super().extract_data_from_request(request)
+        except HttpError as exc:
+            raise errors.ErrGraphQLRequest(exc.message or None) from exc
 
     async def create_json_response(self, request: Request, result: dict[str, Any], success: bool) -> Response:
         if success or result.get("data") is not None:
