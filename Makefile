@@ -101,7 +101,7 @@ swagger-build: $(STAMP) ## Bundle the OpenAPI spec into build/openapi.yaml and b
 	$(PY) -m codegen bundle --out build/openapi.json
 
 swagger: swagger-build ## Serve Swagger UI for the bundled spec on SWAGGER_PORT (default 9082)
-	$(PY) -m codegen.swagger --spec build/openapi.json --port $${SWAGGER_PORT:-9082}
+	$(PY) -m codegen.swagger --spec build/openapi.yaml --port $${SWAGGER_PORT:-9082}
 
 swagger-docs-build: $(STAMP) ## Static REST API reference: build/api-reference.html
 	$(PY) -m codegen openapi-docs --out build/api-reference.html
