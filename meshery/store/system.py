@@ -12,7 +12,6 @@ from meshery.store.engine import Store
 from meshery.store.models import metadata
 from meshery.store.tables import SystemSetting
 
-MIGRATION_TABLE = "alembic_version"
 # Reflecting the table list costs a round trip and an Inspector per call; the
 # list only changes with migrations, so a few seconds of staleness is fine.
 TABLE_NAMES_TTL = 5.0
