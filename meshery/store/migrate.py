@@ -45,18 +45,19 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    """Every head of the history: areas branch off independently, so there may be several."""
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def _upgrade(conn: Connection) -> tuple[str | None, str | None]:
+def _upgrade(conn: Connection) -> tuple[str, str]:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ADVISORY_LOCK_ID})
-    before = MigrationContext.configure(conn).get_current_revision()
+    before = ",".join(sorted(MigrationContext.configure(conn).get_current_heads())) or "base"
     config = alembic_config()
     config.attributes["connection"] = conn
-    command.upgrade(config, "head")
-    after = MigrationContext.configure(conn).get_current_revision()
+    command.upgrade(config, "heads")
+    after = ",".join(sorted(MigrationContext.configure(conn).get_current_heads())) or "base"
     return before, after
 
 
