@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from generated import errors, models
 from meshery import context, http
 from meshery.events import service, sse
 from meshery.events.settings import EventsConfig
 from meshery.events.stream import StreamClosed
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _body(model: type[_Model], body: Any) -> _Model:
+    """The body as `model`; formats Connexion does not check (uuid) are checked here."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise errors.ErrRequestValidation(f"body {where}: {first['msg']}") from None
 
 
 def _user_id() -> str | None:
@@ -47,7 +62,10 @@ async def get_events(
 
 
 async def post_event(body: dict[str, Any]) -> http.Answer:
-    event = await service.post_event(context.current().services, _user_id(), body)
+    event_input = _body(models.EventInput, body)
+    event = await service.post_event(
+        context.current().services, _user_id(), event_input.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
     return http.json(event, status=201)
 
 
@@ -61,17 +79,17 @@ async def get_event_types() -> http.Answer:
 
 
 async def bulk_update_event_status(body: dict[str, Any]) -> http.Answer:
-    request = models.EventBulkStatus.model_validate(body)
+    request = _body(models.EventBulkStatus, body)
     return http.json(await service.set_status(context.current().services, [str(i) for i in request.ids], request.status))
 
 
 async def update_event_status(id_: str, body: dict[str, Any]) -> http.Answer:
-    request = models.EventStatusUpdate.model_validate(body)
+    request = _body(models.EventStatusUpdate, body)
     return http.json(await service.set_one_status(context.current().services, id_, request.status))
 
 
 async def bulk_delete_events(body: dict[str, Any]) -> http.Answer:
-    request = models.EventIds.model_validate(body)
+    request = _body(models.EventIds, body)
     await service.delete_events(context.current().services, [str(i) for i in request.ids])
     return None, 204, {}
 
@@ -87,7 +105,7 @@ async def get_events_config() -> http.Answer:
 
 
 async def update_events_config(body: dict[str, Any]) -> http.Answer:
-    request = models.EventsConfig.model_validate(body)
+    request = _body(models.EventsConfig, body)
     config = await service.put_config(context.current().services, EventsConfig(debug_mode=request.debug_mode))
     return http.json(models.EventsConfig(debugMode=config.debug_mode))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from generated import errors
 from meshery.context import Services
+from meshery.errors import spec_methods
 from meshery.events import settings, stream
 from meshery.events.core import SEVERITIES, NewEvent, raise_event, wire
 from meshery.store import events as event_store
@@ -28,7 +29,8 @@ def parse_filter(name: str, raw: str | None) -> tuple[str, ...]:
     if raw is None or raw == "":
         return ()
     try:
-        value = json.loads(raw)
+        # strict=False: a control character inside a string is no reason to refuse a filter.
+        value = json.loads(raw, strict=False)
     except ValueError:
         raise errors.ErrInvalidEventFilter(f"{name} is not JSON: send a JSON array such as [\"a\",\"b\"]") from None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -136,7 +138,18 @@ async def set_status(services: Services, ids: Sequence[str], status: str) -> lis
     return [wire(row) for row in rows]
 
 
+EVENTS_PATH = "/api/system/events"
+
+
+def check_event_path(path: str, method: str) -> None:
+    """405 when `path`, taken for an event id, is really another route (e.g. DELETE .../types)."""
+    methods = spec_methods(path)
+    if methods and method not in methods:
+        raise errors.ErrMethodNotAllowed(f"allowed: {', '.join(methods)}", headers={"Allow": ", ".join(methods)})
+
+
 async def set_one_status(services: Services, event_id: str, status: str) -> dict[str, Any]:
+    check_event_path(f"{EVENTS_PATH}/status/{event_id}", "PUT")
     updated = await set_status(services, [event_id], status)
     if not updated:
         raise errors.ErrEventNotFound(f"no event {event_id}")
@@ -148,6 +161,7 @@ async def delete_events(services: Services, ids: Sequence[str]) -> int:
 
 
 async def delete_event(services: Services, event_id: str) -> None:
+    check_event_path(f"{EVENTS_PATH}/{event_id}", "DELETE")
     if not await delete_events(services, [event_id]):
         raise errors.ErrEventNotFound(f"no event {event_id}")
 

@@ -42,6 +42,8 @@ class EventStream(Response):
 
     def __init__(self, listener: Listener, *, keepalive: float = KEEPALIVE) -> None:
         super().__init__(content=None, status_code=200, headers=HEADERS)
+        # No Content-Length: the body is open-ended.
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.listener = listener
         self.keepalive = keepalive
 
