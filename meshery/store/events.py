@@ -99,7 +99,7 @@ async def _adjust_counts(session: AsyncSession, deltas: Counter[tuple[str, str, 
     values = [dict(zip(_COUNT_KEY, key, strict=True), count=delta) for key, delta in deltas.items() if delta]
     if not values:
         return
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Sorted keys: concurrent transactions lock the rows in one order and cannot deadlock.
     values.sort(key=lambda v: tuple(v[k] for k in _COUNT_KEY))
@@ -258,13 +258,12 @@ async def set_status(store: Store, ids: Sequence[str], status: str, *, now: date
     """Set the status of the events `ids`; returns the updated rows (missing ids are skipped)."""
     if not ids:
         return []
-    keys = [EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity]
     async with store.write() as session:
         changed = await session.execute(
             update(EventRow)
             .where(EventRow.id.in_(list(ids)), EventRow.status != status)
             .values(status=status, updated_at=now)
-            .returning(*keys)
+            .returning(EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity)
             .execution_options(synchronize_session=False)
         )
         deltas: Counter[tuple[str, str, str, str, str]] = Counter()
