@@ -1,4 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess] [options]``: run benchmarks, write results, exit 1 on failure.
+"""``python -m bench [all|rest|graphql|startup|inprocess|events] [options]``: run benchmarks, write results.
+
+Exits 1 on failure.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -14,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import graphql_cache, inprocess, loadgen, rest, startup
+from bench import events, graphql_cache, inprocess, loadgen, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     choice.add_argument("--database-url", default=None, help="run the REST benchmark against this PostgreSQL")
     choice.add_argument("--postgres", action="store_true", help="start an embedded PostgreSQL for the REST benchmark")
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
+    ev = parser.add_argument_group("events")
+    ev.add_argument("--sse", type=int, default=1000, help="SSE subscribers (default 1000)")
+    ev.add_argument("--graphql-subscribers", type=int, default=100, help="GraphQL subscribers (default 100)")
+    ev.add_argument("--events", type=int, default=20, help="events raised and timed (default 20)")
+    ev.add_argument("--list-events", type=int, default=100_000, help="events stored for the listing (default 100000)")
+    ev.add_argument("--cycles", type=int, default=10_000, help="subscribe/unsubscribe cycles (default 10000)")
+    ev.add_argument("--no-replicas", action="store_true", help="skip the two-replica part (PostgreSQL + NATS)")
     return parser
 
 
@@ -63,6 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
+        if args.benchmark in ("all", "events"):
+            ok &= events.run(
+                sse=args.sse,
+                graphql=args.graphql_subscribers,
+                events=args.events,
+                list_events=args.list_events,
+                cycles=args.cycles,
+                replicas=not args.no_replicas,
+            )
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130
