@@ -16,8 +16,10 @@ async def list_providers() -> http.Answer:
 
 
 async def stream_providers() -> http.Raw:
-    services = context.current().services
-    events: AsyncIterator[Any] = flow.availability_stream(services)
+    ctx = context.current()
+    events: AsyncIterator[Any] = flow.availability_stream(
+        ctx.services, follow="text/event-stream" in ctx.request.accept
+    )
     return http.event_stream(events)
 
 

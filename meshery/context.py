@@ -109,6 +109,7 @@ class RequestInfo:
     query: str = ""
     cookies: Mapping[str, str] = field(default_factory=dict)
     secure: bool = False
+    accept: str = ""
 
 
 @dataclass(frozen=True)

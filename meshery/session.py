@@ -47,6 +47,7 @@ def request_info(conn: HTTPConnection) -> context.RequestInfo:
         query=url.query,
         cookies=dict(conn.cookies),
         secure=url.scheme == "https",
+        accept=conn.headers.get("accept", ""),
     )
 
 

@@ -47,14 +47,23 @@ async def availability(services: Services) -> dict[str, dict[str, Any]]:
     }
 
 
-async def availability_stream(services: Services, *, interval: float = STREAM_INTERVAL) -> AsyncIterator[Any]:
-    """The availability map now, then again whenever it changes."""
+async def availability_stream(
+    services: Services, *, follow: bool, interval: float = STREAM_INTERVAL
+) -> AsyncIterator[Any]:
+    """The availability map now, then (when following) again whenever it changes.
+
+    Only clients that ask for ``text/event-stream`` (EventSource does) follow;
+    any other client gets the first event and the end of the stream, so
+    plain HTTP tools and fuzzers do not hang on an endless body.
+    """
     last: dict[str, Any] | None = None
     while True:
         current = await availability(services)
         if current != last:
             yield current
             last = current
+        if not follow:
+            return
         await asyncio.sleep(interval)
 
 
