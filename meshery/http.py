@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 JSON = {"Content-Type": "application/json"}
 TEXT = {"Content-Type": "text/plain"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
+HTML = {"Content-Type": "text/html"}
 NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache", "Expires": "0"}
 
 Answer = tuple[Any, int, dict[str, str]]

@@ -73,7 +73,8 @@ class RemoteProvider(BaseProvider):
         self._revoked: dict[str, float] = {}  # access tokens logged out here -> their exp
         self._loading: asyncio.Task[None] | None = None
         self.verifier = tokens.JwksVerifier(self._fetch_keys)
-        self.ref_cookie = f"{self.host}_ref"
+        # Upstream names it <host>_ref; a port's colon is not allowed in a cookie name.
+        self.ref_cookie = f"{self.host.replace(':', '_')}_ref"
 
     # --- identity -------------------------------------------------------------
 
@@ -278,11 +279,11 @@ class RemoteProvider(BaseProvider):
         if session_cookie:
             cookies["session_cookie"] = session_cookie
         try:
+            cookie_header = "; ".join(f"{k}={v}" for k, v in cookies.items())
             response = await self._send(
                 "POST",
                 "/logout",
-                headers={"Authorization": f"bearer {pair.access_token}"},
-                cookies=cookies,
+                headers={"Authorization": f"bearer {pair.access_token}", "Cookie": cookie_header},
                 json={"token": creds.token},
             )
         except errors.ErrProviderUnavailable as exc:
