@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generated import errors
+from generated.operations import OPERATIONS
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,21 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
     return errors.ErrInternal()
 
 
+def allowed_methods(path: str) -> str:
+    """The methods the spec declares for a path (Starlette only knows the first matching route's)."""
+    parts = path.strip("/").split("/")
+    methods: set[str] = set()
+    for info in OPERATIONS.values():
+        template = info.path.strip("/").split("/")
+        if len(template) == len(parts) and all(
+            t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=True)
+        ):
+            methods.add(info.method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(err.envelope(), separators=(",", ":")).encode()
     return body, {**BASE_HEADERS, **err.headers}
@@ -80,6 +96,10 @@ def starlette_response(err: errors.MesheryError) -> Response:
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
     err = to_meshery_error(exc)
+    if isinstance(err, errors.ErrMethodNotAllowed):
+        allow = allowed_methods(_request.url.path)
+        if allow:
+            err = errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={**err.headers, "Allow": allow})
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)

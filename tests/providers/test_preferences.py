@@ -46,7 +46,9 @@ async def test_bad_bodies_are_4xx(client: httpx.AsyncClient) -> None:
 
 async def test_service_api_for_other_areas(client: httpx.AsyncClient, app: object) -> None:
     services: Services = app.state.meshery.services  # type: ignore[attr-defined]
-    prefs = await users.store_preferences(services, user_id="meshery", provider="None", changes={"meshAdapters": [ADAPTER]})
+    prefs = await users.store_preferences(
+        services, user_id="meshery", provider="None", changes={"meshAdapters": [ADAPTER]}
+    )
     assert prefs["meshAdapters"] == [ADAPTER]
     assert (await users.load(services, user_id="meshery", provider="None"))["meshAdapters"] == [ADAPTER]
     assert (await client.get("/api/user/prefs")).json()["meshAdapters"] == [ADAPTER]
@@ -74,7 +76,10 @@ async def test_remote_preferences_are_synced_to_the_provider(
     async with remote_client() as http:
         saved = await http.post("/api/user/prefs", json={"meshAdapters": [ADAPTER]}, headers=cookie)
         assert saved.status_code == 200
-        at_provider = httpx.get(f"{remote_provider.url}/user/preferences", headers={"Authorization": f"bearer {token}"})
+        async with httpx.AsyncClient() as outside:
+            at_provider = await outside.get(
+                f"{remote_provider.url}/user/preferences", headers={"Authorization": f"bearer {token}"}
+            )
         assert at_provider.json()["meshAdapters"] == [ADAPTER]
         # Remote and local users are kept apart.
         assert (await http.get("/api/user/prefs", headers={"Cookie": "meshery-provider=None"})).json()[

@@ -64,7 +64,9 @@ async def test_public_operations_need_no_session(remote_client: RemoteClient) ->
             assert response.status_code != 401, info.operation_id
 
 
-async def test_graphql_needs_a_remote_session(remote_client: RemoteClient, remote_provider: RemoteProviderProcess) -> None:
+async def test_graphql_needs_a_remote_session(
+    remote_client: RemoteClient, remote_provider: RemoteProviderProcess
+) -> None:
     query = {"query": "{ serverVersion { build } }"}
     async with remote_client(provider="Reference") as http:
         denied = await http.post("/api/system/graphql/query", json=query)

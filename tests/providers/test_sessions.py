@@ -25,7 +25,9 @@ def _cookie(token: str) -> dict[str, str]:
     return {"Cookie": f"meshery-provider=Reference; token={token}"}
 
 
-async def test_a_valid_token_reaches_the_user(remote_client: RemoteClient, remote_provider: RemoteProviderProcess) -> None:
+async def test_a_valid_token_reaches_the_user(
+    remote_client: RemoteClient, remote_provider: RemoteProviderProcess
+) -> None:
     token = remote_provider.issue("alice")
     async with remote_client(**ENFORCED) as http:
         by_cookie = await http.get("/api/user", headers=_cookie(token))
