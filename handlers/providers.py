@@ -40,8 +40,7 @@ async def get_provider_chooser() -> http.Answer | http.Raw:
 
 
 async def get_auth_login(provider: str | None = None, ref: str | None = None) -> http.Raw:
-    query = "&".join(f"{k}={v}" for k, v in (("provider", provider), ("ref", ref)) if v)
-    return http.redirect("/user/login" + (f"?{query}" if query else ""))
+    return flow.to_login(provider=provider, ref=ref)
 
 
 async def initiate_login(provider: str | None = None, ref: str | None = None) -> http.Raw:

@@ -8,9 +8,8 @@ UnicodeDecodeError (a 500); here it is a 400 like any other malformed body.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS

@@ -112,6 +112,12 @@ def chooser(ctx: RequestContext) -> http.Answer | http.Raw:
     )
 
 
+def to_login(*, provider: str | None, ref: str | None) -> http.Raw:
+    """``/auth/login`` (upstream: the provider UI's login page): on to ``/user/login``."""
+    query = urlencode({k: v for k, v in (("provider", provider), ("ref", ref)) if v})
+    return http.redirect("/user/login" + (f"?{query}" if query else ""))
+
+
 def initiate_login(ctx: RequestContext, ref: str | None) -> http.Raw:
     """``/user/login``: local -> ``/``; remote -> the provider's login page."""
     provider = _current(ctx)
