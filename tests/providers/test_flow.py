@@ -25,7 +25,7 @@ def test_login_flow_end_to_end(
     server_factory: type[ServerProcess], remote_provider: RemoteProviderProcess
 ) -> None:
     """A browser-like client: chooser -> provider login -> token callback -> / -> /api/user."""
-    server = server_factory(env={"PROVIDER_BASE_URLS": remote_provider.url})
+    server = server_factory(env={"PROVIDER_BASE_URLS": remote_provider.url, "DEBUG": "true"})  # access log on
     server.start()
     with httpx.Client(base_url=server.url, follow_redirects=True, timeout=10) as browser:
         chooser = browser.get("/provider")
@@ -53,7 +53,8 @@ def test_login_flow_end_to_end(
         assert browser.get("/user/logout").url.path == "/provider"
         again = browser.get("/", follow_redirects=False)
         assert again.status_code == 302 and again.headers["location"].startswith("/auth/login?ref=")
-    assert token["token"] not in server.logs()
+    logs = server.logs()
+    assert token["token"] not in logs and "/api/user/token?token=[redacted]" in logs
 
 
 async def test_token_callback_rejects_forged_tokens_and_foreign_redirects(

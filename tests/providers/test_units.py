@@ -63,3 +63,18 @@ def test_provider_settings_from_the_environment() -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({"MESHERY_SERVER_CALLBACK_URL": "meshery.example"})
     assert info.value.variable == "MESHERY_SERVER_CALLBACK_URL"
+
+
+def test_token_values_are_redacted_from_log_records() -> None:
+    import logging
+
+    from meshery import logs
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", "/api/user/token?token=eyJsecret.part&ref=Lw", "1.1", 302), None,
+    )
+    assert logs.redact(record)
+    assert "eyJsecret" not in record.getMessage() and "token=[redacted]&ref=Lw" in record.getMessage()
+    plain = logging.LogRecord("x", logging.INFO, __file__, 1, "nothing %s", ("here",), None)
+    assert logs.redact(plain) and plain.getMessage() == "nothing here"
