@@ -292,6 +292,7 @@ class RemoteProvider(BaseProvider):
             if response.status_code not in (200, 302):
                 log.warning("provider %s: logout answered %d", self.url, response.status_code)
         # Until it expires, the JWT would still verify locally: remember it.
+        self.verifier.forget(pair.access_token)
         now = time.time()
         self._revoked = {t: exp for t, exp in self._revoked.items() if exp > now}
         self._revoked[pair.access_token] = now + 86400

@@ -29,6 +29,10 @@ ALGORITHMS = ["RS256"]
 # but not more often than this (a stream of forged tokens must not turn
 # into a stream of requests to the provider).
 JWKS_REFETCH_SECONDS = 30.0
+# Verified tokens are remembered briefly (RS256 verification is most of a
+# remote session's cost per request); never past their own exp.
+VERIFIED_TTL = 60.0
+VERIFIED_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class JwksVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
         self.leeway = leeway
+        self._verified: dict[str, tuple[float, dict[str, Any]]] = {}
 
     async def refresh_keys(self) -> None:
         data = await self._fetch()
@@ -111,6 +116,25 @@ class JwksVerifier:
 
     async def verify(self, access_token: str) -> dict[str, Any]:
         """The claims of a valid token; raises TokenExpired or TokenInvalid."""
+        cached = self._verified.get(access_token)
+        if cached is not None:
+            if cached[0] > time.time():
+                return cached[1]
+            del self._verified[access_token]
+        claims = await self._verify(access_token)
+        until = time.time() + VERIFIED_TTL
+        exp = claims.get("exp")
+        if isinstance(exp, int | float):
+            until = min(until, float(exp))
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[access_token] = (until, claims)
+        return claims
+
+    def forget(self, access_token: str) -> None:
+        self._verified.pop(access_token, None)
+
+    async def _verify(self, access_token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(access_token)
         except jwt.InvalidTokenError:
