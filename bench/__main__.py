@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|auth] [options]``: run benchmarks, write results, exit 1 on failure.
+"""``python -m bench [all|rest|graphql|startup|inprocess|auth] [options]``: run, write results, exit 1 on failure.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
