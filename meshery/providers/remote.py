@@ -200,13 +200,15 @@ class RemoteProvider(BaseProvider):
         for attempt in (1, 2):
             access = tokens.parse(creds.token).access_token
             response = await self._send(method, path, headers={"Authorization": f"bearer {access}"}, **kwargs)
-            if response.status_code not in (401, 403) or attempt == 2:
+            if response.status_code not in (401, 403):
                 return response
+            if attempt == 2:
+                break
             new = await self.refresh(creds.token)
             if new is None:
                 raise errors.ErrUnauthenticated("the provider no longer accepts the session")
             creds.replace(new)
-        raise AssertionError("unreachable")
+        raise errors.ErrUnauthenticated("the provider does not accept the session, even refreshed")
 
     # --- sessions --------------------------------------------------------------
 

@@ -103,3 +103,21 @@ async def test_logout_revokes_the_session(remote_client: RemoteClient, remote_pr
         assert 'token=""' in out.headers["set-cookie"] or "token=;" in out.headers["set-cookie"]
         assert (await http.get("/api/user", headers=_cookie(token))).status_code == 401
     assert remote_provider.stats()["logout"] == before + 1
+
+
+async def test_provider_401_is_answered_by_one_refresh(
+    remote_client: RemoteClient, remote_provider: RemoteProviderProcess
+) -> None:
+    token = remote_provider.issue("kim")
+    before = remote_provider.stats()["refresh"]
+    async with remote_client(**ENFORCED) as http:
+        remote_provider.reject_next(1)
+        response = await http.get("/api/user", headers=_cookie(token))
+        assert response.status_code == 200 and response.json()["user_id"] == "kim"
+        assert response.cookies.get("token") not in (None, token)
+        # A provider that keeps refusing ends in 401, not in a loop.
+        remote_provider.reject_next(5)
+        refused = await http.get("/api/user", headers=_cookie(response.cookies["token"]))
+        assert refused.status_code == 401
+        remote_provider.reject_next(0)
+    assert remote_provider.stats()["refresh"] == before + 2

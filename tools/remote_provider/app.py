@@ -42,6 +42,7 @@ class ProviderState:
     preferences: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=lambda: {"capabilities": 0, "refresh": 0, "logout": 0, "sync": 0})
+    reject_next: int = 0  # test hook: answer this many authorized calls with 401
 
     # --- tokens ---------------------------------------------------------------
 
@@ -128,6 +129,9 @@ def _bearer(request: Request) -> str:
 
 def create_app(state: ProviderState) -> Starlette:
     def authorized(request: Request) -> dict[str, Any] | None:
+        if state.reject_next > 0:
+            state.reject_next -= 1
+            return None
         token = _bearer(request)
         return state.verify(state.decode_cookie(token).get("access_token", token)) if token else None
 
@@ -220,6 +224,10 @@ def create_app(state: ProviderState) -> Starlette:
         body = await request.json()
         return JSONResponse({"token": state.issue(str(body["user"]), ttl=int(body.get("ttl", state.token_ttl)))})
 
+    async def debug_reject(request: Request) -> Response:
+        state.reject_next = int((await request.json()).get("count", 1))
+        return JSONResponse({"reject_next": state.reject_next})
+
     async def debug_stats(_request: Request) -> Response:
         return JSONResponse({**state.counters, "sessions": len(state.refresh_tokens)})
 
@@ -234,5 +242,9 @@ def create_app(state: ProviderState) -> Starlette:
         Route(SYNC_PREFS, preferences, methods=["GET", "PUT"]),
     ]
     if state.debug_endpoints:
-        routes += [Route("/debug/token", debug_token, methods=["POST"]), Route("/debug/stats", debug_stats)]
+        routes += [
+            Route("/debug/token", debug_token, methods=["POST"]),
+            Route("/debug/reject", debug_reject, methods=["POST"]),
+            Route("/debug/stats", debug_stats),
+        ]
     return Starlette(routes=routes)
