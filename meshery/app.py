@@ -120,7 +120,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         services = await lifecycle.start_services(settings)
         services.providers = state.providers
-        await state.providers.start()
+        await state.providers.start(store=services.store)
         state.services = services
         try:
             yield

@@ -19,6 +19,8 @@ from meshery.context import Provider
 from meshery.providers.base import BaseProvider
 from meshery.providers.local import LocalProvider
 from meshery.providers.remote import RemoteProvider
+from meshery.providers.revocations import Revocations
+from meshery.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +54,13 @@ class ProviderRegistry:
             )
         return cls(providers, enforce=settings.provider, playground=settings.playground)
 
-    async def start(self) -> None:
+    async def start(self, *, store: Store | None = None) -> None:
         remotes = [p for p in self.providers if isinstance(p, RemoteProvider)]
         if not remotes:
             return
+        if store is not None:
+            for remote in remotes:
+                remote.revocations = Revocations(store)
         try:
             await asyncio.wait_for(asyncio.gather(*(p.start() for p in remotes)), START_TIMEOUT)
         except TimeoutError:

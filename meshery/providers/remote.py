@@ -23,11 +23,13 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import jwt
 
 from generated import errors
 from meshery.context import Credentials, Session, User
 from meshery.providers import tokens
 from meshery.providers.base import REMOTE, BaseProvider, LoginStart, user_to_json
+from meshery.providers.revocations import Revocations
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ class RemoteProvider(BaseProvider):
         self._properties: dict[str, Any] = {}
         self._user_caps: dict[str, tuple[float, dict[str, Any]]] = {}
         self._revoked: dict[str, float] = {}  # access tokens logged out here -> their exp
+        self.revocations: Revocations | None = None  # logouts of every replica (set by the registry)
         self._loading: asyncio.Task[None] | None = None
         self.verifier = tokens.JwksVerifier(self._fetch_keys)
         # Upstream names it <host>_ref; a port's colon is not allowed in a cookie name.
@@ -233,6 +236,7 @@ class RemoteProvider(BaseProvider):
         pair = tokens.parse(token)
         if pair.access_token in self._revoked:
             return None
+        recently_verified = self.verifier.is_cached(pair.access_token)
         try:
             claims = await self.verifier.verify(pair.access_token)
         except tokens.TokenInvalid:
@@ -248,6 +252,11 @@ class RemoteProvider(BaseProvider):
             except (tokens.TokenInvalid, tokens.TokenExpired):
                 return None
             return Session(user=self._user(claims), token=new, refreshed=True)
+        if not recently_verified and self.revocations is not None and await self.revocations.is_revoked(
+            pair.access_token
+        ):
+            self.verifier.forget(pair.access_token)
+            return None
         return Session(user=self._user(claims), token=token)
 
     def _user(self, claims: dict[str, Any]) -> User:
@@ -293,8 +302,11 @@ class RemoteProvider(BaseProvider):
         else:
             if response.status_code not in (200, 302):
                 log.warning("provider %s: logout answered %d", self.url, response.status_code)
-        # Until it expires, the JWT would still verify locally: remember it.
+        # Until it expires, the JWT would still verify locally: remember it, here and for other replicas.
         self.verifier.forget(pair.access_token)
+        if self.revocations is not None:
+            exp = _unverified_exp(pair.access_token)
+            await self.revocations.revoke(pair.access_token, exp=exp)
         now = time.time()
         self._revoked = {t: exp for t, exp in self._revoked.items() if exp > now}
         self._revoked[pair.access_token] = now + 86400
@@ -344,3 +356,12 @@ class RemoteProvider(BaseProvider):
             log.warning("provider %s: preference sync answered %d", self.url, response.status_code)
             return False
         return True
+
+
+def _unverified_exp(access_token: str) -> float | None:
+    """The ``exp`` of a token this provider already accepted (only used to bound a revocation record)."""
+    try:
+        exp = jwt.decode(access_token, options={"verify_signature": False}).get("exp")
+    except jwt.InvalidTokenError:
+        return None
+    return float(exp) if isinstance(exp, int | float) else None

@@ -131,6 +131,10 @@ class JwksVerifier:
         self._verified[access_token] = (until, claims)
         return claims
 
+    def is_cached(self, access_token: str) -> bool:
+        cached = self._verified.get(access_token)
+        return cached is not None and cached[0] > time.time()
+
     def forget(self, access_token: str) -> None:
         self._verified.pop(access_token, None)
 

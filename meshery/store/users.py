@@ -1,4 +1,4 @@
-"""User preferences (upstream ``UserPreference``): one JSON document per user and provider."""
+"""User preferences (upstream ``UserPreference``) and remote sessions ended by logout."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import DateTime, String, Text, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,3 +52,28 @@ async def save(store: Store, *, user_id: str, provider: str, preferences: dict[s
             # Another replica inserted the same user first; the second pass updates.
             continue
 
+
+
+class RevokedSession(Base):
+    """A remote session ended by logout on some replica; kept until the token would expire."""
+
+    __tablename__ = "revoked_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+async def revoke(store: Store, *, token_hash: str, expires_at: datetime) -> None:
+    """Record a logged-out token (idempotent); expired records are dropped on the way."""
+    try:
+        async with store.write() as session:
+            await session.execute(delete(RevokedSession).where(RevokedSession.expires_at < datetime.now(UTC)))
+            if await session.get(RevokedSession, token_hash) is None:
+                session.add(RevokedSession(token_hash=token_hash, expires_at=expires_at))
+    except IntegrityError:
+        return  # another replica recorded the same logout first
+
+
+async def is_revoked(store: Store, *, token_hash: str) -> bool:
+    async with store.read() as session:
+        return await session.get(RevokedSession, token_hash) is not None

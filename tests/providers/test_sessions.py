@@ -121,3 +121,16 @@ async def test_provider_401_is_answered_by_one_refresh(
         assert refused.status_code == 401
         remote_provider.reject_next(0)
     assert remote_provider.stats()["refresh"] == before + 2
+
+
+async def test_logout_reaches_other_replicas_through_the_database(
+    remote_client: RemoteClient, remote_provider: RemoteProviderProcess
+) -> None:
+    """Two servers on one database: a logout on the first is honoured by the second."""
+    token = remote_provider.issue("lena")
+    async with remote_client(**ENFORCED) as first, remote_client(**ENFORCED) as second:
+        assert (await first.get("/user/logout", headers=_cookie(token))).status_code == 302
+        response = await second.get("/api/user", headers=_cookie(token))
+        assert response.status_code == 401
+        other = remote_provider.issue("lena")
+        assert (await second.get("/api/user", headers=_cookie(other))).status_code == 200

@@ -72,6 +72,7 @@ class ProviderState:
             "iat": now,
             "exp": now + (self.token_ttl if ttl is None else ttl),
             "iss": self.name,
+            "jti": secrets.token_hex(8),
         }
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 

@@ -1,4 +1,4 @@
-"""users: user_preferences
+"""users: user_preferences, revoked_sessions
 
 Revision ID: 0005
 Revises: 0001
@@ -26,7 +26,14 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "provider", name=op.f("pk_user_preferences")),
     )
+    op.create_table(
+        "revoked_sessions",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_revoked_sessions")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("revoked_sessions")
     op.drop_table("user_preferences")
