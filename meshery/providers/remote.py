@@ -251,7 +251,10 @@ class RemoteProvider(BaseProvider):
                 claims = await self.verifier.verify(tokens.parse(new).access_token)
             except (tokens.TokenInvalid, tokens.TokenExpired):
                 return None
-            return Session(user=self._user(claims), token=new, refreshed=True)
+            user = self._user(claims)
+            return Session(user=user, token=new, refreshed=True) if user.user_id else None
+        if not self._user(claims).user_id:
+            return None  # a token naming nobody is no session
         if not recently_verified and self.revocations is not None and await self.revocations.is_revoked(
             pair.access_token
         ):

@@ -134,3 +134,4 @@ async def test_logout_reaches_other_replicas_through_the_database(
         assert response.status_code == 401
         other = remote_provider.issue("lena")
         assert (await second.get("/api/user", headers=_cookie(other))).status_code == 200
+

@@ -78,3 +78,31 @@ def test_token_values_are_redacted_from_log_records() -> None:
     assert "eyJsecret" not in record.getMessage() and "token=[redacted]&ref=Lw" in record.getMessage()
     plain = logging.LogRecord("x", logging.INFO, __file__, 1, "nothing %s", ("here",), None)
     assert logs.redact(plain) and plain.getMessage() == "nothing here"
+
+
+async def test_remote_sessions_against_a_known_key_without_network() -> None:
+    import json
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    provider = RemoteProvider("http://p.example:1", build="v1")
+
+    async def keys() -> dict[str, object]:
+        return {"keys": [{**jwk, "kid": "k1"}]}
+
+    provider.verifier = tokens.JwksVerifier(keys)
+
+    def sign(claims: dict[str, object]) -> str:
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+    now = int(time.time())
+    good = await provider.authenticate(token=sign({"user_id": "u1", "exp": now + 60}))
+    assert good is not None and good.user.user_id == "u1" and good.user.provider == "p.example:1"
+    assert await provider.authenticate(token=sign({"sub": "u2"})) is not None  # no exp: never expires (upstream)
+    assert await provider.authenticate(token=sign({"exp": now + 60})) is None  # names nobody
+    assert await provider.authenticate(token=sign({"user_id": "u1", "exp": now - 5})) is None  # expired, no refresh
+    assert await provider.authenticate(token=None) is None
