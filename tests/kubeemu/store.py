@@ -548,6 +548,9 @@ def validate_name(rt: ResourceType, name: str) -> None:
 
 
 _cluster_ip = [0]
+_SCALABLE = frozenset(
+    {("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("", "replicationcontrollers")}
+)
 
 
 def _defaults(rt: ResourceType, obj: Obj, store: Store) -> None:
@@ -571,5 +574,7 @@ def _defaults(rt: ResourceType, obj: Obj, store: Store) -> None:
             spec.setdefault("clusterIPs", [spec["clusterIP"]])
         spec.setdefault("sessionAffinity", "None")
         obj.setdefault("status", {"loadBalancer": {}})
+    elif rt.key in _SCALABLE:
+        obj.setdefault("spec", {}).setdefault("replicas", 1)
     elif rt.key == ("", "secrets"):
         obj.setdefault("type", "Opaque")
