@@ -102,6 +102,11 @@ class KubeEmulator:
         return list(self.state.requests)
 
     @property
+    def pod_logs(self) -> dict[tuple[str, str], str]:
+        """Text served at ``pods/<name>/log``, keyed by (namespace, name)."""
+        return self.state.pod_logs
+
+    @property
     def latency(self) -> float:
         return self.state.latency
 

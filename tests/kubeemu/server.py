@@ -55,6 +55,8 @@ class ServerState:
     requests: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=5000))
     #: Extra seconds of latency before each answer (tests of timeouts).
     latency: float = 0.0
+    #: Text served at pods/<name>/log, by (namespace, name).
+    pod_logs: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Open watch responses, so a stop can end them at once.
     streams: set[web.StreamResponse] = field(default_factory=set)
 
@@ -76,6 +78,24 @@ def _out(rt: ResourceType, obj: Obj) -> Obj:
     if obj.get("apiVersion") == rt.api_version and obj.get("kind") == rt.kind:
         return obj
     return {**obj, "apiVersion": rt.api_version, "kind": rt.kind}
+
+
+def _scale(obj: Obj) -> Obj:
+    """The ``autoscaling/v1`` Scale view of a Deployment, ReplicaSet or StatefulSet."""
+    meta = obj["metadata"]
+    selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        },
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
+        },
+    }
 
 
 def _bool(value: str | None) -> bool:
@@ -242,6 +262,10 @@ class _Handlers:
             raise errors.ApiError(405, "MethodNotAllowed", f"{method} is not supported on collections")
         if rt.namespaced and namespace is None:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if sub in ("exec", "token", "log") or (sub == "scale" and method in ("GET", "PUT", "PATCH")):
+            return await self._special_subresource(request, rt, ns_key, name, sub)
+        if method == "DELETE" and sub:
+            raise errors.ApiError(405, "MethodNotAllowed", f"DELETE is not supported on {sub}")
         if method == "GET":
             obj = self.store.get(rt, ns_key, name)
             return _json(_out(rt, obj))
@@ -254,6 +278,51 @@ class _Handlers:
         if method == "POST" and sub:
             raise errors.ApiError(405, "MethodNotAllowed", f"POST to {sub} is not supported by the emulator")
         raise errors.ApiError(405, "MethodNotAllowed", f"{method} is not supported on objects")
+
+    async def _special_subresource(
+        self, request: web.Request, rt: ResourceType, namespace: str, name: str, sub: str
+    ) -> web.Response:
+        """``pods/log`` (text set with ``KubeEmulator.pod_logs``) and ``scale``; exec and token are refused."""
+        obj = self.store.get(rt, namespace, name)
+        if sub == "log" and request.method == "GET":
+            return web.Response(text=self.state.pod_logs.get((namespace, name), ""), content_type="text/plain")
+        if sub != "scale":
+            raise errors.ApiError(
+                405, "MethodNotAllowed", f"{request.method} on {sub} is not supported by the emulator"
+            )
+        if request.method == "GET":
+            return _json(_scale(obj))
+        body = await self._body(request)
+        ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
+        current = _scale(obj)
+        try:
+            if request.method == "PUT":
+                wanted = body
+            elif ctype == "application/json-patch+json":
+                wanted = json_patch(current, body)
+            elif ctype == "application/strategic-merge-patch+json":
+                wanted = strategic_merge(current, body)
+            else:
+                wanted = merge_patch(current, body)
+        except PatchError as exc:
+            raise errors.ApiError(422, "Invalid", str(exc)) from exc
+        replicas = (wanted or {}).get("spec", {}).get("replicas") if isinstance(wanted, dict) else None
+        if not isinstance(replicas, int) or replicas < 0:
+            raise errors.invalid("autoscaling", "Scale", name, [("spec.replicas", "Invalid value: must be >= 0")])
+        manager = self._manager(request)
+        stamp = now()
+
+        def rescale(live: Obj | None) -> Obj:
+            if live is None:
+                raise errors.not_found(rt.group, rt.plural, name)
+            new = copy.deepcopy(live)
+            new.setdefault("spec", {})["replicas"] = replicas
+            self._track(live, new, manager, rt, stamp, sub="scale")
+            return new
+
+        updated, _ = self.store.mutate(rt, namespace, name, rescale, dry_run=self._dry_run(request))
+        assert updated is not None
+        return _json(_scale(updated))
 
     async def _body(self, request: web.Request) -> Any:
         ctype = request.headers.get("Content-Type", "")

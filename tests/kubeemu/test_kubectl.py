@@ -251,3 +251,15 @@ def test_get_watch_prints_added_and_deleted(kubectl: Kubectl, config: Path, kube
     lines = [line.split() for line in out.splitlines()]
     assert ["ADDED", "demo"] in [line[:2] for line in lines]
     assert ["DELETED", "demo"] in [line[:2] for line in lines]
+
+
+def test_scale_logs_and_describe(kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator) -> None:
+    kubectl("apply", "-f", "-", kubeconfig=config, input=DEPLOYMENT)
+    assert "deployment.apps/web scaled" in kubectl("scale", "deploy/web", "--replicas=5", kubeconfig=config).stdout
+    deploy = kube_emulator_tls.get("apps/v1", "Deployment", "web", "default")
+    assert deploy is not None
+    assert deploy["spec"]["replicas"] == 5
+    assert "Name:               web" in kubectl("describe", "deploy", "web", kubeconfig=config).stdout
+    kube_emulator_tls.seed_pods(1)
+    kube_emulator_tls.pod_logs[("default", "pod-0")] = "hello\nworld\n"
+    assert kubectl("logs", "pod-0", kubeconfig=config).stdout == "hello\nworld\n"
