@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import logging
 import random
 import string
 import time
@@ -30,6 +31,7 @@ from tests.kubeemu.selectors import SelectorError, field_selector, label_selecto
 from tests.kubeemu.store import Event, Obj, Store, now
 
 JSON = "application/json"
+_log = logging.getLogger("tests.kubeemu")
 
 
 @dataclass
@@ -137,6 +139,9 @@ def _middleware(state: ServerState) -> Callable[..., Awaitable[web.StreamRespons
             code = exc.status
             reason = {404: "NotFound", 405: "MethodNotAllowed"}.get(code, "BadRequest")
             response = _json(errors.status_object(code, reason, exc.reason or reason), status=code)
+        except Exception as exc:  # an emulator bug: answer as an API server would, and say so in the log
+            _log.exception("kubeemu: %s %s failed", request.method, request.path_qs)
+            response = _json(errors.status_object(500, "InternalError", f"kubeemu: {exc!r}"), status=500)
         record.status = response.status
         return response
 
