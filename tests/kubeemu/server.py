@@ -409,6 +409,11 @@ class _Handlers:
                 after = tuple(start["after"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise errors.bad_request("invalid continue token") from exc
+            if rv < self.store.compacted:
+                raise errors.expired(
+                    "The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter."
+                )
             items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
             metadata["resourceVersion"] = str(rv)
         limit_text = request.query.get("limit")

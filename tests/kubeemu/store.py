@@ -93,6 +93,8 @@ class Store:
         self.history_size = history_size
         #: Watches may resume from any resourceVersion >= floor.
         self.floor = 0
+        #: The last explicit ``compact()``: list continue tokens from before it expire (410).
+        self.compacted = 0
         self.watchers: set[Watcher] = set()
         self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
         self.cluster_name = cluster_name
@@ -437,7 +439,7 @@ class Store:
         """Forget the event history: watches from any older resourceVersion now get 410 Expired."""
         with self.lock:
             self.history.clear()
-            self.floor = self.rv
+            self.floor = self.compacted = self.rv
             return self.rv
 
     def watch(
