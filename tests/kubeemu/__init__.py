@@ -57,10 +57,21 @@ What it serves (see ``reference/kubernetes-testing.md``):
   ``timeoutSeconds``, ERROR 410 Expired for compacted versions, ``sendInitialEvents`` (initial
   ADDED events then a BOOKMARK annotated ``k8s.io/initial-events-end``).
 - Errors as ``Status`` objects: 400 BadRequest, 401, 404 NotFound, 409 AlreadyExists/Conflict,
-  410 Expired, 415, 422 Invalid.
+  410 Expired, 415, 422 Invalid, 500 InternalError (an emulator bug, logged).
+- Subresources: ``status``, ``scale`` (``kubectl scale``), ``pods/<name>/log`` (text from
+  ``emu.pod_logs[(namespace, name)]``); ``exec`` and ``serviceaccounts/<name>/token`` answer 405.
+- Request bodies in JSON or YAML, and the protobuf that ``kubectl create <kind>`` sends for
+  namespaces, configmaps, secrets, serviceaccounts, services, deployments, jobs, cronjobs, roles,
+  (cluster)rolebindings, priorityclasses, resourcequotas, poddisruptionbudgets and ingresses
+  (``protobuf.SCHEMAS``); answers are always JSON.
+- TLS with ``tls=True``: a fresh CA per emulator, embedded in its kubeconfigs. kubectl sends bearer
+  tokens only over https, so kubectl with tokens needs ``tls=True`` (the Python client sends them
+  over http too). With TLS a client certificate signed by that CA (``context(client_cert=True)``)
+  also authenticates.
 
-Not emulated: controllers (a Deployment gets no pods), Table output, protobuf, TLS, admission,
-RBAC authorization, schema validation.
+Not emulated: controllers (a Deployment gets no pods; namespaces are removed at once, not left
+Terminating), Table output (kubectl prints NAME and AGE), admission, RBAC authorization, schema
+validation, protobuf answers, CBOR.
 """
 
 from __future__ import annotations

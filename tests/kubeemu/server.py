@@ -24,7 +24,7 @@ import yaml
 from aiohttp import web
 
 from tests.kubeemu import apply as ssa
-from tests.kubeemu import discovery, errors
+from tests.kubeemu import discovery, errors, protobuf
 from tests.kubeemu.patch import PatchError, json_patch, merge_patch, strategic_merge
 from tests.kubeemu.resources import NAMESPACE_KEY, ResourceType
 from tests.kubeemu.selectors import SelectorError, field_selector, label_selector
@@ -331,7 +331,12 @@ class _Handlers:
 
     async def _body(self, request: web.Request) -> Any:
         ctype = request.headers.get("Content-Type", "")
-        if "protobuf" in ctype or "cbor" in ctype:
+        if "protobuf" in ctype:
+            try:
+                return protobuf.decode(await request.read())
+            except protobuf.ProtobufError as exc:
+                raise errors.ApiError(415, "UnsupportedMediaType", str(exc)) from exc
+        if "cbor" in ctype:
             raise errors.ApiError(
                 415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {ctype}"
             )

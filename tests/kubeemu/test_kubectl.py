@@ -263,3 +263,43 @@ def test_scale_logs_and_describe(kubectl: Kubectl, config: Path, kube_emulator_t
     kube_emulator_tls.seed_pods(1)
     kube_emulator_tls.pod_logs[("default", "pod-0")] = "hello\nworld\n"
     assert kubectl("logs", "pod-0", kubeconfig=config).stdout == "hello\nworld\n"
+
+
+def test_kubectl_create_sends_protobuf_the_emulator_decodes(
+    kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator
+) -> None:
+    for args in (
+        ["namespace", "team"],
+        ["configmap", "c", "-n", "team", "--from-literal=a=b"],
+        ["secret", "generic", "s", "-n", "team", "--from-literal=k=v"],
+        ["serviceaccount", "robot", "-n", "team"],
+        ["deployment", "web", "-n", "team", "--image=nginx:1.27", "--replicas=3", "--port=80"],
+        ["job", "once", "-n", "team", "--image=busybox", "--", "echo", "hi"],
+        ["service", "clusterip", "web", "-n", "team", "--tcp=80:8080"],
+        ["role", "reader", "-n", "team", "--verb=get,list", "--resource=pods"],
+        ["rolebinding", "reader", "-n", "team", "--role=reader", "--serviceaccount=team:robot"],
+        ["ingress", "web", "-n", "team", "--rule=a.example/=web:80"],
+    ):
+        kubectl("create", *args, kubeconfig=config)
+    assert any("protobuf" in r.content_type for r in kube_emulator_tls.requests)
+    secret = kube_emulator_tls.get("v1", "Secret", "s", "team")
+    assert secret is not None
+    assert (secret["data"], secret["type"]) == ({"k": "dg=="}, "Opaque")
+    deploy = kube_emulator_tls.get("apps/v1", "Deployment", "web", "team")
+    assert deploy is not None
+    assert deploy["spec"]["replicas"] == 3
+    assert deploy["spec"]["template"]["spec"]["containers"] == [
+        {"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}
+    ]
+    job = kube_emulator_tls.get("batch/v1", "Job", "once", "team")
+    assert job is not None
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["echo", "hi"]
+    service = kube_emulator_tls.get("v1", "Service", "web", "team")
+    assert service is not None
+    assert service["spec"]["ports"][0]["targetPort"] == 8080
+    binding = kube_emulator_tls.get("rbac.authorization.k8s.io/v1", "RoleBinding", "reader", "team")
+    assert binding is not None
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}
+    ingress = kube_emulator_tls.get("networking.k8s.io/v1", "Ingress", "web", "team")
+    assert ingress is not None
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] == {"number": 80}
