@@ -12,6 +12,8 @@ Python API::
         emu.seed_pods(10_000, namespace="bench")          # direct seeding, no HTTP (fast)
         emu.seed([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}}])
         emu.get("v1", "Pod", "pod-1", "bench"); emu.list("apps/v1", "Deployment"); emu.delete(...)
+        emu.patch("v1", "Pod", "pod-1", "bench", merge={"status": {"phase": "Failed"}})  # MODIFIED
+        emu.wait_for_watches(1, plural="pods")            # a client is watching: changes reach it
         emu.stop(); emu.start()                           # same port, objects kept, watches cut
         with emu.unreachable(): ...                       # connections refused inside the block
         emu.compact()                                     # older resourceVersions -> 410 Expired

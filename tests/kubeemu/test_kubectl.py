@@ -238,10 +238,7 @@ def test_delete_waits_until_gone(kubectl: Kubectl, config: Path, kube_emulator_t
 def test_get_watch_prints_added_and_deleted(kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator) -> None:
     watcher = kubectl.popen("get", "configmaps", "-w", "--output-watch-events", kubeconfig=config)
     try:
-        deadline = time.monotonic() + 10
-        while not any(r.query.get("watch") == "true" for r in kube_emulator_tls.requests):
-            assert time.monotonic() < deadline, "kubectl never started watching"
-            time.sleep(0.05)
+        kube_emulator_tls.wait_for_watches(1, plural="configmaps", timeout=10)
         kubectl("apply", "-f", "-", kubeconfig=config, input=CONFIGMAP)
         kubectl("delete", "configmap", "demo", kubeconfig=config)
         time.sleep(0.3)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -164,3 +165,29 @@ def test_two_emulators_run_side_by_side_in_one_loop() -> None:
             return [r.status_code for r in answers]
 
     assert asyncio.run(main()) == [200, 200]
+
+
+def test_direct_patch_reaches_watchers(kube_emulator: KubeEmulator) -> None:
+    kube_emulator.seed_pods(1, namespace="w")
+    start = kube_emulator.resource_version
+    lines: list[str] = []
+
+    def watch() -> None:
+        url = f"{kube_emulator.url}/api/v1/namespaces/w/pods?watch=1&resourceVersion={start}&timeoutSeconds=2"
+        with httpx.stream("GET", url, headers=AUTH, timeout=10) as stream:
+            for line in stream.iter_lines():
+                lines.append(line)
+                break
+
+    reader = threading.Thread(target=watch)
+    reader.start()
+    kube_emulator.wait_for_watches(1, plural="pods")
+    updated = kube_emulator.patch("v1", "Pod", "pod-0", "w", merge={"status": {"phase": "Failed"}})
+    reader.join(5)
+    event = json.loads(lines[0])
+    assert (event["type"], event["object"]["status"]["phase"]) == ("MODIFIED", "Failed")
+    assert event["object"]["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+    deadline = time.monotonic() + 5
+    while kube_emulator.watch_count():  # the client hung up: the server notices and drops the watch
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
