@@ -71,9 +71,11 @@ What it serves (see ``reference/kubernetes-testing.md``):
   over http too). With TLS a client certificate signed by that CA (``context(client_cert=True)``)
   also authenticates.
 
+- Table answers (``as=Table``) with the real server's columns for pods, services, namespaces,
+  nodes, configmaps, secrets and the apps kinds, a CRD's ``additionalPrinterColumns``, else Name/Age.
+
 Not emulated: controllers (a Deployment gets no pods; namespaces are removed at once, not left
-Terminating), Table output (kubectl prints NAME and AGE), admission, RBAC authorization, schema
-validation, protobuf answers, CBOR.
+Terminating), admission, RBAC authorization, schema validation, protobuf answers, CBOR.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ import yaml
 from aiohttp import web
 
 from tests.kubeemu import apply as ssa
-from tests.kubeemu import discovery, errors, protobuf
+from tests.kubeemu import discovery, errors, protobuf, table
 from tests.kubeemu.patch import PatchError, json_patch, merge_patch, strategic_merge
-from tests.kubeemu.resources import NAMESPACE_KEY, ResourceType
+from tests.kubeemu.resources import CRD_KEY, NAMESPACE_KEY, ResourceType
 from tests.kubeemu.selectors import SelectorError, field_selector, label_selector
 from tests.kubeemu.store import Event, Obj, Store, now
 
@@ -273,6 +273,10 @@ class _Handlers:
             raise errors.ApiError(405, "MethodNotAllowed", f"DELETE is not supported on {sub}")
         if method == "GET":
             obj = self.store.get(rt, ns_key, name)
+            if not sub and self._table(request):
+                return _json(
+                    self._as_table(request, rt, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
+                )
             return _json(_out(rt, obj))
         if method == "PUT":
             return await self._replace(request, rt, ns_key, name, sub)
@@ -433,6 +437,8 @@ class _Handlers:
                 metadata["continue"] = json.dumps(nxt).encode().hex()
                 metadata["remainingItemCount"] = len(items) - limit
                 items = items[:limit]
+        if self._table(request):
+            return _json(self._as_table(request, rt, items, metadata))
         body = {
             "kind": f"{rt.kind}List",
             "apiVersion": rt.api_version,
@@ -440,6 +446,18 @@ class _Handlers:
             "items": [_out(rt, o) for o in items],
         }
         return _json(body)
+
+    def _table(self, request: web.Request) -> bool:
+        return table.wants_table(request.headers.get("Accept", ""))
+
+    def _as_table(self, request: web.Request, rt: ResourceType, items: list[Obj], metadata: dict[str, Any]) -> Obj:
+        crd = None
+        if not rt.builtin:
+            crd_type = self.catalog.by_key(CRD_KEY)
+            if crd_type is not None:
+                crd = self.store.find(crd_type, "", f"{rt.plural}.{rt.group}")
+        include = request.query.get("includeObject", "Metadata")
+        return table.table(rt, [_out(rt, o) for o in items], crd=crd, metadata=metadata, include=include)
 
     async def _watch(self, request: web.Request, rt: ResourceType, namespace: str | None) -> web.StreamResponse:
         query = request.query
@@ -485,8 +503,9 @@ class _Handlers:
         self.state.streams.add(response)
         try:
             await response.prepare(request)
+            as_table = self._table(request)
             for event in backlog:
-                await self._send(response, rt, event)
+                await self._send(request, response, rt, event, as_table=as_table)
             if initial:
                 await self._bookmark(response, rt, opened_at, initial_end=True)
             deadline = time.monotonic() + timeout
@@ -511,7 +530,7 @@ class _Handlers:
                 if item.type == "BOOKMARK":
                     await self._bookmark(response, rt, item.rv)
                 else:
-                    await self._send(response, rt, item)
+                    await self._send(request, response, rt, item, as_table=as_table)
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await response.write_eof()
         except (ConnectionError, asyncio.CancelledError):
@@ -521,8 +540,13 @@ class _Handlers:
             self.state.streams.discard(response)
         return response
 
-    async def _send(self, response: web.StreamResponse, rt: ResourceType, event: Event) -> None:
-        await response.write(_dumps({"type": event.type, "object": _out(rt, event.obj)}) + b"\n")
+    async def _send(
+        self, request: web.Request, response: web.StreamResponse, rt: ResourceType, event: Event, *, as_table: bool
+    ) -> None:
+        obj = _out(rt, event.obj)
+        if as_table:
+            obj = self._as_table(request, rt, [obj], {"resourceVersion": str(event.rv)})
+        await response.write(_dumps({"type": event.type, "object": obj}) + b"\n")
 
     async def _bookmark(
         self, response: web.StreamResponse, rt: ResourceType, rv: int, initial_end: bool = False

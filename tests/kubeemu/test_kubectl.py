@@ -65,6 +65,9 @@ spec:
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
     subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
 """
 
 BROKER = """
@@ -102,8 +105,11 @@ def test_get_lists_bootstrap_objects_and_seeded_pods(
     assert {"default", "kube-system", "apps"} <= {i["metadata"]["name"] for i in namespaces["items"]}
     pods = _json(kubectl, config, "get", "pods", "-A", "-l", "app=bench")
     assert sorted(i["metadata"]["name"] for i in pods["items"]) == ["pod-0", "pod-1", "pod-2"]
-    table = kubectl("get", "po", "-n", "apps", kubeconfig=config).stdout
-    assert "pod-1" in table
+    table = kubectl("get", "po", "-n", "apps", kubeconfig=config).stdout.splitlines()
+    assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert table[2].split()[:4] == ["pod-1", "1/1", "Running", "0"]
+    nodes = kubectl("get", "nodes", kubeconfig=config).stdout.splitlines()
+    assert nodes[1].split()[:2] == ["kubeemu-node", "Ready"]
     missing = kubectl("get", "pod", "nope", kubeconfig=config, check=False)
     assert missing.returncode != 0
     assert 'pods "nope" not found' in missing.stderr
@@ -219,6 +225,9 @@ def test_crd_then_custom_resource_apply_get_delete(
     assert broker["apiVersion"] == "meshery.io/v1alpha2"
     assert broker["spec"] == {"size": 2, "service": {"type": "ClusterIP"}}
     kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", kubeconfig=config, input=BROKER)
+    listed = kubectl("get", "brokers", "-A", kubeconfig=config).stdout.splitlines()
+    assert listed[0].split() == ["NAMESPACE", "NAME", "SIZE", "AGE"]  # the CRD's printer columns
+    assert listed[1].split()[:3] == ["meshery", "meshery-broker", "1"]
     assert "meshery.io/v1alpha2" in kubectl("api-resources", "--api-group=meshery.io", kubeconfig=config).stdout
     kubectl("delete", "-f", "-", kubeconfig=config, input=CRD)
     assert kube_emulator_tls.list("v1", "Namespace", None)  # still serving
