@@ -408,35 +408,36 @@ class _Handlers:
         return lambda obj: labels(obj) and fields(obj)
 
     def _list(self, request: web.Request, rt: ResourceType, namespace: str | None) -> web.Response:
-        items, rv = self.store.select(rt, namespace, self._matcher(request))
-        metadata: dict[str, Any] = {"resourceVersion": str(rv)}
+        after: tuple[str, str] | None = None
+        token_rv: int | None = None
         token = request.query.get("continue")
         if token:
             try:
                 start = json.loads(bytes.fromhex(token).decode())
-                rv = int(start["rv"])
-                after = tuple(start["after"])
-            except (ValueError, KeyError, TypeError) as exc:
+                token_rv = int(start["rv"])
+                after = (str(start["after"][0]), str(start["after"][1]))
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
                 raise errors.bad_request("invalid continue token") from exc
-            if rv < self.store.compacted:
+            if token_rv < self.store.compacted:
                 raise errors.expired(
                     "The provided continue parameter is too old to display a consistent list result. "
                     "You can start a new list without the continue parameter."
                 )
-            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
-            metadata["resourceVersion"] = str(rv)
-        limit_text = request.query.get("limit")
-        if limit_text:
-            try:
-                limit = int(limit_text)
-            except ValueError as exc:
-                raise errors.bad_request("limit must be an integer") from exc
-            if 0 < limit < len(items):
-                last = items[limit - 1]["metadata"]
-                nxt = {"rv": rv, "after": [last.get("namespace", ""), last["name"]]}
-                metadata["continue"] = json.dumps(nxt).encode().hex()
-                metadata["remainingItemCount"] = len(items) - limit
-                items = items[:limit]
+        try:
+            limit = max(int(request.query.get("limit") or 0), 0)
+        except ValueError as exc:
+            raise errors.bad_request("limit must be an integer") from exc
+        matcher = (
+            self._matcher(request) if "labelSelector" in request.query or "fieldSelector" in request.query else None
+        )
+        items, rv, remaining = self.store.page(rt, namespace, matcher, after=after, limit=limit)
+        rv = token_rv if token_rv is not None else rv
+        metadata: dict[str, Any] = {"resourceVersion": str(rv)}
+        if remaining:
+            last = items[-1]["metadata"]
+            nxt = {"rv": rv, "after": [last.get("namespace", ""), last["name"]]}
+            metadata["continue"] = json.dumps(nxt).encode().hex()
+            metadata["remainingItemCount"] = remaining
         if self._table(request):
             return _json(self._as_table(request, rt, items, metadata))
         body = {

@@ -11,6 +11,7 @@ and stored objects can be shared without copying.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import copy
 import re
@@ -97,6 +98,7 @@ class Store:
         self.compacted = 0
         self.watchers: set[Watcher] = set()
         self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
+        self._sorted: dict[Key, list[tuple[str, str]]] = {}
         self.cluster_name = cluster_name
         self.require_namespace = True
         self._bootstrap()
@@ -185,6 +187,15 @@ class Store:
         with self.lock:
             return self.objects.get(rt.key, {}).get((namespace, name))
 
+    def _keys(self, key: Key, namespace: str | None) -> list[tuple[str, str]]:
+        """Sorted (namespace, name) keys of one bucket (cached until an object comes or goes)."""
+        keys = self._sorted.get(key)
+        if keys is None:
+            keys = self._sorted[key] = sorted(self.objects.get(key, {}))
+        if namespace is None:
+            return keys
+        return keys[bisect.bisect_left(keys, (namespace, "")) : bisect.bisect_left(keys, (namespace + "\x00", ""))]
+
     def select(
         self,
         rt: ResourceType,
@@ -192,14 +203,39 @@ class Store:
         matches: Callable[[Obj], bool] | None = None,
     ) -> tuple[list[Obj], int]:
         """Matching objects sorted by (namespace, name), and the list's resourceVersion."""
+        items, rv, _ = self.page(rt, namespace, matches)
+        return items, rv
+
+    def page(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        matches: Callable[[Obj], bool] | None = None,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 0,
+    ) -> tuple[list[Obj], int, int | None]:
+        """Up to ``limit`` (0: all) matching objects after key ``after``, the resourceVersion, and how
+        many match beyond the page (None when the page is the last one or that count is unknown)."""
         with self.lock:
             bucket = self.objects.get(rt.key, {})
-            keys = sorted(bucket) if namespace is None else sorted(k for k in bucket if k[0] == namespace)
-            items = [bucket[k] for k in keys]
+            keys = self._keys(rt.key, namespace)
+            if after is not None:
+                keys = keys[bisect.bisect_right(keys, after) :]
+            objects = [bucket[k] for k in keys]
             rv = self.rv
-        if matches is not None:
-            items = [o for o in items if matches(o)]
-        return items, rv
+        if matches is None:
+            if 0 < limit < len(objects):
+                return objects[:limit], rv, len(objects) - limit
+            return objects, rv, None
+        items: list[Obj] = []
+        for n, obj in enumerate(objects):
+            if matches(obj):
+                if 0 < limit <= len(items):
+                    rest = sum(1 for o in objects[n:] if matches(o))
+                    return items, rv, rest
+                items.append(obj)
+        return items, rv, None
 
     def count(self) -> int:
         with self.lock:
@@ -281,6 +317,8 @@ class Store:
         self.rv += 1
         meta["resourceVersion"] = str(self.rv)
         self.objects.setdefault(rt.key, {})[(namespace, name)] = new
+        if old is None:
+            self._sorted.pop(rt.key, None)
         self._index_owners(rt.key, namespace, name, old, new)
         self._record(Event(self.rv, rt.key, "ADDED" if old is None else "MODIFIED", new, old))
         if rt.key == CRD_KEY:
@@ -328,6 +366,7 @@ class Store:
         self.rv += 1
         gone["metadata"]["resourceVersion"] = str(self.rv)
         self.objects.get(key, {}).pop((namespace, name), None)
+        self._sorted.pop(key, None)
         self._index_owners(key, namespace, name, old, None)
         self._record(Event(self.rv, key, "DELETED", gone))
         if key == CRD_KEY:
@@ -517,6 +556,8 @@ class Store:
                 self.rv += 1
                 meta["resourceVersion"] = str(self.rv)
                 self.objects.setdefault(rt.key, {})[(namespace, name)] = obj
+                if old is None:
+                    self._sorted.pop(rt.key, None)
                 self._index_owners(rt.key, namespace, name, old, obj)
                 if rt.key == CRD_KEY:
                     self.catalog.register_crd(obj)
