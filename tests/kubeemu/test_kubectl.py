@@ -309,3 +309,30 @@ def test_kubectl_create_sends_protobuf_the_emulator_decodes(
     ingress = kube_emulator_tls.get("networking.k8s.io/v1", "Ingress", "web", "team")
     assert ingress is not None
     assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] == {"number": 80}
+
+
+def test_diff_patch_label_and_wait_for_delete(kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator) -> None:
+    kubectl("apply", "-f", "-", kubeconfig=config, input=CONFIGMAP + "---" + DEPLOYMENT)
+    same = kubectl("diff", "-f", "-", kubeconfig=config, input=DEPLOYMENT, check=False)
+    assert (same.returncode, same.stdout) == (0, "")
+    changed = kubectl(
+        "diff", "-f", "-", kubeconfig=config, input=DEPLOYMENT.replace("replicas: 2", "replicas: 4"), check=False
+    )
+    assert changed.returncode == 1
+    assert "+  replicas: 4" in changed.stdout
+    deploy = kube_emulator_tls.get("apps/v1", "Deployment", "web", "default")
+    assert deploy is not None
+    assert deploy["spec"]["replicas"] == 2  # a diff is a dry run
+
+    kubectl("patch", "cm", "demo", "--type=merge", "-p", '{"data":{"z":"1"}}', kubeconfig=config)
+    kubectl("patch", "cm", "demo", "--type=json", "-p", '[{"op":"remove","path":"/data/a"}]', kubeconfig=config)
+    kubectl("label", "cm", "demo", "tier=web", kubeconfig=config)
+    cm = kube_emulator_tls.get("v1", "ConfigMap", "demo", "default")
+    assert cm is not None
+    assert (cm["data"], cm["metadata"]["labels"]) == ({"b": "2", "z": "1"}, {"tier": "web"})
+
+    waiter = kubectl.popen("wait", "--for=delete", "cm/demo", "--timeout=10s", kubeconfig=config)
+    kube_emulator_tls.wait_for_watches(1, plural="configmaps")
+    kube_emulator_tls.delete("v1", "ConfigMap", "demo", "default")
+    assert waiter.wait(10) == 0
+    waiter.communicate()
