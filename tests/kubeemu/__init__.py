@@ -29,7 +29,10 @@ Python API::
                             KubeContext(name="down", server="http://127.0.0.1:9")], current="one")
 
 ``KubeEmulator(host, port=0, tokens=(), version="1.32.0", bookmark_interval=1.0, watch_timeout=1800,
-history_size=10_000, cluster_name="kubeemu")``. With ``tokens``, every request except ``/healthz``,
+history_size=10_000, cluster_name="kubeemu", tls=False, controllers=False)``. With ``controllers``
+(or ``emu.controllers.attach()`` later) workloads come alive at once: Deployment -> ReplicaSet ->
+Pods, StatefulSet/DaemonSet/Job -> Pods, every Pod bound to the node and Running (a Job's
+Succeeded), owners' status all ready, deleted owned Pods replaced (see ``controllers``). With ``tokens``, every request except ``/healthz``,
 ``/livez`` and ``/readyz`` needs ``Authorization: Bearer <one of them>`` (401 ``Status`` otherwise).
 
 As a process: ``python -m tests.kubeemu --port 6443 --token T [--kubeconfig PATH] [--seed-pods N]``
@@ -74,8 +77,9 @@ What it serves (see ``reference/kubernetes-testing.md``):
 - Table answers (``as=Table``) with the real server's columns for pods, services, namespaces,
   nodes, configmaps, secrets and the apps kinds, a CRD's ``additionalPrinterColumns``, else Name/Age.
 
-Not emulated: controllers (a Deployment gets no pods; namespaces are removed at once, not left
-Terminating), admission, RBAC authorization, schema validation, protobuf answers, CBOR.
+Not emulated: controllers unless asked for (without them a Deployment gets no pods), namespaces
+left Terminating (they go at once), admission, RBAC authorization, schema validation, protobuf
+answers, CBOR.
 """
 
 from __future__ import annotations

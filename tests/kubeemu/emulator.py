@@ -16,6 +16,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from tests.kubeemu import errors
+from tests.kubeemu.controllers import Controllers
 from tests.kubeemu.kubeconfig import KubeContext, write_kubeconfig
 from tests.kubeemu.kubeconfig import kubeconfig as build_kubeconfig
 from tests.kubeemu.patch import merge_patch
@@ -39,12 +40,16 @@ class KubeEmulator:
         history_size: int = 10_000,
         cluster_name: str = "kubeemu",
         tls: bool = False,
+        controllers: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self.cluster_name = cluster_name
         self.catalog = Catalog.builtin()
         self.store = Store(self.catalog, history_size=history_size, cluster_name=cluster_name)
+        self.controllers = Controllers(self.store)
+        if controllers:
+            self.controllers.attach()
         major, minor, patch = [*version.lstrip("v").split("."), "0", "0"][:3]
         self.state = ServerState(
             store=self.store,

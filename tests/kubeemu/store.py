@@ -14,17 +14,20 @@ import asyncio
 import bisect
 import contextlib
 import copy
+import logging
 import re
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from tests.kubeemu import errors
 from tests.kubeemu.resources import CRD_KEY, NAMESPACE_KEY, Catalog, ResourceType
+
+_log = logging.getLogger("tests.kubeemu")
 
 Key = tuple[str, str]
 Obj = dict[str, Any]
@@ -99,6 +102,11 @@ class Store:
         self.watchers: set[Watcher] = set()
         self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
         self._sorted: dict[Key, list[tuple[str, str]]] = {}
+        #: Called with every event once the write that caused it is complete (see ``transaction``).
+        self.reactors: list[Callable[[Event], None]] = []
+        self._pending: deque[Event] = deque()
+        self._depth = 0
+        self._reacting = False
         self.cluster_name = cluster_name
         self.require_namespace = True
         self._bootstrap()
@@ -257,7 +265,7 @@ class Store:
         ``change`` returns the new object, or None to leave things as they are. Returns the stored
         result and whether the object was created.
         """
-        with self.lock:
+        with self.transaction():
             current = self.objects.get(rt.key, {}).get((namespace, name))
             new = change(copy.deepcopy(current) if current is not None else None)
             if new is None:
@@ -396,7 +404,7 @@ class Store:
         dry_run: bool = False,
     ) -> tuple[Obj, bool]:
         """Delete (or mark for deletion when finalizers remain); returns (object, removed)."""
-        with self.lock:
+        with self.transaction():
             current = self.objects.get(rt.key, {}).get((namespace, name))
             if current is None:
                 raise errors.not_found(rt.group, rt.plural, name)
@@ -473,6 +481,34 @@ class Store:
             self.history.append(event)
         for watcher in list(self.watchers):
             watcher.offer(event)
+        if self.reactors:
+            self._pending.append(event)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock; when the outermost write ends, hand its events to the reactors (controllers).
+
+        Reactors run in the writer's thread, so a write returns with its consequences applied;
+        what they write is reacted to in turn, until nothing changes.
+        """
+        with self.lock:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            if self._depth == 0 and not self._reacting:
+                self._reacting = True
+                try:
+                    while self._pending:
+                        event = self._pending.popleft()
+                        for react in list(self.reactors):
+                            try:
+                                react(event)
+                            except Exception:  # a controller bug must not fail the client's request
+                                _log.exception("kubeemu: reacting to %s %s failed", event.type, event.key)
+                finally:
+                    self._reacting = False
 
     def compact(self) -> int:
         """Forget the event history: watches from any older resourceVersion now get 410 Expired."""
@@ -527,7 +563,7 @@ class Store:
     def seed(self, objects: Iterable[Obj], *, events: bool = True) -> int:
         """Store objects directly (no validation beyond kind lookup); namespaces appear as needed."""
         count = 0
-        with self.lock:
+        with self.transaction():
             for obj in objects:
                 rt = self.catalog.by_kind(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
                 if rt is None:
