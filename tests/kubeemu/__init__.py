@@ -17,6 +17,8 @@ Python API::
         emu.stop(); emu.start()                           # same port, objects kept, watches cut
         with emu.unreachable(): ...                       # connections refused inside the block
         emu.compact()                                     # older resourceVersions -> 410 Expired
+        emu.drop_watches(expire=True)                     # open watches get ERROR 410 and end
+        emu.fail(503, times=2, path="/api/v1/pods")        # inject errors (Status objects)
         emu.latency = 0.5                                 # delay every answer
         emu.requests                                      # what clients sent (method, path, query...)
         emu.cluster_id                                    # UID of kube-system (stable per cluster_name)
@@ -32,11 +34,13 @@ Python API::
 history_size=10_000, cluster_name="kubeemu", tls=False, controllers=False)``. With ``controllers``
 (or ``emu.controllers.attach()`` later) workloads come alive at once: Deployment -> ReplicaSet ->
 Pods, StatefulSet/DaemonSet/Job -> Pods, every Pod bound to the node and Running (a Job's
-Succeeded), owners' status all ready, deleted owned Pods replaced (see ``controllers``). With ``tokens``, every request except ``/healthz``,
-``/livez`` and ``/readyz`` needs ``Authorization: Bearer <one of them>`` (401 ``Status`` otherwise).
+Succeeded), owners' status all ready, deleted owned Pods replaced (see ``controllers``).
+With ``tokens``, every request except ``/healthz``, ``/livez`` and ``/readyz`` needs
+``Authorization: Bearer <one of them>`` (401 ``Status`` otherwise).
 
-As a process: ``python -m tests.kubeemu --port 6443 --token T [--kubeconfig PATH] [--seed-pods N]``
-(prints ``kubeemu listening on <url>`` once ready; SIGTERM/SIGINT stop it).
+As a process: ``python -m tests.kubeemu --port 6443 --token T [--tls] [--kubeconfig PATH]
+[--seed-pods N] [--cluster-name NAME] [--version 1.32.0]`` (prints ``kubeemu listening on <url>``
+once ready; SIGTERM/SIGINT stop it).
 
 What it serves (see ``reference/kubernetes-testing.md``):
 

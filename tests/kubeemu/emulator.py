@@ -339,6 +339,17 @@ class KubeEmulator:
                 raise TimeoutError(f"{self.watch_count(plural)} watches open, wanted {count}")
             time.sleep(0.01)
 
+    def drop_watches(self, *, expire: bool = False) -> None:
+        """End every open watch while the server stays up (clients re-watch from their last
+        resourceVersion). With ``expire`` each gets ERROR 410 Expired first and the history is
+        compacted, so clients must relist."""
+        self.store.close_watches(expire=expire)
+
+    def fail(self, status: int = 500, *, times: int = 1, method: str = "", path: str = "/") -> None:
+        """Answer the next ``times`` requests matching ``method`` (any if empty) and path prefix with
+        an error ``Status`` of ``status`` (e.g. 503 ServiceUnavailable, 429 TooManyRequests)."""
+        self.state.faults.append([status, times, method.upper(), path])
+
     def compact(self) -> int:
         """Forget the watch history: older resourceVersions now get 410 Expired. Returns the current one."""
         return self.store.compact()

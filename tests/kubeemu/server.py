@@ -61,6 +61,17 @@ class ServerState:
     pod_logs: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Open watch responses, so a stop can end them at once.
     streams: set[web.StreamResponse] = field(default_factory=set)
+    #: Injected failures: [status, times left, method or "", path prefix].
+    faults: list[list[Any]] = field(default_factory=list)
+
+    def take_fault(self, method: str, path: str) -> int | None:
+        """The status of the first injected failure matching this request (used up once per match)."""
+        for fault in self.faults:
+            status, left, wanted_method, prefix = fault
+            if left > 0 and wanted_method in ("", method) and path.startswith(prefix):
+                fault[1] -= 1
+                return int(status)
+        return None
 
 
 def _dumps(body: Any) -> bytes:
@@ -107,6 +118,18 @@ def _bool(value: str | None) -> bool:
 # --- middleware --------------------------------------------------------------------------------
 
 _PUBLIC = ("/healthz", "/livez", "/readyz")
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    410: "Expired",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
 
 
 def _middleware(state: ServerState) -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -124,6 +147,11 @@ def _middleware(state: ServerState) -> Callable[..., Awaitable[web.StreamRespons
         state.requests.append(record)
         if state.latency:
             await asyncio.sleep(state.latency)
+        fault = state.take_fault(request.method, request.path)
+        if fault is not None:
+            record.status = fault
+            reason = _REASONS.get(fault, "InternalError")
+            return _json(errors.status_object(fault, reason, f"kubeemu: injected {fault}"), status=fault)
         if state.tokens and not request.path.startswith(_PUBLIC):
             header = request.headers.get("Authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else None
@@ -528,6 +556,10 @@ class _Handlers:
                     continue
                 if item is None:
                     break
+                if item.type == "ERROR":
+                    expired = errors.expired(f"too old resource version: {item.rv}")
+                    await response.write(_dumps({"type": "ERROR", "object": expired.status()}) + b"\n")
+                    continue
                 if item.type == "BOOKMARK":
                     await self._bookmark(response, rt, item.rv)
                 else:

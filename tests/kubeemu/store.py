@@ -552,11 +552,17 @@ class Store:
         with self.lock:
             self.watchers.discard(watcher)
 
-    def close_watches(self) -> None:
+    def close_watches(self, *, expire: bool = False) -> None:
+        """End every open watch; with ``expire`` each first gets an ERROR 410 and history is compacted."""
         with self.lock:
             watchers, self.watchers = self.watchers, set()
-        for watcher in watchers:
-            watcher.push(None)
+            if expire:
+                self.history.clear()
+                self.floor = self.compacted = self.rv
+            for watcher in watchers:
+                if expire:
+                    watcher.push(Event(self.rv, watcher.key, "ERROR", {}))
+                watcher.push(None)
 
     # --- seeding -------------------------------------------------------------------------------
 

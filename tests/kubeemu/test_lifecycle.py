@@ -191,3 +191,27 @@ def test_direct_patch_reaches_watchers(kube_emulator: KubeEmulator) -> None:
     while kube_emulator.watch_count():  # the client hung up: the server notices and drops the watch
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_drop_watches_and_injected_failures(kube_emulator: KubeEmulator) -> None:
+    lines: list[str] = []
+
+    def watch() -> None:
+        url = f"{kube_emulator.url}/api/v1/namespaces?watch=1&resourceVersion={kube_emulator.resource_version}"
+        with httpx.stream("GET", url, headers=AUTH, timeout=10) as stream:
+            lines.extend(line for line in stream.iter_lines() if line)
+
+    reader = threading.Thread(target=watch)
+    reader.start()
+    kube_emulator.wait_for_watches(1)
+    kube_emulator.drop_watches(expire=True)
+    reader.join(5)
+    assert [json.loads(line)["object"]["code"] for line in lines] == [410]
+    assert kube_emulator.store.floor == kube_emulator.resource_version
+
+    kube_emulator.fail(503, times=2, method="get", path="/api/v1/pods")
+    url = f"{kube_emulator.url}/api/v1/pods"
+    answers = [httpx.get(url, headers=AUTH) for _ in range(3)]
+    assert [a.status_code for a in answers] == [503, 503, 200]
+    assert answers[0].json()["reason"] == "ServiceUnavailable"
+    assert httpx.get(f"{kube_emulator.url}/api/v1/nodes", headers=AUTH).status_code == 200
