@@ -39,7 +39,7 @@ With ``tokens``, every request except ``/healthz``, ``/livez`` and ``/readyz`` n
 ``Authorization: Bearer <one of them>`` (401 ``Status`` otherwise).
 
 As a process: ``python -m tests.kubeemu --port 6443 --token T [--tls] [--kubeconfig PATH]
-[--seed-pods N] [--cluster-name NAME] [--version 1.32.0]`` (prints ``kubeemu listening on <url>``
+[--seed-pods N] [--cluster-name NAME] [--version 1.32.0] [--controllers]`` (prints ``kubeemu listening on <url>``
 once ready; SIGTERM/SIGINT stop it).
 
 What it serves (see ``reference/kubernetes-testing.md``):

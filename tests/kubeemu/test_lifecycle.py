@@ -141,7 +141,16 @@ def test_seeded_objects_reach_open_watches(kube_emulator: KubeEmulator) -> None:
 
 def test_runs_as_a_process(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "config"
-    command = [sys.executable, "-m", "tests.kubeemu", "--token", "tok", "--kubeconfig", str(kubeconfig)]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.kubeemu",
+        "--token",
+        "tok",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--controllers",
+    ]
     with subprocess.Popen([*command, "--seed-pods", "5"], stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
