@@ -65,6 +65,8 @@ What it serves (see ``reference/kubernetes-testing.md``):
   ``resourceVersion`` resume, ``allowWatchBookmarks`` (BOOKMARK every ``bookmark_interval`` s),
   ``timeoutSeconds``, ERROR 410 Expired for compacted versions, ``sendInitialEvents`` (initial
   ADDED events then a BOOKMARK annotated ``k8s.io/initial-events-end``).
+- Structural validation of writes (metadata field types, spec/status objects, workload, pod,
+  service and CRD field types; ``validate``): malformed objects get 422 with one cause per field.
 - Errors as ``Status`` objects: 400 BadRequest, 401, 404 NotFound, 409 AlreadyExists/Conflict,
   410 Expired, 415, 422 Invalid, 500 InternalError (an emulator bug, logged).
 - Subresources: ``status``, ``scale`` (``kubectl scale``), ``pods/<name>/log`` (text from
@@ -82,8 +84,8 @@ What it serves (see ``reference/kubernetes-testing.md``):
   nodes, configmaps, secrets and the apps kinds, a CRD's ``additionalPrinterColumns``, else Name/Age.
 
 Not emulated: controllers unless asked for (without them a Deployment gets no pods), namespaces
-left Terminating (they go at once), admission, RBAC authorization, schema validation, protobuf
-answers, CBOR.
+left Terminating (they go at once), admission, RBAC authorization, full OpenAPI schema validation
+(required fields, unknown fields), protobuf answers, CBOR.
 """
 
 from __future__ import annotations

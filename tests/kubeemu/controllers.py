@@ -57,6 +57,11 @@ def _timeless(value: Any) -> Any:
     return value
 
 
+def _replicas(spec: Obj) -> int:
+    value = spec.get("replicas")
+    return value if isinstance(value, int) and value >= 0 else 1
+
+
 def _controller_uid(obj: Obj) -> str | None:
     for ref in obj["metadata"].get("ownerReferences") or []:
         if ref.get("controller"):
@@ -167,7 +172,7 @@ class Controllers:
         spec = deploy.get("spec") or {}
         template = copy.deepcopy(spec.get("template") or {})
         digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
-        replicas = int(spec.get("replicas", 1))
+        replicas = _replicas(spec)
         current_name = f"{name}-{digest}"
         for rs in self._owned(REPLICASETS, deploy):
             if rs["metadata"]["name"] != current_name and (rs.get("spec") or {}).get("replicas", 0) != 0:
@@ -243,7 +248,7 @@ class Controllers:
         spec = owner.get("spec") or {}
         if key == JOBS and (owner.get("status") or {}).get("succeeded"):
             return  # done: its pod stays, as a finished Job's does
-        wanted = 1 if key in (DAEMONSETS, JOBS) else int(spec.get("replicas", 1))
+        wanted = 1 if key in (DAEMONSETS, JOBS) else _replicas(spec)
         pods = sorted(self._owned(PODS, owner), key=lambda p: p["metadata"]["name"])
         if key == STATEFULSETS:
             names = [f"{name}-{n}" for n in range(wanted)]

@@ -770,6 +770,19 @@ class _Handlers:
                 options[key] = request.query[key]
         if request.query.get("dryRun") == "All":
             options["dryRun"] = ["All"]
+        policy = options.get("propagationPolicy")
+        if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
+            raise errors.invalid(
+                "meta.k8s.io",
+                "DeleteOptions",
+                "",
+                [("propagationPolicy", f'Unsupported value: {policy!r}: "Background", "Foreground", "Orphan"')],
+            )
+        pre = options.get("preconditions")
+        if pre is not None and not (
+            isinstance(pre, dict) and all(isinstance(pre.get(k, ""), str) for k in ("uid", "resourceVersion"))
+        ):
+            raise errors.invalid("meta.k8s.io", "DeleteOptions", "", [("preconditions", "Invalid value")])
         return options
 
     async def _delete(self, request: web.Request, rt: ResourceType, namespace: str, name: str) -> web.Response:

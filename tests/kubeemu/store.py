@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.kubeemu import errors
+from tests.kubeemu import errors, validate
 from tests.kubeemu.resources import CRD_KEY, NAMESPACE_KEY, Catalog, ResourceType
 
 _log = logging.getLogger("tests.kubeemu")
@@ -278,7 +278,14 @@ class Store:
                 return new, current is None
             return self._commit(rt, namespace, name, new, current), current is None
 
+    def _validate(self, rt: ResourceType, obj: Obj) -> None:
+        found = validate.problems(rt, obj)
+        if found:
+            name = obj.get("metadata", {}).get("name", "") if isinstance(obj.get("metadata"), dict) else ""
+            raise errors.invalid(rt.group, rt.kind, str(name), found)
+
     def _prepare_create(self, rt: ResourceType, namespace: str, obj: Obj) -> None:
+        self._validate(rt, obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name", "")
         if rt.namespaced:
@@ -302,6 +309,7 @@ class Store:
         _defaults(rt, obj, self)
 
     def _prepare_update(self, rt: ResourceType, current: Obj, new: Obj) -> None:
+        self._validate(rt, new)
         meta = new.setdefault("metadata", {})
         old_meta = current["metadata"]
         for fixed in ("uid", "creationTimestamp", "name", "namespace"):

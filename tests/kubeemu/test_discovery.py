@@ -150,6 +150,31 @@ def test_errors_are_status_objects(http: httpx.Client) -> None:
     assert (mismatch.status_code, mismatch.json()["reason"]) == (400, "BadRequest")
     invalid = http.post("/api/v1/namespaces/default/configmaps", json={"metadata": {}})
     assert (invalid.status_code, invalid.json()["details"]["causes"][0]["field"]) == (422, "metadata.name")
+    for path, body, field in (
+        (
+            "/apis/apps/v1/namespaces/default/deployments",
+            {"metadata": {"name": "d"}, "spec": {"replicas": "2"}},
+            "spec.replicas",
+        ),
+        (
+            "/api/v1/namespaces/default/pods",
+            {"metadata": {"name": "p"}, "spec": {"containers": ["web"]}},
+            "spec.containers[0]",
+        ),
+        (
+            "/api/v1/namespaces/default/configmaps",
+            {"metadata": {"name": "c", "ownerReferences": {}}},
+            "metadata.ownerReferences",
+        ),
+        ("/api/v1/namespaces/default/secrets", {"metadata": {"name": "s"}, "data": {"k": 1}}, "data"),
+    ):
+        malformed = http.post(path, json=body)
+        assert malformed.status_code == 422, path
+        assert [c["field"] for c in malformed.json()["details"]["causes"]] == [field]
+    bad_policy = http.request(
+        "DELETE", "/api/v1/namespaces/default/services/kubernetes", json={"propagationPolicy": "Now"}
+    )
+    assert bad_policy.status_code == 422
 
 
 def test_table_answers_for_kubectl(http: httpx.Client, kube_emulator: KubeEmulator) -> None:
