@@ -38,9 +38,14 @@ Succeeded), owners' status all ready, deleted owned Pods replaced (see ``control
 With ``tokens``, every request except ``/healthz``, ``/livez`` and ``/readyz`` needs
 ``Authorization: Bearer <one of them>`` (401 ``Status`` otherwise).
 
+Pytest fixtures (``tests/fixtures/kubeemu.py``): ``kube_emulator`` (http, token ``TOKEN``),
+``kube_emulator_tls`` and ``kubectl`` (the venv's kubectl with a per-test cache:
+``kubectl("get", "pods", kubeconfig=path)``, ``kubectl.popen(...)``). ``pod(name, ...)`` builds a
+complete Running Pod for ``seed``; ``emu.resource_version`` is the current resourceVersion.
+
 As a process: ``python -m tests.kubeemu --port 6443 --token T [--tls] [--kubeconfig PATH]
-[--seed-pods N] [--cluster-name NAME] [--version 1.32.0] [--controllers]`` (prints ``kubeemu listening on <url>``
-once ready; SIGTERM/SIGINT stop it).
+[--seed-pods N] [--cluster-name NAME] [--version 1.32.0] [--controllers]`` (prints
+``kubeemu listening on <url>`` once ready; SIGTERM/SIGINT stop it).
 
 What it serves (see ``reference/kubernetes-testing.md``):
 
@@ -79,7 +84,6 @@ What it serves (see ``reference/kubernetes-testing.md``):
   tokens only over https, so kubectl with tokens needs ``tls=True`` (the Python client sends them
   over http too). With TLS a client certificate signed by that CA (``context(client_cert=True)``)
   also authenticates.
-
 - Table answers (``as=Table``) with the real server's columns for pods, services, namespaces,
   nodes, configmaps, secrets and the apps kinds, a CRD's ``additionalPrinterColumns``, else Name/Age.
 
