@@ -60,9 +60,10 @@ What it serves (see ``reference/kubernetes-testing.md``):
   ``Established`` condition; deleting it deletes its custom resources.
 - GET/POST/PUT/PATCH/DELETE and deletecollection; ``status`` subresource (the main resource keeps
   status on update; a create keeps what was sent, so tests can create Running pods);
-  ``generateName``; ``dryRun=All``; namespaces must exist (404 otherwise); deleting a namespace
-  deletes its objects; finalizers delay removal (``deletionTimestamp``); ownerReferences drive
-  Background/Foreground/Orphan propagation.
+  ``generateName``; ``dryRun=All``; namespaces must exist (404 otherwise); a deleted namespace
+  turns Terminating (MODIFIED), then its objects and it are deleted at once; finalizers delay
+  removal (``deletionTimestamp``); ownerReferences drive Background/Foreground/Orphan
+  propagation.
 - PATCH: JSON merge, JSON patch, strategic merge (merge keys of the common list fields; 415 for
   custom resources, as a real server) and server-side apply with ``managedFields``, field managers,
   409 conflicts unless ``force=true`` and removal of fields a manager stopped applying.
@@ -87,9 +88,9 @@ What it serves (see ``reference/kubernetes-testing.md``):
 - Table answers (``as=Table``) with the real server's columns for pods, services, namespaces,
   nodes, configmaps, secrets and the apps kinds, a CRD's ``additionalPrinterColumns``, else Name/Age.
 
-Not emulated: controllers unless asked for (without them a Deployment gets no pods), namespaces
-left Terminating (they go at once), admission, RBAC authorization, full OpenAPI schema validation
-(required fields, unknown fields), protobuf answers, CBOR.
+Not emulated: controllers unless asked for (without them a Deployment gets no pods), admission,
+RBAC authorization, full OpenAPI schema validation (required fields, unknown fields), protobuf
+answers, CBOR.
 """
 
 from __future__ import annotations

@@ -378,6 +378,11 @@ class Store:
         return updated
 
     def _remove(self, key: Key, namespace: str, name: str, old: Obj, final: Obj | None = None) -> Obj:
+        if key == NAMESPACE_KEY:  # its content goes first, as the namespace controller does it
+            for other_key, bucket in list(self.objects.items()):
+                for ns, obj_name in [k for k in bucket if k[0] == name]:
+                    if other_key != NAMESPACE_KEY:
+                        self._remove(other_key, ns, obj_name, bucket[(ns, obj_name)])
         gone = copy.deepcopy(final if final is not None else old)
         self.rv += 1
         gone["metadata"]["resourceVersion"] = str(self.rv)
@@ -388,10 +393,6 @@ class Store:
         if key == CRD_KEY:
             self._drop_custom_resources(gone)
             self.catalog.unregister_crd(name)
-        if key == NAMESPACE_KEY:
-            for other_key, bucket in list(self.objects.items()):
-                for ns, obj_name in [k for k in bucket if k[0] == name]:
-                    self._remove(other_key, ns, obj_name, bucket[(ns, obj_name)])
         return gone
 
     def _drop_custom_resources(self, crd: Obj) -> None:
@@ -437,9 +438,22 @@ class Store:
                 marked["metadata"]["deletionTimestamp"] = now()
                 marked["metadata"]["deletionGracePeriodSeconds"] = 0
                 return self._commit(rt, namespace, name, marked, current), False
+            if rt.key == NAMESPACE_KEY:
+                current = self._terminating(current)
             gone = self._remove(rt.key, namespace, name, current)
             self._collect_dependents(str(meta.get("uid")), propagation)
             return gone, True
+
+    def _terminating(self, namespace: Obj) -> Obj:
+        """Record a namespace going Terminating (watchers see it) before its content and it go."""
+        marked = copy.deepcopy(namespace)
+        marked["metadata"]["deletionTimestamp"] = now()
+        marked["status"] = {"phase": "Terminating"}
+        self.rv += 1
+        marked["metadata"]["resourceVersion"] = str(self.rv)
+        self.objects[NAMESPACE_KEY][("", marked["metadata"]["name"])] = marked
+        self._record(Event(self.rv, NAMESPACE_KEY, "MODIFIED", marked, namespace))
+        return marked
 
     def _collect_dependents(self, owner_uid: str, propagation: str) -> None:
         for key, namespace, name in sorted(self._dependents.get(owner_uid, set())):
