@@ -533,10 +533,11 @@ class _Handlers:
         try:
             await response.prepare(request)
             as_table = self._table(request)
-            for event in backlog:
-                await self._send(request, response, rt, event, as_table=as_table)
+            for start in range(0, len(backlog), 1000):
+                chunk = backlog[start : start + 1000]
+                await response.write(b"".join(self._encode(request, rt, e, as_table=as_table) for e in chunk))
             if initial:
-                await self._bookmark(response, rt, opened_at, initial_end=True)
+                await response.write(self._bookmark(rt, opened_at, initial_end=True))
             deadline = time.monotonic() + timeout
             next_bookmark = time.monotonic() + self.state.bookmark_interval
             while True:
@@ -554,16 +555,20 @@ class _Handlers:
                         self.store.request_bookmark(watcher)
                         next_bookmark = time.monotonic() + self.state.bookmark_interval
                     continue
-                if item is None:
-                    break
-                if item.type == "ERROR":
-                    expired = errors.expired(f"too old resource version: {item.rv}")
-                    await response.write(_dumps({"type": "ERROR", "object": expired.status()}) + b"\n")
-                    continue
-                if item.type == "BOOKMARK":
-                    await self._bookmark(response, rt, item.rv)
+                # Send everything already queued in one write: bursts (seeding, relists) stay fast.
+                batch: list[bytes] = []
+                ended = False
+                while item is not None:
+                    batch.append(self._encode(request, rt, item, as_table=as_table))
+                    if len(batch) >= 1000 or watcher.queue.empty():
+                        break
+                    item = watcher.queue.get_nowait()
                 else:
-                    await self._send(request, response, rt, item, as_table=as_table)
+                    ended = True
+                if batch:
+                    await response.write(b"".join(batch))
+                if ended:
+                    break
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await response.write_eof()
         except (ConnectionError, asyncio.CancelledError):
@@ -573,22 +578,24 @@ class _Handlers:
             self.state.streams.discard(response)
         return response
 
-    async def _send(
-        self, request: web.Request, response: web.StreamResponse, rt: ResourceType, event: Event, *, as_table: bool
-    ) -> None:
+    def _encode(self, request: web.Request, rt: ResourceType, event: Event, *, as_table: bool) -> bytes:
+        """One watch line: an event, a BOOKMARK marker or an ERROR 410 marker (see ``Store``)."""
+        if event.type == "BOOKMARK":
+            return self._bookmark(rt, event.rv)
+        if event.type == "ERROR":
+            expired = errors.expired(f"too old resource version: {event.rv}")
+            return _dumps({"type": "ERROR", "object": expired.status()}) + b"\n"
         obj = _out(rt, event.obj)
         if as_table:
             obj = self._as_table(request, rt, [obj], {"resourceVersion": str(event.rv)})
-        await response.write(_dumps({"type": event.type, "object": obj}) + b"\n")
+        return _dumps({"type": event.type, "object": obj}) + b"\n"
 
-    async def _bookmark(
-        self, response: web.StreamResponse, rt: ResourceType, rv: int, initial_end: bool = False
-    ) -> None:
+    def _bookmark(self, rt: ResourceType, rv: int, initial_end: bool = False) -> bytes:
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
         if initial_end:
             meta["annotations"] = {"k8s.io/initial-events-end": "true"}
         body = {"type": "BOOKMARK", "object": {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}}
-        await response.write(_dumps(body) + b"\n")
+        return _dumps(body) + b"\n"
 
     # --- writes ----------------------------------------------------------------------------------
 
