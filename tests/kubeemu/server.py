@@ -178,6 +178,10 @@ class _Handlers(Reads, Writes):
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
         ns_key = (namespace or "") if rt.namespaced else ""
         method = request.method
+        if not rt.stored:
+            if method != "POST" or name is not None:
+                raise errors.ApiError(405, "MethodNotAllowed", f"{rt.kind} only supports create")
+            return await self._review(request, rt, namespace)
         if name is None:
             if method == "GET":
                 if truthy(request.query.get("watch")):
@@ -192,6 +196,8 @@ class _Handlers(Reads, Writes):
             raise errors.ApiError(405, "MethodNotAllowed", f"{method} is not supported on collections")
         if rt.namespaced and namespace is None:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if sub == "token" and method == "POST":
+            return await self._token_request(request, rt, ns_key, name)
         if sub in ("exec", "token", "log") or (sub == "scale" and method in ("GET", "PUT", "PATCH")):
             return await self._special_subresource(request, rt, ns_key, name, sub)
         if method == "DELETE" and sub:

@@ -7,6 +7,7 @@ import copy
 import random
 import string
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -288,3 +289,61 @@ class Writes(HandlerBase):
                 )
                 deleted.append(served(rt, gone))
         return respond({"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": {}, "items": deleted})
+
+    async def _lenient_body(self, request: web.Request) -> Any:
+        """The body, or None when it is protobuf of a kind we cannot decode (kubectl sends reviews and
+        token requests that way; their answers do not depend on the body)."""
+        try:
+            return await self._body(request)
+        except errors.ApiError as exc:
+            if exc.code == 415:
+                return None
+            raise
+
+    async def _review(self, request: web.Request, rt: ResourceType, namespace: str | None) -> web.Response:
+        """Access and token reviews: everyone may do everything; a token is valid if it is accepted."""
+        body = await self._lenient_body(request)
+        review: Obj = body if isinstance(body, dict) else {}
+        spec = review.get("spec") if isinstance(review.get("spec"), dict) else {}
+        user = {"username": "kubeemu-admin", "groups": ["system:masters", "system:authenticated"]}
+        if rt.kind == "TokenReview":
+            token = str((spec or {}).get("token", ""))
+            ok = not self.state.tokens or token in self.state.tokens
+            status: Obj = {"authenticated": ok, **({"user": user} if ok else {"error": "invalid bearer token"})}
+        elif rt.kind == "SelfSubjectReview":
+            status = {"userInfo": user}
+        elif rt.kind == "SelfSubjectRulesReview":
+            status = {
+                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                "incomplete": False,
+            }
+        else:
+            status = {"allowed": True, "reason": "kubeemu authorizes every request"}
+        meta = review.get("metadata") if isinstance(review.get("metadata"), dict) else {}
+        if namespace is not None:
+            meta = {**(meta or {}), "namespace": namespace}
+        answer = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta or {}, "spec": spec or {}}
+        return respond({**answer, "status": status}, status=201)
+
+    async def _token_request(self, request: web.Request, rt: ResourceType, namespace: str, name: str) -> web.Response:
+        """``serviceaccounts/<name>/token``: a new token, accepted from now on (when tokens are checked)."""
+        self.store.get(rt, namespace, name)
+        body = await self._lenient_body(request)
+        spec: Obj = body["spec"] if isinstance(body, dict) and isinstance(body.get("spec"), dict) else {}
+        wanted = spec.get("expirationSeconds")
+        seconds = wanted if isinstance(wanted, int) and wanted > 0 else 3600
+        token = f"kubeemu-sa-{namespace}-{name}-" + "".join(
+            random.choices(string.ascii_lowercase + string.digits, k=16)
+        )
+        if self.state.tokens:
+            self.state.tokens.add(token)
+        expires = (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer = {
+            "kind": "TokenRequest",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"name": name, "namespace": namespace, "creationTimestamp": None},
+            "spec": {"audiences": spec.get("audiences") or [], "expirationSeconds": seconds},
+            "status": {"token": token, "expirationTimestamp": expires},
+        }
+        return respond(answer, status=201)
