@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|events] [options]``: run benchmarks, write results.
+"""``python -m bench [all|rest|graphql|startup|inprocess|auth|events] [options]``: run benchmarks, write results.
 
 Exits 1 on failure.
 
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import events, graphql_cache, inprocess, loadgen, rest, startup
+from bench import auth, events, graphql_cache, inprocess, loadgen, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "auth", "events")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.benchmark in ("all", "inprocess"):
             ok &= inprocess.run()
+        if args.benchmark in ("all", "auth"):
+            ok &= auth.run()
         if args.benchmark in ("all", "startup"):
             ok &= startup.run(repeat=args.startup_repeat)
         if args.benchmark in ("all", "rest"):
