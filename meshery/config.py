@@ -102,6 +102,13 @@ def _parse_paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in value.split(os.pathsep) if p)
 
 
+def _parse_meshsync_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in ("embedded", "operator"):
+        raise ValueError
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed configuration; see the README's table for what each field does."""
@@ -130,6 +137,7 @@ class Settings:
     release_channel: str = "stable"
     latest_version: str = ""
     graphql_cache_size: int = 512
+    meshsync_default_deployment_mode: str = "embedded"
 
     @property
     def effective_log_level(self) -> int:
@@ -177,4 +185,6 @@ class Settings:
         read("RELEASE_CHANNEL", "release_channel", str, "a channel name")
         read("LATEST_VERSION", "latest_version", str, "a version")
         read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
+        read("MESHSYNC_DEFAULT_DEPLOYMENT_MODE", "meshsync_default_deployment_mode", _parse_meshsync_mode,
+             "embedded or operator")
         return cls(**values)  # type: ignore[arg-type]

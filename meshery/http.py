@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,3 +21,14 @@ def json(model: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> An
 
 def text(body: str, status: int = 200) -> Answer:
     return body, status, TEXT
+
+
+def event_stream(events: AsyncIterator[str]) -> Any:
+    """A text/event-stream answer: each item becomes one ``data:`` event."""
+    from starlette.responses import StreamingResponse
+
+    async def frames() -> AsyncIterator[bytes]:
+        async for item in events:
+            yield f"data: {item}\n\n".encode()
+
+    return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
