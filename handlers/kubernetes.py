@@ -7,14 +7,21 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from generated import errors
-from meshery import context, contexts, controllers, http
+from meshery import context, controllers, http
+from meshery import contexts as service
 from meshery.meshsync import manager
 
 
 async def _file_bytes(k8sfile: Any) -> bytes:
     if k8sfile is None:
         raise errors.ErrKubeconfigMissing("the form has no k8sfile part")
-    data = await k8sfile.read() if hasattr(k8sfile, "read") else k8sfile
+    if hasattr(k8sfile, "read"):
+        try:
+            data = await k8sfile.read()
+        finally:
+            await k8sfile.close()
+    else:
+        data = k8sfile
     if isinstance(data, str):
         data = data.encode()
     if not isinstance(data, bytes) or not data.strip():
@@ -41,40 +48,39 @@ def _names(*values: str | None) -> list[str] | None:
     return names or None
 
 
-async def upload_kubeconfig(
-    k8sfile: Any = None, contexts_: str | None = None, selected_contexts: str | None = None, **form: Any
-) -> http.Answer:
+async def upload_kubeconfig(body: dict[str, Any] | None = None, k8sfile: Any = None) -> http.Answer:
+    form = body or {}
     ctx = context.current()
     data = await _file_bytes(k8sfile)
-    result = await contexts.upload(
+    result = await service.upload(
         ctx.services,
         owner=ctx.user.user_id if ctx.user else "",
         text=data,
-        selected=_names(contexts_ or form.get("contexts"), selected_contexts),
+        selected=_names(form.get("contexts"), form.get("selectedContexts")),
     )
     return http.json(result.__dict__)
 
 
-async def preview_kubeconfig_contexts(k8sfile: Any = None) -> http.Answer:
-    return http.json(contexts.preview(await _file_bytes(k8sfile)))
+async def preview_kubeconfig_contexts(body: dict[str, Any] | None = None, k8sfile: Any = None) -> http.Answer:
+    return http.json(service.preview(await _file_bytes(k8sfile)))
 
 
 async def get_kubernetes_contexts(
     page: int = 0, pagesize: int = 10, page_size: int | None = None, search: str | None = None, order: str | None = None
 ) -> http.Answer:
     size = page_size or pagesize
-    items, total = await contexts.list_page(
+    items, total = await service.list_page(
         context.current().services, page=page, page_size=size, search=search, order=order
     )
     return http.json({"page": page, "page_size": size, "total_count": total, "contexts": items})
 
 
 async def get_kubernetes_context(id_: str) -> http.Answer:
-    return http.json(contexts.context_json(await contexts.find(context.current().services, id_)))
+    return http.json(service.context_json(await service.find(context.current().services, id_)))
 
 
 async def delete_kubernetes_context(id_: str) -> http.Answer:
-    return http.json(await contexts.delete(context.current().services, id_))
+    return http.json(await service.delete(context.current().services, id_))
 
 
 async def ping_kubernetes(
@@ -83,7 +89,7 @@ async def ping_kubernetes(
     target = connection_id or connection_id_ or context_ or aliases.get("connectionId") or aliases.get("context")
     if not target:
         raise errors.ErrKubernetesContextNotFound("pass connection_id (or connectionId)")
-    return http.json(await contexts.ping(context.current().services, target))
+    return http.json(await service.ping(context.current().services, target))
 
 
 async def stream_controllers_status(connection_ids: list[str] | None = None) -> Any:
@@ -129,7 +135,7 @@ async def subscribe_k8s_context(selector: dict[str, Any]) -> AsyncIterator[dict[
     sub = await services.bus.subscribe(manager.CONTEXTS_SUBJECT, max_pending=64)
     try:
         while True:
-            items, total = await contexts.list_page(
+            items, total = await service.list_page(
                 services,
                 page=max(page, 0),
                 page_size=max(size, 1),

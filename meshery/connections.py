@@ -9,6 +9,7 @@ delegated to ``meshery.meshsync.manager``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from generated import errors
@@ -35,7 +36,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     DISCONNECTED: (CONNECTED, IGNORED, DELETED, NOT_FOUND),
     IGNORED: (DISCOVERED, REGISTERED, DELETED),
     MAINTENANCE: (CONNECTED, DISCONNECTED, DELETED),
-    NOT_FOUND: (REGISTERED, CONNECTED, DISCOVERED, DELETED),
+    NOT_FOUND: (REGISTERED, CONNECTED, DISCOVERED, IGNORED, DELETED),
     DELETED: (DISCOVERED, REGISTERED),
 }
 
@@ -46,6 +47,11 @@ def allowed(current: str, target: str) -> bool:
 
 def transition_map() -> dict[str, list[str]]:
     return {state: list(nexts) for state, nexts in TRANSITIONS.items()}
+
+
+def iso(value: datetime) -> str:
+    """RFC 3339 with a zone (SQLite hands back naive datetimes; they are UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def to_json(conn: Connection) -> dict[str, Any]:
@@ -61,9 +67,9 @@ def to_json(conn: Connection) -> dict[str, Any]:
         "metadata": meta,
         "status": conn.status,
         "user_id": conn.user_id,
-        "created_at": conn.created_at.isoformat(),
-        "updated_at": conn.updated_at.isoformat(),
-        "deleted_at": conn.deleted_at.isoformat() if conn.deleted_at else None,
+        "created_at": iso(conn.created_at),
+        "updated_at": iso(conn.updated_at),
+        "deleted_at": iso(conn.deleted_at) if conn.deleted_at else None,
         "environments": [],
         "schemaVersion": "connections.meshery.io/v1beta1",
     }

@@ -15,7 +15,7 @@ from typing import Any
 
 from generated import errors
 from meshery import events_compat
-from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED
+from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED, iso
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeContext, KubeError, KubeUnreachable, parse_kubeconfig
 from meshery.meshsync import manager
@@ -53,8 +53,8 @@ def context_json(conn: Connection) -> dict[str, Any]:
         "version": meta.get("version", ""),
         "connection_id": conn.id,
         "status": conn.status,
-        "created_at": conn.created_at.isoformat(),
-        "updated_at": conn.updated_at.isoformat(),
+        "created_at": iso(conn.created_at),
+        "updated_at": iso(conn.updated_at),
     }
 
 

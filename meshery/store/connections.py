@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text, and_, delete, func, or_, select, update
+from sqlalchemy import JSON, DateTime, String, Text, and_, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meshery.store.base import Base
@@ -78,7 +78,7 @@ def _where(flt: ConnectionFilter) -> list[Any]:
         conds.append(Connection.name.in_(list(flt.names)))
     if flt.search:
         needle = f"%{flt.search.lower()}%"
-        conds.append(or_(func.lower(Connection.name).like(needle), func.lower(Connection.kind).like(needle)))
+        conds.append(func.lower(Connection.name).like(needle))
     return conds
 
 
