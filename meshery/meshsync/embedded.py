@@ -107,6 +107,7 @@ class ClusterSync:
         self.on_status = on_status
         self.cluster_id = ""
         self.synced = asyncio.Event()
+        self.answered = asyncio.Event()  # set after the first ping, reachable or not
         self.last_sync_seconds = 0.0
         self.objects_listed = 0
         self._refresh = asyncio.Event()
@@ -143,12 +144,14 @@ class ClusterSync:
                 if lost:
                     log.info("context %s is reachable again; relisting", self.context.name)
                 lost, delay = False, BACKOFF_FIRST
+                self.answered.set()
                 await self._sync(client)
             except KubeUnreachable as exc:
                 if not lost:
                     err = errors.ErrMeshSyncDisconnected(f"context {self.context.name}: {exc}")
                     log.warning("%s: %s; retrying with backoff", err.code, err.message)
                     await self.on_status(self.connection_id, "disconnected", {})
+                self.answered.set()
                 lost = True
                 self.synced.clear()
             except KubeError as exc:

@@ -9,6 +9,7 @@ mode, the NATS consumer in operator mode, and the connection status changes both
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -151,10 +152,8 @@ class KubeRuntime:
             sync = await self.start_sync(conn)
             if sync is not None:
                 # Wait briefly for the first answer, so the reply says connected or disconnected.
-                for _ in range(40):
-                    if sync.cluster_id or conn.id not in self.syncs:
-                        break
-                    await asyncio.sleep(0.05)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(sync.answered.wait(), 5.0)
         else:
             await self.stop_sync(conn.id)
             await repo.set_status(self.services.store, conn.id, target)
