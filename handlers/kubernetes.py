@@ -83,10 +83,8 @@ async def delete_kubernetes_context(id_: str) -> http.Answer:
     return http.json(await service.delete(context.current().services, id_))
 
 
-async def ping_kubernetes(
-    connection_id: str | None = None, connection_id_: str | None = None, context_: str | None = None, **aliases: Any
-) -> http.Answer:
-    target = connection_id or connection_id_ or context_ or aliases.get("connectionId") or aliases.get("context")
+async def ping_kubernetes(connection_id: str | None = None, **aliases: Any) -> http.Answer:
+    target = connection_id or aliases.get("context")
     if not target:
         raise errors.ErrKubernetesContextNotFound("pass connection_id (or connectionId)")
     return http.json(await service.ping(context.current().services, target))

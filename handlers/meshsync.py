@@ -75,14 +75,14 @@ async def resolve_resync_cluster(k8scontext_id: str, selector: dict[str, Any] | 
 
 
 async def resolve_get_kubectl_describe(
-    name: str, kind: str, namespace: str, context_: str | None = None, **aliases: Any
+    name: str, kind: str, namespace: str, **aliases: Any
 ) -> dict[str, Any]:
     return await readback.describe(
         context.current().services,
         name=name,
         kind=kind,
         namespace=namespace,
-        context=context_ or aliases.get("context"),
+        context=aliases.get("context"),
     )
 
 

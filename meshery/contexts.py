@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generated import errors
-from meshery import events_compat
+from meshery import notify
 from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED, iso
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeContext, KubeError, KubeUnreachable, parse_kubeconfig
@@ -146,7 +146,7 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
         )
         await repo.save_connection(services.store, conn, cred)
         if existing is None:
-            await events_compat.raise_event(
+            await notify.raise_event(
                 services,
                 category="connection",
                 action="create",
@@ -168,7 +168,7 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
             item = context_json(stored)
             item["error"] = f"unreachable: {ping}"
             result.errored_contexts.append(item)
-            await events_compat.raise_event(
+            await notify.raise_event(
                 services,
                 category="connection",
                 action="update",
@@ -211,7 +211,7 @@ async def delete(services: Services, context_id: str) -> dict[str, Any]:
     conn = await find(services, context_id)
     await manager.runtime(services).forget(conn)
     await repo.delete_connection(services.store, conn.id)
-    await events_compat.raise_event(
+    await notify.raise_event(
         services,
         category="connection",
         action="delete",

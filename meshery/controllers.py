@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from generated import errors
-from meshery import contexts, events_compat, operator_manifests
+from meshery import contexts, notify, operator_manifests
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeError, KubeUnreachable
 from meshery.meshsync import manager
@@ -48,7 +48,7 @@ async def deploy(services: Services, connection_id: str) -> str:
         raise errors.ErrKubernetesUnreachable(str(exc)) from None
     finally:
         await client.close()
-    await events_compat.raise_event(
+    await notify.raise_event(
         services,
         category="operator",
         action="deploy",
@@ -72,7 +72,7 @@ async def undeploy(services: Services, connection_id: str) -> str:
         raise errors.ErrKubernetesUnreachable(str(exc)) from None
     finally:
         await client.close()
-    await events_compat.raise_event(
+    await notify.raise_event(
         services,
         category="operator",
         action="undeploy",

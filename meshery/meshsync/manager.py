@@ -15,8 +15,9 @@ import logging
 from typing import Any
 
 from generated import errors
-from meshery import events_compat
+from meshery import notify
 from meshery.context import Services
+from meshery.events import Severity
 from meshery.kube import KubeContext
 from meshery.meshsync.embedded import ClusterSync
 from meshery.meshsync.ingest import Ingestor
@@ -128,8 +129,8 @@ class KubeRuntime:
         await repo.set_status(self.services.store, conn_id, status, merged)
         await self.publish_context(conn_id, status)
         if conn.status != status:
-            severity = "warning" if status in ("disconnected", "not found") else "informational"
-            await events_compat.raise_event(
+            severity: Severity = "warning" if status in ("disconnected", "not found") else "informational"
+            await notify.raise_event(
                 self.services,
                 category="connection",
                 action="update",

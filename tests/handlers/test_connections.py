@@ -17,8 +17,12 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
                                            "credential_id", "created_at", "updated_at", "deleted_at"}  # fmt: skip
     by_name = (await client.get("/api/integrations/connections", params={"name": ["a", "c"]})).json()
     assert sorted(c["name"] for c in by_name["connections"]) == ["a", "c"]
-    by_filter = (await client.get("/api/integrations/connections",
-                                  params={"filter": json.dumps({"status": ["not found"], "kind": "kubernetes"})})).json()
+    by_filter = (
+        await client.get(
+            "/api/integrations/connections",
+            params={"filter": json.dumps({"status": ["not found"], "kind": "kubernetes"})},
+        )
+    ).json()
     assert by_filter["total_count"] == 3
     none = (await client.get("/api/integrations/connections", params={"status": "connected"})).json()
     assert none["total_count"] == 0

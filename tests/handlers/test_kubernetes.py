@@ -25,7 +25,9 @@ async def upload(client: httpx.AsyncClient, text: bytes, **form: str) -> httpx.R
 
 
 async def test_preview_lists_contexts_without_storing(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/system/kubernetes/contexts", files={"k8sfile": ("c", unreachable_kubeconfig("a", "b"))})
+    response = await client.post(
+        "/api/system/kubernetes/contexts", files={"k8sfile": ("c", unreachable_kubeconfig("a", "b"))}
+    )
     assert response.status_code == 200
     assert [c["name"] for c in response.json()] == ["a", "b"]
     assert (await client.get("/api/system/kubernetes/contexts")).json()["total_count"] == 0

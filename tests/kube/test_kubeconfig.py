@@ -60,8 +60,11 @@ def test_file_references_are_inlined(tmp_path: Path) -> None:
         ("clusters: []\ncontexts: []\n", "no contexts"),
         ("contexts: [{name: x, context: {cluster: nope}}]\n", "not defined"),
         ("clusters: [{name: c, cluster: {server: ftp://x}}]\ncontexts: [{name: x, context: {cluster: c}}]\n", "server"),
-        ("clusters: [{name: c, cluster: {server: http://x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n",
-         "user"),
+        (
+            "clusters: [{name: c, cluster: {server: http://x}}]\n"
+            "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
+            "user",
+        ),
         ("contexts: 3\n", "list"),
     ],
 )

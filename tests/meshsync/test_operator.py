@@ -31,8 +31,8 @@ from tests.meshsync import samples
 pytestmark = pytest.mark.nats
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await check()
         if value:
