@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import graphql_cache, inprocess, loadgen, rest, startup
+from bench import graphql_cache, inprocess, loadgen, meshsync, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "meshsync")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
+        if args.benchmark in ("all", "meshsync"):
+            ok &= meshsync.run()
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130
