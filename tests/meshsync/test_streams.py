@@ -44,8 +44,10 @@ async def test_subscriptions_and_sse(server_factory: type[ServerProcess], tmp_pa
             body = (await http.post("/api/system/kubernetes", files={"k8sfile": ("c", kubeconfig)})).json()
             conn_id = body["connected_contexts"][0]["connection_id"]
 
-            query = ("subscription($ns: String!) { subscribeClusterResources(k8scontextIDs: [], namespace: $ns) "
-                     "{ resources { kind count } } }")  # fmt: skip
+            query = (
+                "subscription($ns: String!) { subscribeClusterResources(k8scontextIDs: [], namespace: $ns) "
+                "{ resources { kind count } } }"
+            )
             async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
                 await _subscribe(ws, query, {"ns": "live"})
 
@@ -61,16 +63,23 @@ async def test_subscriptions_and_sse(server_factory: type[ServerProcess], tmp_pa
                     seen = pods(await _next(ws))
 
             async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
-                await _subscribe(ws, "subscription($s: PageFilter!) { subscribeK8sContext(selector: $s) "
-                                 "{ total_count contexts { name connection_id status } } }",
-                                 {"s": {"page": "0", "pageSize": "10"}})  # fmt: skip
+                await _subscribe(
+                    ws,
+                    "subscription($s: PageFilter!) { subscribeK8sContext(selector: $s) "
+                    "{ total_count contexts { name connection_id status } } }",
+                    {"s": {"page": "0", "pageSize": "10"}},
+                )
                 page = (await _next(ws))["subscribeK8sContext"]
                 assert page["total_count"] == 1
                 assert page["contexts"][0] == {"name": "live-cluster", "connection_id": conn_id, "status": "connected"}
 
             async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
-                await _subscribe(ws, "subscription($ids: [String!]) { subscribeMesheryControllersStatus("
-                                 "connectionIDs: $ids) { controller status connectionID } }", {"ids": [conn_id]})  # fmt: skip
+                await _subscribe(
+                    ws,
+                    "subscription($ids: [String!]) { subscribeMesheryControllersStatus("
+                    "connectionIDs: $ids) { controller status connectionID } }",
+                    {"ids": [conn_id]},
+                )
                 items = (await _next(ws))["subscribeMesheryControllersStatus"]
                 assert {i["controller"]: i["status"] for i in items}["OPERATOR"] == "NOTDEPLOYED"
 
