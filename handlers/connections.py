@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generated import errors
 from meshery import connections as service
 from meshery import context, http
 from meshery.connections import ConnectionFilter
@@ -17,9 +16,9 @@ def _filter_values(doc: dict[str, Any], key: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise errors.ErrInvalidSelector(f"filter.{key} must be a string or an array of strings")
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []  # other types cannot name anything; ignored like unknown keys
 
 
 async def get_connections(
@@ -37,12 +36,15 @@ async def get_connections(
 ) -> http.Answer:
     doc: dict[str, Any] = {}
     if filter_:
+        # Upstream's UI sends a JSON object; anything else is taken as a name to search for.
         try:
-            doc = json.loads(filter_)
+            parsed = json.loads(filter_)
         except ValueError:
-            raise errors.ErrInvalidSelector("filter is not JSON") from None
-        if not isinstance(doc, dict):
-            raise errors.ErrInvalidSelector("filter must be a JSON object")
+            parsed = None
+        if isinstance(parsed, dict):
+            doc = parsed
+        elif not search:
+            search = filter_
     flt = ConnectionFilter(
         kinds=[*(kind or []), *_filter_values(doc, "kind")],
         statuses=[*(status or []), *_filter_values(doc, "status")],

@@ -93,8 +93,12 @@ async def ping_kubernetes(connection_id: str | None = None, **aliases: Any) -> h
 async def stream_controllers_status(connection_ids: list[str] | None = None) -> Any:
     services = context.current().services
 
+    statuses = controllers.watch_statuses(services, connection_ids, end_when_empty=True)
+    first = await anext(statuses)  # errors (unknown ids) are answered before the stream starts
+
     async def events() -> AsyncIterator[str]:
-        async for items in controllers.watch_statuses(services, connection_ids):
+        yield json.dumps(first)
+        async for items in statuses:
             yield json.dumps(items)
 
     return http.event_stream(events())

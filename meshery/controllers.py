@@ -184,8 +184,20 @@ async def _targets(services: Services, ids: Sequence[str] | None) -> list[str]:
     return [c.id for c in await repo.connections_by_kind(services.store, "kubernetes", ["connected"])]
 
 
-async def watch_statuses(services: Services, ids: Sequence[str] | None) -> AsyncIterator[list[dict[str, Any]]]:
-    """The controllers' statuses now, then whenever they change (checked on context changes or every 5 s)."""
+async def watch_statuses(
+    services: Services, ids: Sequence[str] | None, *, end_when_empty: bool = False
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The controllers' statuses now, then whenever they change (checked on context changes or every 5 s).
+
+    With ``end_when_empty`` (the SSE stream) there is nothing to follow without Kubernetes
+    connections: one empty list is sent and the stream ends; EventSource clients reconnect
+    after the advertised retry delay.
+    """
+    for conn_id in ids or ():
+        await contexts.find(services, conn_id)  # unknown ids are a 404, not an empty stream
+    if end_when_empty and not await _targets(services, ids):
+        yield []
+        return
     sub = await services.bus.subscribe(manager.CONTEXTS_SUBJECT, max_pending=64)
     previous: str | None = None
     try:

@@ -20,10 +20,12 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from generated import errors
+from generated.operations import OPERATIONS
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,10 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
             return errors.ErrMethodNotAllowed(detail or None)
         if 400 <= exc.status < 500:
             return errors.ErrRequestValidation(detail, status=exc.status)
+    if isinstance(exc, UnicodeDecodeError):
+        return errors.ErrRequestValidation("the request body is not valid UTF-8")
+    if isinstance(exc, MultiPartException) or type(exc).__module__.startswith("python_multipart"):
+        return errors.ErrRequestValidation(f"malformed multipart body: {exc}")
     if isinstance(exc, Forbidden):
         return errors.ErrForbidden(str(exc.detail or "") or None)
     if isinstance(exc, HTTPException):
@@ -77,9 +83,39 @@ def starlette_response(err: errors.MesheryError) -> Response:
     return Response(body, status_code=err.status, headers=headers, media_type=CONTENT_TYPE)
 
 
+def _spec_methods(path: str) -> list[str]:
+    """Every method the spec declares for the route ``path`` belongs to (for 405's Allow)."""
+    parts = path.strip("/").split("/")
+    by_literals: dict[int, set[str]] = {}
+    for info in OPERATIONS.values():
+        template = info.path.strip("/").split("/")
+        # A trailing {param} of format path may span several segments; compare the prefix then.
+        greedy = template[-1].startswith("{") and len(parts) > len(template)
+        if len(template) != len(parts) and not greedy:
+            continue
+        if all(t == p or t.startswith("{") for t, p in zip(template, parts, strict=False)):
+            literals = sum(1 for t in template if not t.startswith("{"))
+            by_literals.setdefault(literals, set()).add(info.method)
+    # The most specific route wins, as in routing (".../resources/summary" over ".../{id}").
+    found = by_literals[max(by_literals)] if by_literals else set()
+    if "GET" in found:
+        found.add("HEAD")
+    return sorted(found)
+
+
+def _with_spec_allow(err: errors.MesheryError, path: str) -> errors.MesheryError:
+    """Connexion registers each method as its own route, so Starlette's Allow names only one."""
+    if isinstance(err, errors.ErrMethodNotAllowed):
+        methods = _spec_methods(path)
+        if methods:
+            allow = ", ".join(methods)
+            return errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={**err.headers, "Allow": allow})
+    return err
+
+
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
-    err = to_meshery_error(exc)
+    err = _with_spec_allow(to_meshery_error(exc), _request.url.path)
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)
@@ -88,5 +124,5 @@ async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> Conne
 
 async def starlette_handler(_request: Request, exc: Exception) -> Response:
     """Exception handler of the outer Starlette app (GraphQL, playground, SSE)."""
-    return starlette_response(to_meshery_error(exc))
+    return starlette_response(_with_spec_allow(to_meshery_error(exc), _request.url.path))
 

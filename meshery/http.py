@@ -23,11 +23,15 @@ def text(body: str, status: int = 200) -> Answer:
     return body, status, TEXT
 
 
+SSE_RETRY_MS = 5000
+
+
 def event_stream(events: AsyncIterator[str]) -> Any:
     """A text/event-stream answer: each item becomes one ``data:`` event."""
     from starlette.responses import StreamingResponse
 
     async def frames() -> AsyncIterator[bytes]:
+        yield f"retry: {SSE_RETRY_MS}\n\n".encode()  # how long EventSource waits before reconnecting
         async for item in events:
             yield f"data: {item}\n\n".encode()
 

@@ -203,10 +203,12 @@ class ClusterSync:
         await self.ingestor.drain()
         self.last_sync_seconds = time.perf_counter() - started
         log.info(
-            "context %s: %d objects listed in %.2f s (cluster %s); watching",
+            "context %s: %d objects of %d resources listed and stored in %.2f s (%.0f objects/s, cluster %s); watching",
             self.context.name,
             self.objects_listed,
+            len(lists),
             self.last_sync_seconds,
+            self.objects_listed / max(self.last_sync_seconds, 1e-6),
             self.cluster_id,
         )
         self.synced.set()

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from meshery.store.base import Base
 from meshery.store.engine import Store
 
+# Beyond any real table; larger offsets (fuzzed page numbers) would overflow the databases' integers.
+MAX_OFFSET = 2**62
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -97,7 +100,7 @@ async def list_connections(
                     select(Connection)
                     .where(and_(True, *conds))
                     .order_by(sort, Connection.id)
-                    .offset(page * page_size)
+                    .offset(min(page * page_size, MAX_OFFSET))
                     .limit(page_size)
                 )
             )

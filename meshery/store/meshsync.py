@@ -26,6 +26,8 @@ from meshery.store.base import Base
 from meshery.store.engine import Store
 
 CHUNK = 500
+# Beyond any real table; larger offsets (fuzzed page numbers) would overflow the databases' integers.
+MAX_OFFSET = 2**62
 
 
 class KubernetesResource(Base):
@@ -307,7 +309,7 @@ async def list_resources(
             await session.execute(
                 joined.where(and_(True, *conds))
                 .order_by(sort, KubernetesResource.id)
-                .offset(page * page_size)
+                .offset(min(page * page_size, MAX_OFFSET))
                 .limit(page_size)
             )
         ).all()

@@ -32,8 +32,9 @@ async def test_list_filters_and_inclusions(app: Starlette, client: httpx.AsyncCl
     everything = (await client.get(url, params={"pagesize": 100})).json()
     assert everything["total_count"] == 7
     assert all("spec" not in r and "status" not in r for r in everything["resources"])
-    pods = (await client.get(url, params={"kind": "Pod", "clusterIds": samples.CLUSTER, "spec": "true",
-                                          "status": "true"})).json()  # fmt: skip
+    pods = (
+        await client.get(url, params={"kind": "Pod", "clusterIds": samples.CLUSTER, "spec": "true", "status": "true"})
+    ).json()
     assert sorted(r["metadata"]["name"] for r in pods["resources"]) == ["db-1", "web-1", "web-2"]
     web1 = next(r for r in pods["resources"] if r["metadata"]["name"] == "web-1")
     assert web1["spec"]["attribute"] == '{"containers":[{"name":"c","image":"nginx:1.27"}]}'
@@ -58,10 +59,14 @@ async def test_list_filters_and_inclusions(app: Starlette, client: httpx.AsyncCl
 
 async def test_summary_get_and_delete(app: Starlette, client: httpx.AsyncClient) -> None:
     await seed(app)
-    summary = (await client.get("/api/system/meshsync/resources/summary",
-                                params={"clusterIds": samples.CLUSTER})).json()  # fmt: skip
-    assert summary["kinds"] == [{"kind": "Namespace", "count": 2}, {"kind": "Pod", "count": 3},
-                                {"kind": "Service", "count": 1}]  # fmt: skip
+    summary = (
+        await client.get("/api/system/meshsync/resources/summary", params={"clusterIds": samples.CLUSTER})
+    ).json()
+    assert summary["kinds"] == [
+        {"kind": "Namespace", "count": 2},
+        {"kind": "Pod", "count": 3},
+        {"kind": "Service", "count": 1},
+    ]
     assert summary["namespaces"] == ["data", "default"]
     assert {"kind": "label", "key": "app", "value": "web", "count": 2} in summary["labels"]
     rid = base64.b64encode(f"{samples.CLUSTER}.Pod.v1.default.web-1".encode()).decode()
@@ -81,3 +86,38 @@ async def test_ids_with_a_slash_are_reachable(app: Starlette, client: httpx.Asyn
     rid = base64.b64encode(b"c.Pod.v1.a??.ppppp").decode()
     assert "/" in rid
     assert (await client.get(f"/api/system/meshsync/resources/{rid}")).status_code == 200
+
+
+async def _graphql(client: httpx.AsyncClient, query: str, **variables: object) -> dict[str, object]:
+    response = await client.post("/api/system/graphql/query", json={"query": query, "variables": variables})
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_graphql_cluster_queries(app: Starlette, client: httpx.AsyncClient) -> None:
+    await seed(app)
+    counts = await _graphql(
+        client,
+        "query($ns: String!) { getClusterResources(k8scontextIDs: [], namespace: $ns) { resources { kind count } } }",
+        ns="data",
+    )
+    # Cluster-scoped objects, the namespace's objects and every Namespace.
+    assert counts["data"] == {
+        "getClusterResources": {"resources": [{"kind": "Namespace", "count": 2}, {"kind": "Pod", "count": 1}]}
+    }
+    namespaces = await _graphql(client, "{ getAvailableNamespaces { namespace } }")
+    assert namespaces["data"] == {"getAvailableNamespaces": [{"namespace": "data"}, {"namespace": "default"}]}
+    described = await _graphql(
+        client, 'query { getKubectlDescribe(name: "db-1", kind: "Pod", namespace: "data") { describe ctxid } }'
+    )
+    text = described["data"]["getKubectlDescribe"]["describe"]  # type: ignore[index]
+    assert "Name:         db-1" in text and "app=db" in text and "phase: Running" in text
+    missing = await _graphql(
+        client, 'query { getKubectlDescribe(name: "x", kind: "Pod", namespace: "data") { describe } }'
+    )
+    assert missing["errors"]
+    unknown = await _graphql(
+        client,
+        'query { resyncCluster(k8scontextID: "nope", selector: '
+        '{clearDB: "true", ReSync: "true", hardReset: "false"}) }',
+    )
+    assert unknown["errors"]
