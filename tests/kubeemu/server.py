@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import logging
 import random
 import string
 import time
@@ -23,13 +24,14 @@ import yaml
 from aiohttp import web
 
 from tests.kubeemu import apply as ssa
-from tests.kubeemu import discovery, errors
+from tests.kubeemu import discovery, errors, protobuf, table
 from tests.kubeemu.patch import PatchError, json_patch, merge_patch, strategic_merge
-from tests.kubeemu.resources import NAMESPACE_KEY, ResourceType
+from tests.kubeemu.resources import CRD_KEY, NAMESPACE_KEY, ResourceType
 from tests.kubeemu.selectors import SelectorError, field_selector, label_selector
 from tests.kubeemu.store import Event, Obj, Store, now
 
 JSON = "application/json"
+_log = logging.getLogger("tests.kubeemu")
 
 
 @dataclass
@@ -55,8 +57,21 @@ class ServerState:
     requests: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=5000))
     #: Extra seconds of latency before each answer (tests of timeouts).
     latency: float = 0.0
+    #: Text served at pods/<name>/log, by (namespace, name).
+    pod_logs: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Open watch responses, so a stop can end them at once.
     streams: set[web.StreamResponse] = field(default_factory=set)
+    #: Injected failures: [status, times left, method or "", path prefix].
+    faults: list[list[Any]] = field(default_factory=list)
+
+    def take_fault(self, method: str, path: str) -> int | None:
+        """The status of the first injected failure matching this request (used up once per match)."""
+        for fault in self.faults:
+            status, left, wanted_method, prefix = fault
+            if left > 0 and wanted_method in ("", method) and path.startswith(prefix):
+                fault[1] -= 1
+                return int(status)
+        return None
 
 
 def _dumps(body: Any) -> bytes:
@@ -78,6 +93,24 @@ def _out(rt: ResourceType, obj: Obj) -> Obj:
     return {**obj, "apiVersion": rt.api_version, "kind": rt.kind}
 
 
+def _scale(obj: Obj) -> Obj:
+    """The ``autoscaling/v1`` Scale view of a Deployment, ReplicaSet or StatefulSet."""
+    meta = obj["metadata"]
+    selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        },
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
+        },
+    }
+
+
 def _bool(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
@@ -85,6 +118,18 @@ def _bool(value: str | None) -> bool:
 # --- middleware --------------------------------------------------------------------------------
 
 _PUBLIC = ("/healthz", "/livez", "/readyz")
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    410: "Expired",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
 
 
 def _middleware(state: ServerState) -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -102,6 +147,11 @@ def _middleware(state: ServerState) -> Callable[..., Awaitable[web.StreamRespons
         state.requests.append(record)
         if state.latency:
             await asyncio.sleep(state.latency)
+        fault = state.take_fault(request.method, request.path)
+        if fault is not None:
+            record.status = fault
+            reason = _REASONS.get(fault, "InternalError")
+            return _json(errors.status_object(fault, reason, f"kubeemu: injected {fault}"), status=fault)
         if state.tokens and not request.path.startswith(_PUBLIC):
             header = request.headers.get("Authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else None
@@ -117,6 +167,9 @@ def _middleware(state: ServerState) -> Callable[..., Awaitable[web.StreamRespons
             code = exc.status
             reason = {404: "NotFound", 405: "MethodNotAllowed"}.get(code, "BadRequest")
             response = _json(errors.status_object(code, reason, exc.reason or reason), status=code)
+        except Exception as exc:  # an emulator bug: answer as an API server would, and say so in the log
+            _log.exception("kubeemu: %s %s failed", request.method, request.path_qs)
+            response = _json(errors.status_object(500, "InternalError", f"kubeemu: {exc!r}"), status=500)
         record.status = response.status
         return response
 
@@ -242,8 +295,16 @@ class _Handlers:
             raise errors.ApiError(405, "MethodNotAllowed", f"{method} is not supported on collections")
         if rt.namespaced and namespace is None:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested resource")
+        if sub in ("exec", "token", "log") or (sub == "scale" and method in ("GET", "PUT", "PATCH")):
+            return await self._special_subresource(request, rt, ns_key, name, sub)
+        if method == "DELETE" and sub:
+            raise errors.ApiError(405, "MethodNotAllowed", f"DELETE is not supported on {sub}")
         if method == "GET":
             obj = self.store.get(rt, ns_key, name)
+            if not sub and self._table(request):
+                return _json(
+                    self._as_table(request, rt, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
+                )
             return _json(_out(rt, obj))
         if method == "PUT":
             return await self._replace(request, rt, ns_key, name, sub)
@@ -255,9 +316,59 @@ class _Handlers:
             raise errors.ApiError(405, "MethodNotAllowed", f"POST to {sub} is not supported by the emulator")
         raise errors.ApiError(405, "MethodNotAllowed", f"{method} is not supported on objects")
 
+    async def _special_subresource(
+        self, request: web.Request, rt: ResourceType, namespace: str, name: str, sub: str
+    ) -> web.Response:
+        """``pods/log`` (text set with ``KubeEmulator.pod_logs``) and ``scale``; exec and token are refused."""
+        obj = self.store.get(rt, namespace, name)
+        if sub == "log" and request.method == "GET":
+            return web.Response(text=self.state.pod_logs.get((namespace, name), ""), content_type="text/plain")
+        if sub != "scale":
+            raise errors.ApiError(
+                405, "MethodNotAllowed", f"{request.method} on {sub} is not supported by the emulator"
+            )
+        if request.method == "GET":
+            return _json(_scale(obj))
+        body = await self._body(request)
+        ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
+        current = _scale(obj)
+        try:
+            if request.method == "PUT":
+                wanted = body
+            elif ctype == "application/json-patch+json":
+                wanted = json_patch(current, body)
+            elif ctype == "application/strategic-merge-patch+json":
+                wanted = strategic_merge(current, body)
+            else:
+                wanted = merge_patch(current, body)
+        except PatchError as exc:
+            raise errors.ApiError(422, "Invalid", str(exc)) from exc
+        replicas = (wanted or {}).get("spec", {}).get("replicas") if isinstance(wanted, dict) else None
+        if not isinstance(replicas, int) or replicas < 0:
+            raise errors.invalid("autoscaling", "Scale", name, [("spec.replicas", "Invalid value: must be >= 0")])
+        manager = self._manager(request)
+        stamp = now()
+
+        def rescale(live: Obj | None) -> Obj:
+            if live is None:
+                raise errors.not_found(rt.group, rt.plural, name)
+            new = copy.deepcopy(live)
+            new.setdefault("spec", {})["replicas"] = replicas
+            self._track(live, new, manager, rt, stamp, sub="scale")
+            return new
+
+        updated, _ = self.store.mutate(rt, namespace, name, rescale, dry_run=self._dry_run(request))
+        assert updated is not None
+        return _json(_scale(updated))
+
     async def _body(self, request: web.Request) -> Any:
         ctype = request.headers.get("Content-Type", "")
-        if "protobuf" in ctype or "cbor" in ctype:
+        if "protobuf" in ctype:
+            try:
+                return protobuf.decode(await request.read())
+            except protobuf.ProtobufError as exc:
+                raise errors.ApiError(415, "UnsupportedMediaType", str(exc)) from exc
+        if "cbor" in ctype:
             raise errors.ApiError(
                 415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {ctype}"
             )
@@ -325,30 +436,38 @@ class _Handlers:
         return lambda obj: labels(obj) and fields(obj)
 
     def _list(self, request: web.Request, rt: ResourceType, namespace: str | None) -> web.Response:
-        items, rv = self.store.select(rt, namespace, self._matcher(request))
-        metadata: dict[str, Any] = {"resourceVersion": str(rv)}
+        after: tuple[str, str] | None = None
+        token_rv: int | None = None
         token = request.query.get("continue")
         if token:
             try:
                 start = json.loads(bytes.fromhex(token).decode())
-                rv = int(start["rv"])
-                after = tuple(start["after"])
-            except (ValueError, KeyError, TypeError) as exc:
+                token_rv = int(start["rv"])
+                after = (str(start["after"][0]), str(start["after"][1]))
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
                 raise errors.bad_request("invalid continue token") from exc
-            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
-            metadata["resourceVersion"] = str(rv)
-        limit_text = request.query.get("limit")
-        if limit_text:
-            try:
-                limit = int(limit_text)
-            except ValueError as exc:
-                raise errors.bad_request("limit must be an integer") from exc
-            if 0 < limit < len(items):
-                last = items[limit - 1]["metadata"]
-                nxt = {"rv": rv, "after": [last.get("namespace", ""), last["name"]]}
-                metadata["continue"] = json.dumps(nxt).encode().hex()
-                metadata["remainingItemCount"] = len(items) - limit
-                items = items[:limit]
+            if token_rv < self.store.compacted:
+                raise errors.expired(
+                    "The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter."
+                )
+        try:
+            limit = max(int(request.query.get("limit") or 0), 0)
+        except ValueError as exc:
+            raise errors.bad_request("limit must be an integer") from exc
+        matcher = (
+            self._matcher(request) if "labelSelector" in request.query or "fieldSelector" in request.query else None
+        )
+        items, rv, remaining = self.store.page(rt, namespace, matcher, after=after, limit=limit)
+        rv = token_rv if token_rv is not None else rv
+        metadata: dict[str, Any] = {"resourceVersion": str(rv)}
+        if remaining:
+            last = items[-1]["metadata"]
+            nxt = {"rv": rv, "after": [last.get("namespace", ""), last["name"]]}
+            metadata["continue"] = json.dumps(nxt).encode().hex()
+            metadata["remainingItemCount"] = remaining
+        if self._table(request):
+            return _json(self._as_table(request, rt, items, metadata))
         body = {
             "kind": f"{rt.kind}List",
             "apiVersion": rt.api_version,
@@ -356,6 +475,18 @@ class _Handlers:
             "items": [_out(rt, o) for o in items],
         }
         return _json(body)
+
+    def _table(self, request: web.Request) -> bool:
+        return table.wants_table(request.headers.get("Accept", ""))
+
+    def _as_table(self, request: web.Request, rt: ResourceType, items: list[Obj], metadata: dict[str, Any]) -> Obj:
+        crd = None
+        if not rt.builtin:
+            crd_type = self.catalog.by_key(CRD_KEY)
+            if crd_type is not None:
+                crd = self.store.find(crd_type, "", f"{rt.plural}.{rt.group}")
+        include = request.query.get("includeObject", "Metadata")
+        return table.table(rt, [_out(rt, o) for o in items], crd=crd, metadata=metadata, include=include)
 
     async def _watch(self, request: web.Request, rt: ResourceType, namespace: str | None) -> web.StreamResponse:
         query = request.query
@@ -401,8 +532,9 @@ class _Handlers:
         self.state.streams.add(response)
         try:
             await response.prepare(request)
+            as_table = self._table(request)
             for event in backlog:
-                await self._send(response, rt, event)
+                await self._send(request, response, rt, event, as_table=as_table)
             if initial:
                 await self._bookmark(response, rt, opened_at, initial_end=True)
             deadline = time.monotonic() + timeout
@@ -424,10 +556,14 @@ class _Handlers:
                     continue
                 if item is None:
                     break
+                if item.type == "ERROR":
+                    expired = errors.expired(f"too old resource version: {item.rv}")
+                    await response.write(_dumps({"type": "ERROR", "object": expired.status()}) + b"\n")
+                    continue
                 if item.type == "BOOKMARK":
                     await self._bookmark(response, rt, item.rv)
                 else:
-                    await self._send(response, rt, item)
+                    await self._send(request, response, rt, item, as_table=as_table)
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await response.write_eof()
         except (ConnectionError, asyncio.CancelledError):
@@ -437,8 +573,13 @@ class _Handlers:
             self.state.streams.discard(response)
         return response
 
-    async def _send(self, response: web.StreamResponse, rt: ResourceType, event: Event) -> None:
-        await response.write(_dumps({"type": event.type, "object": _out(rt, event.obj)}) + b"\n")
+    async def _send(
+        self, request: web.Request, response: web.StreamResponse, rt: ResourceType, event: Event, *, as_table: bool
+    ) -> None:
+        obj = _out(rt, event.obj)
+        if as_table:
+            obj = self._as_table(request, rt, [obj], {"resourceVersion": str(event.rv)})
+        await response.write(_dumps({"type": event.type, "object": obj}) + b"\n")
 
     async def _bookmark(
         self, response: web.StreamResponse, rt: ResourceType, rv: int, initial_end: bool = False
@@ -629,6 +770,19 @@ class _Handlers:
                 options[key] = request.query[key]
         if request.query.get("dryRun") == "All":
             options["dryRun"] = ["All"]
+        policy = options.get("propagationPolicy")
+        if policy is not None and policy not in ("Orphan", "Background", "Foreground"):
+            raise errors.invalid(
+                "meta.k8s.io",
+                "DeleteOptions",
+                "",
+                [("propagationPolicy", f'Unsupported value: {policy!r}: "Background", "Foreground", "Orphan"')],
+            )
+        pre = options.get("preconditions")
+        if pre is not None and not (
+            isinstance(pre, dict) and all(isinstance(pre.get(k, ""), str) for k in ("uid", "resourceVersion"))
+        ):
+            raise errors.invalid("meta.k8s.io", "DeleteOptions", "", [("preconditions", "Invalid value")])
         return options
 
     async def _delete(self, request: web.Request, rt: ResourceType, namespace: str, name: str) -> web.Response:

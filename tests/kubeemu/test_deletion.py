@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -49,10 +50,24 @@ def test_owner_references_drive_propagation(http: httpx.Client, policy: str, sur
 
 
 def test_namespace_deletion_takes_its_objects(http: httpx.Client, kube_emulator: KubeEmulator) -> None:
-    kube_emulator.seed_pods(3, namespace="doomed")
-    assert http.delete("/api/v1/namespaces/doomed").status_code == 200
+    kube_emulator.seed_pods(2, namespace="doomed")
+    start = kube_emulator.resource_version
+    deleted = http.delete("/api/v1/namespaces/doomed")
+    assert (deleted.status_code, deleted.json()["status"]["phase"]) == (200, "Terminating")
     assert http.get("/api/v1/namespaces/doomed").status_code == 404
     assert kube_emulator.list("v1", "Pod", "doomed") == []
+    events = [
+        json.loads(line)
+        for kind in ("namespaces", "pods")
+        for line in http.get(f"/api/v1/{kind}?watch=1&resourceVersion={start}&timeoutSeconds=1").text.splitlines()
+    ]
+    seen = sorted((int(e["object"]["metadata"]["resourceVersion"]), e["type"], e["object"]["kind"]) for e in events)
+    assert [(t, k) for _, t, k in seen] == [
+        ("MODIFIED", "Namespace"),
+        ("DELETED", "Pod"),
+        ("DELETED", "Pod"),
+        ("DELETED", "Namespace"),
+    ]
 
 
 def test_delete_collection_by_label_and_preconditions(http: httpx.Client) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -149,3 +150,44 @@ def test_errors_are_status_objects(http: httpx.Client) -> None:
     assert (mismatch.status_code, mismatch.json()["reason"]) == (400, "BadRequest")
     invalid = http.post("/api/v1/namespaces/default/configmaps", json={"metadata": {}})
     assert (invalid.status_code, invalid.json()["details"]["causes"][0]["field"]) == (422, "metadata.name")
+    for path, body, field in (
+        (
+            "/apis/apps/v1/namespaces/default/deployments",
+            {"metadata": {"name": "d"}, "spec": {"replicas": "2"}},
+            "spec.replicas",
+        ),
+        (
+            "/api/v1/namespaces/default/pods",
+            {"metadata": {"name": "p"}, "spec": {"containers": ["web"]}},
+            "spec.containers[0]",
+        ),
+        (
+            "/api/v1/namespaces/default/configmaps",
+            {"metadata": {"name": "c", "ownerReferences": {}}},
+            "metadata.ownerReferences",
+        ),
+        ("/api/v1/namespaces/default/secrets", {"metadata": {"name": "s"}, "data": {"k": 1}}, "data"),
+    ):
+        malformed = http.post(path, json=body)
+        assert malformed.status_code == 422, path
+        assert [c["field"] for c in malformed.json()["details"]["causes"]] == [field]
+    bad_policy = http.request(
+        "DELETE", "/api/v1/namespaces/default/services/kubernetes", json={"propagationPolicy": "Now"}
+    )
+    assert bad_policy.status_code == 422
+
+
+def test_table_answers_for_kubectl(http: httpx.Client, kube_emulator: KubeEmulator) -> None:
+    kube_emulator.seed_pods(2, phase="Pending")
+    accept = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}
+    listed = http.get("/api/v1/namespaces/default/pods", headers=accept).json()
+    assert listed["kind"] == "Table"
+    assert [c["name"] for c in listed["columnDefinitions"]] == ["Name", "Ready", "Status", "Restarts", "Age"]
+    assert listed["rows"][0]["cells"][:4] == ["pod-0", "0/1", "Pending", 0]
+    assert listed["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    one = http.get("/api/v1/namespaces/default/services/kubernetes", headers=accept, params={"includeObject": "Object"})
+    row = one.json()["rows"][0]
+    assert row["cells"][1:5] == ["ClusterIP", "10.96.0.1", "<none>", "443/TCP"]
+    assert row["object"]["kind"] == "Service"
+    watched = http.get("/api/v1/namespaces?watch=1&timeoutSeconds=1", headers=accept).text.splitlines()
+    assert {json.loads(line)["object"]["kind"] for line in watched} == {"Table"}

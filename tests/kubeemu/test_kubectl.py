@@ -65,6 +65,9 @@ spec:
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
     subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
 """
 
 BROKER = """
@@ -102,8 +105,11 @@ def test_get_lists_bootstrap_objects_and_seeded_pods(
     assert {"default", "kube-system", "apps"} <= {i["metadata"]["name"] for i in namespaces["items"]}
     pods = _json(kubectl, config, "get", "pods", "-A", "-l", "app=bench")
     assert sorted(i["metadata"]["name"] for i in pods["items"]) == ["pod-0", "pod-1", "pod-2"]
-    table = kubectl("get", "po", "-n", "apps", kubeconfig=config).stdout
-    assert "pod-1" in table
+    table = kubectl("get", "po", "-n", "apps", kubeconfig=config).stdout.splitlines()
+    assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert table[2].split()[:4] == ["pod-1", "1/1", "Running", "0"]
+    nodes = kubectl("get", "nodes", kubeconfig=config).stdout.splitlines()
+    assert nodes[1].split()[:2] == ["kubeemu-node", "Ready"]
     missing = kubectl("get", "pod", "nope", kubeconfig=config, check=False)
     assert missing.returncode != 0
     assert 'pods "nope" not found' in missing.stderr
@@ -219,6 +225,9 @@ def test_crd_then_custom_resource_apply_get_delete(
     assert broker["apiVersion"] == "meshery.io/v1alpha2"
     assert broker["spec"] == {"size": 2, "service": {"type": "ClusterIP"}}
     kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", kubeconfig=config, input=BROKER)
+    listed = kubectl("get", "brokers", "-A", kubeconfig=config).stdout.splitlines()
+    assert listed[0].split() == ["NAMESPACE", "NAME", "SIZE", "AGE"]  # the CRD's printer columns
+    assert listed[1].split()[:3] == ["meshery", "meshery-broker", "1"]
     assert "meshery.io/v1alpha2" in kubectl("api-resources", "--api-group=meshery.io", kubeconfig=config).stdout
     kubectl("delete", "-f", "-", kubeconfig=config, input=CRD)
     assert kube_emulator_tls.list("v1", "Namespace", None)  # still serving
@@ -238,10 +247,7 @@ def test_delete_waits_until_gone(kubectl: Kubectl, config: Path, kube_emulator_t
 def test_get_watch_prints_added_and_deleted(kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator) -> None:
     watcher = kubectl.popen("get", "configmaps", "-w", "--output-watch-events", kubeconfig=config)
     try:
-        deadline = time.monotonic() + 10
-        while not any(r.query.get("watch") == "true" for r in kube_emulator_tls.requests):
-            assert time.monotonic() < deadline, "kubectl never started watching"
-            time.sleep(0.05)
+        kube_emulator_tls.wait_for_watches(1, plural="configmaps", timeout=10)
         kubectl("apply", "-f", "-", kubeconfig=config, input=CONFIGMAP)
         kubectl("delete", "configmap", "demo", kubeconfig=config)
         time.sleep(0.3)
@@ -251,3 +257,82 @@ def test_get_watch_prints_added_and_deleted(kubectl: Kubectl, config: Path, kube
     lines = [line.split() for line in out.splitlines()]
     assert ["ADDED", "demo"] in [line[:2] for line in lines]
     assert ["DELETED", "demo"] in [line[:2] for line in lines]
+
+
+def test_scale_logs_and_describe(kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator) -> None:
+    kubectl("apply", "-f", "-", kubeconfig=config, input=DEPLOYMENT)
+    assert "deployment.apps/web scaled" in kubectl("scale", "deploy/web", "--replicas=5", kubeconfig=config).stdout
+    deploy = kube_emulator_tls.get("apps/v1", "Deployment", "web", "default")
+    assert deploy is not None
+    assert deploy["spec"]["replicas"] == 5
+    assert "Name:               web" in kubectl("describe", "deploy", "web", kubeconfig=config).stdout
+    kube_emulator_tls.seed_pods(1)
+    kube_emulator_tls.pod_logs[("default", "pod-0")] = "hello\nworld\n"
+    assert kubectl("logs", "pod-0", kubeconfig=config).stdout == "hello\nworld\n"
+
+
+def test_kubectl_create_sends_protobuf_the_emulator_decodes(
+    kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator
+) -> None:
+    for args in (
+        ["namespace", "team"],
+        ["configmap", "c", "-n", "team", "--from-literal=a=b"],
+        ["secret", "generic", "s", "-n", "team", "--from-literal=k=v"],
+        ["serviceaccount", "robot", "-n", "team"],
+        ["deployment", "web", "-n", "team", "--image=nginx:1.27", "--replicas=3", "--port=80"],
+        ["job", "once", "-n", "team", "--image=busybox", "--", "echo", "hi"],
+        ["service", "clusterip", "web", "-n", "team", "--tcp=80:8080"],
+        ["role", "reader", "-n", "team", "--verb=get,list", "--resource=pods"],
+        ["rolebinding", "reader", "-n", "team", "--role=reader", "--serviceaccount=team:robot"],
+        ["ingress", "web", "-n", "team", "--rule=a.example/=web:80"],
+    ):
+        kubectl("create", *args, kubeconfig=config)
+    assert any("protobuf" in r.content_type for r in kube_emulator_tls.requests)
+    secret = kube_emulator_tls.get("v1", "Secret", "s", "team")
+    assert secret is not None
+    assert (secret["data"], secret["type"]) == ({"k": "dg=="}, "Opaque")
+    deploy = kube_emulator_tls.get("apps/v1", "Deployment", "web", "team")
+    assert deploy is not None
+    assert deploy["spec"]["replicas"] == 3
+    assert deploy["spec"]["template"]["spec"]["containers"] == [
+        {"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}
+    ]
+    job = kube_emulator_tls.get("batch/v1", "Job", "once", "team")
+    assert job is not None
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["echo", "hi"]
+    service = kube_emulator_tls.get("v1", "Service", "web", "team")
+    assert service is not None
+    assert service["spec"]["ports"][0]["targetPort"] == 8080
+    binding = kube_emulator_tls.get("rbac.authorization.k8s.io/v1", "RoleBinding", "reader", "team")
+    assert binding is not None
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}
+    ingress = kube_emulator_tls.get("networking.k8s.io/v1", "Ingress", "web", "team")
+    assert ingress is not None
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] == {"number": 80}
+
+
+def test_diff_patch_label_and_wait_for_delete(kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator) -> None:
+    kubectl("apply", "-f", "-", kubeconfig=config, input=CONFIGMAP + "---" + DEPLOYMENT)
+    same = kubectl("diff", "-f", "-", kubeconfig=config, input=DEPLOYMENT, check=False)
+    assert (same.returncode, same.stdout) == (0, "")
+    changed = kubectl(
+        "diff", "-f", "-", kubeconfig=config, input=DEPLOYMENT.replace("replicas: 2", "replicas: 4"), check=False
+    )
+    assert changed.returncode == 1
+    assert "+  replicas: 4" in changed.stdout
+    deploy = kube_emulator_tls.get("apps/v1", "Deployment", "web", "default")
+    assert deploy is not None
+    assert deploy["spec"]["replicas"] == 2  # a diff is a dry run
+
+    kubectl("patch", "cm", "demo", "--type=merge", "-p", '{"data":{"z":"1"}}', kubeconfig=config)
+    kubectl("patch", "cm", "demo", "--type=json", "-p", '[{"op":"remove","path":"/data/a"}]', kubeconfig=config)
+    kubectl("label", "cm", "demo", "tier=web", kubeconfig=config)
+    cm = kube_emulator_tls.get("v1", "ConfigMap", "demo", "default")
+    assert cm is not None
+    assert (cm["data"], cm["metadata"]["labels"]) == ({"b": "2", "z": "1"}, {"tier": "web"})
+
+    waiter = kubectl.popen("wait", "--for=delete", "cm/demo", "--timeout=10s", kubeconfig=config)
+    kube_emulator_tls.wait_for_watches(1, plural="configmaps")
+    kube_emulator_tls.delete("v1", "ConfigMap", "demo", "default")
+    assert waiter.wait(10) == 0
+    waiter.communicate()

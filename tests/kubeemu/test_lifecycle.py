@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -140,7 +141,16 @@ def test_seeded_objects_reach_open_watches(kube_emulator: KubeEmulator) -> None:
 
 def test_runs_as_a_process(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "config"
-    command = [sys.executable, "-m", "tests.kubeemu", "--token", "tok", "--kubeconfig", str(kubeconfig)]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.kubeemu",
+        "--token",
+        "tok",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--controllers",
+    ]
     with subprocess.Popen([*command, "--seed-pods", "5"], stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
@@ -164,3 +174,53 @@ def test_two_emulators_run_side_by_side_in_one_loop() -> None:
             return [r.status_code for r in answers]
 
     assert asyncio.run(main()) == [200, 200]
+
+
+def test_direct_patch_reaches_watchers(kube_emulator: KubeEmulator) -> None:
+    kube_emulator.seed_pods(1, namespace="w")
+    start = kube_emulator.resource_version
+    lines: list[str] = []
+
+    def watch() -> None:
+        url = f"{kube_emulator.url}/api/v1/namespaces/w/pods?watch=1&resourceVersion={start}&timeoutSeconds=2"
+        with httpx.stream("GET", url, headers=AUTH, timeout=10) as stream:
+            for line in stream.iter_lines():
+                lines.append(line)
+                break
+
+    reader = threading.Thread(target=watch)
+    reader.start()
+    kube_emulator.wait_for_watches(1, plural="pods")
+    updated = kube_emulator.patch("v1", "Pod", "pod-0", "w", merge={"status": {"phase": "Failed"}})
+    reader.join(5)
+    event = json.loads(lines[0])
+    assert (event["type"], event["object"]["status"]["phase"]) == ("MODIFIED", "Failed")
+    assert event["object"]["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+    deadline = time.monotonic() + 5
+    while kube_emulator.watch_count():  # the client hung up: the server notices and drops the watch
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_drop_watches_and_injected_failures(kube_emulator: KubeEmulator) -> None:
+    lines: list[str] = []
+
+    def watch() -> None:
+        url = f"{kube_emulator.url}/api/v1/namespaces?watch=1&resourceVersion={kube_emulator.resource_version}"
+        with httpx.stream("GET", url, headers=AUTH, timeout=10) as stream:
+            lines.extend(line for line in stream.iter_lines() if line)
+
+    reader = threading.Thread(target=watch)
+    reader.start()
+    kube_emulator.wait_for_watches(1)
+    kube_emulator.drop_watches(expire=True)
+    reader.join(5)
+    assert [json.loads(line)["object"]["code"] for line in lines] == [410]
+    assert kube_emulator.store.floor == kube_emulator.resource_version
+
+    kube_emulator.fail(503, times=2, method="get", path="/api/v1/pods")
+    url = f"{kube_emulator.url}/api/v1/pods"
+    answers = [httpx.get(url, headers=AUTH) for _ in range(3)]
+    assert [a.status_code for a in answers] == [503, 503, 200]
+    assert answers[0].json()["reason"] == "ServiceUnavailable"
+    assert httpx.get(f"{kube_emulator.url}/api/v1/nodes", headers=AUTH).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -163,6 +164,13 @@ def test_list_selectors_and_pages(api: client.ApiClient, kube_emulator: KubeEmul
             break
     assert names == [f"c{n}" for n in range(7)]
 
+    token = v1.list_namespaced_config_map("default", limit=3).metadata._continue
+    v1.create_namespaced_config_map("default", _cm("later", {}))
+    kube_emulator.compact()
+    with pytest.raises(client.ApiException) as expired:
+        v1.list_namespaced_config_map("default", limit=3, _continue=token)
+    assert expired.value.status == 410
+
 
 def test_watch_streams_added_modified_deleted_with_bookmarks(api: client.ApiClient) -> None:
     v1 = client.CoreV1Api(api)
@@ -315,3 +323,29 @@ def test_crd_is_discoverable_by_the_dynamic_client(api: client.ApiClient, kube_e
     assert _raw(kube_emulator, path, {"status": {"x": 1}, "spec": {"size": 9}}, "merge-patch").status_code == 200
     got = meshsyncs.get(name="m", namespace="meshery")
     assert (got.status.x, got.spec.size) == (1, 1)
+
+
+async def test_asyncio_client_lists_and_watches(kube_emulator: KubeEmulator) -> None:
+    from kubernetes.aio import client as aclient
+    from kubernetes.aio import config as aconfig
+    from kubernetes.aio import watch as awatch
+
+    api = await aconfig.new_client_from_config_dict(kube_emulator.kubeconfig())
+    v1 = aclient.CoreV1Api(api)
+    start = (await v1.list_namespaced_config_map("default")).metadata.resource_version
+
+    async def write() -> None:
+        await asyncio.sleep(0.2)
+        await v1.create_namespaced_config_map("default", _cm("a", {}))
+        await v1.delete_namespaced_config_map("a", "default")
+
+    writer = asyncio.create_task(write())
+    seen = []
+    w = awatch.Watch()
+    async for event in w.stream(v1.list_namespaced_config_map, "default", resource_version=start, timeout_seconds=3):
+        seen.append(event["type"])
+        if event["type"] == "DELETED":
+            w.stop()
+    await writer
+    await api.close()
+    assert seen == ["ADDED", "DELETED"]
