@@ -74,7 +74,9 @@ def _fresh_pg_database(server_url: str) -> str:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
+    from sqlalchemy.engine import make_url
+
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def _discovery(workdir: Path, cluster_objects: int) -> tuple[float, float, int]:
@@ -129,6 +131,7 @@ def run(*, objects: int = 20_000, cluster_objects: int = 10_000, start_postgres:
     with tempfile.TemporaryDirectory(prefix="bench-meshsync-") as tmp:
         workdir = Path(tmp)
         urls: dict[str, str] = {"sqlite": ""}
+        (workdir / "pg").mkdir()
         with postgres.embedded(workdir / "pg") if start_postgres else _nothing() as pg_url:
             if pg_url:
                 urls["postgresql"] = pg_url
