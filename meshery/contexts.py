@@ -158,6 +158,7 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
             )
         if reachable:
             await repo.set_status(services.store, conn_id, CONNECTED)
+            await runtime.stop_sync(conn_id)  # a running discovery restarts with the new credentials
             stored = await repo.get_connection(services.store, conn_id)
             assert stored is not None
             await runtime.start_sync(stored)

@@ -155,7 +155,16 @@ class ClusterSync:
                 lost = True
                 self.synced.clear()
             except KubeError as exc:
-                log.warning("context %s: API error %s; retrying", self.context.name, exc)
+                # Rejected credentials or a failing API server: not usable, as when unreachable.
+                if not lost:
+                    err = errors.ErrMeshSyncDisconnected(
+                        f"context {self.context.name}: API error {exc.status} {exc.reason}"
+                    )
+                    log.warning("%s: %s; retrying with backoff", err.code, err.message)
+                    await self.on_status(self.connection_id, "disconnected", {})
+                self.answered.set()
+                lost = True
+                self.synced.clear()
             finally:
                 await client.close()
             await asyncio.sleep(delay)

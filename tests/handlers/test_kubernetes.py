@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
+import pytest
 import yaml
 
 from meshery.config import Settings
@@ -33,7 +35,10 @@ async def test_preview_lists_contexts_without_storing(client: httpx.AsyncClient)
     assert (await client.get("/api/system/kubernetes/contexts")).json()["total_count"] == 0
 
 
-async def test_unreachable_contexts_are_reported_not_fatal(client: httpx.AsyncClient, settings: Settings) -> None:
+async def test_unreachable_contexts_are_reported_not_fatal(
+    client: httpx.AsyncClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     text = unreachable_kubeconfig("a", "b")
     response = await upload(client, text)
     assert response.status_code == 200, response.text
@@ -50,7 +55,11 @@ async def test_unreachable_contexts_are_reported_not_fatal(client: httpx.AsyncCl
     everything = json.dumps([body, page, conns])
     assert "TOPSECRET" not in everything
     if not settings.database_url:
-        assert b"TOPSECRET" not in settings.sqlite_path.read_bytes()
+        wal = settings.sqlite_path.with_name(settings.sqlite_path.name + "-wal")
+        for path in (settings.sqlite_path, wal):
+            assert b"TOPSECRET" not in (path.read_bytes() if path.exists() else b"")
+        assert wal.exists() and b"kubernetes-a" in wal.read_bytes() + settings.sqlite_path.read_bytes()
+    assert "TOPSECRET" not in caplog.text
     # A second upload of the same file updates the same connections.
     await upload(client, text)
     assert (await client.get("/api/system/kubernetes/contexts")).json()["total_count"] == 2
