@@ -76,7 +76,10 @@ What it serves (see ``reference/kubernetes-testing.md``):
 - Errors as ``Status`` objects: 400 BadRequest, 401, 404 NotFound, 409 AlreadyExists/Conflict,
   410 Expired, 415, 422 Invalid, 500 InternalError (an emulator bug, logged).
 - Subresources: ``status``, ``scale`` (``kubectl scale``), ``pods/<name>/log`` (text from
-  ``emu.pod_logs[(namespace, name)]``); ``exec`` and ``serviceaccounts/<name>/token`` answer 405.
+  ``emu.pod_logs[(namespace, name)]``), ``serviceaccounts/<name>/token`` (``kubectl create token``:
+  a new token, accepted from then on; one hour unless a JSON body asks otherwise); ``exec`` 405.
+- Access and token reviews (``kubectl auth can-i``, ``auth whoami``, TokenReview): every request
+  is allowed; a TokenReview authenticates the tokens the emulator accepts. Never stored.
 - Request bodies in JSON or YAML, and the protobuf that ``kubectl create <kind>`` sends for
   namespaces, configmaps, secrets, serviceaccounts, services, deployments, jobs, cronjobs, roles,
   (cluster)rolebindings, priorityclasses, resourcequotas, poddisruptionbudgets and ingresses

@@ -16,12 +16,13 @@ from typing import Any, Self
 from aiohttp import web
 
 from tests.kubeemu import errors
+from tests.kubeemu.base import RequestRecord, ServerState
 from tests.kubeemu.controllers import Controllers
 from tests.kubeemu.kubeconfig import KubeContext, write_kubeconfig
 from tests.kubeemu.kubeconfig import kubeconfig as build_kubeconfig
 from tests.kubeemu.patch import merge_patch
 from tests.kubeemu.resources import Catalog, ResourceType
-from tests.kubeemu.server import RequestRecord, ServerState, build_app
+from tests.kubeemu.server import build_app
 from tests.kubeemu.store import Obj, Store
 
 

@@ -15,74 +15,19 @@ import bisect
 import contextlib
 import copy
 import logging
-import re
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from tests.kubeemu import errors, validate
+from tests.kubeemu.defaults import apply_defaults, validate_name
+from tests.kubeemu.events import Event, Key, Obj, Watcher, now
 from tests.kubeemu.resources import CRD_KEY, NAMESPACE_KEY, Catalog, ResourceType
 
+__all__ = ["Event", "Key", "Obj", "Store", "Watcher", "now"]
+
 _log = logging.getLogger("tests.kubeemu")
-
-Key = tuple[str, str]
-Obj = dict[str, Any]
-
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class Event:
-    rv: int
-    key: Key
-    type: str  # ADDED, MODIFIED, DELETED
-    obj: Obj
-    old: Obj | None = None
-
-
-@dataclass(eq=False)
-class Watcher:
-    """One open watch; events are pushed onto ``queue`` from any thread (``None`` ends it)."""
-
-    key: Key
-    namespace: str | None
-    matches: Callable[[Obj], bool]
-    loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
-
-    def push(self, item: Event | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the watch is gone anyway
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-
-    def view(self, event: Event) -> Event | None:
-        """The event as this watch sees it (an update out of a selector is a DELETED), or None."""
-        if event.key != self.key:
-            return None
-        ns = event.obj.get("metadata", {}).get("namespace")
-        if self.namespace is not None and ns != self.namespace:
-            return None
-        new_ok = self.matches(event.obj)
-        if event.type == "MODIFIED" and event.old is not None:
-            old_ok = self.matches(event.old)
-            if old_ok and not new_ok:
-                return Event(event.rv, event.key, "DELETED", event.obj)
-            if new_ok and not old_ok:
-                return Event(event.rv, event.key, "ADDED", event.obj)
-        return event if new_ok else None
-
-    def offer(self, event: Event) -> None:
-        seen = self.view(event)
-        if seen is not None:
-            self.push(seen)
 
 
 class Store:
@@ -306,7 +251,7 @@ class Store:
         meta.pop("deletionTimestamp", None)
         obj["apiVersion"] = rt.api_version
         obj["kind"] = rt.kind
-        _defaults(rt, obj, self)
+        apply_defaults(rt, obj)
 
     def _prepare_update(self, rt: ResourceType, current: Obj, new: Obj) -> None:
         self._validate(rt, new)
@@ -631,57 +576,3 @@ class Store:
                     self.floor = self.rv
                 count += 1
         return count
-
-
-def validate_name(rt: ResourceType, name: str) -> None:
-    if not name:
-        raise errors.invalid(
-            rt.group, rt.kind, name, [("metadata.name", "Required value: name or generateName is required")]
-        )
-    pattern = _LABEL_RE if rt.key == NAMESPACE_KEY else _NAME_RE
-    if len(name) > 253 or not pattern.match(name):
-        raise errors.invalid(
-            rt.group,
-            rt.kind,
-            name,
-            [
-                (
-                    "metadata.name",
-                    f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
-                    "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-                )
-            ],
-        )
-
-
-_cluster_ip = [0]
-_SCALABLE = frozenset(
-    {("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("", "replicationcontrollers")}
-)
-
-
-def _defaults(rt: ResourceType, obj: Obj, store: Store) -> None:
-    """The few defaults clients rely on (no controllers run here)."""
-    if rt.key == NAMESPACE_KEY:
-        obj.setdefault("spec", {"finalizers": ["kubernetes"]})
-        obj.setdefault("status", {"phase": "Active"})
-        labels = obj["metadata"].setdefault("labels", {})
-        labels.setdefault("kubernetes.io/metadata.name", obj["metadata"]["name"])
-    elif rt.key == ("", "pods"):
-        obj.setdefault("status", {"phase": "Pending", "qosClass": "BestEffort"})
-    elif rt.key == ("", "services"):
-        spec = obj.setdefault("spec", {})
-        spec.setdefault("type", "ClusterIP")
-        if spec.get("clusterIP") != "None":
-            with store.lock:
-                _cluster_ip[0] += 1
-                n = _cluster_ip[0]
-            ip = f"10.96.{(n // 250) % 250}.{n % 250 + 2}"
-            spec.setdefault("clusterIP", ip)
-            spec.setdefault("clusterIPs", [spec["clusterIP"]])
-        spec.setdefault("sessionAffinity", "None")
-        obj.setdefault("status", {"loadBalancer": {}})
-    elif rt.key in _SCALABLE:
-        obj.setdefault("spec", {}).setdefault("replicas", 1)
-    elif rt.key == ("", "secrets"):
-        obj.setdefault("type", "Opaque")

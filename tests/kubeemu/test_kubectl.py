@@ -336,3 +336,18 @@ def test_diff_patch_label_and_wait_for_delete(kubectl: Kubectl, config: Path, ku
     kube_emulator_tls.delete("v1", "ConfigMap", "demo", "default")
     assert waiter.wait(10) == 0
     waiter.communicate()
+
+
+def test_auth_reviews_and_service_account_tokens(
+    kubectl: Kubectl, config: Path, kube_emulator_tls: KubeEmulator, tmp_path: Path
+) -> None:
+    assert kubectl("auth", "can-i", "delete", "pods", "-A", kubeconfig=config).stdout.strip() == "yes"
+    assert "kubeemu-admin" in kubectl("auth", "whoami", kubeconfig=config).stdout
+    kubectl("create", "serviceaccount", "robot", kubeconfig=config)
+    token = kubectl("create", "token", "robot", "--duration=10m", kubeconfig=config).stdout.strip()
+    assert token.startswith("kubeemu-sa-default-robot-")
+    robot = kube_emulator_tls.write_kubeconfig(tmp_path / "robot", token=token)
+    assert "robot" in kubectl("get", "sa", kubeconfig=robot).stdout
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": "forged"}}
+    answer = kubectl("create", "-f", "-", "-o", "json", kubeconfig=config, input=json.dumps(review))
+    assert json.loads(answer.stdout)["status"]["authenticated"] is False
