@@ -8,6 +8,7 @@ their raw JSON text; ConfigMap/Secret payload fields too.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import uuid
 from typing import Any
@@ -43,6 +44,14 @@ _BUILTIN_GROUPS = {
     "resource.k8s.io",
 }
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# Unique ids of label/annotation rows: a random per-process UUID4 prefix and a counter in the
+# last group (still UUID-shaped and unique), about ten times cheaper than uuid4() per row.
+_UNIQUE_PREFIX = str(uuid.uuid4())[:24]
+_unique_counter = itertools.count()
+
+
+def _unique_id() -> str:
+    return f"{_UNIQUE_PREFIX}{next(_unique_counter) & 0xFFFFFFFFFFFF:012x}"
 
 
 def resource_id(cluster_id: str, kind: str, api_version: str, namespace: str, name: str) -> str:
@@ -112,7 +121,7 @@ def add_object(rows: Rows, obj: dict[str, Any], cluster_id: str) -> str:
             rows.key_values.append(
                 {
                     "id": rid,
-                    "unique_id": str(uuid.uuid4()),
+                    "unique_id": _unique_id(),
                     "kind": kind_name,
                     "key": key,
                     "value": value if isinstance(value, str) else _raw(value),
