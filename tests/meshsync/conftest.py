@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from tests.fixtures.kubeemu import TOKEN, kubectl_path
 from tests.kubeemu import KubeContext, KubeEmulator, pod, write_kubeconfig
 
 REAL_KUBECONFIG = os.environ.get("MESHSYNC_KUBECONFIG", "")
-TEST_NAMESPACE = "meshsync-it"
+TEST_NAMESPACE = "meshsync-it"  # with a random suffix on real clusters (a deleted one lingers as Terminating)
 
 
 class TargetCluster:
@@ -32,6 +33,7 @@ class TargetCluster:
         self.emulator = emulator
         self.kubeconfig = kubeconfig
         self.kubectl_binary = kubectl_path()
+        self.namespace = TEST_NAMESPACE if emulator is not None else f"{TEST_NAMESPACE}-{uuid.uuid4().hex[:6]}"
 
     @property
     def real(self) -> bool:
@@ -44,34 +46,43 @@ class TargetCluster:
         env.pop("KUBECONFIG", None)
         return subprocess.run(
             [self.kubectl_binary, f"--kubeconfig={self.kubeconfig}", *args],
-            input=stdin, capture_output=True, text=True, env=env, check=check, timeout=60,
-        )  # fmt: skip
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=check,
+            timeout=60,
+        )
 
     def create_pod(self, name: str) -> None:
         if self.emulator is not None:
-            self.emulator.seed([pod(name, namespace=TEST_NAMESPACE)])
+            self.emulator.seed([pod(name, namespace=self.namespace)])
         else:
-            manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": TEST_NAMESPACE},
-                        "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.9"}]}}  # fmt: skip
+            manifest = {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "namespace": self.namespace},
+                "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.9"}]},
+            }
             self.kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
 
     def delete_pod(self, name: str) -> None:
         if self.emulator is not None:
-            self.emulator.delete("v1", "Pod", name, TEST_NAMESPACE)
+            self.emulator.delete("v1", "Pod", name, self.namespace)
         else:
-            self.kubectl("delete", "pod", name, "-n", TEST_NAMESPACE, "--wait=false")
+            self.kubectl("delete", "pod", name, "-n", self.namespace, "--wait=false")
 
     def prepare(self) -> None:
         if self.emulator is not None:
-            self.emulator.seed([pod(f"seed-{i}", namespace=TEST_NAMESPACE) for i in range(5)])
+            self.emulator.seed([pod(f"seed-{i}", namespace=self.namespace) for i in range(5)])
         else:
-            self.kubectl("create", "namespace", TEST_NAMESPACE, check=False)
+            self.kubectl("create", "namespace", self.namespace, check=False)
             for i in range(5):
                 self.create_pod(f"seed-{i}")
 
     def cleanup(self) -> None:
         if self.real:
-            self.kubectl("delete", "namespace", TEST_NAMESPACE, "--wait=false", check=False)
+            self.kubectl("delete", "namespace", self.namespace, "--wait=false", check=False)
 
 
 @pytest.fixture

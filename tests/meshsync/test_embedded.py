@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.meshsync.conftest import TEST_NAMESPACE, TargetCluster, with_unreachable_context
+from tests.meshsync.conftest import TargetCluster, with_unreachable_context
 
 pytestmark = pytest.mark.meshsync
 
@@ -33,9 +33,9 @@ async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
         await asyncio.sleep(0.05)
 
 
-async def pod_names(client: httpx.AsyncClient) -> set[str]:
-    body = (await client.get("/api/system/meshsync/resources",
-                             params={"kind": "Pod", "namespace": TEST_NAMESPACE, "pagesize": 1000})).json()  # fmt: skip
+async def pod_names(client: httpx.AsyncClient, namespace: str) -> set[str]:
+    params = {"kind": "Pod", "namespace": namespace, "pagesize": 1000}
+    body = (await client.get("/api/system/meshsync/resources", params=params)).json()
     return {r["metadata"]["name"] for r in body["resources"]}
 
 
@@ -75,21 +75,22 @@ async def test_upload_discover_watch_outage_and_operator(
 
     # Discovery: the seeded pods, with upstream ids and the cluster id.
     async def seeded() -> bool:
-        return {f"seed-{i}" for i in range(5)} <= await pod_names(client)
+        return {f"seed-{i}" for i in range(5)} <= await pod_names(client, target_cluster.namespace)
 
     await eventually(seeded)
-    namespaces = await graphql(client, "query($ids: [String!]) { getAvailableNamespaces(k8sClusterIDs: $ids) "
-                               "{ namespace } }", ids=[conn_id])  # fmt: skip
-    assert {"namespace": TEST_NAMESPACE} in namespaces["getAvailableNamespaces"]
+    namespaces = await graphql(
+        client, "query($ids: [String!]) { getAvailableNamespaces(k8sClusterIDs: $ids) { namespace } }", ids=[conn_id]
+    )
+    assert {"namespace": target_cluster.namespace} in namespaces["getAvailableNamespaces"]
 
     # Watch: a new pod appears within 2 s; a deleted one disappears within 2 s.
     target_cluster.create_pod("fresh")
 
     async def fresh_present() -> bool:
-        return "fresh" in await pod_names(client)
+        return "fresh" in await pod_names(client, target_cluster.namespace)
 
     async def fresh_gone() -> bool:
-        return "fresh" not in await pod_names(client)
+        return "fresh" not in await pod_names(client, target_cluster.namespace)
 
     await eventually(fresh_present, within=2.0)
     target_cluster.delete_pod("fresh")
@@ -104,11 +105,13 @@ async def test_upload_discover_watch_outage_and_operator(
             return await connection_status(client, conn_id) == "disconnected"
 
         await eventually(disconnected)
-        emu.seed([__import__("tests.kubeemu", fromlist=["pod"]).pod("while-down", namespace=TEST_NAMESPACE)])
+        emu.seed([__import__("tests.kubeemu", fromlist=["pod"]).pod("while-down", namespace=target_cluster.namespace)])
         emu.start()
 
         async def reconnected() -> bool:
-            return await connection_status(client, conn_id) == "connected" and "while-down" in await pod_names(client)
+            return await connection_status(client, conn_id) == "connected" and "while-down" in await pod_names(
+                client, target_cluster.namespace
+            )
 
         await eventually(reconnected, within=15.0)
 
@@ -122,12 +125,20 @@ async def test_upload_discover_watch_outage_and_operator(
     assert "brokers.meshery.io" in crds and "meshsyncs.meshery.io" in crds
     broker = target_cluster.kubectl("get", "brokers.meshery.io", "-n", "meshery", "-o", "name").stdout
     assert broker.strip().endswith("meshery-broker")
-    status = await graphql(client, "query($id: String!) { getOperatorStatus(connectionID: $id) "
-                           "{ status controller connectionID version } }", id=conn_id)  # fmt: skip
-    assert status["getOperatorStatus"] == {"status": "DEPLOYED", "controller": "OPERATOR", "connectionID": conn_id,
-                                           "version": "1.0.5"}  # fmt: skip
-    meshsync = await graphql(client, "query($id: String!) { getMeshsyncStatus(connectionID: $id) { name status } }",
-                             id=conn_id)  # fmt: skip
+    status = await graphql(
+        client,
+        "query($id: String!) { getOperatorStatus(connectionID: $id) { status controller connectionID version } }",
+        id=conn_id,
+    )
+    assert status["getOperatorStatus"] == {
+        "status": "DEPLOYED",
+        "controller": "OPERATOR",
+        "connectionID": conn_id,
+        "version": "1.0.5",
+    }
+    meshsync = await graphql(
+        client, "query($id: String!) { getMeshsyncStatus(connectionID: $id) { name status } }", id=conn_id
+    )
     assert meshsync["getMeshsyncStatus"]["status"] == "ENABLED"
     removed = await graphql(client, mutation, input={"targetStatus": "DISABLED", "contextID": conn_id})
     assert removed["changeOperatorStatus"] == "DISABLED"
@@ -139,4 +150,4 @@ async def test_upload_discover_watch_outage_and_operator(
     assert updated.json()["status"] == "disconnected"
     deleted = await client.delete(f"/api/system/kubernetes/contexts/{conn_id}")
     assert deleted.status_code == 200
-    assert await pod_names(client) == set()
+    assert await pod_names(client, target_cluster.namespace) == set()
