@@ -109,6 +109,7 @@ server-integration-tests-meshsync-setup: $(STAMP) ## Prepare the work folder of 
 	@mkdir -p $(MESHSYNC_IT_DIR)
 
 server-integration-tests-meshsync-run: $(STAMP) ## Run the MeshSync integration suite (marker `meshsync`, plus operator mode over NATS)
+	@mkdir -p $(MESHSYNC_IT_DIR)
 	MESHSYNC_KUBECONFIG="$${KUBECONFIG:-}" $(PY) -m pytest -m "meshsync or nats" tests/meshsync \
 		--basetemp=$(MESHSYNC_IT_DIR)/tmp -p no:cacheprovider
 
