@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import httpx
+from starlette.applications import Starlette
 
+from tests.fixtures.queries import check_baseline, counting
 from tests.handlers.test_kubernetes import unreachable_kubeconfig, upload
 
 
@@ -72,3 +74,12 @@ async def test_delete_removes_connection(client: httpx.AsyncClient) -> None:
     deleted = await client.delete(f"/api/integrations/connections/{conn_id}")
     assert deleted.status_code == 200 and deleted.json()["id"] == conn_id
     assert (await client.get("/api/integrations/connections")).json()["total_count"] == 0
+
+
+async def test_list_statements(client: httpx.AsyncClient, app: Starlette, database_url: str) -> None:
+    await upload(client, unreachable_kubeconfig("a", "b", "c"))
+    store = app.state.meshery.services.store
+    with counting(store) as statements:
+        assert (await client.get("/api/integrations/connections", params={"pagesize": 100})).status_code == 200
+    dialect = "postgresql" if database_url else "sqlite"
+    check_baseline(f"GET /api/integrations/connections ({dialect})", statements)

@@ -8,6 +8,7 @@ import httpx
 from starlette.applications import Starlette
 
 from meshery.meshsync.ingest import Change, write_changes
+from tests.fixtures.queries import check_baseline, counting
 from tests.meshsync import samples
 
 
@@ -121,3 +122,20 @@ async def test_graphql_cluster_queries(app: Starlette, client: httpx.AsyncClient
         '{clearDB: "true", ReSync: "true", hardReset: "false"}) }',
     )
     assert unknown["errors"]
+
+
+async def test_list_statements_do_not_grow_with_the_page(
+    app: Starlette, client: httpx.AsyncClient, database_url: str
+) -> None:
+    await seed(app)
+    store = app.state.meshery.services.store
+    url = "/api/system/meshsync/resources"
+    counts = []
+    for size in (1, 100):
+        with counting(store) as statements:
+            response = await client.get(url, params={"pagesize": size, "spec": "true", "status": "true"})
+            assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    dialect = "postgresql" if database_url else "sqlite"
+    check_baseline(f"GET {url}?spec&status ({dialect})", statements)
