@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
+from meshery.app import create_app
 from meshery.config import Settings
+from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.server import free_port
 
 
@@ -102,3 +105,17 @@ async def test_context_get_delete_and_ping(client: httpx.AsyncClient) -> None:
     assert deleted.status_code == 200
     assert (await client.get(f"/api/system/kubernetes/contexts/{ctx['id']}")).status_code == 404
     assert (await client.get(f"/api/integrations/connections/{ctx['connection_id']}")).status_code == 404
+
+
+async def test_disable_operator_never_deploys(tmp_path: Path, contract: ContractChecker) -> None:
+    app = create_app(Settings(user_data_folder=tmp_path / "m", disable_operator=True))
+    async with app.router.lifespan_context(app), contract_client(app, contract) as client:
+        body = (await upload(client, unreachable_kubeconfig("a"))).json()
+        conn_id = body["registered_contexts"][0]["connection_id"]
+        mutation = "mutation($input: OperatorStatusInput) { changeOperatorStatus(input: $input) }"
+        response = await client.post(
+            "/api/system/graphql/query",
+            json={"query": mutation, "variables": {"input": {"targetStatus": "ENABLED", "contextID": conn_id}}},
+        )
+        errors = response.json()["errors"]
+        assert "Meshery Operator disabled" in json.dumps(errors)
