@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = 0.25
 BACKOFF_MAX = 10.0
 LIST_PAGE = 500
+WATCH_SECONDS = 300  # the API server ends each watch after this; it is resumed from the last version
 CRD_RESOURCE = "customresourcedefinitions.v1.apiextensions.k8s.io"
 
 # Upstream MeshSync's default pipelines (internal/config/default_config.go), plural ids.
@@ -110,6 +111,8 @@ class ClusterSync:
         self.answered = asyncio.Event()  # set after the first ping, reachable or not
         self.last_sync_seconds = 0.0
         self.objects_listed = 0
+        self.relists = 0
+        self.watch_seconds = WATCH_SECONDS
         self._refresh = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -227,7 +230,7 @@ class ClusterSync:
         listed.set()
         while True:
             try:
-                async for event in client.watch(res, resource_version=rv):
+                async for event in client.watch(res, resource_version=rv, timeout_seconds=self.watch_seconds):
                     kind = event.get("type")
                     obj = event.get("object") or {}
                     rv = (obj.get("metadata") or {}).get("resourceVersion") or rv
@@ -240,6 +243,7 @@ class ClusterSync:
                         self._refresh.set()
             except KubeExpired:
                 log.info("context %s: %s watch expired; relisting", self.context.name, res.id)
+                self.relists += 1
                 rv = await self._relist(client, res)
 
     async def _relist(self, client: KubeClient, res: ApiResource) -> str:
