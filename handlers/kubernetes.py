@@ -96,12 +96,12 @@ async def stream_controllers_status(connection_ids: list[str] | None = None) -> 
     statuses = controllers.watch_statuses(services, connection_ids, end_when_empty=True)
     first = await anext(statuses)  # errors (unknown ids) are answered before the stream starts
 
-    async def events() -> AsyncIterator[str]:
-        yield json.dumps(first)
+    async def events() -> AsyncIterator[list[dict[str, Any]]]:
+        yield first
         async for items in statuses:
-            yield json.dumps(items)
+            yield items
 
-    return http.event_stream(events())
+    return http.event_stream(events(), retry_ms=5000)
 
 
 # --- GraphQL ---------------------------------------------------------------------------------

@@ -73,6 +73,28 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
     return errors.ErrInternal()
 
 
+def allowed_methods(path: str) -> str:
+    """The methods the spec declares for a path (Starlette only knows the first matching route's).
+
+    The most specific template wins, as in routing (``.../resources/summary`` over
+    ``.../resources/{id}``), and a final ``{param}`` of format path may span several segments.
+    """
+    parts = path.strip("/").split("/")
+    by_literals: dict[int, set[str]] = {}
+    for info in OPERATIONS.values():
+        template = info.path.strip("/").split("/")
+        greedy = template[-1].startswith("{") and len(parts) > len(template)
+        if len(template) != len(parts) and not greedy:
+            continue
+        if all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=False)):
+            literals = sum(1 for t in template if not t.startswith("{"))
+            by_literals.setdefault(literals, set()).add(info.method)
+    methods = by_literals[max(by_literals)] if by_literals else set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(err.envelope(), separators=(",", ":")).encode()
     return body, {**BASE_HEADERS, **err.headers}
@@ -83,39 +105,13 @@ def starlette_response(err: errors.MesheryError) -> Response:
     return Response(body, status_code=err.status, headers=headers, media_type=CONTENT_TYPE)
 
 
-def _spec_methods(path: str) -> list[str]:
-    """Every method the spec declares for the route ``path`` belongs to (for 405's Allow)."""
-    parts = path.strip("/").split("/")
-    by_literals: dict[int, set[str]] = {}
-    for info in OPERATIONS.values():
-        template = info.path.strip("/").split("/")
-        # A trailing {param} of format path may span several segments; compare the prefix then.
-        greedy = template[-1].startswith("{") and len(parts) > len(template)
-        if len(template) != len(parts) and not greedy:
-            continue
-        if all(t == p or t.startswith("{") for t, p in zip(template, parts, strict=False)):
-            literals = sum(1 for t in template if not t.startswith("{"))
-            by_literals.setdefault(literals, set()).add(info.method)
-    # The most specific route wins, as in routing (".../resources/summary" over ".../{id}").
-    found = by_literals[max(by_literals)] if by_literals else set()
-    if "GET" in found:
-        found.add("HEAD")
-    return sorted(found)
-
-
-def _with_spec_allow(err: errors.MesheryError, path: str) -> errors.MesheryError:
-    """Connexion registers each method as its own route, so Starlette's Allow names only one."""
-    if isinstance(err, errors.ErrMethodNotAllowed):
-        methods = _spec_methods(path)
-        if methods:
-            allow = ", ".join(methods)
-            return errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={**err.headers, "Allow": allow})
-    return err
-
-
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
-    err = _with_spec_allow(to_meshery_error(exc), _request.url.path)
+    err = to_meshery_error(exc)
+    if isinstance(err, errors.ErrMethodNotAllowed):
+        allow = allowed_methods(_request.url.path)
+        if allow:
+            err = errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={**err.headers, "Allow": allow})
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)
@@ -124,5 +120,5 @@ async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> Conne
 
 async def starlette_handler(_request: Request, exc: Exception) -> Response:
     """Exception handler of the outer Starlette app (GraphQL, playground, SSE)."""
-    return starlette_response(_with_spec_allow(to_meshery_error(exc), _request.url.path))
+    return starlette_response(to_meshery_error(exc))
 

@@ -1,19 +1,24 @@
-"""Request validation messages that name the parameter at fault.
+"""Request validation messages that name the parameter at fault; bodies that are not text.
 
 Connexion's parameter validator reports the JSON-schema message alone
 ("-1 is less than the minimum of 0"); clients need to know which parameter.
+Its JSON body validator lets a body that is not valid UTF-8 escape as a
+UnicodeDecodeError (a 500); here it is a 400 like any other malformed body.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
-from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators import JSONRequestBodyValidator, MediaTypeDict
 from connexion.validators.form_data import MultiPartFormDataValidator
 from connexion.validators.parameter import ParameterValidator
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartParser
+from starlette.types import Scope
 
 
 class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -26,6 +31,21 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
             return message
         first = message.split("\n\n", 1)[0]
         return f"{parameter_type} parameter '{param.get('name', param_name)}': {first}"
+
+
+class TextJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        chunks = [message async for message in stream]
+
+        async def replay() -> AsyncGenerator[bytes, None]:
+            for chunk in chunks:
+                yield chunk
+
+        try:
+            b"".join(chunks).decode(self._encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise BadRequestProblem(detail=f"the body is not valid {self._encoding} text") from None
+        return await super()._parse(replay(), scope)
 
 
 class _ClosingMultiPartParser(MultiPartParser):
@@ -46,7 +66,13 @@ class ClosingMultiPartFormDataValidator(MultiPartFormDataValidator):  # type: ig
         return _ClosingMultiPartParser
 
 
-_BODY = MediaTypeDict(dict(CONNEXION_VALIDATORS["body"]))
-_BODY["multipart/form-data"] = ClosingMultiPartFormDataValidator
-
-VALIDATOR_MAP = {"parameter": NamedParameterValidator, "body": _BODY}
+VALIDATOR_MAP = {
+    "parameter": NamedParameterValidator,
+    "body": MediaTypeDict(
+        {
+            **CONNEXION_VALIDATORS["body"],
+            "*/*json": TextJSONBodyValidator,
+            "multipart/form-data": ClosingMultiPartFormDataValidator,
+        }
+    ),
+}

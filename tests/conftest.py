@@ -11,6 +11,7 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 # or pytest cannot rewrite its asserts.
 pytest_plugins = [
     "tests.fixtures.server",
+    "tests.fixtures.remote_provider",
     "tests.fixtures.postgres",
     "tests.fixtures.nats",
     "tests.fixtures.contract",
