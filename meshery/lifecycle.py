@@ -18,6 +18,7 @@ from generated import errors
 from meshery import bus as bus_module
 from meshery.config import Settings
 from meshery.context import Services
+from meshery.meshsync import manager as meshsync_manager
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
 
@@ -31,6 +32,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     """Migrate and load the instance id; marks the store ready."""
     await migrate.migrate(services.store)
     services.instance_id = await system.instance_id(services.store)
+    await meshsync_manager.start(services)
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
         (time.perf_counter() - started) * 1000,
@@ -90,6 +92,7 @@ async def start_services(settings: Settings) -> Services:
 
 
 async def stop_services(services: Services) -> None:
+    await meshsync_manager.stop(services)
     for task in services.background:
         task.cancel()
     for task in services.background:

@@ -15,7 +15,7 @@ from typing import Any
 
 from generated import errors
 from meshery.context import Services
-from meshery.errors import spec_methods
+from meshery.errors import allowed_methods
 from meshery.events import settings, stream
 from meshery.events.core import SEVERITIES, NewEvent, raise_event, wire
 from meshery.store import events as event_store
@@ -143,9 +143,9 @@ EVENTS_PATH = "/api/system/events"
 
 def check_event_path(path: str, method: str) -> None:
     """405 when `path`, taken for an event id, is really another route (e.g. DELETE .../types)."""
-    methods = spec_methods(path)
-    if methods and method not in methods:
-        raise errors.ErrMethodNotAllowed(f"allowed: {', '.join(methods)}", headers={"Allow": ", ".join(methods)})
+    allow = allowed_methods(path)
+    if allow and method not in allow.split(", "):
+        raise errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={"Allow": allow})
 
 
 async def set_one_status(services: Services, event_id: str, status: str) -> dict[str, Any]:
