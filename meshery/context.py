@@ -11,11 +11,14 @@ import asyncio
 import time
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from meshery.bus import Bus
 from meshery.config import Settings
 from meshery.store import Store
+
+if TYPE_CHECKING:
+    from meshery.adapters.service import AdapterRuntime
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Services:
     started_at: float = field(default_factory=time.monotonic)
     instance_id: str = ""
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    adapters: AdapterRuntime | None = None
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,8 @@ class AdapterClient:
         self.name = f"{location.host}:{location.port}"
         self.info_timeout = info_timeout
         self.channel = grpc.aio.insecure_channel(location.target, options=CHANNEL_OPTIONS)
-        self._current = pb_grpc.AdapterServiceStub(self.channel)
-        self._legacy = pb_grpc.MeshServiceStub(self.channel)
+        self._current = pb_grpc.AdapterServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self._legacy = pb_grpc.MeshServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.service: str | None = None
 
     async def close(self) -> None:
@@ -134,11 +134,11 @@ class AdapterClient:
         self.service = LEGACY
         return str(legacy.name)
 
-    async def _unary(self, method: str, request: Any, timeout: float) -> Any:
+    async def _unary(self, method: str, request: Any, deadline: float) -> Any:
         if self.service is None:
             await self.connect()
         try:
-            return await getattr(self._stub, method)(request, timeout=timeout)
+            return await getattr(self._stub, method)(request, timeout=deadline)
         except grpc.aio.AioRpcError as exc:
             raise self._error(exc) from None
 
@@ -186,17 +186,17 @@ class AdapterClient:
         """The adapter's name, asked with a deadline (upstream pings with MeshName)."""
         return await self.connect()
 
-    async def apply(self, request: pb.ApplyRuleRequest, *, timeout: float = APPLY_TIMEOUT) -> pb.ApplyRuleResponse:
-        reply: pb.ApplyRuleResponse = await self._unary("ApplyOperation", request, timeout)
+    async def apply(self, request: pb.ApplyRuleRequest, *, deadline: float = APPLY_TIMEOUT) -> pb.ApplyRuleResponse:
+        reply: pb.ApplyRuleResponse = await self._unary("ApplyOperation", request, deadline)
         if reply.error:
             raise AdapterCallFailed(self.name, reply.error, "ADAPTER_ERROR")
         return reply
 
-    async def events(self, *, timeout: float = STREAM_TIMEOUT) -> AsyncIterator[pb.EventsResponse]:
-        """The adapter's event stream until the adapter ends it; StreamExpired after ``timeout``."""
+    async def events(self, *, deadline: float = STREAM_TIMEOUT) -> AsyncIterator[pb.EventsResponse]:
+        """The adapter's event stream until the adapter ends it; StreamExpired after ``deadline`` seconds."""
         if self.service is None:
             await self.connect()
-        call = self._stub.StreamEvents(pb.EventsRequest(), timeout=timeout)
+        call = self._stub.StreamEvents(pb.EventsRequest(), timeout=deadline)
         try:
             async for event in call:
                 yield event

@@ -125,7 +125,7 @@ class AdapterTracker:
         for key in list(self._tasks):
             await self.remove(key)
 
-    async def wait_for(self, location: str, health: Health, timeout: float) -> AdapterState:
+    async def wait_for(self, location: str, health: Health, seconds: float) -> AdapterState:
         """Wait until the adapter at ``location`` reaches ``health`` (for tests and start-up)."""
         key = address.normalize(location)
 
@@ -134,7 +134,7 @@ class AdapterTracker:
             return state is not None and state.health == health
 
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(reached), timeout)
+            await asyncio.wait_for(self._changed.wait_for(reached), seconds)
         return self._states[key]
 
     # --- watching ---------------------------------------------------------------------------

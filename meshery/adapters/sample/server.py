@@ -73,7 +73,7 @@ class EventHub:
             self._subscribers.discard(queue)
 
 
-def _event(kind: int, summary: str, operation_id: str, **fields: str) -> pb.EventsResponse:
+def _event(kind: Any, summary: str, operation_id: str, **fields: str) -> pb.EventsResponse:
     return pb.EventsResponse(
         event_type=kind, summary=summary, operation_id=operation_id,
         component=COMPONENT, component_name=COMPONENT_NAME, **fields,
@@ -117,7 +117,9 @@ class SampleAdapter:
 
     # --- operations ------------------------------------------------------------------------
 
-    async def ApplyOperation(self, request: pb.ApplyRuleRequest, context: grpc.aio.ServicerContext) -> pb.ApplyRuleResponse:
+    async def ApplyOperation(
+        self, request: pb.ApplyRuleRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ApplyRuleResponse:
         operation_id = request.operation_id or str(uuid.uuid4())
         runners: dict[str, Callable[[pb.ApplyRuleRequest, str], Awaitable[None]]] = {
             "sample_app_install": self._sample_app,
@@ -132,14 +134,17 @@ class SampleAdapter:
         self._spawn(self._guard(runner, request, operation_id))
         return pb.ApplyRuleResponse(operation_id=operation_id)
 
-    async def Provision(self, request: pb.ProvisionRequest, context: grpc.aio.ServicerContext) -> pb.ProvisionResponse:
+    async def Provision(
+        self, request: pb.ProvisionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ProvisionResponse:
         operation_id = str(uuid.uuid4())
         rule = pb.ApplyRuleRequest(
             opName="custom", namespace="default", custom_body="\n---\n".join(request.declarations),
             delete_op=request.delete_op, kube_configs=request.kube_configs, operation_id=operation_id,
         )
         self._spawn(self._guard(self._custom, rule, operation_id))
-        return pb.ProvisionResponse(message=f"provisioning {len(request.declarations)} declaration(s) as {operation_id}")
+        count = len(request.declarations)
+        return pb.ProvisionResponse(message=f"provisioning {count} declaration(s) as {operation_id}")
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -230,16 +235,18 @@ class SampleAdapter:
 SERVICES = ("AdapterService", "MeshService")
 
 
-async def start(port: int, *, service: str = "AdapterService", host: str = "127.0.0.1") -> tuple[grpc.aio.Server, SampleAdapter, int]:
+async def start(
+    port: int, *, service: str = "AdapterService", host: str = "127.0.0.1"
+) -> tuple[grpc.aio.Server, SampleAdapter, int]:
     """Start the server; returns it, the servicer and the bound port (``port=0`` picks one)."""
     if service not in SERVICES:
         raise ValueError(f"service must be one of {', '.join(SERVICES)}")
     adapter = SampleAdapter()
     server = grpc.aio.server()
     if service == "AdapterService":
-        pb_grpc.add_AdapterServiceServicer_to_server(adapter, server)
+        pb_grpc.add_AdapterServiceServicer_to_server(adapter, server)  # type: ignore[no-untyped-call]
     else:
-        pb_grpc.add_MeshServiceServicer_to_server(adapter, server)
+        pb_grpc.add_MeshServiceServicer_to_server(adapter, server)  # type: ignore[no-untyped-call]
     bound = server.add_insecure_port(f"{host}:{port}")
     if bound == 0:
         raise OSError(f"cannot listen on {host}:{port}")
