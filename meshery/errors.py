@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generated import errors
+from generated.operations import OPERATIONS
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
             return errors.ErrMethodNotAllowed(detail or None)
         if 400 <= exc.status < 500:
             return errors.ErrRequestValidation(detail, status=exc.status)
+    if isinstance(exc, UnicodeDecodeError):
+        # Connexion decodes a JSON body before validating it; bytes that are not UTF-8 are bad input.
+        return errors.ErrRequestValidation("the request body is not UTF-8 text")
     if isinstance(exc, Forbidden):
         return errors.ErrForbidden(str(exc.detail or "") or None)
     if isinstance(exc, HTTPException):
@@ -67,6 +71,27 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
     return errors.ErrInternal()
 
 
+def spec_methods(path: str) -> list[str]:
+    """The methods the spec declares for the path template matching `path` (literal segments first)."""
+    parts = path.strip("/").split("/")
+    best: tuple[int, set[str]] = (-1, set())
+    for info in OPERATIONS.values():
+        template = info.path.strip("/").split("/")
+        if len(template) != len(parts):
+            continue
+        if not all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=True)):
+            continue
+        literal = sum(1 for t in template if not t.startswith("{"))
+        if literal > best[0]:
+            best = (literal, {info.method.upper()})
+        elif literal == best[0]:
+            best[1].add(info.method.upper())
+    methods = best[1]
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(err.envelope(), separators=(",", ":")).encode()
     return body, {**BASE_HEADERS, **err.headers}
@@ -80,6 +105,10 @@ def starlette_response(err: errors.MesheryError) -> Response:
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
     err = to_meshery_error(exc)
+    if err.status == 405 and (methods := spec_methods(_request.url.path)):
+        # Connexion routes each operation separately, so the router's Allow names only
+        # the first operation on the path; the spec knows all of them.
+        err.headers["Allow"] = ", ".join(methods)
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)

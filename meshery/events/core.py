@@ -51,10 +51,12 @@ class NewEvent:
 
 
 def _timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # SQLite hands timestamps back without a zone; they were stored in UTC.
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
-def _wire(row: dict[str, Any]) -> dict[str, Any]:
+def wire(row: dict[str, Any]) -> dict[str, Any]:
     """The upstream JSON of a stored event (``owner`` omitted when empty, as meshkit does)."""
     body: dict[str, Any] = {
         "id": row["id"],
@@ -100,7 +102,7 @@ async def raise_event(services: Services, event: NewEvent) -> dict[str, Any]:
         "deleted_at": None,
     }
     await event_store.insert_events(services.store, [row])
-    body = _wire(row)
+    body = wire(row)
     try:
         await services.bus.publish(EVENTS_SUBJECT, json.dumps(body, default=str).encode())
     except BusError as exc:

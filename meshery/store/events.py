@@ -1,19 +1,26 @@
-"""The ``events`` table (upstream meshkit ``events.Event``) and its write path.
+"""The ``events`` table (upstream meshkit ``events.Event``) and its repository.
 
 Column names follow upstream's table; ``metadata`` is a reserved attribute name
-on SQLAlchemy models, so the Python attribute is ``event_metadata``.
+on SQLAlchemy models, so the Python attribute is ``event_metadata``. Listing costs
+two statements whatever the filters: one page and one aggregate by (severity,
+status) that yields both the total and the per-severity counts. Deletes are hard
+deletes, so the table only holds live events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String, Text, insert
+from sqlalchemy import JSON, ColumnElement, DateTime, Index, String, Text, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meshery.store.base import Base
 from meshery.store.engine import Store
+from meshery.store.tables import SystemSetting
 
 
 class EventRow(Base):
@@ -21,10 +28,13 @@ class EventRow(Base):
 
     __tablename__ = "events"
     __table_args__ = (
+        # Newest-first pages, alone or after an equality filter, are index walks.
         Index("ix_events_created_at", "created_at"),
+        Index("ix_events_severity_created_at", "severity", "created_at"),
+        Index("ix_events_category_created_at", "category", "created_at"),
         Index("ix_events_status_severity", "status", "severity"),
-        Index("ix_events_category_action", "category", "action"),
         Index("ix_events_acted_upon", "acted_upon"),
+        Index("ix_events_user_id", "user_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -43,6 +53,15 @@ class EventRow(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+_COLUMNS = [c.name for c in EventRow.__table__.columns]
+SORT_COLUMNS = ("created_at", "updated_at", "severity", "category", "action", "status", "description")
+
+
+def _as_dict(row: EventRow) -> dict[str, Any]:
+    """Column name -> value (``metadata`` keyed by its column name)."""
+    return {name: getattr(row, "event_metadata" if name == "metadata" else name) for name in _COLUMNS}
+
+
 async def insert_events(store: Store, rows: list[dict[str, Any]]) -> None:
     """Store events given as column -> value mappings (``metadata`` keyed by column name)."""
     if not rows:
@@ -50,3 +69,131 @@ async def insert_events(store: Store, rows: list[dict[str, Any]]) -> None:
     values = [{("event_metadata" if k == "metadata" else k): v for k, v in r.items()} for r in rows]
     async with store.write() as session:
         await session.execute(insert(EventRow), values)
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """Filters of a listing; empty tuples mean "any". `user_id` also admits system events."""
+
+    user_id: str | None = None
+    categories: Sequence[str] = ()
+    actions: Sequence[str] = ()
+    severities: Sequence[str] = ()
+    acted_upon: Sequence[str] = ()
+    status: str | None = None
+    search: str | None = None
+    sort: str = "created_at"
+    descending: bool = True
+    offset: int = 0
+    limit: int | None = 25
+
+
+@dataclass
+class EventPage:
+    rows: list[dict[str, Any]]
+    total: int
+    by_severity: dict[str, int] = field(default_factory=dict)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(query: EventQuery) -> list[ColumnElement[bool]]:
+    """Every filter but `status`, which the aggregate groups by instead."""
+    where: list[ColumnElement[bool]] = []
+    if query.user_id is not None:
+        where.append(or_(EventRow.user_id == query.user_id, EventRow.user_id.is_(None)))
+    for column, values in (
+        (EventRow.category, query.categories),
+        (EventRow.action, query.actions),
+        (EventRow.severity, query.severities),
+        (EventRow.acted_upon, query.acted_upon),
+    ):
+        if values:
+            where.append(column == values[0] if len(values) == 1 else column.in_(list(values)))
+    if query.search:
+        where.append(EventRow.description.ilike(f"%{_escape_like(query.search)}%", escape="\\"))
+    return where
+
+
+async def list_events(store: Store, query: EventQuery) -> EventPage:
+    """One page of events matching `query`, its total and the per-severity counts.
+
+    The counts cover the `unread` events unless `query.status` is given, as upstream.
+    """
+    where = _conditions(query)
+    page_where = [*where, EventRow.status == query.status] if query.status else where
+    column = getattr(EventRow, query.sort if query.sort in SORT_COLUMNS else "created_at")
+    ordering = [column.desc(), EventRow.id.desc()] if query.descending else [column.asc(), EventRow.id.asc()]
+    page = select(EventRow).where(and_(True, *page_where)).order_by(*ordering).offset(query.offset)
+    if query.limit is not None:
+        page = page.limit(query.limit)
+    counts = (
+        select(EventRow.severity, EventRow.status, func.count())
+        .where(and_(True, *page_where))
+        .group_by(EventRow.severity, EventRow.status)
+    )
+    async with store.read() as session:
+        rows = [_as_dict(r) for r in (await session.execute(page)).scalars()]
+        groups = (await session.execute(counts)).all()
+    counted_status = query.status or "unread"
+    total = 0
+    by_severity: dict[str, int] = {}
+    for severity, status, count in groups:
+        total += count
+        if status == counted_status:
+            by_severity[severity] = by_severity.get(severity, 0) + count
+    return EventPage(rows=rows, total=total, by_severity=by_severity)
+
+
+async def event_types(store: Store, *, user_id: str | None = None) -> tuple[list[str], list[str]]:
+    """Distinct categories and actions of the events visible to `user_id`, sorted."""
+    where = _conditions(EventQuery(user_id=user_id))
+    async with store.read() as session:
+        pairs = (
+            await session.execute(select(EventRow.category, EventRow.action).where(and_(True, *where)).distinct())
+        ).all()
+    return sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
+
+
+async def set_status(store: Store, ids: Sequence[str], status: str, *, now: datetime) -> list[dict[str, Any]]:
+    """Set the status of the events `ids`; returns the updated rows (missing ids are skipped)."""
+    if not ids:
+        return []
+    async with store.write() as session:
+        await session.execute(
+            update(EventRow).where(EventRow.id.in_(list(ids))).values(status=status, updated_at=now)
+        )
+        rows = (await session.execute(select(EventRow).where(EventRow.id.in_(list(ids))))).scalars().all()
+        return [_as_dict(r) for r in rows]
+
+
+async def delete_events(store: Store, ids: Sequence[str]) -> int:
+    """Delete the events `ids`; returns how many existed."""
+    if not ids:
+        return 0
+    async with store.write() as session:
+        result = await session.execute(delete(EventRow).where(EventRow.id.in_(list(ids))))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def get_setting(store: Store, key: str) -> str | None:
+    async with store.read() as session:
+        row = await session.get(SystemSetting, key)
+        return None if row is None else row.value
+
+
+async def put_setting(store: Store, key: str, value: str, *, now: datetime) -> None:
+    """Create or replace one server-wide setting (shared by every replica)."""
+    for _attempt in range(2):
+        try:
+            async with store.write() as session:
+                updated = await session.execute(
+                    update(SystemSetting).where(SystemSetting.key == key).values(value=value, updated_at=now)
+                )
+                if not updated.rowcount:  # type: ignore[attr-defined]
+                    session.add(SystemSetting(key=key, value=value, updated_at=now))
+            return
+        except IntegrityError:
+            continue  # another replica inserted the key between our update and insert: update it

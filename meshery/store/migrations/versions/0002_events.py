@@ -37,9 +37,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     op.create_index("ix_events_created_at", "events", ["created_at"])
+    op.create_index("ix_events_severity_created_at", "events", ["severity", "created_at"])
+    op.create_index("ix_events_category_created_at", "events", ["category", "created_at"])
     op.create_index("ix_events_status_severity", "events", ["status", "severity"])
-    op.create_index("ix_events_category_action", "events", ["category", "action"])
     op.create_index("ix_events_acted_upon", "events", ["acted_upon"])
+    op.create_index("ix_events_user_id", "events", ["user_id"])
 
 
 def downgrade() -> None:

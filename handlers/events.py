@@ -1,0 +1,126 @@
+"""API area "events": list, raise, mark, delete and configure events; live streams (SSE, GraphQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from generated import errors, models
+from meshery import context, http
+from meshery.events import service, sse
+from meshery.events.settings import EventsConfig
+from meshery.events.stream import StreamClosed
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _body(model: type[_Model], body: Any) -> _Model:
+    """The body as `model`; formats Connexion does not check (uuid) are checked here."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise errors.ErrRequestValidation(f"body {where}: {first['msg']}") from None
+
+
+def _user_id() -> str | None:
+    user = context.current().user
+    return user.user_id if user is not None else None
+
+
+async def get_events(
+    category: str | None = None,
+    action: str | None = None,
+    severity: str | None = None,
+    acted_upon: str | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    page: int = 0,
+    pagesize: str | None = None,
+    page_size: str | None = None,
+    order: str | None = None,
+    sort: str | None = None,
+) -> http.Answer:
+    # `actedUpon` and its legacy spelling `acted_upon` both arrive as `acted_upon`.
+    params = service.ListParams(
+        category=category,
+        action=action,
+        severity=severity,
+        acted_upon=acted_upon,
+        status=status,
+        search=search,
+        page=page,
+        pagesize=pagesize if pagesize is not None else page_size,
+        order=order,
+        sort=sort,
+    )
+    return http.json(await service.list_events(context.current().services, _user_id(), params))
+
+
+async def post_event(body: dict[str, Any]) -> http.Answer:
+    event_input = _body(models.EventInput, body)
+    event = await service.post_event(
+        context.current().services, _user_id(), event_input.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
+    return http.json(event, status=201)
+
+
+async def subscribe_events_stream() -> sse.EventStream:
+    listener = await service.open_stream(context.current().services, _user_id(), "sse")
+    return sse.EventStream(listener)
+
+
+async def get_event_types() -> http.Answer:
+    return http.json(await service.event_types(context.current().services, _user_id()))
+
+
+async def bulk_update_event_status(body: dict[str, Any]) -> http.Answer:
+    request = _body(models.EventBulkStatus, body)
+    return http.json(await service.set_status(context.current().services, [str(i) for i in request.ids], request.status))
+
+
+async def update_event_status(id_: str, body: dict[str, Any]) -> http.Answer:
+    request = _body(models.EventStatusUpdate, body)
+    return http.json(await service.set_one_status(context.current().services, id_, request.status))
+
+
+async def bulk_delete_events(body: dict[str, Any]) -> http.Answer:
+    request = _body(models.EventIds, body)
+    await service.delete_events(context.current().services, [str(i) for i in request.ids])
+    return None, 204, {}
+
+
+async def delete_event(id_: str) -> http.Answer:
+    await service.delete_event(context.current().services, id_)
+    return None, 204, {}
+
+
+async def get_events_config() -> http.Answer:
+    config = await service.get_config(context.current().services)
+    return http.json(models.EventsConfig(debugMode=config.debug_mode))
+
+
+async def update_events_config(body: dict[str, Any]) -> http.Answer:
+    request = _body(models.EventsConfig, body)
+    config = await service.put_config(context.current().services, EventsConfig(debug_mode=request.debug_mode))
+    return http.json(models.EventsConfig(debugMode=config.debug_mode))
+
+
+async def subscribe_events() -> AsyncIterator[dict[str, Any]]:
+    listener = await service.open_stream(context.current().services, _user_id(), "graphql")
+    try:
+        while True:
+            try:
+                frame = await listener.next()
+            except StreamClosed as closed:
+                if listener.overflowed:
+                    raise errors.ErrEventStreamOverflow(str(closed)) from None
+                return
+            assert frame is not None
+            yield frame.graphql
+    finally:
+        listener.close()
