@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +36,14 @@ class RunningAdapter:
 
     async def stop(self) -> None:
         await sample.stop(self.grpc_server, self.adapter, grace=0)
+
+    async def subscribed(self) -> None:
+        """Wait until a server has the adapter's event stream open."""
+        for _ in range(500):
+            if self.adapter.hub.subscribers:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("nobody opened the adapter's event stream")
 
 
 @dataclass
@@ -81,6 +95,78 @@ async def adapter_app(adapter_settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
+async def bare_app(tmp_path: Path, database_url: str) -> AsyncIterator[Starlette]:
+    """An app with no adapters configured (loopback only, as test servers are)."""
+    settings = Settings(user_data_folder=tmp_path / "meshery", database_url=database_url, adapter_loopback_only=True)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def bare_client(bare_app: Starlette, contract: ContractChecker) -> AsyncIterator[httpx.AsyncClient]:
+    async with contract_client(bare_app, contract) as http:
+        yield http
+
+
+@pytest.fixture
 async def adapter_client(adapter_app: Starlette, contract: ContractChecker) -> AsyncIterator[httpx.AsyncClient]:
     async with contract_client(adapter_app, contract) as http:
         yield http
+
+
+class AdapterProcess:
+    """``python -m meshery.adapters.sample`` as a child process (started and stopped by tests)."""
+
+    def __init__(self, port: int, service: str = "AdapterService", log_dir: Path | None = None) -> None:
+        self.port, self.service = port, service
+        self.log_path = (log_dir or Path(tempfile.gettempdir())) / f"sample-adapter-{port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "meshery.adapters.sample", "--port", str(self.port), "--service", self.service],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"sample adapter exited: {self.log_path.read_text()}")
+            if "serving meshes." in self.log_path.read_text():
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"sample adapter not serving after {timeout}s")
+
+    def kill(self) -> None:
+        """Abrupt end (no goodbye on open streams), as when an adapter crashes."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def adapter_process(tmp_path: Path) -> Iterator[Callable[..., AdapterProcess]]:
+    started: list[AdapterProcess] = []
+
+    def make(port: int, service: str = "AdapterService") -> AdapterProcess:
+        process = AdapterProcess(port, service, tmp_path)
+        started.append(process)
+        return process
+
+    try:
+        yield make
+    finally:
+        for process in started:
+            process.stop()

@@ -71,8 +71,7 @@ async def test_sample_application_is_applied_to_each_context_and_removed(
     plain, secure = clusters
     services = adapter_app.state.meshery.services
     await services.adapters.tracker.wait_for(sample_adapter.location, "up", 5)
-    while not sample_adapter.adapter.hub.subscribers:
-        await asyncio.sleep(0.01)
+    await sample_adapter.subscribed()
     subscription = await services.bus.subscribe(EVENTS_SUBJECT)
 
     op = await _run(adapter_client, sample_adapter, ["all"], query="sample_app_install", namespace="demo")
@@ -110,8 +109,7 @@ async def test_custom_manifest_and_cluster_check(
     plain, _secure = clusters
     services = adapter_app.state.meshery.services
     await services.adapters.tracker.wait_for(sample_adapter.location, "up", 5)
-    while not sample_adapter.adapter.hub.subscribers:
-        await asyncio.sleep(0.01)
+    await sample_adapter.subscribed()
     subscription = await services.bus.subscribe(EVENTS_SUBJECT)
 
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-meshery}\ndata: {k: v}\n"

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from generated import errors
@@ -29,14 +28,6 @@ def _services(app: Starlette) -> Any:
 
 async def _wait_up(app: Starlette, location: str) -> None:
     await _services(app).adapters.tracker.wait_for(location, "up", 5)
-
-
-async def _subscribed(adapter: RunningAdapter) -> None:
-    for _ in range(500):
-        if adapter.adapter.hub.subscribers:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the server never opened the adapter's event stream")
 
 
 async def _next_event(subscription: Any, **match: Any) -> dict[str, Any]:
@@ -117,26 +108,28 @@ async def test_manage_adds_lists_and_removes_with_events(
     assert (gone.status_code, gone.json()["code"]) == (400, errors.ErrAdapterNotConfigured.code)
 
 
-@pytest.mark.parametrize(
-    ("location", "code"),
-    [
-        ("http://localhost:10000", errors.ErrAdapterLocationInvalid.code),
-        ("localhost", errors.ErrAdapterLocationInvalid.code),
-        ("localhost:99999", errors.ErrAdapterLocationInvalid.code),
-        ("10.0.0.1:10000", errors.ErrAdapterLocationInvalid.code),  # loopback-only server
+async def test_manage_rejects_malformed_locations(bare_client: httpx.AsyncClient) -> None:
+    invalid = errors.ErrAdapterLocationInvalid.code
+    cases = [
+        ("http://localhost:10000", invalid),
+        ("localhost", invalid),
+        ("localhost:99999", invalid),
+        ("10.0.0.1:10000", invalid),  # test servers dial loopback only
         ("", errors.ErrRequestValidation.code),
-    ],
-)
-async def test_manage_rejects_malformed_locations(adapter_client: httpx.AsyncClient, location: str, code: str) -> None:
-    response = await adapter_client.post("/api/system/adapter/manage", data={"meshLocationURL": location})
-    assert (response.status_code, response.json()["code"]) == (400, code)
+    ]
+    for location, code in cases:
+        response = await bare_client.post("/api/system/adapter/manage", data={"meshLocationURL": location})
+        assert (location, response.status_code, response.json()["code"]) == (location, 400, code)
+    assert (await bare_client.get("/api/system/adapters")).json() == []
 
 
 async def test_manage_unreachable_adapter_is_502_and_an_error_event(
-    adapter_app: Starlette, adapter_client: httpx.AsyncClient
+    bare_app: Starlette, bare_client: httpx.AsyncClient
 ) -> None:
-    subscription = await _services(adapter_app).bus.subscribe(EVENTS_SUBJECT)
-    response = await adapter_client.post("/api/system/adapter/manage", data={"meshLocationURL": f"127.0.0.1:{free_port()}"})
+    adapter_client = bare_client
+    subscription = await _services(bare_app).bus.subscribe(EVENTS_SUBJECT)
+    unreachable = f"127.0.0.1:{free_port()}"
+    response = await adapter_client.post("/api/system/adapter/manage", data={"meshLocationURL": unreachable})
     assert (response.status_code, response.json()["code"]) == (502, errors.ErrAdapterUnavailable.code)
     event = await _next_event(subscription, action="register")
     assert event["severity"] == "error" and event["description"] == "Error adding Adapter"
@@ -147,7 +140,7 @@ async def test_operation_relays_progress_events(
     adapter_app: Starlette, adapter_client: httpx.AsyncClient, sample_adapter: RunningAdapter
 ) -> None:
     await _wait_up(adapter_app, sample_adapter.location)
-    await _subscribed(sample_adapter)
+    await sample_adapter.subscribed()
     subscription = await _services(adapter_app).bus.subscribe(EVENTS_SUBJECT)
     response = await adapter_client.post(
         "/api/system/adapter/operation",
@@ -168,7 +161,7 @@ async def test_failed_operation_becomes_an_error_event_with_meshkit_error(
     adapter_app: Starlette, adapter_client: httpx.AsyncClient, sample_adapter: RunningAdapter
 ) -> None:
     await _wait_up(adapter_app, sample_adapter.location)
-    await _subscribed(sample_adapter)
+    await sample_adapter.subscribed()
     subscription = await _services(adapter_app).bus.subscribe(EVENTS_SUBJECT)
     # No kubeconfig under KUBECONFIG_FOLDER and no contexts named: the adapter reports the failure.
     response = await adapter_client.post(
@@ -215,8 +208,8 @@ async def test_operation_on_an_adapter_that_went_down(
     assert (response.status_code, response.json()["code"]) == (502, errors.ErrAdapterUnavailable.code)
 
 
-async def test_available_adapters(adapter_client: httpx.AsyncClient) -> None:
-    response = await adapter_client.get("/api/system/availableAdapters")
+async def test_available_adapters(bare_client: httpx.AsyncClient) -> None:
+    response = await bare_client.get("/api/system/availableAdapters")
     assert response.status_code == 200
     body = response.json()
     assert body[0] == {"adapter_location": "10000", "name": "meshery-istio", "version": "", "git_commit_sha": "",
@@ -242,7 +235,9 @@ async def test_change_adapter_status_watches_and_unwatches(
     enabled = await change(targetStatus="ENABLED", targetPort=str(other.port), adapter="meshery-other")
     assert enabled == {"data": {"changeAdapterStatus": "PROCESSING"}}
     await _wait_up(adapter_app, other.location)
-    operation = await adapter_client.post("/api/system/adapter/operation", data={"adapter": other.location, "query": "echo"})
+    operation = await adapter_client.post(
+        "/api/system/adapter/operation", data={"adapter": other.location, "query": "echo"}
+    )
     assert operation.status_code == 200  # deployed adapters are usable by every user
     disabled = await change(targetStatus="DISABLED", targetPort=str(other.port), adapter="meshery-other")
     assert disabled["data"]["changeAdapterStatus"] == "PROCESSING"

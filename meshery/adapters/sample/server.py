@@ -9,6 +9,7 @@ code, details, probable cause and remediation.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import uuid
@@ -45,14 +46,22 @@ ERR_KUBECONFIG = "meshery-sample-1002"
 
 
 class EventHub:
-    """Fans every event out to the open StreamEvents calls (slow subscribers lose the oldest)."""
+    """Fans every event out to the open StreamEvents calls (slow subscribers lose the oldest).
+
+    While nobody listens, events wait in a bounded backlog that the next subscriber receives
+    first (as upstream adapters buffer them in a channel), so an operation started just as
+    the server reconnects is not lost.
+    """
 
     def __init__(self) -> None:
         self._subscribers: set[asyncio.Queue[pb.EventsResponse]] = set()
+        self._backlog: collections.deque[pb.EventsResponse] = collections.deque(maxlen=SUBSCRIBER_QUEUE)
         self.published = 0
 
     def publish(self, event: pb.EventsResponse) -> None:
         self.published += 1
+        if not self._subscribers:
+            self._backlog.append(event)
         for queue in list(self._subscribers):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
@@ -65,6 +74,8 @@ class EventHub:
 
     async def stream(self) -> AsyncIterator[pb.EventsResponse]:
         queue: asyncio.Queue[pb.EventsResponse] = asyncio.Queue(SUBSCRIBER_QUEUE)
+        while self._backlog:
+            queue.put_nowait(self._backlog.popleft())
         self._subscribers.add(queue)
         try:
             while True:
