@@ -10,6 +10,7 @@ summary. The owner is the user who started the operation when the operation id i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 SEVERITY: dict[int, Severity] = {pb.INFO: "informational", pb.WARN: "warning", pb.ERROR: "error"}
 MESHKIT_ALERT = 2  # meshkit errors.Alert, the severity upstream gives adapter errors
 OWNERS_KEPT = 10_000
+MIGRATION_POLL = 0.2
 
 
 class OperationOwners:
@@ -91,6 +93,10 @@ class EventRelay:
         self.relayed = 0
 
     async def __call__(self, state: AdapterState, event: pb.EventsResponse) -> None:
+        # An adapter may speak before the database is migrated (or reachable): hold its events
+        # (gRPC flow control holds the adapter) rather than drop them.
+        while not self.services.store.migrated:
+            await asyncio.sleep(MIGRATION_POLL)
         owner = self.owners.owner(event.operation_id) if event.operation_id else None
         await raise_event(self.services, to_event(state, event, owner))
         self.relayed += 1
