@@ -1,4 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess] [options]``: run benchmarks, write results, exit 1 on failure.
+"""``python -m bench [all|rest|graphql|startup|inprocess|adapters] [options]``: run benchmarks, write results.
+
+Exits 1 when one failed.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -14,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import graphql_cache, inprocess, loadgen, rest, startup
+from bench import adapters, graphql_cache, inprocess, loadgen, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "adapters")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     choice = db.add_mutually_exclusive_group()
     choice.add_argument("--database-url", default=None, help="run the REST benchmark against this PostgreSQL")
     choice.add_argument("--postgres", action="store_true", help="start an embedded PostgreSQL for the REST benchmark")
+    group = parser.add_argument_group("adapters")
+    group.add_argument("--adapter-operations", type=int, default=300, help="operations measured (default 300)")
+    group.add_argument("--adapter-events", type=int, default=300, help="relayed events measured (default 300)")
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
     return parser
 
@@ -63,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
+        if args.benchmark in ("all", "adapters"):
+            ok &= adapters.run(operations=args.adapter_operations, events=args.adapter_events)
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130

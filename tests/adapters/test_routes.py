@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from generated import errors
@@ -246,3 +247,26 @@ async def test_change_adapter_status_watches_and_unwatches(
 
     bad = await change(targetStatus="ENABLED", targetPort="", adapter="meshery-unknown")
     assert bad["errors"][0]["message"].startswith(errors.ErrAdapterStatusInput.short)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_change_adapter_status_starts_and_stops_the_sample_adapter(
+    bare_app: Starlette, bare_client: httpx.AsyncClient
+) -> None:
+    port = free_port()
+    runtime = _services(bare_app).adapters
+
+    async def change(target: str) -> Any:
+        response = await bare_client.post("/api/system/graphql/query", json={
+            "query": CHANGE, "variables": {"input": {"targetStatus": target, "targetPort": str(port),
+                                                     "adapter": "meshery-sample"}},
+        })
+        return response.json()["data"]["changeAdapterStatus"]
+
+    assert await change("ENABLED") == "PROCESSING"
+    assert runtime.deployer.running(port)
+    state = await runtime.tracker.wait_for(f"localhost:{port}", "up", 15)
+    assert state.name == "meshery-sample"
+    assert await change("DISABLED") == "PROCESSING"
+    assert not runtime.deployer.running(port)
+    assert runtime.tracker.states() == []

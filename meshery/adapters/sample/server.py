@@ -54,7 +54,7 @@ class EventHub:
     """
 
     def __init__(self) -> None:
-        self._subscribers: set[asyncio.Queue[pb.EventsResponse]] = set()
+        self._subscribers: set[asyncio.Queue[pb.EventsResponse | None]] = set()
         self._backlog: collections.deque[pb.EventsResponse] = collections.deque(maxlen=SUBSCRIBER_QUEUE)
         self.published = 0
 
@@ -72,14 +72,22 @@ class EventHub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
+    def close(self) -> None:
+        """End every open stream (the adapter is shutting down)."""
+        for queue in list(self._subscribers):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(None)
+
     async def stream(self) -> AsyncIterator[pb.EventsResponse]:
-        queue: asyncio.Queue[pb.EventsResponse] = asyncio.Queue(SUBSCRIBER_QUEUE)
+        queue: asyncio.Queue[pb.EventsResponse | None] = asyncio.Queue(SUBSCRIBER_QUEUE)
         while self._backlog:
             queue.put_nowait(self._backlog.popleft())
         self._subscribers.add(queue)
         try:
-            while True:
-                yield await queue.get()
+            while (event := await queue.get()) is not None:
+                yield event
         finally:
             self._subscribers.discard(queue)
 
@@ -266,5 +274,8 @@ async def start(
 
 
 async def stop(server: grpc.aio.Server, adapter: SampleAdapter, grace: float = 0.5) -> None:
+    """Finish: cancel running operations, end open event streams, then stop serving."""
     await adapter.drain()
+    adapter.hub.close()
+    await asyncio.sleep(0.05)  # let the stream handlers return before the server cancels them
     await server.stop(grace)
