@@ -80,7 +80,9 @@ async def get_event_types() -> http.Answer:
 
 async def bulk_update_event_status(body: dict[str, Any]) -> http.Answer:
     request = _body(models.EventBulkStatus, body)
-    return http.json(await service.set_status(context.current().services, [str(i) for i in request.ids], request.status))
+    return http.json(
+        await service.set_status(context.current().services, [str(i) for i in request.ids], request.status)
+    )
 
 
 async def update_event_status(id_: str, body: dict[str, Any]) -> http.Answer:

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Severity = Literal[
-    "emergency", "alert", "critical", "error", "warning", "informational", "debug", "success"
-]
+Severity = Literal["emergency", "alert", "critical", "error", "warning", "informational", "debug", "success"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
 STATUSES: tuple[str, ...] = ("read", "unread")
 

@@ -32,7 +32,7 @@ def parse_filter(name: str, raw: str | None) -> tuple[str, ...]:
         # strict=False: a control character inside a string is no reason to refuse a filter.
         value = json.loads(raw, strict=False)
     except ValueError:
-        raise errors.ErrInvalidEventFilter(f"{name} is not JSON: send a JSON array such as [\"a\",\"b\"]") from None
+        raise errors.ErrInvalidEventFilter(f'{name} is not JSON: send a JSON array such as ["a","b"]') from None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise errors.ErrInvalidEventFilter(f"{name} must be a JSON array of strings")
     if name == "severity":

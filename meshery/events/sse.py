@@ -40,12 +40,12 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, listener: Listener, *, keepalive: float = KEEPALIVE) -> None:
+    def __init__(self, listener: Listener, *, keepalive: float | None = None) -> None:
         super().__init__(content=None, status_code=200, headers=HEADERS)
         # No Content-Length: the body is open-ended.
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.listener = listener
-        self.keepalive = keepalive
+        self.keepalive = KEEPALIVE if keepalive is None else keepalive
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         listener = self.listener

@@ -14,7 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, DateTime, Index, String, Text, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Index,
+    String,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -162,9 +176,7 @@ async def set_status(store: Store, ids: Sequence[str], status: str, *, now: date
     if not ids:
         return []
     async with store.write() as session:
-        await session.execute(
-            update(EventRow).where(EventRow.id.in_(list(ids))).values(status=status, updated_at=now)
-        )
+        await session.execute(update(EventRow).where(EventRow.id.in_(list(ids))).values(status=status, updated_at=now))
         rows = (await session.execute(select(EventRow).where(EventRow.id.in_(list(ids))))).scalars().all()
         return [_as_dict(r) for r in rows]
 

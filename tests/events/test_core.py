@@ -4,37 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from meshery.bus import create_bus
-from meshery.config import Settings
 from meshery.context import Services
 from meshery.events import EVENTS_SUBJECT, NewEvent, decode_event, raise_event
-from meshery.store import Store, migrate
-from meshery.store.engine import database_url as make_url
 from meshery.store.events import EventRow
-
-
-@pytest.fixture
-async def services(tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
-    store = Store(make_url(database_url, tmp_path / "events.sqlite3"))
-    await migrate.migrate(store)
-    bus = create_bus(nats_url=None, name="test")
-    await bus.start()
-    try:
-        yield Services(
-            settings=Settings(user_data_folder=tmp_path, database_url=database_url),
-            store=store,
-            bus=bus,
-            instance_id="6f3e1a59-2c2e-4c7e-9a84-55a2a4b1e001",
-        )
-    finally:
-        await bus.stop()
-        await store.dispose()
 
 
 async def test_event_is_stored_and_published(services: Services) -> None:
