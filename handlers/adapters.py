@@ -31,7 +31,7 @@ def _adapters(items: list[dict[str, Any]]) -> http.Answer:
 
 
 async def post_adapter_config(body: dict[str, Any]) -> http.Answer:
-    location = models.AdapterLocationForm.model_validate(body).mesh_location_url
+    location = models.AdapterLocationForm.model_validate(body).mesh_location_url.root
     return _adapters(await service.add_adapter(context.current().services, _user_id(), location))
 
 
@@ -44,7 +44,7 @@ async def post_adapter_operation(body: dict[str, Any], contexts: list[str] | Non
     accepted = await service.run_operation(
         context.current().services,
         _user_id(),
-        adapter=form.adapter,
+        adapter=form.adapter.root,
         query=form.query,
         custom_body=form.custom_body or "",
         namespace=form.namespace or "",

@@ -165,6 +165,8 @@ def _location(runtime: AdapterRuntime, raw: str) -> str:
     try:
         runtime.tracker.check(raw)
         return address.normalize(raw)
+    except address.LocationNotAllowed as exc:
+        raise errors.ErrAdapterNotAllowed(str(exc)) from None
     except address.InvalidLocation as exc:
         raise errors.ErrAdapterLocationInvalid(str(exc)) from None
 
@@ -236,6 +238,11 @@ async def add_adapter(services: Services, user_id: str, raw: str) -> list[dict[s
         return await user_adapters(services, user_id)
     try:
         info = await _describe(location)
+    except (errors.ErrAdapterUnavailable, errors.ErrAdapterProtocol) as exc:
+        # The location is the caller's input: nothing usable there is a client-side problem.
+        await _event(services, user_id, "register", "error", "Error adding Adapter",
+                     metadata={"location": location, "Details": exc.message, "code": exc.code})
+        raise errors.ErrAdapterUnreachable(exc.detail) from None
     except errors.MesheryError as exc:
         await _event(services, user_id, "register", "error", "Error adding Adapter",
                      metadata={"location": location, "Details": exc.message, "code": exc.code})

@@ -77,7 +77,7 @@ class AdapterTracker:
         """Parse a location and refuse one this server may not dial (see ``allow_remote``)."""
         loc = address.parse(location)
         if not self.allow_remote and not loc.is_loopback:
-            raise address.InvalidLocation(f"{location!r}: only loopback adapters are allowed on this server")
+            raise address.LocationNotAllowed(f"{location!r}: only loopback adapters are allowed on this server")
         return loc
 
     def add(self, location: str) -> AdapterState:

@@ -70,10 +70,41 @@ async def start_adapter() -> AsyncIterator[AdapterFactory]:
             await running.stop()
 
 
-@pytest.fixture(params=["AdapterService", "MeshService"])
-async def sample_adapter(request: pytest.FixtureRequest, start_adapter: AdapterFactory) -> RunningAdapter:
-    """The sample adapter under each generation's service name."""
-    return await start_adapter(request.param)
+# Both service generations on SQLite; PostgreSQL with the current one (the store code is the same).
+BACKEND_SERVICES = [
+    pytest.param(("sqlite", "AdapterService"), id="sqlite-AdapterService"),
+    pytest.param(("sqlite", "MeshService"), id="sqlite-MeshService"),
+    pytest.param(("postgres", "AdapterService"), id="postgres-AdapterService", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKEND_SERVICES)
+def backend(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(database, adapter service name) of one run."""
+    value: tuple[str, str] = request.param
+    return value
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, backend: tuple[str, str]) -> str:
+    if backend[0] == "sqlite":
+        return ""
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def bare_database_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":
+        return ""
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+async def sample_adapter(backend: tuple[str, str], start_adapter: AdapterFactory) -> RunningAdapter:
+    """The sample adapter under the run's service name."""
+    return await start_adapter(backend[1])
 
 
 @pytest.fixture
@@ -95,9 +126,11 @@ async def adapter_app(adapter_settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
-async def bare_app(tmp_path: Path, database_url: str) -> AsyncIterator[Starlette]:
+async def bare_app(tmp_path: Path, bare_database_url: str) -> AsyncIterator[Starlette]:
     """An app with no adapters configured (loopback only, as test servers are)."""
-    settings = Settings(user_data_folder=tmp_path / "meshery", database_url=database_url, adapter_loopback_only=True)
+    settings = Settings(
+        user_data_folder=tmp_path / "meshery", database_url=bare_database_url, adapter_loopback_only=True
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application

@@ -37,6 +37,7 @@ def test_valid_locations(raw: str, normal: str) -> None:
         ("-x:1", "host name"),
         ("[::1:1", "IPv6"),
         ("[zz]:1", "IPv6"),
+        ("[]:1", "IPv6"),
     ],
 )
 def test_invalid_locations_say_why(raw: str, reason: str) -> None:
@@ -50,3 +51,21 @@ def test_loopback() -> None:
     assert address.parse("[::1]:1").is_loopback
     assert not address.parse("10.1.2.3:1").is_loopback
     assert not address.parse("meshery-istio:1").is_loopback
+
+
+def test_schema_pattern_and_parser_agree() -> None:
+    """What the API schema lets through, the parser accepts (so valid input never gets a 400)."""
+    import re
+
+    import yaml
+
+    from tests.fixtures.contract import SPEC_PATH
+
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    pattern = re.compile(spec["components"]["schemas"]["AdapterLocation"]["pattern"])
+    samples = ["1", "65535", "localhost:10000", "a.b-c.d:80", "0:1", "[::1]:1", "[::::]:9", "x" * 63 + ":1"]
+    for sample in samples:
+        assert pattern.match(sample), sample
+        address.parse(sample)
+    for bad in ["0", "65536", "localhost:0", "a..b:1", "-a:1", "a:01", "http://a:1", "[]:1"]:
+        assert not pattern.match(bad), bad

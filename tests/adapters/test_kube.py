@@ -61,7 +61,7 @@ async def _run(client: httpx.AsyncClient, adapter: RunningAdapter, contexts: lis
     return operation_id
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", [("sqlite", "AdapterService")], indirect=True)
 async def test_sample_application_is_applied_to_each_context_and_removed(
     adapter_app: Starlette,
     adapter_client: httpx.AsyncClient,
@@ -99,7 +99,7 @@ async def test_sample_application_is_applied_to_each_context_and_removed(
     assert plain.get("apps/v1", "Deployment", APP, "demo") is not None
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", [("sqlite", "AdapterService")], indirect=True)
 async def test_custom_manifest_and_cluster_check(
     adapter_app: Starlette,
     adapter_client: httpx.AsyncClient,

@@ -10,6 +10,7 @@ import asyncio
 import json
 from typing import Any
 
+import grpc.aio
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -61,9 +62,9 @@ async def test_ping(adapter_client: httpx.AsyncClient, sample_adapter: RunningAd
     response = await adapter_client.get("/api/system/adapters", params={"adapter": sample_adapter.location})
     assert (response.status_code, response.json()) == (200, {})
     unknown = await adapter_client.get("/api/system/adapters", params={"adapter": "localhost:1"})
-    assert (unknown.status_code, unknown.json()["code"]) == (400, errors.ErrAdapterNotConfigured.code)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, errors.ErrAdapterNotConfigured.code)
     malformed = await adapter_client.get("/api/system/adapters", params={"adapter": "grpc://x"})
-    assert (malformed.status_code, malformed.json()["code"]) == (400, errors.ErrAdapterLocationInvalid.code)
+    assert (malformed.status_code, malformed.json()["code"]) == (400, errors.ErrRequestValidation.code)
 
 
 async def test_ping_a_configured_adapter_that_is_down(
@@ -106,35 +107,48 @@ async def test_manage_adds_lists_and_removes_with_events(
     listed = (await adapter_client.get("/api/system/adapters")).json()
     assert [a["adapter_location"] for a in listed] == [sample_adapter.location]
     gone = await adapter_client.delete("/api/system/adapter/manage", params={"adapter": other.location})
-    assert (gone.status_code, gone.json()["code"]) == (400, errors.ErrAdapterNotConfigured.code)
+    assert (gone.status_code, gone.json()["code"]) == (404, errors.ErrAdapterNotConfigured.code)
 
 
 async def test_manage_rejects_malformed_locations(bare_client: httpx.AsyncClient) -> None:
-    invalid = errors.ErrAdapterLocationInvalid.code
+    invalid = errors.ErrRequestValidation.code  # the spec's pattern rejects them before the handler
     cases = [
-        ("http://localhost:10000", invalid),
-        ("localhost", invalid),
-        ("localhost:99999", invalid),
-        ("10.0.0.1:10000", invalid),  # test servers dial loopback only
-        ("", errors.ErrRequestValidation.code),
+        ("http://localhost:10000", 400, invalid),
+        ("localhost", 400, invalid),
+        ("localhost:99999", 400, invalid),
+        ("bad host:1", 400, invalid),
+        ("", 400, invalid),
+        ("10.0.0.1:10000", 403, errors.ErrAdapterNotAllowed.code),  # test servers dial loopback only
     ]
-    for location, code in cases:
+    for location, status, code in cases:
         response = await bare_client.post("/api/system/adapter/manage", data={"meshLocationURL": location})
-        assert (location, response.status_code, response.json()["code"]) == (location, 400, code)
+        assert (location, response.status_code, response.json()["code"]) == (location, status, code)
     assert (await bare_client.get("/api/system/adapters")).json() == []
 
 
-async def test_manage_unreachable_adapter_is_502_and_an_error_event(
+async def test_manage_unreachable_or_foreign_adapter_is_404_and_an_error_event(
     bare_app: Starlette, bare_client: httpx.AsyncClient
 ) -> None:
     adapter_client = bare_client
     subscription = await _services(bare_app).bus.subscribe(EVENTS_SUBJECT)
     unreachable = f"127.0.0.1:{free_port()}"
     response = await adapter_client.post("/api/system/adapter/manage", data={"meshLocationURL": unreachable})
-    assert (response.status_code, response.json()["code"]) == (502, errors.ErrAdapterUnavailable.code)
+    assert (response.status_code, response.json()["code"]) == (404, errors.ErrAdapterUnreachable.code)
     event = await _next_event(subscription, action="register")
     assert event["severity"] == "error" and event["description"] == "Error adding Adapter"
     assert (await adapter_client.get("/api/system/adapter/manage")).status_code == 405
+
+    foreign = grpc.aio.server()  # a gRPC server, but not an adapter
+    port = foreign.add_insecure_port("127.0.0.1:0")
+    await foreign.start()
+    try:
+        response = await adapter_client.post(
+            "/api/system/adapter/manage", data={"meshLocationURL": f"127.0.0.1:{port}"}
+        )
+        assert (response.status_code, response.json()["code"]) == (404, errors.ErrAdapterUnreachable.code)
+        assert "neither meshes.AdapterService nor meshes.MeshService" in response.json()["error"]
+    finally:
+        await foreign.stop(0)
 
 
 async def test_operation_relays_progress_events(
@@ -186,9 +200,9 @@ async def test_operation_rejections(adapter_client: httpx.AsyncClient, sample_ad
     assert (unknown_op.status_code, unknown_op.json()["code"]) == (400, errors.ErrAdapterOperationUnknown.code)
     assert "echo" in unknown_op.json()["error"]
     unknown_adapter = await run(adapter="localhost:1", query="echo")
-    assert (unknown_adapter.status_code, unknown_adapter.json()["code"]) == (400, errors.ErrAdapterNotConfigured.code)
+    assert (unknown_adapter.status_code, unknown_adapter.json()["code"]) == (404, errors.ErrAdapterNotConfigured.code)
     malformed = await run(adapter="not a location", query="echo")
-    assert (malformed.status_code, malformed.json()["code"]) == (400, errors.ErrAdapterLocationInvalid.code)
+    assert (malformed.status_code, malformed.json()["code"]) == (400, errors.ErrRequestValidation.code)
     missing = await run(adapter=sample_adapter.location)
     assert (missing.status_code, missing.json()["code"]) == (400, errors.ErrRequestValidation.code)
     no_context = await adapter_client.post(
@@ -249,7 +263,7 @@ async def test_change_adapter_status_watches_and_unwatches(
     assert bad["errors"][0]["message"].startswith(errors.ErrAdapterStatusInput.short)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("bare_database_url", ["sqlite"], indirect=True)
 async def test_change_adapter_status_starts_and_stops_the_sample_adapter(
     bare_app: Starlette, bare_client: httpx.AsyncClient
 ) -> None:
