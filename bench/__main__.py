@@ -1,6 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|adapters] [options]``: run benchmarks, write results.
+"""``python -m bench [all|rest|graphql|startup|inprocess|events|adapters] [options]``: run benchmarks.
 
-Exits 1 when one failed.
+Writes results; exits 1 on failure.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import adapters, graphql_cache, inprocess, loadgen, rest, startup
+from bench import adapters, events, graphql_cache, inprocess, loadgen, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "adapters")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "adapters")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--adapter-operations", type=int, default=300, help="operations measured (default 300)")
     group.add_argument("--adapter-events", type=int, default=300, help="relayed events measured (default 300)")
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
+    ev = parser.add_argument_group("events")
+    ev.add_argument("--sse", type=int, default=1000, help="SSE subscribers (default 1000)")
+    ev.add_argument("--graphql-subscribers", type=int, default=100, help="GraphQL subscribers (default 100)")
+    ev.add_argument("--events", type=int, default=20, help="events raised and timed (default 20)")
+    ev.add_argument("--list-events", type=int, default=100_000, help="events stored for the listing (default 100000)")
+    ev.add_argument("--cycles", type=int, default=10_000, help="subscribe/unsubscribe cycles (default 10000)")
+    ev.add_argument("--no-replicas", action="store_true", help="skip the two-replica part (PostgreSQL + NATS)")
     return parser
 
 
@@ -68,6 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
+        if args.benchmark in ("all", "events"):
+            ok &= events.run(
+                sse=args.sse,
+                graphql=args.graphql_subscribers,
+                events=args.events,
+                list_events=args.list_events,
+                cycles=args.cycles,
+                replicas=not args.no_replicas,
+            )
         if args.benchmark in ("all", "adapters"):
             ok &= adapters.run(operations=args.adapter_operations, events=args.adapter_events)
     except KeyboardInterrupt:

@@ -13,7 +13,6 @@ from meshery.events import service, sse
 from meshery.events.settings import EventsConfig
 from meshery.events.stream import StreamClosed
 
-
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -33,6 +32,7 @@ def _user_id() -> str | None:
 
 
 async def get_events(
+    *,
     category: str | None = None,
     action: str | None = None,
     severity: str | None = None,
@@ -103,13 +103,13 @@ async def delete_event(id_: str) -> http.Answer:
 
 async def get_events_config() -> http.Answer:
     config = await service.get_config(context.current().services)
-    return http.json(models.EventsConfig(debugMode=config.debug_mode))
+    return http.json(models.EventsConfig(debug_mode=config.debug_mode))
 
 
 async def update_events_config(body: dict[str, Any]) -> http.Answer:
     request = _body(models.EventsConfig, body)
     config = await service.put_config(context.current().services, EventsConfig(debug_mode=request.debug_mode))
-    return http.json(models.EventsConfig(debugMode=config.debug_mode))
+    return http.json(models.EventsConfig(debug_mode=config.debug_mode))
 
 
 async def subscribe_events() -> AsyncIterator[dict[str, Any]]:

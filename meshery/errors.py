@@ -118,4 +118,3 @@ async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> Conne
 async def starlette_handler(_request: Request, exc: Exception) -> Response:
     """Exception handler of the outer Starlette app (GraphQL, playground, SSE)."""
     return starlette_response(to_meshery_error(exc))
-

@@ -53,8 +53,12 @@ async def _wait_for_database(services: Services, started: float) -> None:
             except Exception:
                 log.exception("database reachable but not usable; the server stays not-ready")
             return
-        log.warning("database %s still unreachable (attempt %d); retrying in %.1f s",
-                    services.store.display_url, attempt, min(delay * 2, RETRY_MAX))
+        log.warning(
+            "database %s still unreachable (attempt %d); retrying in %.1f s",
+            services.store.display_url,
+            attempt,
+            min(delay * 2, RETRY_MAX),
+        )
         delay = min(delay * 2, RETRY_MAX)
 
 

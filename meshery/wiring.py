@@ -44,9 +44,7 @@ def _split(dotted: str) -> tuple[str, str]:
 def discover_modules(package: str = HANDLER_PACKAGE) -> list[str]:
     pkg = importlib.import_module(package)
     return sorted(
-        f"{package}.{info.name}"
-        for info in pkgutil.iter_modules(pkg.__path__)
-        if not info.name.startswith("_")
+        f"{package}.{info.name}" for info in pkgutil.iter_modules(pkg.__path__) if not info.name.startswith("_")
     )
 
 
@@ -76,9 +74,7 @@ def bind(
         module = load(module_name)
         func = getattr(module, func_name, None) if module is not None else None
         if func is None or not callable(func):
-            problems.append(
-                f"{what} has no handler: define `{func_name}` in {_module_file(module_name)}"
-            )
+            problems.append(f"{what} has no handler: define `{func_name}` in {_module_file(module_name)}")
             return None
         return func  # type: ignore[no-any-return]
 

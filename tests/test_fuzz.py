@@ -21,7 +21,6 @@ from tests.fixtures.contract import SPEC_PATH
 from tests.fixtures.server import ServerProcess
 
 
-
 def _streaming_operations() -> list[str]:
     spec = yaml.safe_load(SPEC_PATH.read_text())
     return [

@@ -50,9 +50,7 @@ class DocumentCache:
 
     def __init__(self, maxsize: int = 512) -> None:
         self.parsed: LRU[str, DocumentNode] = LRU(maxsize)
-        self.validated: LRU[tuple[int, str, tuple[type[ASTValidationRule], ...]], list[GraphQLError]] = LRU(
-            maxsize
-        )
+        self.validated: LRU[tuple[int, str, tuple[type[ASTValidationRule], ...]], list[GraphQLError]] = LRU(maxsize)
 
     def parse(self, _context: Any, data: dict[str, Any]) -> DocumentNode:
         query = data["query"]

@@ -33,9 +33,7 @@ TRANSPORT_PROTOCOL = "graphql-transport-ws"
 class HTTPHandler(GraphQLHTTPHandler):
     async def handle_request_override(self, request: Request) -> Response | None:
         if request.method == "GET" and not request.query_params.get("query"):
-            return starlette_response(
-                errors.ErrGraphQLRequest("a GET request needs a `query` parameter")
-            )
+            return starlette_response(errors.ErrGraphQLRequest("a GET request needs a `query` parameter"))
         return None
 
     async def extract_data_from_request(self, request: Request) -> Any:
@@ -63,9 +61,7 @@ class HTTPHandler(GraphQLHTTPHandler):
         allow = "GET, OPTIONS, POST"
         if request.method == "OPTIONS":
             return Response(headers={"Allow": allow})
-        return starlette_response(
-            errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={"Allow": allow})
-        )
+        return starlette_response(errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={"Allow": allow}))
 
 
 class ProtocolSwitch(GraphQLWebsocketHandlerBase):

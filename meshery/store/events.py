@@ -1,14 +1,22 @@
 """The ``events`` table (upstream meshkit ``events.Event``) and its repository.
 
 Column names follow upstream's table; ``metadata`` is a reserved attribute name
-on SQLAlchemy models, so the Python attribute is ``event_metadata``. Listing costs
-two statements whatever the filters: one page and one aggregate by (severity,
-status) that yields both the total and the per-severity counts. Deletes are hard
-deletes, so the table only holds live events.
+on SQLAlchemy models, so the Python attribute is ``event_metadata``. Deletes are
+hard deletes, so the table only holds live events.
+
+Listing costs two statements: one page, and one aggregate by (severity, status)
+that yields both the total and the per-severity counts. Counting a hundred
+thousand rows on every listing is too slow, so ``event_counts`` keeps the number
+of events per (owner, category, action, severity, status), maintained in the same
+transaction as every insert, status change and delete; listings filtered only on
+those columns sum it instead. Status changes and deletes adjust it by the rows
+they actually changed (``RETURNING``), so concurrent writers on several replicas
+never count a row twice.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ColumnElement,
     DateTime,
     Index,
@@ -29,7 +38,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meshery.store.base import Base
@@ -42,13 +53,13 @@ class EventRow(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        # Newest-first pages, alone or after an equality filter, are index walks.
-        Index("ix_events_created_at", "created_at"),
-        Index("ix_events_severity_created_at", "severity", "created_at"),
-        Index("ix_events_category_created_at", "category", "created_at"),
-        Index("ix_events_status_severity", "status", "severity"),
+        # Newest-first pages (ordered by created_at, id), alone or after an equality
+        # filter, are index walks.
+        Index("ix_events_created_at", "created_at", "id"),
+        Index("ix_events_severity_created_at", "severity", "created_at", "id"),
+        Index("ix_events_category_created_at", "category", "created_at", "id"),
+        Index("ix_events_status_created_at", "status", "created_at", "id"),
         Index("ix_events_acted_upon", "acted_upon"),
-        Index("ix_events_user_id", "user_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -67,6 +78,44 @@ class EventRow(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class EventCount(Base):
+    """How many events have one (owner, category, action, severity, status); '' owner = system."""
+
+    __tablename__ = "event_counts"
+
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(128), primary_key=True)
+    action: Mapped[str] = mapped_column(String(128), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+_COUNT_KEY = ("user_key", "category", "action", "severity", "status")
+
+
+async def _adjust_counts(session: AsyncSession, deltas: Counter[tuple[str, str, str, str, str]]) -> None:
+    """Add `deltas` to ``event_counts`` (upsert; the database adds, so concurrent writers are safe)."""
+    values = [dict(zip(_COUNT_KEY, key, strict=True), count=delta) for key, delta in deltas.items() if delta]
+    if not values:
+        return
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Sorted keys: concurrent transactions lock the rows in one order and cannot deadlock.
+    values.sort(key=lambda v: tuple(v[k] for k in _COUNT_KEY))
+    statement = make(EventCount)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_COUNT_KEY), set_={"count": EventCount.count + statement.excluded["count"]}
+    )
+    await session.execute(statement, values)
+
+
+def _count_key(
+    user_id: str | None, category: str, action: str, severity: str, status: str
+) -> tuple[str, str, str, str, str]:
+    return (user_id or "", category, action, severity, status)
+
+
 _COLUMNS = [c.name for c in EventRow.__table__.columns]
 SORT_COLUMNS = ("created_at", "updated_at", "severity", "category", "action", "status", "description")
 
@@ -81,8 +130,12 @@ async def insert_events(store: Store, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     values = [{("event_metadata" if k == "metadata" else k): v for k, v in r.items()} for r in rows]
+    deltas: Counter[tuple[str, str, str, str, str]] = Counter(
+        _count_key(r["user_id"], r["category"], r["action"], r["severity"], r["status"]) for r in rows
+    )
     async with store.write() as session:
         await session.execute(insert(EventRow), values)
+        await _adjust_counts(session, deltas)
 
 
 @dataclass(frozen=True)
@@ -131,6 +184,31 @@ def _conditions(query: EventQuery) -> list[ColumnElement[bool]]:
     return where
 
 
+def _summary_answers(query: EventQuery) -> bool:
+    """True when ``event_counts`` can count the matches (no acted-upon or search filter)."""
+    return not query.acted_upon and not query.search
+
+
+def _summary_counts(query: EventQuery) -> Any:
+    where: list[ColumnElement[bool]] = []
+    if query.user_id is not None:
+        where.append(EventCount.user_key.in_([query.user_id, ""]))
+    for column, values in (
+        (EventCount.category, query.categories),
+        (EventCount.action, query.actions),
+        (EventCount.severity, query.severities),
+    ):
+        if values:
+            where.append(column.in_(list(values)))
+    if query.status:
+        where.append(EventCount.status == query.status)
+    return (
+        select(EventCount.severity, EventCount.status, func.sum(EventCount.count))
+        .where(and_(True, *where))
+        .group_by(EventCount.severity, EventCount.status)
+    )
+
+
 async def list_events(store: Store, query: EventQuery) -> EventPage:
     """One page of events matching `query`, its total and the per-severity counts.
 
@@ -144,9 +222,13 @@ async def list_events(store: Store, query: EventQuery) -> EventPage:
     if query.limit is not None:
         page = page.limit(query.limit)
     counts = (
-        select(EventRow.severity, EventRow.status, func.count())
-        .where(and_(True, *page_where))
-        .group_by(EventRow.severity, EventRow.status)
+        _summary_counts(query)
+        if _summary_answers(query)
+        else (
+            select(EventRow.severity, EventRow.status, func.count())
+            .where(and_(True, *page_where))
+            .group_by(EventRow.severity, EventRow.status)
+        )
     )
     async with store.read() as session:
         rows = [_as_dict(r) for r in (await session.execute(page)).scalars()]
@@ -154,7 +236,8 @@ async def list_events(store: Store, query: EventQuery) -> EventPage:
     counted_status = query.status or "unread"
     total = 0
     by_severity: dict[str, int] = {}
-    for severity, status, count in groups:
+    for severity, status, raw in groups:
+        count = int(raw or 0)
         total += count
         if status == counted_status:
             by_severity[severity] = by_severity.get(severity, 0) + count
@@ -176,7 +259,18 @@ async def set_status(store: Store, ids: Sequence[str], status: str, *, now: date
     if not ids:
         return []
     async with store.write() as session:
-        await session.execute(update(EventRow).where(EventRow.id.in_(list(ids))).values(status=status, updated_at=now))
+        changed = await session.execute(
+            update(EventRow)
+            .where(EventRow.id.in_(list(ids)), EventRow.status != status)
+            .values(status=status, updated_at=now)
+            .returning(EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity)
+            .execution_options(synchronize_session=False)
+        )
+        deltas: Counter[tuple[str, str, str, str, str]] = Counter()
+        for user_id, category, action, severity in changed.all():
+            deltas[_count_key(user_id, category, action, severity, status)] += 1
+            deltas[_count_key(user_id, category, action, severity, "unread" if status == "read" else "read")] -= 1
+        await _adjust_counts(session, deltas)
         rows = (await session.execute(select(EventRow).where(EventRow.id.in_(list(ids))))).scalars().all()
         return [_as_dict(r) for r in rows]
 
@@ -186,8 +280,19 @@ async def delete_events(store: Store, ids: Sequence[str]) -> int:
     if not ids:
         return 0
     async with store.write() as session:
-        result = await session.execute(delete(EventRow).where(EventRow.id.in_(list(ids))))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        removed = (
+            await session.execute(
+                delete(EventRow)
+                .where(EventRow.id.in_(list(ids)))
+                .returning(EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity, EventRow.status)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        deltas: Counter[tuple[str, str, str, str, str]] = Counter()
+        for user_id, category, action, severity, status in removed:
+            deltas[_count_key(user_id, category, action, severity, status)] -= 1
+        await _adjust_counts(session, deltas)
+        return len(removed)
 
 
 async def get_setting(store: Store, key: str) -> str | None:

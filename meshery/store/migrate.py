@@ -79,5 +79,8 @@ async def migrate(store: Store) -> None:
     else:
         log.info(
             "database %s migrated %s -> %s in %.0f ms",
-            store.dialect, before or "empty", after, (time.perf_counter() - started) * 1000,
+            store.dialect,
+            before or "empty",
+            after,
+            (time.perf_counter() - started) * 1000,
         )

@@ -39,8 +39,7 @@ async def table_counts(store: Store) -> list[TableCount]:
             return []
         # One round trip: a UNION ALL of per-table counts.
         parts = [
-            select(literal(name).label("name"), func.count().label("count")).select_from(table(name))
-            for name in names
+            select(literal(name).label("name"), func.count().label("count")).select_from(table(name)) for name in names
         ]
         rows = (await session.execute(union_all(*parts))).all()
     return [TableCount(name=str(r[0]), count=int(r[1])) for r in rows]

@@ -27,11 +27,7 @@ def static_dir() -> Path:
 
 
 def _template() -> Template:
-    text = (
-        resources.files(__name__.rpartition(".")[0])
-        .joinpath(_TEMPLATE_NAME)
-        .read_text(encoding="utf-8")
-    )
+    text = resources.files(__name__.rpartition(".")[0]).joinpath(_TEMPLATE_NAME).read_text(encoding="utf-8")
     return Template(text)
 
 

@@ -33,9 +33,7 @@ if connection is not None:
     _run(connection)
 else:
     url = os.environ.get("DATABASE_URL", "sqlite:///alembic-dev.sqlite3")
-    url = url.replace("postgres://", "postgresql+psycopg://", 1).replace(
-        "postgresql://", "postgresql+psycopg://", 1
-    )
+    url = url.replace("postgres://", "postgresql+psycopg://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url)
     with engine.begin() as conn:
         _run(conn)

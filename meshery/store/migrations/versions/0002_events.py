@@ -1,4 +1,4 @@
-"""events: the upstream ``events`` table
+"""events: the upstream ``events`` table and the ``event_counts`` summary
 
 Revision ID: 0002
 Revises: 0001
@@ -36,13 +36,23 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
-    op.create_index("ix_events_created_at", "events", ["created_at"])
-    op.create_index("ix_events_severity_created_at", "events", ["severity", "created_at"])
-    op.create_index("ix_events_category_created_at", "events", ["category", "created_at"])
-    op.create_index("ix_events_status_severity", "events", ["status", "severity"])
+    op.create_index("ix_events_created_at", "events", ["created_at", "id"])
+    op.create_index("ix_events_severity_created_at", "events", ["severity", "created_at", "id"])
+    op.create_index("ix_events_category_created_at", "events", ["category", "created_at", "id"])
+    op.create_index("ix_events_status_created_at", "events", ["status", "created_at", "id"])
     op.create_index("ix_events_acted_upon", "events", ["acted_upon"])
-    op.create_index("ix_events_user_id", "events", ["user_id"])
+    op.create_table(
+        "event_counts",
+        sa.Column("user_key", sa.String(length=64), nullable=False),
+        sa.Column("category", sa.String(length=128), nullable=False),
+        sa.Column("action", sa.String(length=128), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("user_key", "category", "action", "severity", "status", name=op.f("pk_event_counts")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("event_counts")
     op.drop_table("events")
