@@ -76,7 +76,11 @@ async def start(services: Services) -> AdapterRuntime:
             tracker.add(url)
             runtime.configured.add(address.normalize(url))
         except address.InvalidLocation as exc:
-            err = errors.ErrAdapterLocationInvalid(str(exc))
+            err: errors.MesheryError = (
+                errors.ErrAdapterNotAllowed(str(exc))
+                if isinstance(exc, address.LocationNotAllowed)
+                else errors.ErrAdapterLocationInvalid(str(exc))
+            )
             log.error("ADAPTER_URLS: %s: %s", err.code, err.message)
     return runtime
 

@@ -284,3 +284,16 @@ async def test_change_adapter_status_starts_and_stops_the_sample_adapter(
     assert await change("DISABLED") == "PROCESSING"
     assert not runtime.deployer.running(port)
     assert runtime.tracker.states() == []
+
+
+async def test_adapter_urls_refused_by_loopback_only_are_logged_not_watched(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from meshery.app import create_app
+    from meshery.config import Settings
+
+    settings = Settings(user_data_folder=tmp_path / "m", adapter_urls=("10.0.0.1:10000",), adapter_loopback_only=True)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        assert _services(application).adapters.tracker.states() == []
+    assert errors.ErrAdapterNotAllowed.code in caplog.text
