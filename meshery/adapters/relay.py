@@ -6,17 +6,25 @@ Upstream (``handlers/events_streamer.go``): description = ``summary``, category 
 remediation, stored as ``metadata.error``. Upstream leaves every adapter event ``informational``;
 here WARN becomes ``warning`` and ERROR ``error`` so failures count as failures in the events
 summary. The owner is the user who started the operation when the operation id is known.
+
+Every replica watching an adapter receives each of its events; a claim row keyed by the
+event's fingerprint (its content, and which occurrence of that content it is on the stream)
+lets exactly one replica relay it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 from collections import OrderedDict
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from generated.meshes import meshops_pb2 as pb
 from meshery.events import NewEvent, Severity, raise_event
+from meshery.store import adapters as table
 
 if TYPE_CHECKING:
     from meshery.adapters.tracker import AdapterState
@@ -26,6 +34,8 @@ SEVERITY: dict[int, Severity] = {pb.INFO: "informational", pb.WARN: "warning", p
 MESHKIT_ALERT = 2  # meshkit errors.Alert, the severity upstream gives adapter errors
 OWNERS_KEPT = 10_000
 MIGRATION_POLL = 0.2
+CLAIMS_KEPT = timedelta(hours=1)
+PRUNE_EVERY = 1000
 
 
 class OperationOwners:
@@ -84,19 +94,53 @@ def to_event(state: AdapterState, event: pb.EventsResponse, owner: str | None) -
     )
 
 
+class Fingerprints:
+    """Content fingerprints numbered by occurrence, the same on every replica reading the stream."""
+
+    def __init__(self, size: int = OWNERS_KEPT) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, int] = OrderedDict()
+
+    def __call__(self, location: str, event: pb.EventsResponse) -> str:
+        content = json.dumps([
+            location, event.event_type, event.summary, event.details, event.operation_id, event.error_code,
+            event.probable_cause, event.suggested_remediation, event.component, event.component_name,
+        ])
+        occurrence = self._seen.pop(content, 0) + 1
+        self._seen[content] = occurrence
+        while len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return hashlib.sha256(f"{content}#{occurrence}".encode()).hexdigest()
+
+
 class EventRelay:
     """The tracker's event sink: store and publish each adapter event as a Meshery event."""
 
     def __init__(self, services: Services, owners: OperationOwners) -> None:
         self.services = services
         self.owners = owners
+        self.fingerprints = Fingerprints()
         self.relayed = 0
+        self.skipped = 0
+
+    async def _owner(self, operation_id: str) -> str | None:
+        if not operation_id:
+            return None
+        owner = self.owners.owner(operation_id)
+        if owner is None and _uuid_or_none(operation_id):
+            owner = await table.operation_owner(self.services.store, operation_id)  # started on another replica
+        return owner
 
     async def __call__(self, state: AdapterState, event: pb.EventsResponse) -> None:
         # An adapter may speak before the database is migrated (or reachable): hold its events
         # (gRPC flow control holds the adapter) rather than drop them.
         while not self.services.store.migrated:  # noqa: ASYNC110 - the store offers no event to wait on
             await asyncio.sleep(MIGRATION_POLL)
-        owner = self.owners.owner(event.operation_id) if event.operation_id else None
-        await raise_event(self.services, to_event(state, event, owner))
+        store = self.services.store
+        if not await table.claim_event(store, self.fingerprints(state.location, event)):
+            self.skipped += 1  # another replica relays this one
+            return
+        await raise_event(self.services, to_event(state, event, await self._owner(event.operation_id)))
         self.relayed += 1
+        if self.relayed % PRUNE_EVERY == 0:
+            await table.prune_claims(store, CLAIMS_KEPT)

@@ -31,6 +31,7 @@ from meshery.adapters.relay import EventRelay, OperationOwners
 from meshery.adapters.tracker import AdapterState, AdapterTracker
 from meshery.context import Services
 from meshery.events import NewEvent, raise_event
+from meshery.store import adapters as adapter_store
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,7 @@ async def run_operation(
         raise errors.ErrAdapterContextNotFound(str(exc)) from None
     operation_id = str(uuid.uuid4())
     runtime.owners.record(operation_id, user_id)
+    await adapter_store.record_operation(services.store, operation_id, user_id, location, query)
     client = runtime.tracker.client(location)
     assert client is not None
     request = pb.ApplyRuleRequest(

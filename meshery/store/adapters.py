@@ -1,13 +1,17 @@
-"""The ``user_adapters`` table: adapters each user added at run time, and its repository.
+"""Tables of the adapters area and their repository.
 
-Upstream keeps this list in the user's preferences (``meshAdapters``); until preferences
-have their own store this table holds it, reached only through
-``meshery.adapters.preferences``.
+- ``user_adapters``: adapters each user added at run time. Upstream keeps this list in the
+  user's preferences (``meshAdapters``); until preferences have their own store this table
+  holds it, reached only through ``meshery.adapters.preferences``.
+- ``adapter_operations``: who started which operation, so any replica can name the owner of
+  the operation's events.
+- ``adapter_event_claims``: one row per relayed adapter event; every replica watching an
+  adapter receives its events, and the one that inserts the claim first relays it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, String, delete, select
@@ -30,6 +34,29 @@ class UserAdapterRow(Base):
     version: Mapped[str] = mapped_column(String(128), nullable=False)
     git_commit_sha: Mapped[str] = mapped_column(String(128), nullable=False)
     ops: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AdapterOperationRow(Base):
+    """One operation sent to an adapter."""
+
+    __tablename__ = "adapter_operations"
+    __table_args__ = (Index("ix_adapter_operations_created_at", "created_at"),)
+
+    operation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    location: Mapped[str] = mapped_column(String(300), nullable=False)
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AdapterEventClaimRow(Base):
+    """An adapter event some replica has taken on to relay (kept for a while, then pruned)."""
+
+    __tablename__ = "adapter_event_claims"
+    __table_args__ = (Index("ix_adapter_event_claims_created_at", "created_at"),)
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
@@ -78,3 +105,36 @@ async def all_locations(store: Store) -> list[str]:
     async with store.read() as session:
         rows = await session.scalars(select(UserAdapterRow.location).distinct().order_by(UserAdapterRow.location))
         return list(rows)
+
+
+async def record_operation(store: Store, operation_id: str, user_id: str, location: str, name: str) -> None:
+    async with store.write() as session:
+        session.add(AdapterOperationRow(
+            operation_id=operation_id, user_id=user_id, location=location, name=name, created_at=datetime.now(UTC)
+        ))
+
+
+async def operation_owner(store: Store, operation_id: str) -> str | None:
+    async with store.read() as session:
+        owner = await session.scalar(
+            select(AdapterOperationRow.user_id).where(AdapterOperationRow.operation_id == operation_id)
+        )
+        return str(owner) if owner is not None else None
+
+
+async def claim_event(store: Store, fingerprint: str) -> bool:
+    """True for the first caller with this fingerprint, False for every later one."""
+    try:
+        async with store.write() as session:
+            session.add(AdapterEventClaimRow(fingerprint=fingerprint, created_at=datetime.now(UTC)))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def prune_claims(store: Store, older_than: timedelta) -> int:
+    async with store.write() as session:
+        result = await session.execute(
+            delete(AdapterEventClaimRow).where(AdapterEventClaimRow.created_at < datetime.now(UTC) - older_than)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

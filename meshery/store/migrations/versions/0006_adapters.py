@@ -1,4 +1,4 @@
-"""adapters: the ``user_adapters`` table (each user's adapter list)
+"""adapters: each user's adapter list, operations sent to adapters, relayed-event claims
 
 Revision ID: 0006
 Revises: 0001
@@ -30,7 +30,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "location", name=op.f("pk_user_adapters")),
     )
     op.create_index("ix_user_adapters_location", "user_adapters", ["location"])
+    op.create_table(
+        "adapter_operations",
+        sa.Column("operation_id", sa.String(length=36), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("location", sa.String(length=300), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("operation_id", name=op.f("pk_adapter_operations")),
+    )
+    op.create_index("ix_adapter_operations_created_at", "adapter_operations", ["created_at"])
+    op.create_table(
+        "adapter_event_claims",
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("fingerprint", name=op.f("pk_adapter_event_claims")),
+    )
+    op.create_index("ix_adapter_event_claims_created_at", "adapter_event_claims", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("adapter_event_claims")
+    op.drop_table("adapter_operations")
     op.drop_table("user_adapters")
