@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = parser.add_argument_group("events")
     ev.add_argument("--sse", type=int, default=1000, help="SSE subscribers (default 1000)")
     ev.add_argument("--graphql-subscribers", type=int, default=100, help="GraphQL subscribers (default 100)")
-    ev.add_argument("--events", type=int, default=20, help="events raised and timed (default 20)")
+    ev.add_argument("--events", type=int, default=60, help="events raised and timed (default 60)")
     ev.add_argument("--list-events", type=int, default=100_000, help="events stored for the listing (default 100000)")
     ev.add_argument("--cycles", type=int, default=10_000, help="subscribe/unsubscribe cycles (default 10000)")
     ev.add_argument("--no-replicas", action="store_true", help="skip the two-replica part (PostgreSQL + NATS)")

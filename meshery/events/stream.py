@@ -132,8 +132,11 @@ class Listener:
             if timeout is None:
                 await self._wakeup.wait()
             else:
+                # asyncio.timeout reuses this task (wait_for would create one per wait; with
+                # a thousand clients that is a thousand tasks per event).
                 try:
-                    await asyncio.wait_for(self._wakeup.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await self._wakeup.wait()
                 except TimeoutError:
                     return None
         return self._frames.popleft()

@@ -155,6 +155,22 @@ async def test_sse_and_graphql_clients_are_removed_when_they_leave(live: LiveSer
         await live.wait_for_listeners(0)  # the SSE connection closed, without any event sent
 
 
+async def test_graphql_complete_and_resubscribe_leave_no_listener_behind(live: LiveServer) -> None:
+    async with websockets.connect(live.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+        await _graphql_subscribe(ws, "subscription { subscribeEvents { id } }")
+        await live.wait_for_listeners(1)
+        for i in range(2, 12):
+            await ws.send(json.dumps({"id": str(i - 1), "type": "complete"}))
+            query = {"query": "subscription { subscribeEvents { id } }"}
+            await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": query}))
+        await live.wait_for_listeners(1)
+        raised = await live.raise_event()
+        message = await _ws_next(ws)
+        assert message["id"] == "11" and message["payload"]["data"]["subscribeEvents"]["id"] == raised["id"]
+        await ws.send(json.dumps({"id": "11", "type": "complete"}))
+        await live.wait_for_listeners(0)
+
+
 async def test_client_that_never_reads_is_dropped_and_others_keep_up(
     live: LiveServer, caplog: pytest.LogCaptureFixture
 ) -> None:
