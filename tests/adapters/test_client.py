@@ -80,3 +80,21 @@ async def test_events_stream_reaches_its_deadline(start_adapter: AdapterFactory)
                 pass
     finally:
         await client.close()
+
+
+async def test_provision_applies_declarations(sample_adapter: RunningAdapter) -> None:
+    """Provision (the rpc the server does not call yet) reports through the event stream too."""
+    from generated.meshes import meshops_pb2_grpc as pb_grpc
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{sample_adapter.port}") as channel:
+        stub = (pb_grpc.AdapterServiceStub if sample_adapter.service == "AdapterService" else pb_grpc.MeshServiceStub)(
+            channel
+        )
+        events = stub.StreamEvents(pb.EventsRequest(), timeout=5)
+        await sample_adapter.subscribed()
+        reply = await stub.Provision(pb.ProvisionRequest(declarations=["kind: ConfigMap"]), timeout=5)
+        assert "provisioning 1 declaration(s)" in reply.message
+        event = await anext(aiter(events))
+        events.cancel()
+    assert event.event_type == pb.ERROR  # no kubeconfig was given
+    assert "no Kubernetes context" in event.details
