@@ -45,7 +45,6 @@ async def get_events(
     order: str | None = None,
     sort: str | None = None,
 ) -> http.Answer:
-    # `actedUpon` and its legacy spelling `acted_upon` both arrive as `acted_upon`.
     params = service.ListParams(
         category=category,
         action=action,

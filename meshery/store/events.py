@@ -16,6 +16,7 @@ never count a row twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class EventRow(Base):
         Index("ix_events_severity_created_at", "severity", "created_at", "id"),
         Index("ix_events_category_created_at", "category", "created_at", "id"),
         Index("ix_events_status_created_at", "status", "created_at", "id"),
+        Index("ix_events_updated_at", "updated_at", "id"),
         Index("ix_events_acted_upon", "acted_upon"),
     )
 
@@ -184,6 +186,16 @@ def _conditions(query: EventQuery) -> list[ColumnElement[bool]]:
     return where
 
 
+async def _page_rows(store: Store, page: Any) -> list[dict[str, Any]]:
+    async with store.read() as session:
+        return [_as_dict(r) for r in (await session.execute(page)).scalars()]
+
+
+async def _count_groups(store: Store, counts: Any) -> list[Any]:
+    async with store.read() as session:
+        return list((await session.execute(counts)).all())
+
+
 def _summary_answers(query: EventQuery) -> bool:
     """True when ``event_counts`` can count the matches (no acted-upon or search filter)."""
     return not query.acted_upon and not query.search
@@ -230,9 +242,15 @@ async def list_events(store: Store, query: EventQuery) -> EventPage:
             .group_by(EventRow.severity, EventRow.status)
         )
     )
-    async with store.read() as session:
-        rows = [_as_dict(r) for r in (await session.execute(page)).scalars()]
-        groups = (await session.execute(counts)).all()
+    if store.dialect == "postgresql":
+        # Independent reads: on two connections at once, a listing waits for the slower
+        # round trip instead of both in turn.
+        rows, groups = await asyncio.gather(_page_rows(store, page), _count_groups(store, counts))
+    else:
+        # SQLite answers in-process; a second connection only adds a thread hand-off.
+        async with store.read() as session:
+            rows = [_as_dict(r) for r in (await session.execute(page)).scalars()]
+            groups = list((await session.execute(counts)).all())
     counted_status = query.status or "unread"
     total = 0
     by_severity: dict[str, int] = {}

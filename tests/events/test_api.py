@@ -86,7 +86,6 @@ FILTER_CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"category": ["pattern", "registry"], "action": ["register"]}, ["Models registered"]),
     ({"severity": ["error"]}, ["Deploy failed", "Kubernetes config uploaded."]),
     ({"actedUpon": ["11111111-2222-4333-8444-555555555555"]}, ["Design 100% deployed"]),
-    ({"acted_upon": ["11111111-2222-4333-8444-555555555555"]}, ["Design 100% deployed"]),
     ({"status": "read"}, ["Deploy failed"]),
     ({"search": "100%"}, ["Design 100% deployed"]),
     ({"search": "DEPLOY"}, ["Deploy failed", "Design 100% deployed"]),

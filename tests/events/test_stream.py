@@ -127,3 +127,32 @@ async def test_frames_render_each_wire_form_once(services: Services) -> None:
     assert frame.sse.startswith(b"data: {") and frame.sse.endswith(b"}\n\n") and frame.sse.count(b"\n") == 2
     assert frame.graphql["userID"] == "meshery" and frame.graphql["actedUpon"].startswith("c0ffee00")
     assert frame.graphql is frame.graphql
+
+
+async def test_graphql_subscriber_that_falls_behind_ends_with_the_overflow_error(services: Services) -> None:
+    from generated import errors
+    from handlers.events import subscribe_events
+    from meshery import context
+    from meshery.providers.local import LOCAL_USER
+
+    stream.hub_for(services).max_pending = 2
+    token = context.activate(context.RequestContext(services=services, provider="None", user=LOCAL_USER))
+    try:
+        events = subscribe_events()
+        first = asyncio.ensure_future(anext(events))
+        hub = stream.hub_for(services)
+        async with asyncio.timeout(5):
+            while not hub.listeners:  # noqa: ASYNC110 - the hub offers no change signal
+                await asyncio.sleep(0.001)
+        first_id = (await _raise(services))[0]
+        assert (await first)["id"] == first_id
+        await _raise(services, 3)  # the subscriber reads none of these; its queue holds two
+        async with asyncio.timeout(5):
+            while hub.delivered < 4:  # noqa: ASYNC110 - the hub offers no change signal
+                await asyncio.sleep(0.001)
+        with pytest.raises(errors.ErrEventStreamOverflow):
+            while True:
+                await anext(events)
+    finally:
+        context.deactivate(token)
+    assert not stream.hub_for(services).listeners

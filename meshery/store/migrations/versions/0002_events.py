@@ -40,6 +40,7 @@ def upgrade() -> None:
     op.create_index("ix_events_severity_created_at", "events", ["severity", "created_at", "id"])
     op.create_index("ix_events_category_created_at", "events", ["category", "created_at", "id"])
     op.create_index("ix_events_status_created_at", "events", ["status", "created_at", "id"])
+    op.create_index("ix_events_updated_at", "events", ["updated_at", "id"])
     op.create_index("ix_events_acted_upon", "events", ["acted_upon"])
     op.create_table(
         "event_counts",
