@@ -26,7 +26,7 @@ async def get_system_adapters(adapter: str | None = None) -> http.Answer:
 
 def _adapters(items: list[dict[str, Any]]) -> http.Answer:
     return http.json(
-        [models.MeshAdapter.model_validate(a).model_dump(mode="json", by_alias=True, exclude_none=True) for a in items]
+        [models.SystemAdapter.model_validate(a).model_dump(mode="json", by_alias=True, exclude_none=True) for a in items]
     )
 
 
