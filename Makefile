@@ -84,8 +84,16 @@ bench: $(STAMP) ## Benchmarks; results are written under bench/results/
 server: $(STAMP) ## Serve on PORT (default 9081): SQLite under USER_DATA_FOLDER, in-process bus
 	$(VENV)/bin/meshery-server
 
-server-local: $(STAMP) ## Serve with a provider on localhost:9876 (PROVIDER_BASE_URLS)
-	PROVIDER_BASE_URLS=$${PROVIDER_BASE_URLS:-http://localhost:9876} $(VENV)/bin/meshery-server
+PROVIDER_PORT ?= 9876
+
+server-local: $(STAMP) ## Serve with the reference remote provider (tools/remote_provider) on PROVIDER_PORT (9876)
+	@$(PY) -m tools.remote_provider --port $(PROVIDER_PORT) & provider=$$!; \
+	trap 'kill $$provider 2>/dev/null' EXIT; \
+	$(PY) -c 'import sys, time, httpx;\
+	exec("for _ in range(100):\n try:\n  httpx.get(sys.argv[1]); break\n except httpx.HTTPError: time.sleep(0.1)")' \
+		http://127.0.0.1:$(PROVIDER_PORT)/keys; \
+	echo "reference provider on http://127.0.0.1:$(PROVIDER_PORT); choose it at http://localhost:$(PORT)/provider"; \
+	PROVIDER_BASE_URLS=$${PROVIDER_BASE_URLS:-http://127.0.0.1:$(PROVIDER_PORT)} $(VENV)/bin/meshery-server
 
 server-skip-compgen: $(STAMP) ## Serve with SKIP_COMP_GEN=true
 	SKIP_COMP_GEN=true $(VENV)/bin/meshery-server

@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|events|adapters] [options]``: run benchmarks.
+"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|adapters] [options]``: run benchmarks.
 
 Writes results; exits 1 on failure.
 
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import adapters, events, graphql_cache, inprocess, loadgen, rest, startup
+from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "adapters")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "adapters")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.benchmark in ("all", "inprocess"):
             ok &= inprocess.run()
+        if args.benchmark in ("all", "auth"):
+            ok &= auth.run()
         if args.benchmark in ("all", "startup"):
             ok &= startup.run(repeat=args.startup_repeat)
         if args.benchmark in ("all", "rest"):

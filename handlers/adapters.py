@@ -25,9 +25,8 @@ async def get_system_adapters(adapter: str | None = None) -> http.Answer:
 
 
 def _adapters(items: list[dict[str, Any]]) -> http.Answer:
-    return http.json(
-        [models.SystemAdapter.model_validate(a).model_dump(mode="json", by_alias=True, exclude_none=True) for a in items]
-    )
+    validated = [models.SystemAdapter.model_validate(a) for a in items]
+    return http.json([a.model_dump(mode="json", by_alias=True, exclude_none=True) for a in validated])
 
 
 async def post_adapter_config(body: dict[str, Any]) -> http.Answer:

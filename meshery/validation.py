@@ -1,14 +1,21 @@
-"""Request validation messages that name the parameter at fault.
+"""Request validation messages that name the parameter at fault; bodies that are not text.
 
 Connexion's parameter validator reports the JSON-schema message alone
 ("-1 is less than the minimum of 0"); clients need to know which parameter.
+Its JSON body validator lets a body that is not valid UTF-8 escape as a
+UnicodeDecodeError (a 500); here it is a 400 like any other malformed body.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
+from connexion.exceptions import BadRequestProblem
+from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators import JSONRequestBodyValidator, MediaTypeDict
 from connexion.validators.parameter import ParameterValidator
+from starlette.types import Scope
 
 
 class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -23,4 +30,22 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
         return f"{parameter_type} parameter '{param.get('name', param_name)}': {first}"
 
 
-VALIDATOR_MAP = {"parameter": NamedParameterValidator}
+class TextJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        chunks = [message async for message in stream]
+
+        async def replay() -> AsyncGenerator[bytes, None]:
+            for chunk in chunks:
+                yield chunk
+
+        try:
+            b"".join(chunks).decode(self._encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise BadRequestProblem(detail=f"the body is not valid {self._encoding} text") from None
+        return await super()._parse(replay(), scope)
+
+
+VALIDATOR_MAP = {
+    "parameter": NamedParameterValidator,
+    "body": MediaTypeDict({**CONNEXION_VALIDATORS["body"], "*/*json": TextJSONBodyValidator}),
+}

@@ -14,8 +14,10 @@ os.environ.setdefault("ADAPTER_LOOPBACK_ONLY", "true")
 # or pytest cannot rewrite its asserts.
 pytest_plugins = [
     "tests.fixtures.server",
+    "tests.fixtures.remote_provider",
     "tests.fixtures.postgres",
     "tests.fixtures.nats",
     "tests.fixtures.contract",
     "tests.fixtures.app",
+    "tests.fixtures.kubeemu",
 ]

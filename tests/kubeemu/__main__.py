@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-pods", type=int, default=0, help="seed this many pods in namespace default")
     parser.add_argument("--bookmark-interval", type=float, default=1.0)
     parser.add_argument("--tls", action="store_true", help="serve https with a fresh CA (embedded in the kubeconfig)")
+    parser.add_argument("--controllers", action="store_true", help="workloads get running pods")
     return parser
 
 
@@ -34,6 +35,7 @@ async def _serve(args: argparse.Namespace) -> None:
         cluster_name=args.cluster_name,
         bookmark_interval=args.bookmark_interval,
         tls=args.tls,
+        controllers=args.controllers,
     )
     if args.seed_pods:
         emu.seed_pods(args.seed_pods, events=False)

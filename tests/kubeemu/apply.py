@@ -281,7 +281,8 @@ def apply(
     for other in _iter_others(managers, manager, "Apply"):
         other.paths -= {path for name, path in conflicts if name == other.name}
         owned_by_others |= other.paths
-    for path in sorted(previous - applied - owned_by_others, key=lambda p: -len(p)):
+    # Whole list items first (their "." entry), then leaves deepest first.
+    for path in sorted(previous - applied - owned_by_others, key=lambda p: (p[-1] != ".", -len(p))):
         remove_path(base, path)
     result: dict[str, Any] = _apply_merge(base, config)
     if mine is None:

@@ -8,16 +8,21 @@ import contextlib
 import copy
 import ssl
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Self
 
 from aiohttp import web
 
+from tests.kubeemu import errors
+from tests.kubeemu.base import RequestRecord, ServerState
+from tests.kubeemu.controllers import Controllers
 from tests.kubeemu.kubeconfig import KubeContext, write_kubeconfig
 from tests.kubeemu.kubeconfig import kubeconfig as build_kubeconfig
+from tests.kubeemu.patch import merge_patch
 from tests.kubeemu.resources import Catalog, ResourceType
-from tests.kubeemu.server import RequestRecord, ServerState, build_app
+from tests.kubeemu.server import build_app
 from tests.kubeemu.store import Obj, Store
 
 
@@ -36,12 +41,16 @@ class KubeEmulator:
         history_size: int = 10_000,
         cluster_name: str = "kubeemu",
         tls: bool = False,
+        controllers: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self.cluster_name = cluster_name
         self.catalog = Catalog.builtin()
         self.store = Store(self.catalog, history_size=history_size, cluster_name=cluster_name)
+        self.controllers = Controllers(self.store)
+        if controllers:
+            self.controllers.attach()
         major, minor, patch = [*version.lstrip("v").split("."), "0", "0"][:3]
         self.state = ServerState(
             store=self.store,
@@ -102,6 +111,11 @@ class KubeEmulator:
         return list(self.state.requests)
 
     @property
+    def pod_logs(self) -> dict[tuple[str, str], str]:
+        """Text served at ``pods/<name>/log``, keyed by (namespace, name)."""
+        return self.state.pod_logs
+
+    @property
     def latency(self) -> float:
         return self.state.latency
 
@@ -117,7 +131,9 @@ class KubeEmulator:
             return self
         self._loop = asyncio.get_running_loop()
         app = build_app(self.state)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handle_signals=False)
+        runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=0.5, handle_signals=False, handler_cancellation=True
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True, backlog=512, ssl_context=self._ssl)
         try:
@@ -293,8 +309,47 @@ class KubeEmulator:
         return copy.deepcopy(items)
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str = "") -> None:
+        """Delete as an API DELETE does (finalizers, propagation); KeyError-free: ApiError 404 if absent."""
         rt = self.resource(api_version, kind)
         self.store.delete(rt, namespace if rt.namespaced else "", name)
+
+    def patch(self, api_version: str, kind: str, name: str, namespace: str = "", *, merge: Obj) -> Obj:
+        """JSON-merge-patch one object directly (status included); watchers see MODIFIED."""
+        rt = self.resource(api_version, kind)
+
+        def change(current: Obj | None) -> Obj:
+            if current is None:
+                raise errors.not_found(rt.group, rt.plural, name)
+            result: Obj = merge_patch(current, merge)
+            return result
+
+        obj, _ = self.store.mutate(rt, namespace if rt.namespaced else "", name, change)
+        assert obj is not None
+        return copy.deepcopy(obj)
+
+    def watch_count(self, plural: str | None = None) -> int:
+        """Open watches (of one resource plural, or all)."""
+        with self.store.lock:
+            return sum(1 for w in self.store.watchers if plural is None or w.key[1] == plural)
+
+    def wait_for_watches(self, count: int = 1, *, plural: str | None = None, timeout: float = 5.0) -> None:
+        """Block until at least ``count`` watches are open, so changes made next reach them."""
+        deadline = time.monotonic() + timeout
+        while self.watch_count(plural) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.watch_count(plural)} watches open, wanted {count}")
+            time.sleep(0.01)
+
+    def drop_watches(self, *, expire: bool = False) -> None:
+        """End every open watch while the server stays up (clients re-watch from their last
+        resourceVersion). With ``expire`` each gets ERROR 410 Expired first and the history is
+        compacted, so clients must relist."""
+        self.store.close_watches(expire=expire)
+
+    def fail(self, status: int = 500, *, times: int = 1, method: str = "", path: str = "/") -> None:
+        """Answer the next ``times`` requests matching ``method`` (any if empty) and path prefix with
+        an error ``Status`` of ``status`` (e.g. 503 ServiceUnavailable, 429 TooManyRequests)."""
+        self.state.faults.append([status, times, method.upper(), path])
 
     def compact(self) -> int:
         """Forget the watch history: older resourceVersions now get 410 Expired. Returns the current one."""

@@ -46,6 +46,8 @@ class ResourceType:
     #: answers a strategic merge patch with 415 as a real API server does.
     builtin: bool = True
     preferred: bool = True
+    #: False for create-only review kinds (access and token reviews): answered, never stored.
+    stored: bool = True
 
     @property
     def key(self) -> tuple[str, str]:
@@ -160,6 +162,17 @@ BUILTIN: tuple[ResourceType, ...] = (
     ),
     _r("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", False, ("csr",)),
     _r("events.k8s.io", "v1", "events", "Event", True, ("ev",), subresources=NO_STATUS),
+    *(
+        ResourceType(group, "v1", plural, kind, namespaced, verbs=("create",), subresources=(), stored=False)
+        for group, plural, kind, namespaced in (
+            ("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False),
+            ("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False),
+            ("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", False),
+            ("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", True),
+            ("authentication.k8s.io", "tokenreviews", "TokenReview", False),
+            ("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", False),
+        )
+    ),
 )
 
 CRD_KEY = ("apiextensions.k8s.io", "customresourcedefinitions")

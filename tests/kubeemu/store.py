@@ -11,74 +11,23 @@ and stored objects can be shared without copying.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import copy
-import re
+import logging
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
-from tests.kubeemu import errors
+from tests.kubeemu import errors, validate
+from tests.kubeemu.defaults import apply_defaults, validate_name
+from tests.kubeemu.events import Event, Key, Obj, Watcher, now
 from tests.kubeemu.resources import CRD_KEY, NAMESPACE_KEY, Catalog, ResourceType
 
-Key = tuple[str, str]
-Obj = dict[str, Any]
+__all__ = ["Event", "Key", "Obj", "Store", "Watcher", "now"]
 
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class Event:
-    rv: int
-    key: Key
-    type: str  # ADDED, MODIFIED, DELETED
-    obj: Obj
-    old: Obj | None = None
-
-
-@dataclass(eq=False)
-class Watcher:
-    """One open watch; events are pushed onto ``queue`` from any thread (``None`` ends it)."""
-
-    key: Key
-    namespace: str | None
-    matches: Callable[[Obj], bool]
-    loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
-
-    def push(self, item: Event | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the watch is gone anyway
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-
-    def view(self, event: Event) -> Event | None:
-        """The event as this watch sees it (an update out of a selector is a DELETED), or None."""
-        if event.key != self.key:
-            return None
-        ns = event.obj.get("metadata", {}).get("namespace")
-        if self.namespace is not None and ns != self.namespace:
-            return None
-        new_ok = self.matches(event.obj)
-        if event.type == "MODIFIED" and event.old is not None:
-            old_ok = self.matches(event.old)
-            if old_ok and not new_ok:
-                return Event(event.rv, event.key, "DELETED", event.obj)
-            if new_ok and not old_ok:
-                return Event(event.rv, event.key, "ADDED", event.obj)
-        return event if new_ok else None
-
-    def offer(self, event: Event) -> None:
-        seen = self.view(event)
-        if seen is not None:
-            self.push(seen)
+_log = logging.getLogger("tests.kubeemu")
 
 
 class Store:
@@ -93,8 +42,16 @@ class Store:
         self.history_size = history_size
         #: Watches may resume from any resourceVersion >= floor.
         self.floor = 0
+        #: The last explicit ``compact()``: list continue tokens from before it expire (410).
+        self.compacted = 0
         self.watchers: set[Watcher] = set()
         self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
+        self._sorted: dict[Key, list[tuple[str, str]]] = {}
+        #: Called with every event once the write that caused it is complete (see ``transaction``).
+        self.reactors: list[Callable[[Event], None]] = []
+        self._pending: deque[Event] = deque()
+        self._depth = 0
+        self._reacting = False
         self.cluster_name = cluster_name
         self.require_namespace = True
         self._bootstrap()
@@ -183,6 +140,15 @@ class Store:
         with self.lock:
             return self.objects.get(rt.key, {}).get((namespace, name))
 
+    def _keys(self, key: Key, namespace: str | None) -> list[tuple[str, str]]:
+        """Sorted (namespace, name) keys of one bucket (cached until an object comes or goes)."""
+        keys = self._sorted.get(key)
+        if keys is None:
+            keys = self._sorted[key] = sorted(self.objects.get(key, {}))
+        if namespace is None:
+            return keys
+        return keys[bisect.bisect_left(keys, (namespace, "")) : bisect.bisect_left(keys, (namespace + "\x00", ""))]
+
     def select(
         self,
         rt: ResourceType,
@@ -190,14 +156,39 @@ class Store:
         matches: Callable[[Obj], bool] | None = None,
     ) -> tuple[list[Obj], int]:
         """Matching objects sorted by (namespace, name), and the list's resourceVersion."""
+        items, rv, _ = self.page(rt, namespace, matches)
+        return items, rv
+
+    def page(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        matches: Callable[[Obj], bool] | None = None,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 0,
+    ) -> tuple[list[Obj], int, int | None]:
+        """Up to ``limit`` (0: all) matching objects after key ``after``, the resourceVersion, and how
+        many match beyond the page (None when the page is the last one or that count is unknown)."""
         with self.lock:
             bucket = self.objects.get(rt.key, {})
-            keys = sorted(bucket) if namespace is None else sorted(k for k in bucket if k[0] == namespace)
-            items = [bucket[k] for k in keys]
+            keys = self._keys(rt.key, namespace)
+            if after is not None:
+                keys = keys[bisect.bisect_right(keys, after) :]
+            objects = [bucket[k] for k in keys]
             rv = self.rv
-        if matches is not None:
-            items = [o for o in items if matches(o)]
-        return items, rv
+        if matches is None:
+            if 0 < limit < len(objects):
+                return objects[:limit], rv, len(objects) - limit
+            return objects, rv, None
+        items: list[Obj] = []
+        for n, obj in enumerate(objects):
+            if matches(obj):
+                if 0 < limit <= len(items):
+                    rest = sum(1 for o in objects[n:] if matches(o))
+                    return items, rv, rest
+                items.append(obj)
+        return items, rv, None
 
     def count(self) -> int:
         with self.lock:
@@ -219,7 +210,7 @@ class Store:
         ``change`` returns the new object, or None to leave things as they are. Returns the stored
         result and whether the object was created.
         """
-        with self.lock:
+        with self.transaction():
             current = self.objects.get(rt.key, {}).get((namespace, name))
             new = change(copy.deepcopy(current) if current is not None else None)
             if new is None:
@@ -232,7 +223,14 @@ class Store:
                 return new, current is None
             return self._commit(rt, namespace, name, new, current), current is None
 
+    def _validate(self, rt: ResourceType, obj: Obj) -> None:
+        found = validate.problems(rt, obj)
+        if found:
+            name = obj.get("metadata", {}).get("name", "") if isinstance(obj.get("metadata"), dict) else ""
+            raise errors.invalid(rt.group, rt.kind, str(name), found)
+
     def _prepare_create(self, rt: ResourceType, namespace: str, obj: Obj) -> None:
+        self._validate(rt, obj)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name", "")
         if rt.namespaced:
@@ -253,9 +251,10 @@ class Store:
         meta.pop("deletionTimestamp", None)
         obj["apiVersion"] = rt.api_version
         obj["kind"] = rt.kind
-        _defaults(rt, obj, self)
+        apply_defaults(rt, obj)
 
     def _prepare_update(self, rt: ResourceType, current: Obj, new: Obj) -> None:
+        self._validate(rt, new)
         meta = new.setdefault("metadata", {})
         old_meta = current["metadata"]
         for fixed in ("uid", "creationTimestamp", "name", "namespace"):
@@ -279,6 +278,8 @@ class Store:
         self.rv += 1
         meta["resourceVersion"] = str(self.rv)
         self.objects.setdefault(rt.key, {})[(namespace, name)] = new
+        if old is None:
+            self._sorted.pop(rt.key, None)
         self._index_owners(rt.key, namespace, name, old, new)
         self._record(Event(self.rv, rt.key, "ADDED" if old is None else "MODIFIED", new, old))
         if rt.key == CRD_KEY:
@@ -322,19 +323,21 @@ class Store:
         return updated
 
     def _remove(self, key: Key, namespace: str, name: str, old: Obj, final: Obj | None = None) -> Obj:
+        if key == NAMESPACE_KEY:  # its content goes first, as the namespace controller does it
+            for other_key, bucket in list(self.objects.items()):
+                for ns, obj_name in [k for k in bucket if k[0] == name]:
+                    if other_key != NAMESPACE_KEY:
+                        self._remove(other_key, ns, obj_name, bucket[(ns, obj_name)])
         gone = copy.deepcopy(final if final is not None else old)
         self.rv += 1
         gone["metadata"]["resourceVersion"] = str(self.rv)
         self.objects.get(key, {}).pop((namespace, name), None)
+        self._sorted.pop(key, None)
         self._index_owners(key, namespace, name, old, None)
         self._record(Event(self.rv, key, "DELETED", gone))
         if key == CRD_KEY:
             self._drop_custom_resources(gone)
             self.catalog.unregister_crd(name)
-        if key == NAMESPACE_KEY:
-            for other_key, bucket in list(self.objects.items()):
-                for ns, obj_name in [k for k in bucket if k[0] == name]:
-                    self._remove(other_key, ns, obj_name, bucket[(ns, obj_name)])
         return gone
 
     def _drop_custom_resources(self, crd: Obj) -> None:
@@ -355,7 +358,7 @@ class Store:
         dry_run: bool = False,
     ) -> tuple[Obj, bool]:
         """Delete (or mark for deletion when finalizers remain); returns (object, removed)."""
-        with self.lock:
+        with self.transaction():
             current = self.objects.get(rt.key, {}).get((namespace, name))
             if current is None:
                 raise errors.not_found(rt.group, rt.plural, name)
@@ -380,9 +383,22 @@ class Store:
                 marked["metadata"]["deletionTimestamp"] = now()
                 marked["metadata"]["deletionGracePeriodSeconds"] = 0
                 return self._commit(rt, namespace, name, marked, current), False
+            if rt.key == NAMESPACE_KEY:
+                current = self._terminating(current)
             gone = self._remove(rt.key, namespace, name, current)
             self._collect_dependents(str(meta.get("uid")), propagation)
             return gone, True
+
+    def _terminating(self, namespace: Obj) -> Obj:
+        """Record a namespace going Terminating (watchers see it) before its content and it go."""
+        marked = copy.deepcopy(namespace)
+        marked["metadata"]["deletionTimestamp"] = now()
+        marked["status"] = {"phase": "Terminating"}
+        self.rv += 1
+        marked["metadata"]["resourceVersion"] = str(self.rv)
+        self.objects[NAMESPACE_KEY][("", marked["metadata"]["name"])] = marked
+        self._record(Event(self.rv, NAMESPACE_KEY, "MODIFIED", marked, namespace))
+        return marked
 
     def _collect_dependents(self, owner_uid: str, propagation: str) -> None:
         for key, namespace, name in sorted(self._dependents.get(owner_uid, set())):
@@ -432,12 +448,40 @@ class Store:
             self.history.append(event)
         for watcher in list(self.watchers):
             watcher.offer(event)
+        if self.reactors:
+            self._pending.append(event)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock; when the outermost write ends, hand its events to the reactors (controllers).
+
+        Reactors run in the writer's thread, so a write returns with its consequences applied;
+        what they write is reacted to in turn, until nothing changes.
+        """
+        with self.lock:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            if self._depth == 0 and not self._reacting:
+                self._reacting = True
+                try:
+                    while self._pending:
+                        event = self._pending.popleft()
+                        for react in list(self.reactors):
+                            try:
+                                react(event)
+                            except Exception:  # a controller bug must not fail the client's request
+                                _log.exception("kubeemu: reacting to %s %s failed", event.type, event.key)
+                finally:
+                    self._reacting = False
 
     def compact(self) -> int:
         """Forget the event history: watches from any older resourceVersion now get 410 Expired."""
         with self.lock:
             self.history.clear()
-            self.floor = self.rv
+            self.floor = self.compacted = self.rv
             return self.rv
 
     def watch(
@@ -475,18 +519,24 @@ class Store:
         with self.lock:
             self.watchers.discard(watcher)
 
-    def close_watches(self) -> None:
+    def close_watches(self, *, expire: bool = False) -> None:
+        """End every open watch; with ``expire`` each first gets an ERROR 410 and history is compacted."""
         with self.lock:
             watchers, self.watchers = self.watchers, set()
-        for watcher in watchers:
-            watcher.push(None)
+            if expire:
+                self.history.clear()
+                self.floor = self.compacted = self.rv
+            for watcher in watchers:
+                if expire:
+                    watcher.push(Event(self.rv, watcher.key, "ERROR", {}))
+                watcher.push(None)
 
     # --- seeding -------------------------------------------------------------------------------
 
     def seed(self, objects: Iterable[Obj], *, events: bool = True) -> int:
         """Store objects directly (no validation beyond kind lookup); namespaces appear as needed."""
         count = 0
-        with self.lock:
+        with self.transaction():
             for obj in objects:
                 rt = self.catalog.by_kind(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
                 if rt is None:
@@ -515,6 +565,8 @@ class Store:
                 self.rv += 1
                 meta["resourceVersion"] = str(self.rv)
                 self.objects.setdefault(rt.key, {})[(namespace, name)] = obj
+                if old is None:
+                    self._sorted.pop(rt.key, None)
                 self._index_owners(rt.key, namespace, name, old, obj)
                 if rt.key == CRD_KEY:
                     self.catalog.register_crd(obj)
@@ -524,52 +576,3 @@ class Store:
                     self.floor = self.rv
                 count += 1
         return count
-
-
-def validate_name(rt: ResourceType, name: str) -> None:
-    if not name:
-        raise errors.invalid(
-            rt.group, rt.kind, name, [("metadata.name", "Required value: name or generateName is required")]
-        )
-    pattern = _LABEL_RE if rt.key == NAMESPACE_KEY else _NAME_RE
-    if len(name) > 253 or not pattern.match(name):
-        raise errors.invalid(
-            rt.group,
-            rt.kind,
-            name,
-            [
-                (
-                    "metadata.name",
-                    f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
-                    "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-                )
-            ],
-        )
-
-
-_cluster_ip = [0]
-
-
-def _defaults(rt: ResourceType, obj: Obj, store: Store) -> None:
-    """The few defaults clients rely on (no controllers run here)."""
-    if rt.key == NAMESPACE_KEY:
-        obj.setdefault("spec", {"finalizers": ["kubernetes"]})
-        obj.setdefault("status", {"phase": "Active"})
-        labels = obj["metadata"].setdefault("labels", {})
-        labels.setdefault("kubernetes.io/metadata.name", obj["metadata"]["name"])
-    elif rt.key == ("", "pods"):
-        obj.setdefault("status", {"phase": "Pending", "qosClass": "BestEffort"})
-    elif rt.key == ("", "services"):
-        spec = obj.setdefault("spec", {})
-        spec.setdefault("type", "ClusterIP")
-        if spec.get("clusterIP") != "None":
-            with store.lock:
-                _cluster_ip[0] += 1
-                n = _cluster_ip[0]
-            ip = f"10.96.{(n // 250) % 250}.{n % 250 + 2}"
-            spec.setdefault("clusterIP", ip)
-            spec.setdefault("clusterIPs", [spec["clusterIP"]])
-        spec.setdefault("sessionAffinity", "None")
-        obj.setdefault("status", {"loadBalancer": {}})
-    elif rt.key == ("", "secrets"):
-        obj.setdefault("type", "Opaque")
