@@ -19,7 +19,7 @@ def _user_id() -> str:
 async def get_system_adapters(adapter: str | None = None) -> http.Answer:
     services = context.current().services
     if adapter is not None:
-        await service.ping(services, _user_id(), adapter)
+        await service.ping(services, _user_id(), adapter, context.current())
         return http.json({})
     return _adapters(service.list_adapters(services))
 
@@ -31,11 +31,17 @@ def _adapters(items: list[dict[str, Any]]) -> http.Answer:
 
 async def post_adapter_config(body: dict[str, Any]) -> http.Answer:
     location = models.AdapterLocationForm.model_validate(body).mesh_location_url.root
-    return _adapters(await service.add_adapter(context.current().services, _user_id(), location))
+    ctx = context.current()
+    listed = await service.add_adapter(ctx.services, _user_id(), location)
+    await service.mirror_to_preferences(ctx, listed)
+    return _adapters(listed)
 
 
 async def delete_adapter_config(adapter: str) -> http.Answer:
-    return _adapters(await service.remove_adapter(context.current().services, _user_id(), adapter))
+    ctx = context.current()
+    listed = await service.remove_adapter(ctx.services, _user_id(), adapter)
+    await service.mirror_to_preferences(ctx, listed)
+    return _adapters(listed)
 
 
 async def post_adapter_operation(body: dict[str, Any], contexts: list[str] | None = None) -> http.Answer:
@@ -50,6 +56,7 @@ async def post_adapter_operation(body: dict[str, Any], contexts: list[str] | Non
         delete_op=bool(form.delete_op),
         version=form.version or "",
         contexts=list(contexts or []),
+        ctx=context.current(),
     )
     return http.json(models.AdapterOperationAccepted.model_validate(accepted))
 

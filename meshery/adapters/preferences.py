@@ -1,8 +1,10 @@
 """Each user's adapter list (upstream: ``meshAdapters`` in the user's preferences).
 
 ``AdapterPreferences`` is the interface the service uses; ``StoredAdapterPreferences`` keeps
-the list in this area's own table. When user preferences get their own store, an
-implementation over it replaces this one in ``meshery.adapters.service.preferences``.
+the list in this area's own table, which also tells start-up every location any user added.
+The service mirrors each change into the user's preferences (``meshery.users``, so
+``GET /api/user/prefs`` shows ``meshAdapters`` and a remote provider receives it) and accepts
+locations found there too.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 
 from generated import errors
 from generated.meshes import meshops_pb2 as pb
+from meshery import users
 from meshery.adapters import address
 from meshery.adapters.client import (
     AdapterCallFailed,
@@ -29,7 +30,7 @@ from meshery.adapters.kubeconfigs import ContextNotFound, FolderKubeconfigs, Kub
 from meshery.adapters.preferences import AdapterPreferences, SavedAdapter, StoredAdapterPreferences
 from meshery.adapters.relay import EventRelay, OperationOwners
 from meshery.adapters.tracker import AdapterState, AdapterTracker
-from meshery.context import Services
+from meshery.context import RequestContext, Services
 from meshery.events import NewEvent, raise_event
 from meshery.store import adapters as adapter_store
 
@@ -206,16 +207,48 @@ async def _user_list(runtime: AdapterRuntime, user_id: str) -> list[SavedAdapter
     return await runtime.preferences.list(user_id)
 
 
-async def _known(runtime: AdapterRuntime, user_id: str, location: str) -> bool:
+async def preference_locations(ctx: RequestContext | None) -> set[str]:
+    """Locations in the user's preferences (``meshAdapters``), e.g. set by the UI with POST /api/user/prefs."""
+    if ctx is None or ctx.user is None:
+        return set()
+    try:
+        prefs = await users.preferences(ctx)
+    except errors.MesheryError as exc:
+        log.warning("preferences unavailable for the adapter list: %s", exc.message)
+        return set()
+    found = set()
+    for entry in prefs.get("meshAdapters") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("adapter_location"), str):
+            try:
+                found.add(address.normalize(entry["adapter_location"]))
+            except address.InvalidLocation:
+                continue
+    return found
+
+
+async def _known(runtime: AdapterRuntime, user_id: str, location: str, ctx: RequestContext | None = None) -> bool:
     if location in runtime.configured:
         return True
-    return any(s.location == location for s in await _user_list(runtime, user_id))
+    if any(s.location == location for s in await _user_list(runtime, user_id)):
+        return True
+    return location in await preference_locations(ctx)
 
 
-async def ping(services: Services, user_id: str, raw: str) -> None:
+async def mirror_to_preferences(ctx: RequestContext | None, adapters: list[dict[str, Any]]) -> None:
+    """Keep the user's preferences (``meshAdapters``, synced to a remote provider) equal to their list."""
+    if ctx is None or ctx.user is None:
+        return
+    upstream = [{k: a[k] for k in ("adapter_location", "name", "version", "git_commit_sha", "ops")} for a in adapters]
+    try:
+        await users.record_preferences(ctx, {"meshAdapters": upstream})
+    except errors.MesheryError as exc:
+        log.warning("the adapter list was saved but not mirrored to preferences: %s", exc.message)
+
+
+async def ping(services: Services, user_id: str, raw: str, ctx: RequestContext | None = None) -> None:
     runtime = _runtime(services)
     location = _location(runtime, raw)
-    if not await _known(runtime, user_id, location):
+    if not await _known(runtime, user_id, location, ctx):
         raise errors.ErrAdapterNotConfigured(f"{location} is not in your adapters")
     client = runtime.tracker.client(location)
     temporary = client is None
@@ -289,10 +322,11 @@ async def run_operation(
     delete_op: bool,
     version: str,
     contexts: list[str],
+    ctx: RequestContext | None = None,
 ) -> dict[str, Any]:
     runtime = _runtime(services)
     location = _location(runtime, adapter)
-    if not await _known(runtime, user_id, location):
+    if not await _known(runtime, user_id, location, ctx):
         raise errors.ErrAdapterNotConfigured(f"{location} is not in your adapters")
     runtime.tracker.add(location)
     state = runtime.tracker.get(location)

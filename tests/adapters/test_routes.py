@@ -297,3 +297,25 @@ async def test_adapter_urls_refused_by_loopback_only_are_logged_not_watched(
     async with application.router.lifespan_context(application):
         assert _services(application).adapters.tracker.states() == []
     assert errors.ErrAdapterNotAllowed.code in caplog.text
+
+
+async def test_user_list_is_mirrored_to_preferences_and_read_from_them(
+    adapter_app: Starlette, adapter_client: httpx.AsyncClient, start_adapter: Any, sample_adapter: RunningAdapter
+) -> None:
+    other = await start_adapter()
+    added = await adapter_client.post("/api/system/adapter/manage", data={"meshLocationURL": other.location})
+    assert added.status_code == 200
+    prefs = (await adapter_client.get("/api/user/prefs")).json()
+    assert [a["adapter_location"] for a in prefs["meshAdapters"]] == [other.location]
+    assert prefs["meshAdapters"][0]["name"] == sample.NAME and "health" not in prefs["meshAdapters"][0]
+    await adapter_client.delete("/api/system/adapter/manage", params={"adapter": other.location})
+    assert (await adapter_client.get("/api/user/prefs")).json()["meshAdapters"] == []
+
+    # A list written straight into the preferences (as upstream's UI does) counts as the user's.
+    third = await start_adapter()
+    entry = {"adapter_location": third.location, "name": "x", "version": "", "git_commit_sha": "", "ops": []}
+    assert (await adapter_client.post("/api/user/prefs", json={"meshAdapters": [entry]})).status_code == 200
+    pinged = await adapter_client.get("/api/system/adapters", params={"adapter": third.location})
+    assert (pinged.status_code, pinged.json()) == (200, {})
+    run = await adapter_client.post("/api/system/adapter/operation", data={"adapter": third.location, "query": "echo"})
+    assert run.status_code == 200, run.text
