@@ -185,6 +185,7 @@ class FanoutResult:
     p99_ms: float
     max_ms: float
     per_event_max_ms: list[float] = field(default_factory=list)
+    server_cpu_ms_per_event: float | None = None
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -194,7 +195,17 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _fanout(ports: Sequence[int], *, sse: int, graphql: int, events: int, gap: float) -> FanoutResult:
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+async def _fanout(
+    ports: Sequence[int], *, sse: int, graphql: int, events: int, gap: float, pids: Sequence[int] = ()
+) -> FanoutResult:
     receipts = Receipts()
     sse_clients: list[SseClient] = []
     gql_clients: list[GraphqlClient] = []
@@ -223,6 +234,7 @@ async def _fanout(ports: Sequence[int], *, sse: int, graphql: int, events: int, 
                 probe += 1
                 await http.post(urls[0], json={"category": "bench", "action": "probe", "description": f"bench-{probe}"})
             sent: dict[int, float] = {}
+            cpu_before = _cpu_seconds(pids)
             for seq in range(events):
                 body = {
                     "category": "bench",
@@ -236,6 +248,7 @@ async def _fanout(ports: Sequence[int], *, sse: int, graphql: int, events: int, 
                     raise RuntimeError(f"POST {EVENTS} -> {response.status_code}: {response.text[:200]}")
                 await asyncio.sleep(gap)
             await asyncio.sleep(1.0)
+            cpu_used = _cpu_seconds(pids) - cpu_before
         latencies = [(t - sent[seq]) * 1000 for seq in sent for t in receipts.times.get(seq, [])]
         duplicates = sum(max(0, len(receipts.times.get(seq, [])) - total) for seq in sent)
         if duplicates:
@@ -249,6 +262,7 @@ async def _fanout(ports: Sequence[int], *, sse: int, graphql: int, events: int, 
             p50_ms=round(_percentile(latencies, 0.50), 2),
             p99_ms=round(_percentile(latencies, 0.99), 2),
             max_ms=round(max(latencies, default=0.0), 2),
+            server_cpu_ms_per_event=round(cpu_used * 1000 / events, 2) if pids else None,
             per_event_max_ms=[round((max(receipts.times.get(seq, [sent[seq]])) - sent[seq]) * 1000, 1) for seq in sent],
         )
     finally:
@@ -492,8 +506,8 @@ def run(*, sse: int = 1000, graphql: int = 100, events: int = 60, list_events: i
         work = Path(tmp)
         _log("one replica (SQLite, in-process bus)")
         with servers.running(servers.OURS, data_dir=work / "one") as one:
-            base = _run(_fanout([one.port], sse=1, graphql=1, events=events, gap=0.05))
-            loaded = _run(_fanout([one.port], sse=sse, graphql=graphql, events=events, gap=gap))
+            base = _run(_fanout([one.port], sse=1, graphql=1, events=events, gap=0.05, pids=[one.pid]))
+            loaded = _run(_fanout([one.port], sse=sse, graphql=graphql, events=events, gap=gap, pids=[one.pid]))
             figures["fanout_one_replica"] = {"baseline_1_sse_1_graphql": base.__dict__, "loaded": loaded.__dict__}
             _log(f"fan-out p99 {loaded.p99_ms} ms over {loaded.samples} receipts (baseline p99 {base.p99_ms} ms)")
             _log(f"seeding {list_events:,} events into SQLite")
@@ -513,7 +527,9 @@ def run(*, sse: int = 1000, graphql: int = 100, events: int = 60, list_events: i
                     servers.running(servers.OURS, data_dir=work / "b", extra_env=env) as b,
                 ):
                     _log("two replicas (PostgreSQL + NATS)")
-                    two = _run(_fanout([a.port, b.port], sse=sse, graphql=graphql, events=events, gap=gap))
+                    two = _run(
+                        _fanout([a.port, b.port], sse=sse, graphql=graphql, events=events, gap=gap, pids=[a.pid, b.pid])
+                    )
                     figures["fanout_two_replicas"] = two.__dict__
                     _log(f"fan-out p99 {two.p99_ms} ms over {two.samples} receipts")
                     _log(f"seeding {list_events:,} events into PostgreSQL")

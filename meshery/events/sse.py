@@ -2,7 +2,7 @@
 
 A Starlette `Response` (so Connexion hands it to the server untouched) whose ASGI call
 sends upstream's headers at once, then a ``data:`` frame per event and a ``: keepalive``
-comment when nothing was sent for `KEEPALIVE` seconds. Two tasks run side by side: the
+comment on every tick of the hub's ticker (`stream.KEEPALIVE` seconds). Two tasks run side by side: the
 writer, and a watcher of ``http.disconnect`` so that a client that goes away is removed
 from the hub at once even while nothing is being written. When the hub drops a client
 that stopped reading, the writer may be stuck in a send that waits for the socket to
@@ -22,7 +22,6 @@ from meshery.events.stream import Listener, StreamClosed
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE = 15.0
 #: How long the final empty body may take to leave before the connection is abandoned.
 CLOSE_GRACE = 1.0
 
@@ -40,12 +39,11 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, listener: Listener, *, keepalive: float | None = None) -> None:
+    def __init__(self, listener: Listener) -> None:
         super().__init__(content=None, status_code=200, headers=HEADERS)
         # No Content-Length: the body is open-ended.
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.listener = listener
-        self.keepalive = KEEPALIVE if keepalive is None else keepalive
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         listener = self.listener
@@ -72,7 +70,7 @@ class EventStream(Response):
     async def _write(self, send: Send) -> None:
         while True:
             try:
-                frame = await self.listener.next(timeout=self.keepalive)
+                frame = await self.listener.next()
             except StreamClosed:
                 return
             body = KEEPALIVE_FRAME if frame is None else frame.sse

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 MAX_PENDING = 256
 #: Events the hub's own bus mailbox holds while it is busy fanning out (bursts only).
 HUB_MAILBOX = 65536
+#: Seconds between ``: keepalive`` comments on SSE streams (upstream's interval).
+KEEPALIVE = 15.0
 #: How long the debugMode setting is trusted before it is read from the database again.
 CONFIG_TTL = 1.0
 
@@ -104,6 +106,7 @@ class Listener:
         self.reason: str | None = None
         self.overflowed = False
         self._frames: collections.deque[Frame] = collections.deque()
+        self._tick_due = False  # a keepalive is owed (SSE listeners only)
         self._wakeup = asyncio.Event()
 
     @property
@@ -123,22 +126,30 @@ class Listener:
         self._frames.append(frame)
         self._wakeup.set()
 
-    async def next(self, timeout: float | None = None) -> Frame | None:  # noqa: ASYNC109
-        """The next frame; None when `timeout` passes first. Raises StreamClosed once closed."""
+    @property
+    def pending(self) -> int:
+        return len(self._frames)
+
+    def keepalive(self) -> None:
+        """Owe the client a keepalive; it comes after the frames already queued."""
+        if self.reason is None:
+            self._tick_due = True
+            self._wakeup.set()
+
+    async def next(self) -> Frame | None:
+        """The next frame, or None for a keepalive tick. Raises StreamClosed once closed.
+
+        No per-call timeout: with a thousand clients that would be a thousand timers per
+        event. The hub's ticker queues the keepalive ticks instead.
+        """
         while not self._frames:
             if self.reason is not None:
                 raise StreamClosed(self.reason)
+            if self._tick_due:
+                self._tick_due = False
+                return None
             self._wakeup.clear()
-            if timeout is None:
-                await self._wakeup.wait()
-            else:
-                # asyncio.timeout reuses this task (wait_for would create one per wait; with
-                # a thousand clients that is a thousand tasks per event).
-                try:
-                    async with asyncio.timeout(timeout):
-                        await self._wakeup.wait()
-                except TimeoutError:
-                    return None
+            await self._wakeup.wait()
         return self._frames.popleft()
 
     def close(self, reason: str = "client disconnected") -> None:
@@ -166,6 +177,7 @@ class EventHub:
         self.dropped_clients = 0
         self._subscription: Subscription | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self._debug_mode: tuple[float, bool] | None = None
 
@@ -184,6 +196,8 @@ class EventHub:
                 raise errors.ErrEventStreamUnavailable(f"the message bus is not running: {exc}") from exc
             self._pump = asyncio.create_task(self._run(self._subscription), name="events-hub")
             self.services.background.append(self._pump)
+            self._ticker = asyncio.create_task(self._tick(), name="events-keepalive")
+            self.services.background.append(self._ticker)
             log.info("event hub subscribed to %s", EVENTS_SUBJECT)
 
     async def open(self, *, user_id: str | None, kind: str) -> Listener:
@@ -228,6 +242,16 @@ class EventHub:
             for listener in list(self.listeners):
                 listener.close("the server is stopping")
             self.listeners.clear()
+            if self._ticker is not None:
+                self._ticker.cancel()
+
+    async def _tick(self) -> None:
+        """Every `KEEPALIVE` seconds, a keepalive tick for every SSE client (as upstream's ticker)."""
+        while self.running:
+            await asyncio.sleep(KEEPALIVE)
+            for listener in list(self.listeners):
+                if listener.kind == "sse":
+                    listener.keepalive()
 
     async def _debug_allowed(self) -> bool:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 import websockets
 
 from tests.fixtures.nats import NatsServer
+from tests.fixtures.postgres import Postgres
 from tests.fixtures.server import ServerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nats]
@@ -26,15 +27,24 @@ SUBSCRIBE = "/api/system/events/subscribe"
 GRAPHQL = "/api/system/graphql/query"
 
 
-@pytest.fixture
-def replicas(server_factory: type[ServerProcess], pg_url: str, nats_server: NatsServer) -> list[ServerProcess]:
-    env = {"DATABASE_URL": pg_url, "NATS_URL": nats_server.url}
-    servers = [server_factory(env=env) for _ in range(2)]
-    for server in servers:
-        server.start_background()
-    for server in servers:
-        server.wait_ready()
-    return servers
+@pytest.fixture(scope="module")
+def replicas(
+    postgres_server: Postgres, nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[ServerProcess]]:
+    """Two replicas for the whole module (starting them is the slow part); tests use unique data."""
+    database = postgres_server.create_database()
+    env = {"DATABASE_URL": postgres_server.url(database), "NATS_URL": nats_server.url}
+    servers = [ServerProcess(workdir=tmp_path_factory.mktemp("replica"), env=env) for _ in range(2)]
+    try:
+        for server in servers:
+            server.start_background()
+        for server in servers:
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        postgres_server.drop_database(database)
 
 
 async def _raise(server: ServerProcess, description: str) -> dict[str, Any]:
@@ -139,14 +149,16 @@ async def test_events_reach_every_client_of_every_replica_once(replicas: list[Se
 
 async def test_writes_on_one_replica_are_read_on_the_other(replicas: list[ServerProcess]) -> None:
     a, b = replicas
-    event = await _raise(a, "shared")
+    event = await _raise(a, "shared write")
+    mine = {"search": "shared write"}
     async with httpx.AsyncClient(base_url=a.url) as on_a, httpx.AsyncClient(base_url=b.url) as on_b:
-        listed = (await on_b.get("/api/system/events")).json()
+        listed = (await on_b.get("/api/system/events", params=mine)).json()
         assert [e["id"] for e in listed["events"]] == [event["id"]]
         assert (await on_a.put(f"/api/system/events/status/{event['id']}", json={"status": "read"})).status_code == 200
-        assert (await on_b.get("/api/system/events", params={"status": "read"})).json()["total_count"] == 1
+        assert (await on_b.get("/api/system/events", params={**mine, "status": "read"})).json()["total_count"] == 1
         assert (await on_b.put("/api/system/events/config", json={"debugMode": True})).status_code == 200
         assert (await on_a.get("/api/system/events/config")).json() == {"debugMode": True}
+        assert (await on_a.put("/api/system/events/config", json={"debugMode": False})).status_code == 200
         assert (await on_b.delete(f"/api/system/events/{event['id']}")).status_code == 204
         assert (await on_a.delete(f"/api/system/events/{event['id']}")).status_code == 404
 
@@ -160,10 +172,10 @@ async def test_nats_outage_keeps_local_streams_and_fan_out_resumes(
             before = await _raise(a, "before")
             await sse_b.wait_for(before["id"])
             nats_server.stop()
-            during = await _raise(a, "during")  # stored, and streamed to a's own clients
+            during = await _raise(a, "during the outage")  # stored, and streamed to a's own clients
             await sse_a.wait_for(during["id"])
             async with httpx.AsyncClient(base_url=b.url) as on_b:
-                listed = (await on_b.get("/api/system/events", params={"search": "during"})).json()
+                listed = (await on_b.get("/api/system/events", params={"search": "during the outage"})).json()
             assert [e["id"] for e in listed["events"]] == [during["id"]]
             nats_server.start()
             async with asyncio.timeout(20):

@@ -22,7 +22,7 @@ import websockets
 
 from meshery.app import create_app
 from meshery.config import Settings
-from meshery.events import sse, stream
+from meshery.events import stream
 from tests.fixtures.server import free_port
 
 SUBSCRIBE = "/api/system/events/subscribe"
@@ -114,7 +114,7 @@ async def test_sse_headers_and_one_data_frame_per_event(live: LiveServer) -> Non
 
 
 async def test_sse_keepalive_comment(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sse, "KEEPALIVE", 0.05)
+    monkeypatch.setattr(stream, "KEEPALIVE", 0.05)
     async with httpx.AsyncClient(base_url=live.url, timeout=10) as client, client.stream("GET", SUBSCRIBE) as response:
         frame = await asyncio.wait_for(anext(_frames(response)), 5)
     assert frame == ": keepalive"
