@@ -1,6 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|adapters] [options]``: run benchmarks.
+"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|meshsync|adapters] [options]``: run them.
 
-Writes results; exits 1 on failure.
+Writes results; exits 1 when a benchmark fails.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, rest, startup
+from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, meshsync, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "adapters")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "meshsync", "adapters")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.benchmark in ("all", "adapters"):
             ok &= adapters.run(operations=args.adapter_operations, events=args.adapter_events)
+        if args.benchmark in ("all", "meshsync"):
+            ok &= meshsync.run()
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130

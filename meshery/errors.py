@@ -20,6 +20,7 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -54,8 +55,9 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
         if 400 <= exc.status < 500:
             return errors.ErrRequestValidation(detail, status=exc.status)
     if isinstance(exc, UnicodeDecodeError):
-        # Connexion decodes a JSON body before validating it; bytes that are not UTF-8 are bad input.
-        return errors.ErrRequestValidation("the request body is not UTF-8 text")
+        return errors.ErrRequestValidation("the request body is not valid UTF-8")
+    if isinstance(exc, MultiPartException) or type(exc).__module__.startswith("python_multipart"):
+        return errors.ErrRequestValidation(f"malformed multipart body: {exc}")
     if isinstance(exc, Forbidden):
         return errors.ErrForbidden(str(exc.detail or "") or None)
     if isinstance(exc, HTTPException):
@@ -72,32 +74,29 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
 
 
 def spec_methods(path: str) -> list[str]:
-    """The methods the spec declares for the path template matching `path` (literal segments first)."""
+    """The methods the spec declares for a path, sorted (Starlette only knows the first matching route's).
+
+    The most specific template wins, as in routing (``.../resources/summary`` over
+    ``.../resources/{id}``), and a final ``{param}`` of format path may span several segments.
+    """
     parts = path.strip("/").split("/")
-    best: tuple[int, set[str]] = (-1, set())
+    by_literals: dict[int, set[str]] = {}
     for info in OPERATIONS.values():
         template = info.path.strip("/").split("/")
-        if len(template) != len(parts):
+        greedy = template[-1].startswith("{") and len(parts) > len(template)
+        if len(template) != len(parts) and not greedy:
             continue
-        if not all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=True)):
-            continue
-        literal = sum(1 for t in template if not t.startswith("{"))
-        if literal > best[0]:
-            best = (literal, {info.method.upper()})
-        elif literal == best[0]:
-            best[1].add(info.method.upper())
-    methods = best[1]
+        if all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=False)):
+            literals = sum(1 for t in template if not t.startswith("{"))
+            by_literals.setdefault(literals, set()).add(info.method)
+    methods = by_literals[max(by_literals)] if by_literals else set()
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
 
 
 def allowed_methods(path: str) -> str:
-    """The methods the spec declares for a path (Starlette only knows the first matching route's).
-
-    Where templates overlap (``/events/types`` and ``/events/{id}``) the one with more literal
-    segments is the path's own, as routing picks it.
-    """
+    """``spec_methods`` as an ``Allow`` header value."""
     return ", ".join(spec_methods(path))
 
 
@@ -127,3 +126,4 @@ async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> Conne
 async def starlette_handler(_request: Request, exc: Exception) -> Response:
     """Exception handler of the outer Starlette app (GraphQL, playground, SSE)."""
     return starlette_response(to_meshery_error(exc))
+

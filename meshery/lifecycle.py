@@ -19,6 +19,7 @@ from meshery import bus as bus_module
 from meshery.adapters import service as adapters
 from meshery.config import Settings
 from meshery.context import Services
+from meshery.meshsync import manager as meshsync_manager
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
 
@@ -33,6 +34,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     await migrate.migrate(services.store)
     services.instance_id = await system.instance_id(services.store)
     await adapters.load_saved(services)
+    await meshsync_manager.start(services)
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
         (time.perf_counter() - started) * 1000,
@@ -94,6 +96,7 @@ async def start_services(settings: Settings) -> Services:
 
 async def stop_services(services: Services) -> None:
     await adapters.stop(services)
+    await meshsync_manager.stop(services)
     for task in services.background:
         task.cancel()
     for task in services.background:

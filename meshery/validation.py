@@ -14,7 +14,10 @@ from typing import Any
 from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
 from connexion.validators import JSONRequestBodyValidator, MediaTypeDict
+from connexion.validators.form_data import MultiPartFormDataValidator
 from connexion.validators.parameter import ParameterValidator
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartParser
 from starlette.types import Scope
 
 
@@ -45,7 +48,31 @@ class TextJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         return await super()._parse(replay(), scope)
 
 
+class _ClosingMultiPartParser(MultiPartParser):
+    """Connexion parses a multipart body only to validate it and never closes the files it
+    spooled; the handler gets its own copy. Closing them here avoids leaking temp files."""
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        for _key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
+        return form
+
+
+class ClosingMultiPartFormDataValidator(MultiPartFormDataValidator):  # type: ignore[misc]
+    @property
+    def _form_parser_cls(self) -> type[MultiPartParser]:
+        return _ClosingMultiPartParser
+
+
 VALIDATOR_MAP = {
     "parameter": NamedParameterValidator,
-    "body": MediaTypeDict({**CONNEXION_VALIDATORS["body"], "*/*json": TextJSONBodyValidator}),
+    "body": MediaTypeDict(
+        {
+            **CONNEXION_VALIDATORS["body"],
+            "*/*json": TextJSONBodyValidator,
+            "multipart/form-data": ClosingMultiPartFormDataValidator,
+        }
+    ),
 }
