@@ -2,18 +2,22 @@
 
 Upstream sends one generated kubeconfig per target context (``KubernetesMiddleware`` picks the
 contexts from the repeated ``contexts`` query parameter, else the user's loaded ones).
-``KubeconfigSource`` is that lookup; ``FolderKubeconfigs`` answers it from the kubeconfig file
-under ``KUBECONFIG_FOLDER``, naming contexts by their kubeconfig names. When Kubernetes
-connections have their own store, a source over it replaces this one in
-``meshery.adapters.service``.
+``KubeconfigSource`` is that lookup. ``ConnectionKubeconfigs`` answers it from the Kubernetes
+contexts uploaded as connections (ids as upstream: connection id or context id; none given:
+the user's connected ones), and hands names it does not know to ``FolderKubeconfigs``, which
+reads the kubeconfig file under ``KUBECONFIG_FOLDER`` and names contexts by their kubeconfig
+names.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
+
+if TYPE_CHECKING:
+    from meshery.context import Services
 
 
 class ContextNotFound(LookupError):
@@ -76,3 +80,45 @@ class FolderKubeconfigs:
         if not isinstance(config, dict):
             raise ContextNotFound(f"the kubeconfig at {self.path} is not a mapping")
         return split(config, contexts)
+
+
+class ConnectionKubeconfigs:
+    """Contexts uploaded with ``POST /api/system/kubernetes`` (connections of kind kubernetes)."""
+
+    def __init__(self, services: Services, fallback: KubeconfigSource) -> None:
+        self.services = services
+        self.fallback = fallback
+
+    async def _document(self, conn: Any) -> str:
+        from meshery.meshsync import manager
+
+        context = await manager.runtime(self.services).context_of(conn)
+        return yaml.safe_dump(context.config_dict(), sort_keys=False)
+
+    async def kubeconfigs(self, user_id: str, contexts: list[str]) -> list[str]:
+        from generated import errors
+        from meshery import contexts as kube_contexts
+        from meshery.connections import CONNECTED
+        from meshery.store import connections as repo
+
+        store = self.services.store
+        if not contexts or "all" in contexts:
+            connected = [c for c in await repo.connections_by_kind(store, "kubernetes", [CONNECTED])
+                         if c.user_id in (None, user_id)]
+            if connected:
+                return [await self._document(c) for c in connected]
+            return await self.fallback.kubeconfigs(user_id, contexts)
+        documents, unknown = [], []
+        for context_id in dict.fromkeys(contexts):
+            try:
+                conn = await kube_contexts.find(self.services, context_id)
+            except errors.ErrKubernetesContextNotFound:
+                unknown.append(context_id)
+                continue
+            try:
+                documents.append(await self._document(conn))
+            except errors.MesheryError as exc:
+                raise ContextNotFound(f"context {context_id}: {exc.message}") from None
+        if unknown:
+            documents.extend(await self.fallback.kubeconfigs(user_id, unknown))
+        return documents

@@ -26,7 +26,7 @@ from meshery.adapters.client import (
     Operation,
 )
 from meshery.adapters.deploy import SAMPLE, LocalDeployer
-from meshery.adapters.kubeconfigs import ContextNotFound, FolderKubeconfigs, KubeconfigSource
+from meshery.adapters.kubeconfigs import ConnectionKubeconfigs, ContextNotFound, FolderKubeconfigs, KubeconfigSource
 from meshery.adapters.preferences import AdapterPreferences, SavedAdapter, StoredAdapterPreferences
 from meshery.adapters.relay import EventRelay, OperationOwners
 from meshery.adapters.tracker import AdapterState, AdapterTracker
@@ -70,7 +70,7 @@ async def start(services: Services) -> AdapterRuntime:
         tracker=tracker,
         owners=owners,
         preferences=StoredAdapterPreferences(services.store),
-        kubeconfigs=FolderKubeconfigs(settings.kubeconfig_folder),
+        kubeconfigs=ConnectionKubeconfigs(services, FolderKubeconfigs(settings.kubeconfig_folder)),
     )
     services.adapters = runtime
     for url in settings.adapter_urls:

@@ -124,3 +124,27 @@ async def test_custom_manifest_and_cluster_check(
     bad = await _run(adapter_client, sample_adapter, ["plain"], query="custom", customBody="kind: [")
     [event] = await _events(adapter_app, bad, 1, subscription)
     assert event["severity"] == "error" and "not YAML" in event["metadata"]["error"]["LongDescription"][0]
+
+
+@pytest.mark.parametrize("backend", [("sqlite", "AdapterService")], indirect=True)
+async def test_operation_targets_uploaded_contexts_by_id(
+    adapter_app: Starlette, adapter_client: httpx.AsyncClient, sample_adapter: RunningAdapter, tmp_path: Path
+) -> None:
+    """Contexts uploaded as Kubernetes connections are addressed by id, as upstream's UI does."""
+    async with KubeEmulator(cluster_name="uploaded") as emu:
+        text = (tmp_path / "uploaded.yaml")
+        write_kubeconfig(text, [emu.context("uploaded")])
+        uploaded = await adapter_client.post(
+            "/api/system/kubernetes", files={"k8sfile": ("config", text.read_bytes())}
+        )
+        assert uploaded.status_code == 200, uploaded.text
+        [connected] = uploaded.json()["connected_contexts"]
+        services = adapter_app.state.meshery.services
+        await services.adapters.tracker.wait_for(sample_adapter.location, "up", 5)
+        await sample_adapter.subscribed()
+        subscription = await services.bus.subscribe(EVENTS_SUBJECT)
+        for target, namespace in (([connected["connection_id"]], "by-id"), ([], "by-default")):
+            op = await _run(adapter_client, sample_adapter, target, query="sample_app_install", namespace=namespace)
+            events = await _events(adapter_app, op, 2, subscription)
+            assert events[-1]["description"] == "Sample application deployed to context uploaded"
+            assert emu.get("apps/v1", "Deployment", APP, namespace) is not None

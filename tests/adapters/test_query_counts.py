@@ -1,4 +1,4 @@
-"""SQL statements of the adapters' hot paths: listing runs none, an operation one, a relayed event few."""
+"""SQL statements of the adapters' hot paths: listing runs none, an operation a few, a relayed event few."""
 
 from __future__ import annotations
 
