@@ -138,8 +138,12 @@ server-skip-compgen: $(STAMP) ## Serve with SKIP_COMP_GEN=true
 server-without-operator: $(STAMP) ## Serve with DISABLE_OPERATOR=true
 	DISABLE_OPERATOR=true $(VENV)/bin/meshery-server
 
-server-with-adapters: $(STAMP) ## Serve with ADAPTER_URLS (default localhost:10000)
-	ADAPTER_URLS="$${ADAPTER_URLS:-localhost:10000}" $(VENV)/bin/meshery-server
+SAMPLE_ADAPTER_PORT ?= 10020
+
+server-with-adapters: $(STAMP) ## Serve beside the sample adapter (SAMPLE_ADAPTER_PORT, default 10020); ADAPTER_URLS adds more
+	@$(PY) -m meshery.adapters.sample --port $(SAMPLE_ADAPTER_PORT) & adapter=$$!; \
+	trap 'kill $$adapter 2>/dev/null; wait $$adapter 2>/dev/null' EXIT; \
+	ADAPTER_URLS="localhost:$(SAMPLE_ADAPTER_PORT)$${ADAPTER_URLS:+,$$ADAPTER_URLS}" $(VENV)/bin/meshery-server
 
 server-playground: $(STAMP) ## Serve with PLAYGROUND=true
 	PLAYGROUND=true $(VENV)/bin/meshery-server

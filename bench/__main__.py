@@ -1,6 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|auth|meshsync|events] [options]``: run, write results.
+"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|meshsync|adapters] [options]``: run them.
 
-Exits 1 when a benchmark fails.
+Writes results; exits 1 when a benchmark fails.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import auth, events, graphql_cache, inprocess, loadgen, meshsync, rest, startup
+from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, meshsync, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "auth", "meshsync", "events")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "meshsync", "adapters")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     choice = db.add_mutually_exclusive_group()
     choice.add_argument("--database-url", default=None, help="run the REST benchmark against this PostgreSQL")
     choice.add_argument("--postgres", action="store_true", help="start an embedded PostgreSQL for the REST benchmark")
+    group = parser.add_argument_group("adapters")
+    group.add_argument("--adapter-operations", type=int, default=300, help="operations measured (default 300)")
+    group.add_argument("--adapter-events", type=int, default=300, help="relayed events measured (default 300)")
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
     ev = parser.add_argument_group("events")
     ev.add_argument("--sse", type=int, default=1000, help="SSE subscribers (default 1000)")
@@ -74,8 +77,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
-        if args.benchmark in ("all", "meshsync"):
-            ok &= meshsync.run()
         if args.benchmark in ("all", "events"):
             ok &= events.run(
                 sse=args.sse,
@@ -85,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cycles=args.cycles,
                 replicas=not args.no_replicas,
             )
+        if args.benchmark in ("all", "adapters"):
+            ok &= adapters.run(operations=args.adapter_operations, events=args.adapter_events)
+        if args.benchmark in ("all", "meshsync"):
+            ok &= meshsync.run()
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from generated import errors
 from meshery import __version__
+from meshery.adapters import address
 
 T = TypeVar("T")
 
@@ -61,6 +62,16 @@ def _parse_size(value: str) -> int:
 
 def _parse_list(value: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[\s,]+", value.strip()) if part)
+
+
+def _parse_adapter_urls(value: str) -> tuple[str, ...]:
+    urls = _parse_list(value)
+    for url in urls:
+        try:
+            address.parse(url)
+        except address.InvalidLocation as exc:
+            raise ValueError(f"comma- or space-separated host:port addresses ({exc})") from None
+    return urls
 
 
 def _parse_urls(value: str) -> tuple[str, ...]:
@@ -128,6 +139,7 @@ class Settings:
     provider_base_urls: tuple[str, ...] = ()
     provider_capabilities_filepath: Path | None = None
     adapter_urls: tuple[str, ...] = ()
+    adapter_loopback_only: bool = False
     keys_path: Path | None = None
     skip_comp_gen: bool = False
     disable_operator: bool = False
@@ -177,7 +189,8 @@ class Settings:
         read("PROVIDER", "provider", str, "a provider name")
         read("PROVIDER_BASE_URLS", "provider_base_urls", _parse_urls, "comma-separated http(s) URLs")
         read("PROVIDER_CAPABILITIES_FILEPATH", "provider_capabilities_filepath", Path, "a file path")
-        read("ADAPTER_URLS", "adapter_urls", _parse_list, "comma- or space-separated host:port addresses")
+        read("ADAPTER_URLS", "adapter_urls", _parse_adapter_urls, "comma- or space-separated host:port addresses")
+        read("ADAPTER_LOOPBACK_ONLY", "adapter_loopback_only", _parse_bool, "true or false")
         read("KEYS_PATH", "keys_path", Path, "a file path")
         read("SKIP_COMP_GEN", "skip_comp_gen", _parse_bool, "true or false")
         read("DISABLE_OPERATOR", "disable_operator", _parse_bool, "true or false")

@@ -19,6 +19,7 @@ from meshery.config import Settings
 from meshery.store import Store
 
 if TYPE_CHECKING:
+    from meshery.adapters.service import AdapterRuntime
     from meshery.providers.base import BaseProvider
     from meshery.providers.registry import ProviderRegistry
 
@@ -33,6 +34,7 @@ class Services:
     started_at: float = field(default_factory=time.monotonic)
     instance_id: str = ""
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    adapters: AdapterRuntime | None = None
     # The providers this server offers (set by the app's lifespan).
     providers: ProviderRegistry | None = None
 

@@ -73,8 +73,8 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
     return errors.ErrInternal()
 
 
-def allowed_methods(path: str) -> str:
-    """The methods the spec declares for a path (Starlette only knows the first matching route's).
+def spec_methods(path: str) -> list[str]:
+    """The methods the spec declares for a path, sorted (Starlette only knows the first matching route's).
 
     The most specific template wins, as in routing (``.../resources/summary`` over
     ``.../resources/{id}``), and a final ``{param}`` of format path may span several segments.
@@ -92,7 +92,12 @@ def allowed_methods(path: str) -> str:
     methods = by_literals[max(by_literals)] if by_literals else set()
     if "GET" in methods:
         methods.add("HEAD")
-    return ", ".join(sorted(methods))
+    return sorted(methods)
+
+
+def allowed_methods(path: str) -> str:
+    """``spec_methods`` as an ``Allow`` header value."""
+    return ", ".join(spec_methods(path))
 
 
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:

@@ -16,6 +16,7 @@ import time
 
 from generated import errors
 from meshery import bus as bus_module
+from meshery.adapters import service as adapters
 from meshery.config import Settings
 from meshery.context import Services
 from meshery.meshsync import manager as meshsync_manager
@@ -32,6 +33,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     """Migrate and load the instance id; marks the store ready."""
     await migrate.migrate(services.store)
     services.instance_id = await system.instance_id(services.store)
+    await adapters.load_saved(services)
     await meshsync_manager.start(services)
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
@@ -83,6 +85,7 @@ async def start_services(settings: Settings) -> Services:
     await bus.start()
     services = Services(settings=settings, store=store, bus=bus)
     services.background.append(asyncio.create_task(_log_bus_status(services)))
+    await adapters.start(services)
     if await store.ping():
         await _prepare_database(services, started)
     else:
@@ -92,6 +95,7 @@ async def start_services(settings: Settings) -> Services:
 
 
 async def stop_services(services: Services) -> None:
+    await adapters.stop(services)
     await meshsync_manager.stop(services)
     for task in services.background:
         task.cancel()
