@@ -132,7 +132,8 @@ class TypeMapper:
             optional = "" if name in required else "?"
             lines.append(f"{pad}{_ts_key(name)}{optional}: {self.typescript(prop, depth=depth + 1)};")
         extra = schema.get("additionalProperties")
-        if extra is True or extra == {}:
+        if extra is True or extra == {} or (isinstance(extra, dict) and lines):
+            # Named properties must fit the index signature; only `unknown` always does.
             lines.append(f"{pad}[key: string]: unknown;")
         elif isinstance(extra, dict):
             lines.append(f"{pad}[key: string]: {self.typescript(extra, depth=depth + 1)};")

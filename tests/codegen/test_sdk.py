@@ -67,6 +67,10 @@ def _api(*ops: Operation) -> ApiModel:
         ({"type": "object", "additionalProperties": {"type": "integer"}}, "{\n  [key: string]: number;\n}"),
         ({"type": "object", "additionalProperties": True}, "{\n  [key: string]: unknown;\n}"),
         ({"type": "object"}, "Record<string, unknown>"),
+        (
+            {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "string"}},
+            "{\n  a?: string;\n  [key: string]: unknown;\n}",
+        ),
         ({}, "unknown"),
         ({"type": "object", "required": ["a-b"], "properties": {"a-b": {"type": "string"}}}, '{\n  "a-b": string;\n}'),
     ],
