@@ -1,0 +1,224 @@
+"""Registry writes: package bookkeeping and bulk replacement of a package's entities.
+
+Rows are inserted with one multi-row statement per table (executemany), not
+one ORM object per row: this is what makes tens of thousands of components
+per second possible on SQLite and PostgreSQL. A package is replaced inside
+one transaction, so readers see either its old or its new entities.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meshery.store.engine import Store
+from meshery.store.registry_tables import (
+    RegistryCategory,
+    RegistryComponent,
+    RegistryComponentBody,
+    RegistryEntity,
+    RegistryModel,
+    RegistryPackage,
+    RegistryRegistrant,
+    RegistryRelationship,
+)
+
+# PostgreSQL limits one statement to 65,535 bound parameters.
+CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class PackageState:
+    key: str
+    location: str
+    fingerprint: str
+    content_hash: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registrant:
+    kind: str
+    name: str
+    type: str
+    sub_type: str
+
+
+@dataclass
+class Placement:
+    """Where a package's model lands: its id and status once duplicates are known."""
+
+    model_id: str
+    status: str
+    registrant_id: str
+    category_id: str
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of upstream version strings (v1.35.0, 2.8.1, edge-25.10.6)."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.findall(r"\d+|[A-Za-z]+", version))
+
+
+async def packages(store: Store) -> dict[str, PackageState]:
+    async with store.read() as session:
+        rows = await session.execute(
+            select(
+                RegistryPackage.id, RegistryPackage.location, RegistryPackage.fingerprint,
+                RegistryPackage.content_hash, RegistryPackage.status,
+            )
+        )
+        return {r[0]: PackageState(*r) for r in rows}
+
+
+async def _registrant_id(session: AsyncSession, registrant: Registrant) -> str:
+    found = await session.scalar(select(RegistryRegistrant.id).where(RegistryRegistrant.kind == registrant.kind))
+    if found:
+        return str(found)
+    new_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"meshery-registrant:{registrant.kind}"))
+    await session.execute(
+        insert(RegistryRegistrant).values(
+            id=new_id, kind=registrant.kind, name=registrant.name, type=registrant.type,
+            sub_type=registrant.sub_type, status="registered",
+        )
+    )
+    return new_id
+
+
+async def _category_id(session: AsyncSession, name: str) -> str:
+    found = await session.scalar(select(RegistryCategory.id).where(RegistryCategory.name == name))
+    if found:
+        return str(found)
+    new_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"meshery-category:{name}"))
+    await session.execute(insert(RegistryCategory).values(id=new_id, name=name, meta="{}"))
+    return new_id
+
+
+async def _insert_many(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(insert(table), rows[start : start + CHUNK])
+
+
+async def replace_package(
+    store: Store,
+    *,
+    package: dict[str, Any],
+    model_key: str,
+    duplicate_id: str,
+    requested_status: str,
+    registrant: Registrant,
+    category: str,
+    rows_for: Callable[[Placement], Any],
+) -> Placement:
+    """Replace the entities of ``package`` (a registry_packages row) with freshly built rows.
+
+    ``rows_for`` is called with the model's placement (a model with the same
+    key from another package makes this one a ``duplicate`` with
+    ``duplicate_id``) and returns an object with ``model``, ``components``,
+    ``bodies``, ``relationships`` and ``entities`` row lists.
+    """
+    async with store.write() as session:
+        await session.execute(delete(RegistryModel).where(RegistryModel.package_id == package["id"]))
+        placement = Placement(
+            model_id=model_key,
+            status=requested_status,
+            registrant_id=await _registrant_id(session, registrant),
+            category_id=await _category_id(session, category),
+        )
+        # Still present after this package's own rows are gone: another package registered it.
+        if await session.scalar(select(RegistryModel.id).where(RegistryModel.id == model_key)):
+            placement.model_id, placement.status = duplicate_id, "duplicate"
+            await session.execute(delete(RegistryModel).where(RegistryModel.id == duplicate_id))
+        rows = rows_for(placement)
+        await session.execute(insert(RegistryModel).values(**rows.model))
+        await _insert_many(session, RegistryComponent, rows.components)
+        await _insert_many(session, RegistryComponentBody, rows.bodies)
+        await _insert_many(session, RegistryRelationship, rows.relationships)
+        await _insert_many(session, RegistryEntity, rows.entities)
+        await _upsert_package(session, {**package, "model_id": placement.model_id})
+    return placement
+
+
+async def _upsert_package(session: AsyncSession, package: dict[str, Any]) -> None:
+    values = {**package, "updated_at": datetime.now(UTC)}
+    found = await session.scalar(select(RegistryPackage.id).where(RegistryPackage.id == package["id"]))
+    if found is None:
+        await session.execute(insert(RegistryPackage).values(**values))
+    else:
+        await session.execute(update(RegistryPackage).where(RegistryPackage.id == package["id"]).values(**values))
+
+
+async def record_package(store: Store, package: dict[str, Any], *, drop_entities: bool) -> None:
+    """Remember a package's outcome without entities (failed, ignored, empty, vanished)."""
+    async with store.write() as session:
+        if drop_entities:
+            await session.execute(delete(RegistryModel).where(RegistryModel.package_id == package["id"]))
+        await _upsert_package(session, package)
+
+
+async def touch_packages(store: Store, fingerprints: dict[str, str]) -> None:
+    """New fingerprints of packages whose content turned out unchanged."""
+    if not fingerprints:
+        return
+    async with store.write() as session:
+        for key, fingerprint in fingerprints.items():
+            await session.execute(
+                update(RegistryPackage).where(RegistryPackage.id == key).values(fingerprint=fingerprint)
+            )
+
+
+async def refresh_latest(store: Store, names: Iterable[str] | None = None) -> None:
+    """Mark the newest non-duplicate version of each model name (all names when None) as latest."""
+    wanted = None if names is None else sorted(set(names))
+    if wanted == []:
+        return
+    async with store.write() as session:
+        query = select(RegistryModel.id, RegistryModel.name, RegistryModel.model_version, RegistryModel.status)
+        if wanted is not None:
+            query = query.where(RegistryModel.name.in_(wanted))
+        best: dict[str, tuple[tuple[Any, ...], str]] = {}
+        ids: list[str] = []
+        for model_id, name, model_version, status in await session.execute(query):
+            ids.append(model_id)
+            rank = (status != "duplicate", version_key(model_version))
+            if name not in best or rank > best[name][0]:
+                best[name] = (rank, model_id)
+        latest = {model_id for _, model_id in best.values()}
+        for table, column in (
+            (RegistryModel, RegistryModel.id),
+            (RegistryComponent, RegistryComponent.model_id),
+            (RegistryRelationship, RegistryRelationship.model_id),
+        ):
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                await session.execute(update(table).where(column.in_(chunk)).values(latest=column.in_(latest)))
+
+
+async def insert_entities(store: Store, rows: list[dict[str, Any]]) -> None:
+    async with store.write() as session:
+        await _insert_many(session, RegistryEntity, rows)
+
+
+async def count_all(store: Store) -> dict[str, int]:
+    async with store.read() as session:
+        row = (
+            await session.execute(
+                select(
+                    select(func.count()).select_from(RegistryModel).scalar_subquery(),
+                    select(func.count()).select_from(RegistryComponent).scalar_subquery(),
+                    select(func.count()).select_from(RegistryRelationship).scalar_subquery(),
+                )
+            )
+        ).one()
+    return {"models": int(row[0]), "components": int(row[1]), "relationships": int(row[2])}
+
+
+def is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, IntegrityError)
