@@ -18,6 +18,7 @@ from generated import errors
 from meshery import bus as bus_module
 from meshery.config import Settings
 from meshery.context import Services
+from meshery.registry import service as registry_service
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
 
@@ -31,6 +32,8 @@ async def _prepare_database(services: Services, started: float) -> None:
     """Migrate and load the instance id; marks the store ready."""
     await migrate.migrate(services.store)
     services.instance_id = await system.instance_id(services.store)
+    # The registry imports in the background: readiness does not wait for it.
+    services.background.append(asyncio.create_task(registry_service.startup_import(services)))
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
         (time.perf_counter() - started) * 1000,

@@ -15,4 +15,5 @@ pytest_plugins = [
     "tests.fixtures.nats",
     "tests.fixtures.contract",
     "tests.fixtures.app",
+    "tests.fixtures.registry",
 ]

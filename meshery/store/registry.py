@@ -201,11 +201,6 @@ async def refresh_latest(store: Store, names: Iterable[str] | None = None) -> No
                 await session.execute(update(table).where(column.in_(chunk)).values(latest=column.in_(latest)))
 
 
-async def insert_entities(store: Store, rows: list[dict[str, Any]]) -> None:
-    async with store.write() as session:
-        await _insert_many(session, RegistryEntity, rows)
-
-
 async def count_all(store: Store) -> dict[str, int]:
     async with store.read() as session:
         row = (
@@ -222,3 +217,42 @@ async def count_all(store: Store) -> dict[str, int]:
 
 def is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, IntegrityError)
+
+
+STATUS_TABLES: dict[str, Any] = {
+    "models": RegistryModel, "model": RegistryModel,
+    "components": RegistryComponent, "component": RegistryComponent,
+    "relationships": RegistryRelationship, "relationship": RegistryRelationship,
+}
+
+
+async def set_status(store: Store, *, entity_type: str, entity_id: str, status: str) -> bool:
+    """Set the status of one model, component or relationship; False when it does not exist."""
+    table = STATUS_TABLES[entity_type]
+    async with store.write() as session:
+        result = await session.execute(update(table).where(table.id == entity_id).values(status=status))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def delete_model(store: Store, model_id: str) -> bool:
+    async with store.write() as session:
+        result = await session.execute(delete(RegistryModel).where(RegistryModel.id == model_id))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def upsert_entity(store: Store, row: dict[str, Any]) -> None:
+    async with store.write() as session:
+        found = await session.scalar(select(RegistryEntity.id).where(RegistryEntity.id == row["id"]))
+        values = {**row, "updated_at": datetime.now(UTC)}
+        if found is None:
+            await session.execute(insert(RegistryEntity).values(**values))
+        else:
+            await session.execute(update(RegistryEntity).where(RegistryEntity.id == row["id"]).values(**values))
+
+
+async def delete_entity(store: Store, *, entity_type: str, entity_id: str) -> bool:
+    async with store.write() as session:
+        result = await session.execute(
+            delete(RegistryEntity).where(RegistryEntity.id == entity_id, RegistryEntity.entity_type == entity_type)
+        )
+    return bool(getattr(result, "rowcount", 0))
