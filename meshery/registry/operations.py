@@ -17,7 +17,7 @@ import orjson
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry import build, importer, sources
+from meshery.registry import build, importer, render, sources
 from meshery.registry.export import export_model
 from meshery.registry.generate import generate
 from meshery.registry.parse import Parsed, parse_documents, parse_files
@@ -117,7 +117,7 @@ def _decode_entity(value: Any) -> Any:
 
 
 async def register_entity(services: Services, body: dict[str, Any], *, expected: str) -> dict[str, Any]:
-    """Registrant API: one component or relationship, joined to its model (created when new)."""
+    """Registrant API: one component or relationship, added to its model (created when new)."""
     entity = _decode_entity(body.get("entity"))
     if not isinstance(entity, dict):
         raise errors.ErrRegistryEntityInvalid("entity must be a JSON object")
@@ -127,40 +127,48 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
     model = entity.get("model")
     if not isinstance(model, dict) or not model.get("name"):
         raise errors.ErrRegistryEntityInvalid(f"the {expected} carries no model (model.name)")
+    entity.setdefault(
+        "schemaVersion", "components.meshery.io/v1beta1" if expected == "component" else "relationships.meshery.io/v1alpha3"
+    )
+    inner = model.get("model") if isinstance(model.get("model"), dict) else {}
+    total, rows = await rq.list_models(
+        services.store, rq.ModelFilter(name=str(model["name"]), version=inner.get("version") or None),
+        rq.Page(0, 1), order="", desc=False,
+    )
+    if total:
+        existing = render.model(rows[0])
+        parsed = parse_documents("request", [existing, entity])
+        facts, _ = build.model_facts(parsed)
+        if parsed.problems or facts is None:
+            raise errors.ErrRegistryEntityInvalid(parsed.problems[0].message if parsed.problems else "bad model")
+        built = build.build_rows(parsed, facts, model_id=existing["id"], package_id=None, registrant_id="",
+                                 category_id="", status=existing["status"])
+        if not (built.components or built.relationships):
+            raise errors.ErrRegistryEntityInvalid(built.problems[0].message if built.problems else f"no {expected}")
+        await store_registry.add_entities(services.store, model_id=existing["id"], rows=built)
+        return {"message": f"{expected} registered", "model": existing["id"], "components": len(built.components),
+                "relationships": len(built.relationships), "errors": [p.as_dict() for p in built.problems]}
     model = dict(model)
     model.setdefault("schemaVersion", "models.meshery.io/v1beta1")
     connection = body.get("connection") if isinstance(body.get("connection"), dict) else None
     if connection and not isinstance(model.get("registrant"), dict):
         model["registrant"] = connection
-    entity.setdefault(
-        "schemaVersion", "components.meshery.io/v1beta1" if expected == "component" else "relationships.meshery.io/v1alpha3"
-    )
-    existing = await _existing_package(services, model)
-    parsed = parse_documents("request", [model, *existing, entity])
+    parsed = parse_documents("request", [model, entity])
     if parsed.problems:
         raise errors.ErrRegistryEntityInvalid(parsed.problems[0].message)
     prepared = await register_parsed(services, parsed, origin="registrant")
     if prepared.fatal is not None:
         raise _fatal_error(prepared.fatal.code, prepared.fatal.message)
-    outcome, rows, problems = await importer.store_prepared(services.store, prepared)
+    outcome, built_rows, problems = await importer.store_prepared(services.store, prepared)
     if prepared.facts is not None:
         await store_registry.refresh_latest(services.store, [prepared.facts.name])
     return {
         "message": f"{expected} registered" if outcome == "imported" else f"package {outcome}",
-        "model": rows.model["id"] if rows else None,
-        "components": len(rows.components) if rows else 0,
-        "relationships": len(rows.relationships) if rows else 0,
+        "model": built_rows.model["id"] if built_rows else None,
+        "components": len(built_rows.components) if built_rows else 0,
+        "relationships": len(built_rows.relationships) if built_rows else 0,
         "errors": [p.as_dict() for p in problems],
     }
-
-
-async def _existing_package(services: Services, model: dict[str, Any]) -> list[dict[str, Any]]:
-    """Entities already registered by API for this model, so a new one joins them instead of replacing them."""
-    inner = model.get("model") if isinstance(model.get("model"), dict) else {}
-    key_source = f"upload:{model.get('name')}/{inner.get('version', '')}/{model.get('version') or 'v1.0.0'}"
-    from meshery.registry.export import package_documents
-
-    return await package_documents(services.store, sources.package_key(key_source))
 
 
 def _fatal_error(code: str, message: str) -> errors.MesheryError:

@@ -64,7 +64,10 @@ def _inline(parsed: Parsed) -> Parsed:
 async def _payload(body: dict[str, Any] | None, upload: Any) -> tuple[str, bytes | None, Any]:
     """(file name, bytes, or a decoded JSON model) of the request."""
     if upload is not None and hasattr(upload, "read"):
-        data = await upload.read()
+        try:
+            data = await upload.read()
+        finally:
+            await upload.close()
         return str(getattr(upload, "filename", None) or "upload"), data, None
     if not isinstance(body, dict):
         raise errors.ErrRegistryRequestInvalid("send a file (multipart field `file`) or an ImportRequest JSON body")

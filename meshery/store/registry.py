@@ -256,3 +256,29 @@ async def delete_entity(store: Store, *, entity_type: str, entity_id: str) -> bo
             delete(RegistryEntity).where(RegistryEntity.id == entity_id, RegistryEntity.entity_type == entity_type)
         )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def add_entities(store: Store, *, model_id: str, rows: Any) -> bool:
+    """Add (or replace, by id) components and relationships of an existing model; False if it is gone."""
+    async with store.write() as session:
+        latest = await session.scalar(select(RegistryModel.latest).where(RegistryModel.id == model_id))
+        if latest is None:
+            return False
+        for table, items in ((RegistryComponent, rows.components), (RegistryRelationship, rows.relationships)):
+            ids = [item["id"] for item in items]
+            if ids:
+                await session.execute(delete(table).where(table.id.in_(ids)))
+        await _insert_many(session, RegistryComponent, [{**c, "latest": latest} for c in rows.components])
+        await _insert_many(session, RegistryComponentBody, rows.bodies)
+        await _insert_many(session, RegistryRelationship, [{**r, "latest": latest} for r in rows.relationships])
+        components = select(func.count()).select_from(RegistryComponent).where(RegistryComponent.model_id == model_id)
+        relationships = (
+            select(func.count()).select_from(RegistryRelationship).where(RegistryRelationship.model_id == model_id)
+        )
+        await session.execute(
+            update(RegistryModel).where(RegistryModel.id == model_id).values(
+                components_count=components.scalar_subquery(), relationships_count=relationships.scalar_subquery(),
+                updated_at=datetime.now(UTC),
+            )
+        )
+    return True
