@@ -11,6 +11,8 @@ JSON = {"Content-Type": "application/json"}
 TEXT = {"Content-Type": "text/plain"}
 
 Answer = tuple[Any, int, dict[str, str]]
+# What a handler may return: an answer for Connexion to serialise, or a finished response.
+Reply = Answer | Response
 
 
 def json(model: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> Answer:
@@ -23,6 +25,8 @@ def text(body: str, status: int = 200) -> Answer:
     return body, status, TEXT
 
 
-def raw(body: bytes, status: int = 200, *, media_type: str = "application/json", headers: dict[str, str] | None = None) -> Response:
+def raw(
+    body: bytes, status: int = 200, *, media_type: str = "application/json", headers: dict[str, str] | None = None
+) -> Response:
     """Bytes already serialised (e.g. JSON assembled from stored text); Connexion passes them through unchanged."""
     return Response(body, status_code=status, media_type=media_type, headers=headers)

@@ -23,17 +23,34 @@ NAMESPACE = uuid.UUID("6d657368-6572-792d-7265-676973747279")
 NIL = "00000000-0000-0000-0000-000000000000"
 STATUSES = ("enabled", "ignored", "duplicate")
 # Keys the registry owns: dropped from stored bodies, rendered from columns.
-MODEL_OWNED = frozenset({
-    "id", "status", "registrant", "connection_id", "registrantId", "category", "categoryId",
-    "components_count", "relationships_count", "componentsCount", "relationshipsCount",
-    "components", "relationships", "duplicates",
-})
+MODEL_OWNED = frozenset(
+    {
+        "id",
+        "status",
+        "registrant",
+        "connection_id",
+        "registrantId",
+        "category",
+        "categoryId",
+        "components_count",
+        "relationships_count",
+        "componentsCount",
+        "relationshipsCount",
+        "components",
+        "relationships",
+        "duplicates",
+    }
+)
 COMPONENT_OWNED = frozenset({"id", "status", "model", "component", "duplicates"})
 RELATIONSHIP_OWNED = frozenset({"id", "status"})
 
 
 def derived_id(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "\0".join(parts)))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any, default: str = "") -> str:
@@ -80,11 +97,11 @@ def model_facts(parsed: Parsed) -> tuple[ModelFacts | None, Problem | None]:
     name = _text(doc.get("name")).strip()
     if not name:
         return None, Problem(errors.ErrRegistryEntityInvalid.code, file, "the model has no name")
-    registrant = doc.get("registrant") if isinstance(doc.get("registrant"), dict) else {}
+    registrant = _obj(doc.get("registrant"))
     if not _text(registrant.get("kind")).strip():
         return None, Problem(errors.ErrRegistryRegistrantMissing.code, file, f"model {name!r} has no registrant.kind")
-    category = doc.get("category") if isinstance(doc.get("category"), dict) else {}
-    inner = doc.get("model") if isinstance(doc.get("model"), dict) else {}
+    category = _obj(doc.get("category"))
+    inner = _obj(doc.get("model"))
     status = _text(doc.get("status"), "enabled") or "enabled"
     return ModelFacts(
         name=name[:255],
@@ -124,17 +141,26 @@ def build_rows(
     body = {k: v for k, v in facts.doc.items() if k not in MODEL_OWNED}
     rows = Rows(
         model={
-            "id": model_id, "package_id": package_id, "name": facts.name, "version": facts.version,
-            "model_version": facts.model_version, "display_name": facts.display_name, "status": status,
-            "registrant_id": registrant_id, "category_id": category_id, "sub_category": facts.sub_category,
-            "latest": False, "components_count": 0, "relationships_count": 0,
+            "id": model_id,
+            "package_id": package_id,
+            "name": facts.name,
+            "version": facts.version,
+            "model_version": facts.model_version,
+            "display_name": facts.display_name,
+            "status": status,
+            "registrant_id": registrant_id,
+            "category_id": category_id,
+            "sub_category": facts.sub_category,
+            "latest": False,
+            "components_count": 0,
+            "relationships_count": 0,
             "body": orjson.dumps(body).decode(),
         },
         problems=list(parsed.problems),
     )
     seen: set[str] = set()
     for file, doc in parsed.components:
-        comp = doc.get("component") if isinstance(doc.get("component"), dict) else {}
+        comp = _obj(doc.get("component"))
         kind, api_version = _text(comp.get("kind")).strip(), _text(comp.get("version")).strip()
         if not kind:
             rows.problems.append(Problem(errors.ErrRegistryEntityInvalid.code, file, "component.kind is missing"))
@@ -153,17 +179,28 @@ def build_rows(
         if not isinstance(schema, str):
             schema = orjson.dumps(schema).decode()
         display = _text(doc.get("displayName"), kind)[:255] or kind
-        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        metadata = _obj(doc.get("metadata"))
         rest = {k: v for k, v in doc.items() if k not in COMPONENT_OWNED}
-        rows.components.append({
-            "id": comp_id, "model_id": model_id, "kind": kind[:255], "api_version": api_version[:255],
-            "display_name": display, "search": f"{display} {kind}".lower()[:520],
-            "status": comp_status if comp_status in STATUSES else "enabled", "latest": False,
-            "annotation": bool(metadata.get("isAnnotation")),
-        })
-        rows.bodies.append({
-            "id": comp_id, "body": orjson.dumps(rest).decode(), "schema": orjson.dumps(schema).decode(),
-        })
+        rows.components.append(
+            {
+                "id": comp_id,
+                "model_id": model_id,
+                "kind": kind[:255],
+                "api_version": api_version[:255],
+                "display_name": display,
+                "search": f"{display} {kind}".lower()[:520],
+                "status": comp_status if comp_status in STATUSES else "enabled",
+                "latest": False,
+                "annotation": bool(metadata.get("isAnnotation")),
+            }
+        )
+        rows.bodies.append(
+            {
+                "id": comp_id,
+                "body": orjson.dumps(rest).decode(),
+                "schema": orjson.dumps(schema).decode(),
+            }
+        )
     reference = model_reference(facts, model_id)
     for file, doc in parsed.relationships:
         kind, rtype, sub = (_text(doc.get(k)).strip() for k in ("kind", "type", "subType"))
@@ -178,11 +215,18 @@ def build_rows(
             rows.problems.append(Problem(errors.ErrRegistryDuplicateEntity.code, file, "relationship repeated"))
             continue
         seen.add(rel_id)
-        rows.relationships.append({
-            "id": rel_id, "model_id": model_id, "kind": kind[:64], "type": rtype[:64], "sub_type": sub[:64],
-            "status": _text(doc.get("status"), "enabled")[:16] or "enabled", "latest": False,
-            "body": text.decode(),
-        })
+        rows.relationships.append(
+            {
+                "id": rel_id,
+                "model_id": model_id,
+                "kind": kind[:64],
+                "type": rtype[:64],
+                "sub_type": sub[:64],
+                "status": _text(doc.get("status"), "enabled")[:16] or "enabled",
+                "latest": False,
+                "body": text.decode(),
+            }
+        )
     for entity_type, docs in (("policy", parsed.policies), ("connection", parsed.connections)):
         for _file, doc in docs:
             name = _text(doc.get("name")) or _text(doc.get("kind")) or entity_type
@@ -193,10 +237,16 @@ def build_rows(
             if ent_id in seen:
                 continue
             seen.add(ent_id)
-            rows.entities.append({
-                "id": ent_id, "entity_type": entity_type, "model_id": model_id, "name": name[:255],
-                "kind": kind[:255], "body": orjson.dumps(rest).decode(),
-            })
+            rows.entities.append(
+                {
+                    "id": ent_id,
+                    "entity_type": entity_type,
+                    "model_id": model_id,
+                    "name": name[:255],
+                    "kind": kind[:255],
+                    "body": orjson.dumps(rest).decode(),
+                }
+            )
     rows.model["components_count"] = len(rows.components)
     rows.model["relationships_count"] = len(rows.relationships)
     return rows

@@ -52,11 +52,13 @@ def _dump(doc: Any, file_type: str) -> bytes:
 
 
 def _tar(model: dict[str, Any], comps: list[dict[str, Any]], rels: list[dict[str, Any]], file_type: str) -> bytes:
-    base = f"{model['name']}/{(model.get('model') or {}).get('version') or 'unversioned'}/{model.get('version') or 'v1.0.0'}"
+    model_version = (model.get("model") or {}).get("version") or "unversioned"
+    base = f"{model['name']}/{model_version}/{model.get('version') or 'v1.0.0'}"
     ext = "yaml" if file_type == "yaml" else "json"
     out = io.BytesIO()
     now = time.time()
     with tarfile.open(fileobj=out, mode="w:gz") as archive:
+
         def add(name: str, data: bytes) -> None:
             info = tarfile.TarInfo(f"{base}/{name}")
             info.size, info.mtime = len(data), int(now)
@@ -72,9 +74,16 @@ def _tar(model: dict[str, Any], comps: list[dict[str, Any]], rels: list[dict[str
 
 
 async def export_model(
-    store: Store, *, model_id: str | None, name: str | None, version: str | None, output_format: str,
-    file_type: str, components: bool, relationships: bool,
-) -> Any:
+    store: Store,
+    *,
+    model_id: str | None,
+    name: str | None,
+    version: str | None,
+    output_format: str,
+    file_type: str,
+    components: bool,
+    relationships: bool,
+) -> http.Reply:
     if not model_id and not name:
         raise errors.ErrRegistryRequestInvalid("give the model's id or name")
     f = rq.ModelFilter(model_id=model_id, name=name, version=version)
@@ -89,8 +98,9 @@ async def export_model(
     if output_format == "tar":
         data = _tar(model, [{**c, "model": model} for c in comps], rels, file_type)
         filename = f"{model['name']}.tar.gz"
-        return http.raw(data, media_type="application/gzip",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return http.raw(
+            data, media_type="application/gzip", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
     full = {**model, "components": comps, "relationships": rels}
     if output_format == "yaml":
         return http.raw(_dump(full, "yaml"), media_type="application/yaml")

@@ -31,30 +31,44 @@ def _display(kind: str) -> str:
 
 
 def _components(doc: dict[str, Any], index: int) -> tuple[list[dict[str, Any]], list[Problem]]:
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
-    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+    spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
+    names: dict[str, Any] = spec["names"] if isinstance(spec.get("names"), dict) else {}
     kind, group = str(names.get("kind") or ""), str(spec.get("group") or "")
     if not kind or not group:
-        return [], [Problem(errors.ErrRegistryEntityInvalid.code, f"document {index}", "CRD without spec.group or spec.names.kind")]
+        return [], [
+            Problem(
+                errors.ErrRegistryEntityInvalid.code, f"document {index}", "CRD without spec.group or spec.names.kind"
+            )
+        ]
     out = []
     for version in spec.get("versions") or []:
         if not isinstance(version, dict) or version.get("served") is False or not version.get("name"):
             continue
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
-        out.append({
-            "schemaVersion": "components.meshery.io/v1beta1", "version": "v1.0.0", "displayName": _display(kind),
-            "description": str(schema.get("description") or "")[:5000], "format": "JSON", "status": "enabled",
-            "metadata": {"isNamespaced": spec.get("scope", "Namespaced") == "Namespaced", "isAnnotation": False,
-                         "genealogy": "", "published": False},
-            "configuration": None,
-            "component": {"version": f"{group}/{version['name']}", "kind": kind, "schema": json.dumps(schema)},
-        })
+        out.append(
+            {
+                "schemaVersion": "components.meshery.io/v1beta1",
+                "version": "v1.0.0",
+                "displayName": _display(kind),
+                "description": str(schema.get("description") or "")[:5000],
+                "format": "JSON",
+                "status": "enabled",
+                "metadata": {
+                    "isNamespaced": spec.get("scope", "Namespaced") == "Namespaced",
+                    "isAnnotation": False,
+                    "genealogy": "",
+                    "published": False,
+                },
+                "configuration": None,
+                "component": {"version": f"{group}/{version['name']}", "kind": kind, "schema": json.dumps(schema)},
+            }
+        )
     return out, []
 
 
 async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     try:
-        docs = [d for d in yaml.load_all(str(body.get("crds") or ""), Loader=_Loader) if d is not None]  # noqa: S506
+        docs = [d for d in yaml.load_all(str(body.get("crds") or ""), Loader=_Loader) if d is not None]
     except yaml.YAMLError as exc:
         raise errors.ErrRegistryRequestInvalid(f"crds is not YAML: {str(exc).splitlines()[0][:200]}") from exc
     crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
@@ -66,24 +80,36 @@ async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
         found, bad = _components(crd, index)
         components += found
         problems += bad
-    given = body.get("model") if isinstance(body.get("model"), dict) else {}
+    given: dict[str, Any] = body["model"] if isinstance(body.get("model"), dict) else {}
     first_group = str(((crds[0].get("spec") or {}).get("group")) or "generated")
     model: dict[str, Any] = {
-        "schemaVersion": "models.meshery.io/v1beta1", "version": "v1.0.0", "name": first_group.split(".")[0],
-        "displayName": first_group, "status": "enabled", "category": {"name": "Uncategorized"},
-        "subCategory": "Uncategorized", "registrant": {"kind": "meshery", "name": "Meshery", "type": "registry"},
-        "model": {"version": "v0.0.1"}, **given,
+        "schemaVersion": "models.meshery.io/v1beta1",
+        "version": "v1.0.0",
+        "name": first_group.split(".", maxsplit=1)[0],
+        "displayName": first_group,
+        "status": "enabled",
+        "category": {"name": "Uncategorized"},
+        "subCategory": "Uncategorized",
+        "registrant": {"kind": "meshery", "name": "Meshery", "type": "registry"},
+        "model": {"version": "v0.0.1"},
+        **given,
     }
     registered = False
     if body.get("register") and components:
         from meshery.registry import operations
         from meshery.store import registry as store_registry
 
-        prepared = await operations.register_parsed(services, parse_documents("generate", [model, *components]),
-                                                    origin="generate")
+        prepared = await operations.register_parsed(
+            services, parse_documents("generate", [model, *components]), origin="generate"
+        )
         outcome, _rows, more = await importer.store_prepared(services.store, prepared)
         problems += more
         registered = outcome == "imported"
         if prepared.facts is not None:
             await store_registry.refresh_latest(services.store, [prepared.facts.name])
-    return {"model": model, "components": components, "errors": [p.as_dict() for p in problems], "registered": registered}
+    return {
+        "model": model,
+        "components": components,
+        "errors": [p.as_dict() for p in problems],
+        "registered": registered,
+    }

@@ -55,10 +55,16 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "packages": self.packages, "imported": self.imported, "unchanged": self.unchanged,
-            "failed": self.failed, "ignored": self.ignored, "vanished": self.vanished,
-            "components": self.components, "relationships": self.relationships,
-            "problems": len(self.problems), "seconds": round(self.seconds, 3),
+            "packages": self.packages,
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "ignored": self.ignored,
+            "vanished": self.vanished,
+            "components": self.components,
+            "relationships": self.relationships,
+            "problems": len(self.problems),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -87,8 +93,13 @@ def prepare(key: str, location: str, fingerprint: str, load: Callable[[], Parsed
 def _rows(prepared: Prepared, model_id: str, status: str, registrant_id: str = "", category_id: str = "") -> build.Rows:
     assert prepared.facts is not None
     return build.build_rows(
-        prepared.parsed, prepared.facts, model_id=model_id, package_id=prepared.key,
-        registrant_id=registrant_id, category_id=category_id, status=status,
+        prepared.parsed,
+        prepared.facts,
+        model_id=model_id,
+        package_id=prepared.key,
+        registrant_id=registrant_id,
+        category_id=category_id,
+        status=status,
     )
 
 
@@ -123,7 +134,9 @@ async def store_prepared(store: Store, prepared: Prepared) -> tuple[str, build.R
     facts, rows = prepared.facts, prepared.rows
     if facts.status == "ignored" or not (rows.components or rows.relationships):
         outcome = "ignored" if facts.status == "ignored" else "empty"
-        await store_registry.record_package(store, _package_row(prepared, outcome, rows.problems, None), drop_entities=True)
+        await store_registry.record_package(
+            store, _package_row(prepared, outcome, rows.problems, None), drop_entities=True
+        )
         return outcome, None, rows.problems
     registrant = facts.registrant
     kind = str(registrant.get("kind")).strip()
@@ -152,10 +165,13 @@ async def store_prepared(store: Store, prepared: Prepared) -> tuple[str, build.R
         rows_for=rows_for,
     )
     if placement.status == "duplicate":
-        rows.problems.append(Problem(
-            errors.ErrRegistryDuplicateEntity.code, prepared.location,
-            f"model {facts.name} {facts.model_version} is already registered; stored as duplicate",
-        ))
+        rows.problems.append(
+            Problem(
+                errors.ErrRegistryDuplicateEntity.code,
+                prepared.location,
+                f"model {facts.name} {facts.model_version} is already registered; stored as duplicate",
+            )
+        )
     return "imported", rows, rows.problems
 
 
@@ -208,9 +224,11 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
         except Exception as exc:
             if not store_registry.is_conflict(exc):
                 raise
-            outcome, rows, problems = "failed", None, [
-                Problem(errors.ErrRegistryImportFailed.code, prepared.location, type(exc).__name__)
-            ]
+            outcome, rows, problems = (
+                "failed",
+                None,
+                [Problem(errors.ErrRegistryImportFailed.code, prepared.location, type(exc).__name__)],
+            )
             await store_registry.record_package(
                 store, _package_row(prepared, "failed", problems, None), drop_entities=True
             )
@@ -232,16 +250,27 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
             last_log = now
             log.info(
                 "registry import: %d/%d packages, %d components (%.0f components/s)",
-                index + 1, len(todo), report.components, report.components / (now - started),
+                index + 1,
+                len(todo),
+                report.components,
+                report.components / (now - started),
             )
     await store_registry.touch_packages(store, touched)
     for key, state in known.items():
         if key not in seen and state.status != "vanished" and not state.location.startswith("upload:"):
             await store_registry.record_package(
                 store,
-                {"id": key, "location": state.location, "fingerprint": state.fingerprint,
-                 "content_hash": state.content_hash, "status": "vanished", "model_id": None,
-                 "components": 0, "relationships": 0, "errors": "[]"},
+                {
+                    "id": key,
+                    "location": state.location,
+                    "fingerprint": state.fingerprint,
+                    "content_hash": state.content_hash,
+                    "status": "vanished",
+                    "model_id": None,
+                    "components": 0,
+                    "relationships": 0,
+                    "errors": "[]",
+                },
                 drop_entities=True,
             )
             report.vanished += 1

@@ -23,30 +23,74 @@ LOCATION = "static:kubernetes"
 SCHEMA_PACKAGE = "kubernetes_validate"
 REF_PREFIX = "#/$defs/"
 # Kinds that are not namespaced (the schemas do not say; this is the API's scope).
-CLUSTER_SCOPED = frozenset({
-    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ClusterTrustBundle",
-    "ComponentStatus", "CSIDriver", "CSINode", "CustomResourceDefinition", "DeviceClass", "FlowSchema",
-    "IngressClass", "IPAddress", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume", "PriorityClass",
-    "PriorityLevelConfiguration", "ResourceSlice", "RuntimeClass", "SelfSubjectAccessReview",
-    "SelfSubjectReview", "SelfSubjectRulesReview", "ServiceCIDR", "StorageClass", "StorageVersion",
-    "StorageVersionMigration", "SubjectAccessReview", "TokenReview", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeAttachment",
-    "VolumeAttributesClass",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ClusterTrustBundle",
+        "ComponentStatus",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "DeviceClass",
+        "FlowSchema",
+        "IngressClass",
+        "IPAddress",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "ResourceSlice",
+        "RuntimeClass",
+        "SelfSubjectAccessReview",
+        "SelfSubjectReview",
+        "SelfSubjectRulesReview",
+        "ServiceCIDR",
+        "StorageClass",
+        "StorageVersion",
+        "StorageVersionMigration",
+        "SubjectAccessReview",
+        "TokenReview",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+        "VolumeAttributesClass",
+    }
+)
 PARENTS = frozenset({"Namespace"})
 CAPABILITIES = [
     {
-        "schemaVersion": "capability.meshery.io/v1alpha1", "version": "0.7.0", "displayName": "Workload Configuration",
-        "description": "Configure the workload specific setting of a component", "kind": "mutate",
-        "type": "component", "subType": "configuration", "key": "", "entityState": ["declaration"],
-        "status": "enabled", "metadata": None,
+        "schemaVersion": "capability.meshery.io/v1alpha1",
+        "version": "0.7.0",
+        "displayName": "Workload Configuration",
+        "description": "Configure the workload specific setting of a component",
+        "kind": "mutate",
+        "type": "component",
+        "subType": "configuration",
+        "key": "",
+        "entityState": ["declaration"],
+        "status": "enabled",
+        "metadata": None,
     },
     {
-        "schemaVersion": "capability.meshery.io/v1alpha1", "version": "0.7.0", "displayName": "Labels and Annotations",
-        "description": "Configure Labels And Annotations for the component", "kind": "mutate",
-        "type": "component", "subType": "labels-and-annotations", "key": "", "entityState": ["declaration"],
-        "status": "enabled", "metadata": None,
+        "schemaVersion": "capability.meshery.io/v1alpha1",
+        "version": "0.7.0",
+        "displayName": "Labels and Annotations",
+        "description": "Configure Labels And Annotations for the component",
+        "kind": "mutate",
+        "type": "component",
+        "subType": "labels-and-annotations",
+        "key": "",
+        "entityState": ["declaration"],
+        "status": "enabled",
+        "metadata": None,
     },
 ]
 
@@ -109,8 +153,14 @@ def _model(k8s_version: str) -> dict[str, Any]:
         "category": {"name": "Orchestration & Management"},
         "subCategory": "Scheduling & Orchestration",
         "metadata": {
-            "isAnnotation": False, "primaryColor": "#326CE5", "secondaryColor": "#7aa1f0", "shape": "circle",
-            "styleOverrides": "", "svgColor": "", "svgWhite": "", "svgComplete": "",
+            "isAnnotation": False,
+            "primaryColor": "#326CE5",
+            "secondaryColor": "#7aa1f0",
+            "shape": "circle",
+            "styleOverrides": "",
+            "svgColor": "",
+            "svgWhite": "",
+            "svgComplete": "",
         },
         "model": {"version": k8s_version},
     }
@@ -136,12 +186,15 @@ def generate() -> Parsed:
             if not kind or kind.endswith("List") or (api_version, kind) in seen:
                 continue
             seen.add((api_version, kind))
-            parsed.add(f"{LOCATION}/{api_version}/{kind}", _component(definition, name, defs, kind, api_version),
-                       "component")
+            parsed.add(
+                f"{LOCATION}/{api_version}/{kind}", _component(definition, name, defs, kind, api_version), "component"
+            )
     return parsed
 
 
-def _component(definition: dict[str, Any], name: str, defs: dict[str, Any], kind: str, api_version: str) -> dict[str, Any]:
+def _component(
+    definition: dict[str, Any], name: str, defs: dict[str, Any], kind: str, api_version: str
+) -> dict[str, Any]:
     return {
         "schemaVersion": "components.meshery.io/v1beta1",
         "version": "v1.0.0",
@@ -152,9 +205,13 @@ def _component(definition: dict[str, Any], name: str, defs: dict[str, Any], kind
         "capabilities": CAPABILITIES,
         "status": "enabled",
         "metadata": {
-            "configurationUISchema": "", "genealogy": "parent" if kind in PARENTS else "",
-            "instanceDetails": None, "isAnnotation": False, "isNamespaced": kind not in CLUSTER_SCOPED,
-            "published": False, "source_uri": f"kubernetes-json-schema:{name}",
+            "configurationUISchema": "",
+            "genealogy": "parent" if kind in PARENTS else "",
+            "instanceDetails": None,
+            "isAnnotation": False,
+            "isNamespaced": kind not in CLUSTER_SCOPED,
+            "published": False,
+            "source_uri": f"kubernetes-json-schema:{name}",
         },
         "configuration": None,
         "component": {

@@ -28,9 +28,20 @@ from meshery.store import registry as store_registry
 from meshery.store import registry_queries as rq
 
 __all__ = [
-    "component_filter", "delete_definition", "delete_model", "export_model", "generate", "get_definition",
-    "model_filter", "put_definition", "register_entity", "register_parsed", "register_upload",
-    "relationship_filter", "set_status", "validate",
+    "component_filter",
+    "delete_definition",
+    "delete_model",
+    "export_model",
+    "generate",
+    "get_definition",
+    "model_filter",
+    "put_definition",
+    "register_entity",
+    "register_parsed",
+    "register_upload",
+    "relationship_filter",
+    "set_status",
+    "validate",
 ]
 
 
@@ -59,7 +70,12 @@ async def set_status(store: Store, *, entity_type: str, entity_id: str, status: 
 
 async def get_definition(store: Store, definition_id: str) -> dict[str, Any]:
     total, rows = await rq.list_entities(
-        store, entity_type="connection", model=None, name=None, entity_id=definition_id, search=None,
+        store,
+        entity_type="connection",
+        model=None,
+        name=None,
+        entity_id=definition_id,
+        search=None,
         page=rq.Page(0, 1),
     )
     if not total:
@@ -75,11 +91,17 @@ async def put_definition(store: Store, definition_id: str | None, body: dict[str
     except ValueError as exc:
         raise errors.ErrRegistryRequestInvalid(f"id {new_id!r} is not a UUID") from exc
     rest = {k: v for k, v in body.items() if k != "id"}
-    await store_registry.upsert_entity(store, {
-        "id": new_id, "entity_type": "connection", "model_id": None,
-        "name": str(rest.get("name") or rest.get("kind") or "connection")[:255],
-        "kind": str(rest.get("kind") or "")[:255], "body": orjson.dumps(rest).decode(),
-    })
+    await store_registry.upsert_entity(
+        store,
+        {
+            "id": new_id,
+            "entity_type": "connection",
+            "model_id": None,
+            "name": str(rest.get("name") or rest.get("kind") or "connection")[:255],
+            "kind": str(rest.get("kind") or "")[:255],
+            "body": orjson.dumps(rest).decode(),
+        },
+    )
     return {"id": new_id, **rest}
 
 
@@ -128,12 +150,16 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
     if not isinstance(model, dict) or not model.get("name"):
         raise errors.ErrRegistryEntityInvalid(f"the {expected} carries no model (model.name)")
     entity.setdefault(
-        "schemaVersion", "components.meshery.io/v1beta1" if expected == "component" else "relationships.meshery.io/v1alpha3"
+        "schemaVersion",
+        "components.meshery.io/v1beta1" if expected == "component" else "relationships.meshery.io/v1alpha3",
     )
-    inner = model.get("model") if isinstance(model.get("model"), dict) else {}
+    inner: dict[str, Any] = model["model"] if isinstance(model.get("model"), dict) else {}
     total, rows = await rq.list_models(
-        services.store, rq.ModelFilter(name=str(model["name"]), version=inner.get("version") or None),
-        rq.Page(0, 1), order="", desc=False,
+        services.store,
+        rq.ModelFilter(name=str(model["name"]), version=inner.get("version") or None),
+        rq.Page(0, 1),
+        order="",
+        desc=False,
     )
     if total:
         existing = render.model(rows[0])
@@ -141,13 +167,25 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
         facts, _ = build.model_facts(parsed)
         if parsed.problems or facts is None:
             raise errors.ErrRegistryEntityInvalid(parsed.problems[0].message if parsed.problems else "bad model")
-        built = build.build_rows(parsed, facts, model_id=existing["id"], package_id=None, registrant_id="",
-                                 category_id="", status=existing["status"])
+        built = build.build_rows(
+            parsed,
+            facts,
+            model_id=existing["id"],
+            package_id=None,
+            registrant_id="",
+            category_id="",
+            status=existing["status"],
+        )
         if not (built.components or built.relationships):
             raise errors.ErrRegistryEntityInvalid(built.problems[0].message if built.problems else f"no {expected}")
         await store_registry.add_entities(services.store, model_id=existing["id"], rows=built)
-        return {"message": f"{expected} registered", "model": existing["id"], "components": len(built.components),
-                "relationships": len(built.relationships), "errors": [p.as_dict() for p in built.problems]}
+        return {
+            "message": f"{expected} registered",
+            "model": existing["id"],
+            "components": len(built.components),
+            "relationships": len(built.relationships),
+            "errors": [p.as_dict() for p in built.problems],
+        }
     model = dict(model)
     model.setdefault("schemaVersion", "models.meshery.io/v1beta1")
     connection = body.get("connection") if isinstance(body.get("connection"), dict) else None

@@ -64,14 +64,16 @@ def entity_type(doc: dict[str, Any]) -> str | None:
 def _documents(file: RawFile) -> list[Any]:
     if file.name.lower().endswith(".json"):
         return [orjson.loads(file.data)]
-    return [d for d in yaml.load_all(file.data, Loader=_Loader) if d is not None]  # noqa: S506 (safe loader)
+    return [d for d in yaml.load_all(file.data, Loader=_Loader) if d is not None]
 
 
 def parse_files(files: list[RawFile], problems: list[FileProblem] = ()) -> Parsed:  # type: ignore[assignment]
     parsed = Parsed()
     digest = hashlib.sha256()
     for problem in problems:
-        code = errors.ErrRegistryFileTooLarge.code if problem.reason == "too-large" else errors.ErrRegistryBadArchive.code
+        code = (
+            errors.ErrRegistryFileTooLarge.code if problem.reason == "too-large" else errors.ErrRegistryBadArchive.code
+        )
         parsed.problems.append(Problem(code, problem.name, problem.detail))
     for file in sorted(files, key=lambda f: f.name):
         digest.update(file.name.encode() + b"\0" + hashlib.sha256(file.data).digest())

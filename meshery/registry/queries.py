@@ -35,7 +35,9 @@ class Paging:
         return total if self.size is None else self.size
 
 
-def paging(*, page: int | None, pagesize: str | None, page_size: str | None, order: str | None, sort: str | None) -> Paging:
+def paging(
+    *, page: int | None, pagesize: str | None, page_size: str | None, order: str | None, sort: str | None
+) -> Paging:
     raw = page_size or pagesize
     size: int | None = DEFAULT_PAGE_SIZE
     if raw == "all":
@@ -72,9 +74,7 @@ async def relationships(store: Store, f: rq.RelationshipFilter, p: Paging) -> by
 
 async def categories(store: Store, p: Paging, *, search: str | None, name: str | None = None) -> bytes:
     total, rows = await rq.list_categories(store, search=search, name=name, page=p.window, desc=p.desc)
-    items = [
-        orjson.dumps({"id": r[0], "name": r[1], "metadata": orjson.loads(r[2]) if r[2] else None}) for r in rows
-    ]
+    items = [orjson.dumps({"id": r[0], "name": r[1], "metadata": orjson.loads(r[2]) if r[2] else None}) for r in rows]
     return render.page("categories", page=p.page, page_size=p.page_size(total), total=total, items=items)
 
 
@@ -89,8 +89,15 @@ async def registrants(store: Store, p: Paging, *, search: str | None) -> bytes:
 
 
 async def entities(
-    store: Store, p: Paging, *, entity_type: str, key: str, model: str | None = None, name: str | None = None,
-    entity_id: str | None = None, search: str | None = None,
+    store: Store,
+    p: Paging,
+    *,
+    entity_type: str,
+    key: str,
+    model: str | None = None,
+    name: str | None = None,
+    entity_id: str | None = None,
+    search: str | None = None,
 ) -> tuple[int, bytes]:
     total, rows = await rq.list_entities(
         store, entity_type=entity_type, model=model, name=name, entity_id=entity_id, search=search, page=p.window

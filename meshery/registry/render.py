@@ -26,8 +26,16 @@ def registrant(row: Any, offset: int = 12) -> dict[str, Any]:
     """The registrant columns of a model row (or a registrant row at ``offset`` 0) as upstream's connection."""
     rid, name, rtype, sub_type, kind, status, created, updated = row[offset : offset + 8]
     return {
-        "id": rid, "name": name, "credential_id": NIL, "type": rtype, "sub_type": sub_type, "kind": kind,
-        "status": status, "user_id": NIL, "created_at": _time(created), "updated_at": _time(updated),
+        "id": rid,
+        "name": name,
+        "credential_id": NIL,
+        "type": rtype,
+        "sub_type": sub_type,
+        "kind": kind,
+        "status": status,
+        "user_id": NIL,
+        "created_at": _time(created),
+        "updated_at": _time(updated),
         "deleted_at": ZERO_TIME,
     }
 
@@ -36,11 +44,19 @@ def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
     """A row of ``registry_queries.MODEL_COLUMNS`` (+ duplicates) as the upstream model JSON."""
     body: dict[str, Any] = orjson.loads(row[1])
     body.update(
-        id=row[0], name=row[2], version=row[3], displayName=row[5], status=row[6], subCategory=row[7],
-        registrant=registrant(row), connection_id=row[12],
+        id=row[0],
+        name=row[2],
+        version=row[3],
+        displayName=row[5],
+        status=row[6],
+        subCategory=row[7],
+        registrant=registrant(row),
+        connection_id=row[12],
         category={"id": row[20], "name": row[21]},
-        components_count=int(row[8]), relationships_count=int(row[9]),
-        components=None, relationships=None,
+        components_count=int(row[8]),
+        relationships_count=int(row[9]),
+        components=None,
+        relationships=None,
     )
     body.setdefault("schemaVersion", "models.meshery.io/v1beta1")
     inner = body.get("model")
@@ -61,8 +77,14 @@ def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None
     if inner:
         parts += [inner.encode(), b","]
     parts += [
-        b'"component":{"version":', orjson.dumps(api_version), b',"kind":', orjson.dumps(kind),
-        b',"schema":', b'""' if trim else schema.encode(), b'},"model":', model_json,
+        b'"component":{"version":',
+        orjson.dumps(api_version),
+        b',"kind":',
+        orjson.dumps(kind),
+        b',"schema":',
+        b'""' if trim else schema.encode(),
+        b'},"model":',
+        model_json,
     ]
     dup = duplicates if duplicates is not None else (row[7] if len(row) > 7 else 0)
     parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]

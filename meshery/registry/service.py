@@ -45,18 +45,29 @@ def sources(services: Services) -> list[Path]:
 async def run_import(services: Services, roots: list[Path] | None = None) -> importer.Report:
     async with _lock(services.store):
         report = await importer.import_sources(
-            services.store, sources(services) if roots is None else roots,
+            services.store,
+            sources(services) if roots is None else roots,
             static_k8s=services.settings.register_static_k8s,
         )
     log.info(
         "registry import done in %.2f s: %d packages (%d imported, %d unchanged, %d failed, %d ignored, "
         "%d vanished), %d components (%.0f components/s), %d relationships, %d problems",
-        report.seconds, report.packages, report.imported, report.unchanged, report.failed, report.ignored,
-        report.vanished, report.components, report.components / report.seconds if report.seconds else 0.0,
-        report.relationships, len(report.problems),
+        report.seconds,
+        report.packages,
+        report.imported,
+        report.unchanged,
+        report.failed,
+        report.ignored,
+        report.vanished,
+        report.components,
+        report.components / report.seconds if report.seconds else 0.0,
+        report.relationships,
+        len(report.problems),
     )
     for problem in report.problems[:20]:
-        log.warning("registry: %s %s: %s (%s)", problem["code"], problem["file"], problem["message"], problem["package"])
+        log.warning(
+            "registry: %s %s: %s (%s)", problem["code"], problem["file"], problem["message"], problem["package"]
+        )
     if report.changed:
         await announce(services, report)
     return report

@@ -172,7 +172,7 @@ def _members(name: str, data: bytes) -> Iterator[tuple[str, int, io.BufferedIOBa
                 yield member.name, member.size, archive.extractfile(member)  # type: ignore[misc]
 
 
-def _expand(
+def _expand(  # noqa: PLR0917 (recursive helper; the state travels with each call)
     name: str,
     data: bytes,
     files: list[RawFile],

@@ -25,12 +25,14 @@ FETCH_TIMEOUT = 20.0
 
 def _group(files: list[sources.RawFile]) -> list[list[sources.RawFile]]:
     """Archive members by package: each model file's directory and what lies below it."""
+
     def directory(name: str) -> str:
         return posixpath.dirname(name.replace("!", "/"))
 
     roots = sorted(
         {directory(f.name) for f in files if posixpath.basename(f.name).lower() in sources.MODEL_FILES},
-        key=len, reverse=True,
+        key=len,
+        reverse=True,
     )
     groups: dict[str, list[sources.RawFile]] = {}
     for file in files:
@@ -152,9 +154,11 @@ async def register_upload(services: Services, *, body: dict[str, Any] | None, up
     await service.announce(services, report)
     return {
         "message": f"{report.imported} of {report.packages} packages imported",
-        "packages": report.packages, "imported": report.imported, "failed": report.failed,
-        "components": report.components, "relationships": report.relationships, "models": model_ids,
+        "packages": report.packages,
+        "imported": report.imported,
+        "failed": report.failed,
+        "components": report.components,
+        "relationships": report.relationships,
+        "models": model_ids,
         "errors": report.problems,
     }
-
-

@@ -36,8 +36,8 @@ def _pointer(path: Any) -> str:
 
 
 def _fields(item: dict[str, Any]) -> tuple[str, str, str | None]:
-    comp = item.get("component") if isinstance(item.get("component"), dict) else {}
-    model = item.get("model") if isinstance(item.get("model"), dict) else {}
+    comp: dict[str, Any] = item["component"] if isinstance(item.get("component"), dict) else {}
+    model: dict[str, Any] = item["model"] if isinstance(item.get("model"), dict) else {}
     kind = comp.get("kind") or item.get("kind") or ""
     api_version = comp.get("version") or item.get("apiVersion") or ""
     return str(kind), str(api_version), (str(model["name"]) if model.get("name") else None)
@@ -68,8 +68,15 @@ async def validate(store: Store, body: dict[str, Any]) -> dict[str, Any]:
                 found.append({"path": _pointer(err.absolute_path), "message": err.message[:500]})
                 if len(found) >= MAX_ERRORS_PER_COMPONENT:
                     break
-        results.append({
-            "id": str(item.get("id") or index), "name": str(item.get("displayName") or kind), "kind": kind,
-            "apiVersion": api_version, "valid": not found, "schemaFound": validator is not None, "errors": found,
-        })
+        results.append(
+            {
+                "id": str(item.get("id") or index),
+                "name": str(item.get("displayName") or kind),
+                "kind": kind,
+                "apiVersion": api_version,
+                "valid": not found,
+                "schemaFound": validator is not None,
+                "errors": found,
+            }
+        )
     return {"valid": all(r["valid"] for r in results), "components": results}

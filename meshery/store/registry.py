@@ -71,8 +71,11 @@ async def packages(store: Store) -> dict[str, PackageState]:
     async with store.read() as session:
         rows = await session.execute(
             select(
-                RegistryPackage.id, RegistryPackage.location, RegistryPackage.fingerprint,
-                RegistryPackage.content_hash, RegistryPackage.status,
+                RegistryPackage.id,
+                RegistryPackage.location,
+                RegistryPackage.fingerprint,
+                RegistryPackage.content_hash,
+                RegistryPackage.status,
             )
         )
         return {r[0]: PackageState(*r) for r in rows}
@@ -85,8 +88,12 @@ async def _registrant_id(session: AsyncSession, registrant: Registrant) -> str:
     new_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"meshery-registrant:{registrant.kind}"))
     await session.execute(
         insert(RegistryRegistrant).values(
-            id=new_id, kind=registrant.kind, name=registrant.name, type=registrant.type,
-            sub_type=registrant.sub_type, status="registered",
+            id=new_id,
+            kind=registrant.kind,
+            name=registrant.name,
+            type=registrant.type,
+            sub_type=registrant.sub_type,
+            status="registered",
         )
     )
     return new_id
@@ -220,9 +227,12 @@ def is_conflict(exc: BaseException) -> bool:
 
 
 STATUS_TABLES: dict[str, Any] = {
-    "models": RegistryModel, "model": RegistryModel,
-    "components": RegistryComponent, "component": RegistryComponent,
-    "relationships": RegistryRelationship, "relationship": RegistryRelationship,
+    "models": RegistryModel,
+    "model": RegistryModel,
+    "components": RegistryComponent,
+    "component": RegistryComponent,
+    "relationships": RegistryRelationship,
+    "relationship": RegistryRelationship,
 }
 
 
@@ -276,8 +286,11 @@ async def add_entities(store: Store, *, model_id: str, rows: Any) -> bool:
             select(func.count()).select_from(RegistryRelationship).where(RegistryRelationship.model_id == model_id)
         )
         await session.execute(
-            update(RegistryModel).where(RegistryModel.id == model_id).values(
-                components_count=components.scalar_subquery(), relationships_count=relationships.scalar_subquery(),
+            update(RegistryModel)
+            .where(RegistryModel.id == model_id)
+            .values(
+                components_count=components.scalar_subquery(),
+                relationships_count=relationships.scalar_subquery(),
                 updated_at=datetime.now(UTC),
             )
         )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,22 +83,39 @@ def _contains(column: Any, text: str) -> ColumnElement[bool]:
     return func.lower(column).like(like_pattern(text), escape="\\")
 
 
-def _paged(query: Select[Any], page: Page) -> Select[Any]:
+def _paged(query: Any, page: Page) -> Any:
     query = query.offset(page.offset)
     return query.limit(page.limit) if page.limit is not None else query
 
 
 MODEL_COLUMNS = (
-    RegistryModel.id, RegistryModel.body, RegistryModel.name, RegistryModel.version, RegistryModel.model_version,
-    RegistryModel.display_name, RegistryModel.status, RegistryModel.sub_category, RegistryModel.components_count,
-    RegistryModel.relationships_count, RegistryModel.created_at, RegistryModel.updated_at,
-    RegistryRegistrant.id, RegistryRegistrant.name, RegistryRegistrant.type, RegistryRegistrant.sub_type,
-    RegistryRegistrant.kind, RegistryRegistrant.status, RegistryRegistrant.created_at, RegistryRegistrant.updated_at,
-    RegistryCategory.id, RegistryCategory.name, RegistryCategory.meta,
+    RegistryModel.id,
+    RegistryModel.body,
+    RegistryModel.name,
+    RegistryModel.version,
+    RegistryModel.model_version,
+    RegistryModel.display_name,
+    RegistryModel.status,
+    RegistryModel.sub_category,
+    RegistryModel.components_count,
+    RegistryModel.relationships_count,
+    RegistryModel.created_at,
+    RegistryModel.updated_at,
+    RegistryRegistrant.id,
+    RegistryRegistrant.name,
+    RegistryRegistrant.type,
+    RegistryRegistrant.sub_type,
+    RegistryRegistrant.kind,
+    RegistryRegistrant.status,
+    RegistryRegistrant.created_at,
+    RegistryRegistrant.updated_at,
+    RegistryCategory.id,
+    RegistryCategory.name,
+    RegistryCategory.meta,
 )
 
 
-def _model_source(query: Select[Any]) -> Select[Any]:
+def _model_source(query: Any) -> Any:
     return query.join(RegistryRegistrant, RegistryRegistrant.id == RegistryModel.registrant_id).join(
         RegistryCategory, RegistryCategory.id == RegistryModel.category_id
     )
@@ -126,9 +143,13 @@ def _model_where(f: ModelFilter) -> list[ColumnElement[bool]]:
 
 
 MODEL_ORDER = {
-    "name": RegistryModel.name, "display_name": RegistryModel.display_name, "displayName": RegistryModel.display_name,
-    "version": RegistryModel.model_version, "created_at": RegistryModel.created_at,
-    "updated_at": RegistryModel.updated_at, "status": RegistryModel.status,
+    "name": RegistryModel.name,
+    "display_name": RegistryModel.display_name,
+    "displayName": RegistryModel.display_name,
+    "version": RegistryModel.model_version,
+    "created_at": RegistryModel.created_at,
+    "updated_at": RegistryModel.updated_at,
+    "status": RegistryModel.status,
 }
 
 
@@ -138,13 +159,18 @@ async def list_models(store: Store, f: ModelFilter, page: Page, *, order: str, d
     duplicates = (
         select(func.count())
         .select_from(other)
-        .where(other.name == RegistryModel.name, other.model_version == RegistryModel.model_version,
-               other.id != RegistryModel.id)
+        .where(
+            other.name == RegistryModel.name,
+            other.model_version == RegistryModel.model_version,
+            other.id != RegistryModel.id,
+        )
         .scalar_subquery()
     )
     column = MODEL_ORDER.get(order, RegistryModel.display_name)
-    query = _model_source(select(*MODEL_COLUMNS, duplicates)).where(*where).order_by(
-        column.desc() if desc else column.asc(), RegistryModel.id
+    query = (
+        _model_source(select(*MODEL_COLUMNS, duplicates))
+        .where(*where)
+        .order_by(column.desc() if desc else column.asc(), RegistryModel.id)
     )
     async with store.read() as session:
         total = await session.scalar(_model_source(select(func.count()).select_from(RegistryModel)).where(*where))
@@ -157,15 +183,21 @@ async def models_by_id(store: Store, ids: Sequence[str]) -> list[Any]:
         return []
     async with store.read() as session:
         return list(
-            (await session.execute(_model_source(select(*MODEL_COLUMNS, literal(0))).where(RegistryModel.id.in_(ids))))
-            .all()
+            (
+                await session.execute(
+                    _model_source(select(*MODEL_COLUMNS, literal(0))).where(RegistryModel.id.in_(ids))
+                )
+            ).all()
         )
 
 
 COMPONENT_ORDER = {
-    "display_name": RegistryComponent.display_name, "displayName": RegistryComponent.display_name,
-    "name": RegistryComponent.display_name, "kind": RegistryComponent.kind,
-    "version": RegistryComponent.api_version, "apiVersion": RegistryComponent.api_version,
+    "display_name": RegistryComponent.display_name,
+    "displayName": RegistryComponent.display_name,
+    "name": RegistryComponent.display_name,
+    "kind": RegistryComponent.kind,
+    "version": RegistryComponent.api_version,
+    "apiVersion": RegistryComponent.api_version,
 }
 
 
@@ -204,15 +236,25 @@ async def list_components(
     duplicates = (
         select(func.count())
         .select_from(other)
-        .where(other.kind == RegistryComponent.kind, other.api_version == RegistryComponent.api_version,
-               other.latest.is_(True), other.model_id != RegistryComponent.model_id)
+        .where(
+            other.kind == RegistryComponent.kind,
+            other.api_version == RegistryComponent.api_version,
+            other.latest.is_(True),
+            other.model_id != RegistryComponent.model_id,
+        )
         .scalar_subquery()
     )
     column = COMPONENT_ORDER.get(order, RegistryComponent.display_name)
     count = select(func.count()).select_from(RegistryComponent)
     query = select(
-        RegistryComponent.id, RegistryComponent.status, RegistryComponent.kind, RegistryComponent.api_version,
-        RegistryComponent.model_id, RegistryComponentBody.body, RegistryComponentBody.schema, duplicates,
+        RegistryComponent.id,
+        RegistryComponent.status,
+        RegistryComponent.kind,
+        RegistryComponent.api_version,
+        RegistryComponent.model_id,
+        RegistryComponentBody.body,
+        RegistryComponentBody.schema,
+        duplicates,
     ).join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
     if join:
         model_join = and_(RegistryModel.id == RegistryComponent.model_id)
@@ -233,10 +275,13 @@ def _relationship_where(f: RelationshipFilter) -> tuple[list[ColumnElement[bool]
     if f.latest_only and not f.version:
         where.append(RegistryRelationship.latest.is_(True))
     if f.search:
-        where.append(or_(
-            _contains(RegistryRelationship.kind, f.search), _contains(RegistryRelationship.type, f.search),
-            _contains(RegistryRelationship.sub_type, f.search),
-        ))
+        where.append(
+            or_(
+                _contains(RegistryRelationship.kind, f.search),
+                _contains(RegistryRelationship.type, f.search),
+                _contains(RegistryRelationship.sub_type, f.search),
+            )
+        )
     if f.kind:
         where.append(func.lower(RegistryRelationship.kind) == f.kind.lower())
     if f.type:
@@ -252,7 +297,9 @@ def _relationship_where(f: RelationshipFilter) -> tuple[list[ColumnElement[bool]
 
 
 RELATIONSHIP_ORDER = {
-    "kind": RegistryRelationship.kind, "type": RegistryRelationship.type, "subType": RegistryRelationship.sub_type,
+    "kind": RegistryRelationship.kind,
+    "type": RegistryRelationship.type,
+    "subType": RegistryRelationship.sub_type,
     "sub_type": RegistryRelationship.sub_type,
 }
 
@@ -274,7 +321,9 @@ async def list_relationships(
     return int(total or 0), list(rows)
 
 
-async def list_categories(store: Store, *, search: str | None, name: str | None, page: Page, desc: bool) -> tuple[int, list[Any]]:
+async def list_categories(
+    store: Store, *, search: str | None, name: str | None, page: Page, desc: bool
+) -> tuple[int, list[Any]]:
     where: list[ColumnElement[bool]] = []
     if search:
         where.append(_contains(RegistryCategory.name, search))
@@ -283,9 +332,16 @@ async def list_categories(store: Store, *, search: str | None, name: str | None,
     order = RegistryCategory.name.desc() if desc else RegistryCategory.name.asc()
     async with store.read() as session:
         total = await session.scalar(select(func.count()).select_from(RegistryCategory).where(*where))
-        rows = (await session.execute(
-            _paged(select(RegistryCategory.id, RegistryCategory.name, RegistryCategory.meta).where(*where).order_by(order), page)
-        )).all()
+        rows = (
+            await session.execute(
+                _paged(
+                    select(RegistryCategory.id, RegistryCategory.name, RegistryCategory.meta)
+                    .where(*where)
+                    .order_by(order),
+                    page,
+                )
+            )
+        ).all()
     return int(total or 0), list(rows)
 
 
@@ -294,7 +350,8 @@ async def list_registrants(store: Store, *, search: str | None, page: Page, desc
     if search:
         where.append(or_(_contains(RegistryRegistrant.kind, search), _contains(RegistryRegistrant.name, search)))
     models = (
-        select(func.count()).select_from(RegistryModel)
+        select(func.count())
+        .select_from(RegistryModel)
         .where(RegistryModel.registrant_id == RegistryRegistrant.id, RegistryModel.latest.is_(True))
         .scalar_subquery()
     )
@@ -309,11 +366,23 @@ async def list_registrants(store: Store, *, search: str | None, page: Page, desc
         .scalar_subquery()
     )
     order = RegistryRegistrant.kind.desc() if desc else RegistryRegistrant.kind.asc()
-    query = select(
-        RegistryRegistrant.id, RegistryRegistrant.name, RegistryRegistrant.type, RegistryRegistrant.sub_type,
-        RegistryRegistrant.kind, RegistryRegistrant.status, RegistryRegistrant.created_at,
-        RegistryRegistrant.updated_at, models, components, relationships,
-    ).where(*where).order_by(order)
+    query = (
+        select(
+            RegistryRegistrant.id,
+            RegistryRegistrant.name,
+            RegistryRegistrant.type,
+            RegistryRegistrant.sub_type,
+            RegistryRegistrant.kind,
+            RegistryRegistrant.status,
+            RegistryRegistrant.created_at,
+            RegistryRegistrant.updated_at,
+            models,
+            components,
+            relationships,
+        )
+        .where(*where)
+        .order_by(order)
+    )
     async with store.read() as session:
         total = await session.scalar(select(func.count()).select_from(RegistryRegistrant).where(*where))
         rows = (await session.execute(_paged(query, page))).all()
@@ -321,8 +390,14 @@ async def list_registrants(store: Store, *, search: str | None, page: Page, desc
 
 
 async def list_entities(
-    store: Store, *, entity_type: str, model: str | None, name: str | None, entity_id: str | None,
-    search: str | None, page: Page,
+    store: Store,
+    *,
+    entity_type: str,
+    model: str | None,
+    name: str | None,
+    entity_id: str | None,
+    search: str | None,
+    page: Page,
 ) -> tuple[int, list[Any]]:
     where: list[ColumnElement[bool]] = [RegistryEntity.entity_type == entity_type]
     join = bool(model)
@@ -341,26 +416,42 @@ async def list_entities(
         query = query.join(RegistryModel, RegistryModel.id == RegistryEntity.model_id)
     async with store.read() as session:
         total = await session.scalar(count.where(*where))
-        rows = (await session.execute(_paged(query.where(*where).order_by(RegistryEntity.name, RegistryEntity.id), page))).all()
+        rows = (
+            await session.execute(_paged(query.where(*where).order_by(RegistryEntity.name, RegistryEntity.id), page))
+        ).all()
     return int(total or 0), list(rows)
 
 
 async def model_export(store: Store, model_id: str) -> tuple[list[Any], list[Any], list[Any]]:
     """Every component (id, status, kind, version, body, schema) and relationship of one model, and its entities."""
     async with store.read() as session:
-        components = (await session.execute(
-            select(RegistryComponent.id, RegistryComponent.status, RegistryComponent.kind,
-                   RegistryComponent.api_version, RegistryComponentBody.body, RegistryComponentBody.schema)
-            .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
-            .where(RegistryComponent.model_id == model_id).order_by(RegistryComponent.kind)
-        )).all()
-        relationships = (await session.execute(
-            select(RegistryRelationship.id, RegistryRelationship.status, RegistryRelationship.body)
-            .where(RegistryRelationship.model_id == model_id).order_by(RegistryRelationship.id)
-        )).all()
-        entities = (await session.execute(
-            select(RegistryEntity.entity_type, RegistryEntity.body).where(RegistryEntity.model_id == model_id)
-        )).all()
+        components = (
+            await session.execute(
+                select(
+                    RegistryComponent.id,
+                    RegistryComponent.status,
+                    RegistryComponent.kind,
+                    RegistryComponent.api_version,
+                    RegistryComponentBody.body,
+                    RegistryComponentBody.schema,
+                )
+                .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
+                .where(RegistryComponent.model_id == model_id)
+                .order_by(RegistryComponent.kind)
+            )
+        ).all()
+        relationships = (
+            await session.execute(
+                select(RegistryRelationship.id, RegistryRelationship.status, RegistryRelationship.body)
+                .where(RegistryRelationship.model_id == model_id)
+                .order_by(RegistryRelationship.id)
+            )
+        ).all()
+        entities = (
+            await session.execute(
+                select(RegistryEntity.entity_type, RegistryEntity.body).where(RegistryEntity.model_id == model_id)
+            )
+        ).all()
     return list(components), list(relationships), list(entities)
 
 
@@ -386,15 +477,22 @@ async def component_schema(store: Store, *, kind: str, api_version: str | None, 
 async def summary(store: Store) -> dict[str, Any]:
     """Counts for GraphQL: components per model name and relationships per kind (latest versions)."""
     async with store.read() as session:
-        components = (await session.execute(
-            select(RegistryModel.name, func.sum(RegistryModel.components_count))
-            .where(RegistryModel.latest.is_(True)).group_by(RegistryModel.name).order_by(RegistryModel.name)
-        )).all()
-        relationships = (await session.execute(
-            select(RegistryRelationship.kind, func.count())
-            .where(RegistryRelationship.latest.is_(True))
-            .group_by(RegistryRelationship.kind).order_by(RegistryRelationship.kind)
-        )).all()
+        components = (
+            await session.execute(
+                select(RegistryModel.name, func.sum(RegistryModel.components_count))
+                .where(RegistryModel.latest.is_(True))
+                .group_by(RegistryModel.name)
+                .order_by(RegistryModel.name)
+            )
+        ).all()
+        relationships = (
+            await session.execute(
+                select(RegistryRelationship.kind, func.count())
+                .where(RegistryRelationship.latest.is_(True))
+                .group_by(RegistryRelationship.kind)
+                .order_by(RegistryRelationship.kind)
+            )
+        ).all()
     return {
         "components": [{"name": n, "count": int(c or 0)} for n, c in components],
         "relationships": [{"name": n, "count": int(c)} for n, c in relationships],
@@ -403,10 +501,19 @@ async def summary(store: Store) -> dict[str, Any]:
 
 async def packages(store: Store) -> list[Any]:
     async with store.read() as session:
-        return list((await session.execute(
-            select(RegistryPackage.location, RegistryPackage.status, RegistryPackage.components,
-                   RegistryPackage.relationships, RegistryPackage.errors).order_by(RegistryPackage.location)
-        )).all())
+        return list(
+            (
+                await session.execute(
+                    select(
+                        RegistryPackage.location,
+                        RegistryPackage.status,
+                        RegistryPackage.components,
+                        RegistryPackage.relationships,
+                        RegistryPackage.errors,
+                    ).order_by(RegistryPackage.location)
+                )
+            ).all()
+        )
 
 
 async def model_id_of_package(store: Store, package_id: str) -> str | None:

@@ -114,9 +114,7 @@ class RegistryComponentBody(Base):
 
     __tablename__ = "registry_component_bodies"
 
-    id: Mapped[str] = mapped_column(
-        ForeignKey("registry_components.id", ondelete="CASCADE"), primary_key=True
-    )
+    id: Mapped[str] = mapped_column(ForeignKey("registry_components.id", ondelete="CASCADE"), primary_key=True)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     schema: Mapped[str] = mapped_column(Text, nullable=False)
 
@@ -143,9 +141,7 @@ class RegistryEntity(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(32), nullable=False)
-    model_id: Mapped[str | None] = mapped_column(
-        ForeignKey("registry_models.id", ondelete="CASCADE"), nullable=True
-    )
+    model_id: Mapped[str | None] = mapped_column(ForeignKey("registry_models.id", ondelete="CASCADE"), nullable=True)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     kind: Mapped[str] = mapped_column(String(255), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import json
 import tarfile
@@ -52,7 +53,9 @@ async def test_categories_registrants_relationships(rclient: httpx.AsyncClient) 
     regs = (await rclient.get("/api/meshmodels/registrants")).json()
     assert [(r["kind"], r["summary"]["models"]) for r in regs["registrants"]] == [("github", 1)]
     rels = (await rclient.get("/api/meshmodels/models/demo/relationships/edge", params={"version": "1.0.0"})).json()
-    assert [(r["kind"], r["type"], r["subType"]) for r in rels["relationships"]] == [("edge", "non-binding", "reference")]
+    assert [(r["kind"], r["type"], r["subType"]) for r in rels["relationships"]] == [
+        ("edge", "non-binding", "reference")
+    ]
     assert rels["relationships"][0]["model"]["name"] == "demo"
 
 
@@ -76,7 +79,9 @@ async def test_status_and_delete(rclient: httpx.AsyncClient) -> None:
 # temporary file and leaves closing it to the garbage collector.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_export_round_trips_through_register(rclient: httpx.AsyncClient) -> None:
-    exported = await rclient.get("/api/registry/export", params={"name": "demo", "version": "1.0.0", "output_format": "tar"})
+    exported = await rclient.get(
+        "/api/registry/export", params={"name": "demo", "version": "1.0.0", "output_format": "tar"}
+    )
     assert exported.headers["content-type"] == "application/gzip"
     with tarfile.open(fileobj=io.BytesIO(exported.content)) as archive:
         names = sorted(archive.getnames())
@@ -96,35 +101,58 @@ async def test_export_round_trips_through_register(rclient: httpx.AsyncClient) -
                 data = json.dumps({**json.loads(data), "name": "copied"}).encode()
             member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
-    body = {"uploadType": "file", "importBody": {"fileName": "demo.tar.gz",
-                                                 "modelFile": base64.b64encode(renamed.getvalue()).decode()}}
+    body = {
+        "uploadType": "file",
+        "importBody": {"fileName": "demo.tar.gz", "modelFile": base64.b64encode(renamed.getvalue()).decode()},
+    }
     result = (await rclient.post("/api/meshmodels/register", json=body)).json()
     assert (result["imported"], result["components"], result["relationships"]) == (1, 3, 1)
     request = httpx.Request("POST", "http://x", files={"file": ("demo.tar.gz", renamed.getvalue())})
-    multipart = await rclient.post("/api/registry/register", content=request.read(),
-                                   headers={"content-type": request.headers["content-type"]})
+    multipart = await rclient.post(
+        "/api/registry/register", content=request.read(), headers={"content-type": request.headers["content-type"]}
+    )
     assert multipart.status_code == 200 and multipart.json()["imported"] == 1
     assert (await rclient.get("/api/registry/models/copied")).json()["total_count"] == 1
+    gc.collect()  # let that temporary file's warning fire here, where it is filtered
 
 
 async def test_register_json_model_and_registrant_posts(rclient: httpx.AsyncClient) -> None:
-    model = {"schemaVersion": "models.meshery.io/v1beta1", "name": "posted", "registrant": {"kind": "meshery"},
-             "model": {"version": "0.1.0"},
-             "components": [{"displayName": "Thing", "component": {"version": "p/v1", "kind": "Thing", "schema": "{}"}}]}
-    result = (await rclient.post("/api/registry/register", json={"uploadType": "json", "importBody": {"model": model}})).json()
+    model = {
+        "schemaVersion": "models.meshery.io/v1beta1",
+        "name": "posted",
+        "registrant": {"kind": "meshery"},
+        "model": {"version": "0.1.0"},
+        "components": [{"displayName": "Thing", "component": {"version": "p/v1", "kind": "Thing", "schema": "{}"}}],
+    }
+    result = (
+        await rclient.post("/api/registry/register", json={"uploadType": "json", "importBody": {"model": model}})
+    ).json()
     assert (result["imported"], result["components"]) == (1, 1)
     no_registrant = {**model, "name": "anon", "registrant": {}}
     result = (await rclient.post("/api/registry/register", json={"importBody": {"model": no_registrant}})).json()
     assert result["failed"] == 1 and result["errors"][0]["code"] == errors.ErrRegistryRegistrantMissing.code
-    entity = {"displayName": "Other", "model": {"name": "posted", "model": {"version": "0.1.0"}},
-              "component": {"version": "p/v1", "kind": "Other", "schema": "{}"}}
-    answer = await rclient.post("/api/meshmodels/components", json={
-        "entityType": "component", "connection": {"kind": "meshery"},
-        "entity": base64.b64encode(json.dumps(entity).encode()).decode()})
+    entity = {
+        "displayName": "Other",
+        "model": {"name": "posted", "model": {"version": "0.1.0"}},
+        "component": {"version": "p/v1", "kind": "Other", "schema": "{}"},
+    }
+    answer = await rclient.post(
+        "/api/meshmodels/components",
+        json={
+            "entityType": "component",
+            "connection": {"kind": "meshery"},
+            "entity": base64.b64encode(json.dumps(entity).encode()).decode(),
+        },
+    )
     assert answer.status_code == 201
     kinds = (await rclient.get("/api/registry/models/posted/components")).json()["components"]
     assert sorted(c["component"]["kind"] for c in kinds) == ["Other", "Thing"]
-    rel = {"kind": "edge", "type": "binding", "subType": "mount", "model": {"name": "posted", "model": {"version": "0.1.0"}}}
+    rel = {
+        "kind": "edge",
+        "type": "binding",
+        "subType": "mount",
+        "model": {"name": "posted", "model": {"version": "0.1.0"}},
+    }
     answer = await rclient.post("/api/registry/relationships", json={"entityType": "relationship", "entity": rel})
     assert answer.status_code == 201 and answer.json()["relationships"] == 1
     wrong = await rclient.post("/api/registry/relationships", json={"entityType": "component", "entity": rel})
@@ -134,11 +162,17 @@ async def test_register_json_model_and_registrant_posts(rclient: httpx.AsyncClie
 
 
 async def test_validate_reports_fields(rclient: httpx.AsyncClient) -> None:
-    design = {"components": [
-        {"id": "a", "component": {"kind": "Widget", "version": "demo.example.com/v1"}, "configuration": {"spec": {"size": 0, "color": "green"}}},
-        {"id": "b", "component": {"kind": "Widget"}, "configuration": {"spec": {"size": 3}}},
-        {"id": "c", "component": {"kind": "Unknown"}, "configuration": {}},
-    ]}
+    design = {
+        "components": [
+            {
+                "id": "a",
+                "component": {"kind": "Widget", "version": "demo.example.com/v1"},
+                "configuration": {"spec": {"size": 0, "color": "green"}},
+            },
+            {"id": "b", "component": {"kind": "Widget"}, "configuration": {"spec": {"size": 3}}},
+            {"id": "c", "component": {"kind": "Unknown"}, "configuration": {}},
+        ]
+    }
     result = (await rclient.post("/api/registry/validate", json={"design": design})).json()
     a, b, c = result["components"]
     assert result["valid"] is False
@@ -169,7 +203,10 @@ async def test_generate_from_crds(rclient: httpx.AsyncClient) -> None:
     result = (await rclient.post("/api/meshmodels/generate", json={"crds": CRD, "register": True})).json()
     (comp,) = result["components"]
     assert (comp["displayName"], comp["component"]["version"], comp["metadata"]["isNamespaced"]) == (
-        "Gizmo Pool", "tools.example.com/v1", False)
+        "Gizmo Pool",
+        "tools.example.com/v1",
+        False,
+    )
     assert result["registered"] is True
     listed = (await rclient.get("/api/registry/models/tools/components")).json()
     assert [c["component"]["kind"] for c in listed["components"]] == ["GizmoPool"]
@@ -192,7 +229,10 @@ async def test_connection_definitions_crud(rclient: httpx.AsyncClient) -> None:
 
 
 async def test_graphql_summary(rclient: httpx.AsyncClient) -> None:
-    query = '{ getMeshModelSummary(selector: {type: "components"}) { components { name count } relationships { name count } } }'
+    query = (
+        '{ getMeshModelSummary(selector: {type: "components"}) '
+        "{ components { name count } relationships { name count } } }"
+    )
     answer = (await rclient.post("/api/system/graphql/query", json={"query": query})).json()
     assert answer["data"]["getMeshModelSummary"] == {"components": [{"name": "demo", "count": 1}], "relationships": []}
 

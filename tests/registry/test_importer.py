@@ -13,9 +13,8 @@ import pytest
 
 from generated import errors
 from meshery.registry import importer
-from meshery.store import Store, migrate
+from meshery.store import Store, engine, migrate
 from meshery.store import registry_queries as rq
-from meshery.store import engine
 from tests.fixtures.registry import reference_or_skip
 
 
@@ -38,7 +37,9 @@ async def test_reference_catalog_matches_its_files(store: Store) -> None:
     assert (report.failed, report.problems) == (0, [])
     for model_dir in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
         model = json.loads((model_dir / "model.json").read_text())
-        total, rows = await rq.list_models(store, rq.ModelFilter(name=model["name"]), rq.Page(0, None), order="", desc=False)
+        total, rows = await rq.list_models(
+            store, rq.ModelFilter(name=model["name"]), rq.Page(0, None), order="", desc=False
+        )
         assert total == 1
         assert rows[0][4] == model["model"]["version"]
         files = [json.loads(p.read_text()) for p in sorted((model_dir / "components").glob("*.json"))]
@@ -80,13 +81,23 @@ def _write(path: Path, doc: object) -> None:
 
 
 def _model(name: str, **extra: object) -> dict[str, object]:
-    return {"schemaVersion": "models.meshery.io/v1beta1", "version": "v1.0.0", "name": name,
-            "registrant": {"kind": "github"}, "category": {"name": "Tools"}, "model": {"version": "1.0.0"}, **extra}
+    return {
+        "schemaVersion": "models.meshery.io/v1beta1",
+        "version": "v1.0.0",
+        "name": name,
+        "registrant": {"kind": "github"},
+        "category": {"name": "Tools"},
+        "model": {"version": "1.0.0"},
+        **extra,
+    }
 
 
 def _component(kind: str) -> dict[str, object]:
-    return {"schemaVersion": "components.meshery.io/v1beta1", "displayName": kind,
-            "component": {"version": "x/v1", "kind": kind, "schema": "{}"}}
+    return {
+        "schemaVersion": "components.meshery.io/v1beta1",
+        "displayName": kind,
+        "component": {"version": "x/v1", "kind": kind, "schema": "{}"},
+    }
 
 
 async def test_bad_packages_are_reported_and_good_ones_imported(store: Store, tmp_path: Path, models_dir: Path) -> None:
@@ -146,7 +157,8 @@ async def test_archives_zip_tar_and_nested(store: Store, tmp_path: Path, models_
     report = await importer.import_sources(store, [root], static_k8s=False)
     assert (report.imported, report.failed) == (2, 1)
     assert {p["code"] for p in report.problems if p["package"].endswith("junk.zip")} == {
-        errors.ErrRegistryBadArchive.code, errors.ErrRegistryPackageMalformed.code,
+        errors.ErrRegistryBadArchive.code,
+        errors.ErrRegistryPackageMalformed.code,
     }
     assert await _kinds(store, model="demo") == ["GadgetSet", "Note", "Widget"]
     assert await _kinds(store, model="other") == ["GadgetSet", "Note", "Widget"]
@@ -159,7 +171,9 @@ async def test_duplicate_model_from_another_package_is_marked(store: Store, tmp_
     report = await importer.import_sources(store, [models_dir, copy], static_k8s=False)
     assert report.imported == 1
     assert [p["code"] for p in report.problems] == [errors.ErrRegistryDuplicateEntity.code]
-    total, rows = await rq.list_models(store, rq.ModelFilter(name="demo", version="2.0.0"), rq.Page(0, None), order="", desc=False)
+    _, rows = await rq.list_models(
+        store, rq.ModelFilter(name="demo", version="2.0.0"), rq.Page(0, None), order="", desc=False
+    )
     assert sorted(r[6] for r in rows) == ["duplicate", "enabled"]
     assert all(r[-1] == 1 for r in rows)  # each sees the other as its duplicate
     latest = await rq.list_models(store, rq.ModelFilter(name="demo"), rq.Page(0, None), order="", desc=False)
@@ -171,8 +185,9 @@ async def test_static_kubernetes_model(store: Store) -> None:
     assert report.imported == 1 and report.components > 50
     kinds = await _kinds(store, model="kubernetes")
     assert {"Pod", "Deployment", "Service", "Namespace", "CustomResourceDefinition"} <= set(kinds)
-    _, rows = await rq.list_components(store, rq.ComponentFilter(name="Deployment", api_version="apps/v1"),
-                                       rq.Page(0, None), order="", desc=False)
+    _, rows = await rq.list_components(
+        store, rq.ComponentFilter(name="Deployment", api_version="apps/v1"), rq.Page(0, None), order="", desc=False
+    )
     schema = json.loads(json.loads(rows[0][6]))
     assert "io.k8s.api.apps.v1.DeploymentSpec" in schema["$defs"]
     assert schema["properties"]["spec"]["$ref"] == "#/$defs/io.k8s.api.apps.v1.DeploymentSpec"
@@ -186,7 +201,11 @@ def test_yaml_and_json_are_read_alike(tmp_path: Path) -> None:
     from meshery.registry.parse import parse_files
     from meshery.registry.sources import RawFile
 
-    parsed = parse_files([RawFile("a.yaml", b"schemaVersion: components.meshery.io/v1beta1\n---\nfoo: 1\n"),
-                          RawFile("b.json", io.BytesIO(json.dumps(_component("B")).encode()).read())])
+    parsed = parse_files(
+        [
+            RawFile("a.yaml", b"schemaVersion: components.meshery.io/v1beta1\n---\nfoo: 1\n"),
+            RawFile("b.json", io.BytesIO(json.dumps(_component("B")).encode()).read()),
+        ]
+    )
     assert [name for name, _ in parsed.components] == ["a.yaml", "b.json"]
     assert [p.code for p in parsed.problems] == [errors.ErrRegistryEntityInvalid.code]
