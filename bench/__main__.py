@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import graphql_cache, inprocess, loadgen, rest, startup
+from bench import graphql_cache, inprocess, loadgen, registry, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "registry")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     choice.add_argument("--database-url", default=None, help="run the REST benchmark against this PostgreSQL")
     choice.add_argument("--postgres", action="store_true", help="start an embedded PostgreSQL for the REST benchmark")
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
+    reg = parser.add_argument_group("registry (not part of `all`: it writes a catalog of about 700 MB)")
+    reg.add_argument("--models", type=int, default=300, help="synthetic models (default 300)")
+    reg.add_argument("--components", type=int, default=300, help="components per model (default 300)")
+    reg.add_argument("--no-postgres", action="store_true", help="registry on SQLite only")
     return parser
 
 
@@ -63,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
+        if args.benchmark == "registry":
+            ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130

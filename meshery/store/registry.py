@@ -109,8 +109,28 @@ async def _category_id(session: AsyncSession, name: str) -> str:
 
 
 async def _insert_many(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(insert(table), rows[start : start + CHUNK])
+    """Insert plain rows the fastest way each driver offers: COPY on PostgreSQL, executemany on SQLite.
+
+    Rows go to the driver as tuples, skipping SQLAlchemy's per-row parameter
+    processing (the columns are plain text, integers and booleans); this is
+    most of the import's speed.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = [tuple(row[c] for c in columns) for row in rows]
+    name = table.__table__.name
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        async with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for value in values:
+                await copy.write_row(value)
+        return
+    marks = ", ".join("?" for _ in columns)
+    await conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", values)
 
 
 async def replace_package(

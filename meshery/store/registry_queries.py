@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -201,11 +201,30 @@ COMPONENT_ORDER = {
 }
 
 
-def _component_where(f: ComponentFilter) -> tuple[list[ColumnElement[bool]], bool]:
-    """The conditions, and whether they need the models table joined."""
+def _component_where(f: ComponentFilter) -> list[ColumnElement[bool]]:
+    """Conditions on the narrow component table; model conditions become a subquery of model ids.
+
+    A model name, version or category selects a handful of models first (by
+    index), so the components are then read through ``(model_id, display_name)``
+    instead of scanning every component and joining its model.
+    """
     where: list[ColumnElement[bool]] = []
-    join = False
-    if f.latest_only and not f.version:
+    models: list[ColumnElement[bool]] = []
+    if f.model:
+        models.append(RegistryModel.name == f.model)
+    if f.version:
+        models.append(or_(RegistryModel.model_version == f.version, RegistryModel.version == f.version))
+    elif models and f.latest_only:
+        models.append(RegistryModel.latest.is_(True))
+    if f.category:
+        models.append(
+            RegistryModel.category_id.in_(select(RegistryCategory.id).where(RegistryCategory.name == f.category))
+        )
+        if f.latest_only and not f.version and not f.model:
+            models.append(RegistryModel.latest.is_(True))
+    if models:
+        where.append(RegistryComponent.model_id.in_(select(RegistryModel.id).where(*models)))
+    elif f.latest_only:
         where.append(RegistryComponent.latest.is_(True))
     if f.search:
         where.append(RegistryComponent.search.like(like_pattern(f.search), escape="\\"))
@@ -217,21 +236,13 @@ def _component_where(f: ComponentFilter) -> tuple[list[ColumnElement[bool]], boo
         where.append(RegistryComponent.annotation.is_(f.annotations))
     if f.status:
         where.append(RegistryComponent.status == f.status)
-    if f.model or f.version or f.category:
-        join = True
-        if f.model:
-            where.append(RegistryModel.name == f.model)
-        if f.version:
-            where.append(or_(RegistryModel.model_version == f.version, RegistryModel.version == f.version))
-        if f.category:
-            where.append(RegistryCategory.name == f.category)
-    return where, join
+    return where
 
 
 async def list_components(
     store: Store, f: ComponentFilter, page: Page, *, order: str, desc: bool
 ) -> tuple[int, list[Any]]:
-    where, join = _component_where(f)
+    where = _component_where(f)
     other = aliased(RegistryComponent)
     duplicates = (
         select(func.count())
@@ -246,24 +257,21 @@ async def list_components(
     )
     column = COMPONENT_ORDER.get(order, RegistryComponent.display_name)
     count = select(func.count()).select_from(RegistryComponent)
-    query = select(
-        RegistryComponent.id,
-        RegistryComponent.status,
-        RegistryComponent.kind,
-        RegistryComponent.api_version,
-        RegistryComponent.model_id,
-        RegistryComponentBody.body,
-        RegistryComponentBody.schema,
-        duplicates,
-    ).join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
-    if join:
-        model_join = and_(RegistryModel.id == RegistryComponent.model_id)
-        count = count.join(RegistryModel, model_join)
-        query = query.join(RegistryModel, model_join)
-        if f.category:
-            count = count.join(RegistryCategory, RegistryCategory.id == RegistryModel.category_id)
-            query = query.join(RegistryCategory, RegistryCategory.id == RegistryModel.category_id)
-    query = query.where(*where).order_by(column.desc() if desc else column.asc(), RegistryComponent.id)
+    query = (
+        select(
+            RegistryComponent.id,
+            RegistryComponent.status,
+            RegistryComponent.kind,
+            RegistryComponent.api_version,
+            RegistryComponent.model_id,
+            RegistryComponentBody.body,
+            RegistryComponentBody.schema,
+            duplicates,
+        )
+        .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
+        .where(*where)
+        .order_by(column.desc() if desc else column.asc(), RegistryComponent.id)
+    )
     async with store.read() as session:
         total = await session.scalar(count.where(*where))
         rows = (await session.execute(_paged(query, page))).all()

@@ -94,8 +94,8 @@ class RegistryComponent(Base):
     __tablename__ = "registry_components"
     __table_args__ = (
         Index("ix_registry_components_model_name", "model_id", "display_name"),
-        Index("ix_registry_components_latest_name", "latest", "display_name"),
-        Index("ix_registry_components_kind", "kind"),
+        Index("ix_registry_components_latest_name", "latest", "display_name", "search"),
+        Index("ix_registry_components_kind", "kind", "api_version", "latest"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

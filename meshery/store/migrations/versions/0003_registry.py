@@ -114,9 +114,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_components")),
     )
-    op.create_index("ix_registry_components_kind", "registry_components", ["kind"], unique=False)
     op.create_index(
-        "ix_registry_components_latest_name", "registry_components", ["latest", "display_name"], unique=False
+        "ix_registry_components_kind", "registry_components", ["kind", "api_version", "latest"], unique=False
+    )
+    op.create_index(
+        "ix_registry_components_latest_name", "registry_components", ["latest", "display_name", "search"], unique=False
     )
     op.create_index(
         "ix_registry_components_model_name", "registry_components", ["model_id", "display_name"], unique=False
