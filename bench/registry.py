@@ -179,7 +179,8 @@ def run(*, models: int = 300, components: int = 300, requests: int = 200, with_p
             if with_postgres:
                 (root / "pg").mkdir()
                 with postgres.embedded(root / "pg") as url:
-                    by_db["postgresql"] = _measure(root / "catalog", expected, root / "pgserver", _fresh_pg(url), requests)
+                    pg_url = _fresh_pg(url)
+                    by_db["postgresql"] = _measure(root / "catalog", expected, root / "pgserver", pg_url, requests)
         except RuntimeError as exc:
             print(f"registry benchmark failed: {exc}", file=sys.stderr)
             ok = False

@@ -7,15 +7,42 @@ followed by ``asc``/``desc``) and ``sort`` gives the direction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
 from meshery.registry import render
+from meshery.registry.search_index import SearchIndex
 from meshery.store import Store
 from meshery.store import registry_queries as rq
 
 DEFAULT_PAGE_SIZE = 25
+SNAPSHOT_KEY = "registry-snapshot"
+SNAPSHOT_TTL = 3600.0
+MAX_CACHED_COUNTS = 1024
+DEFAULT_ORDERS = ("", "display_name", "displayName", "name")
+
+
+@dataclass
+class Snapshot:
+    """Facts derived from one registry generation: list totals and the search index (built on first use)."""
+
+    generation: str | None
+    counts: dict[rq.ComponentFilter, int] = field(default_factory=dict)
+    index: SearchIndex | None = None
+
+
+async def _snapshot(store: Store) -> Snapshot:
+    generation = await rq.generation(store)
+    snapshot: Snapshot | None = store.cache.get(SNAPSHOT_KEY)
+    if snapshot is None or snapshot.generation != generation:
+        snapshot = Snapshot(generation=generation)
+        store.cache.put(SNAPSHOT_KEY, snapshot, ttl=SNAPSHOT_TTL)
+    return snapshot
+
+
+def _plain_search(f: rq.ComponentFilter) -> bool:
+    return bool(f.search) and f == rq.ComponentFilter(search=f.search)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +87,22 @@ async def _model_json(store: Store, ids: list[str]) -> dict[str, bytes]:
 
 
 async def components(store: Store, f: rq.ComponentFilter, p: Paging, *, trim: bool = False) -> bytes:
-    total, rows = await rq.list_components(store, f, p.window, order=p.order, desc=p.desc)
+    """A page of components; totals are cached per registry generation and plain searches use the index."""
+    snapshot = await _snapshot(store)
+    if _plain_search(f) and p.order in DEFAULT_ORDERS and not p.desc:
+        if snapshot.index is None:
+            snapshot.index = SearchIndex.build(snapshot.generation, await rq.search_keys(store))
+        ids = snapshot.index.find(f.search or "")
+        window = p.window
+        chosen = ids[window.offset :] if window.limit is None else ids[window.offset : window.offset + window.limit]
+        total, rows = len(ids), await rq.components_by_ids(store, chosen)
+    else:
+        cached = None if f.search else snapshot.counts.get(f)
+        total, rows = await rq.list_components(store, f, p.window, order=p.order, desc=p.desc, total=cached)
+        if cached is None and not f.search:
+            if len(snapshot.counts) >= MAX_CACHED_COUNTS:
+                snapshot.counts.clear()
+            snapshot.counts[f] = total
     embedded = await _model_json(store, sorted({row[4] for row in rows}))
     items = [render.component(row, embedded.get(row[4], b"null"), trim=trim) for row in rows]
     return render.page("components", page=p.page, page_size=p.page_size(total), total=total, items=items)

@@ -30,9 +30,13 @@ from meshery.store.registry_tables import (
     RegistryRegistrant,
     RegistryRelationship,
 )
+from meshery.store.tables import SystemSetting
 
 # PostgreSQL limits one statement to 65,535 bound parameters.
 CHUNK = 2000
+# A system setting changed by every registry write: readers cache derived
+# facts (counts, the search index) per generation, across replicas too.
+GENERATION_KEY = "registry_generation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,13 @@ async def _category_id(session: AsyncSession, name: str) -> str:
     return new_id
 
 
+async def _bump(session: AsyncSession) -> None:
+    values = {"value": uuid.uuid4().hex, "updated_at": datetime.now(UTC)}
+    result = await session.execute(update(SystemSetting).where(SystemSetting.key == GENERATION_KEY).values(**values))
+    if not getattr(result, "rowcount", 0):
+        await session.execute(insert(SystemSetting).values(key=GENERATION_KEY, **values))
+
+
 async def _insert_many(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert plain rows the fastest way each driver offers: COPY on PostgreSQL, executemany on SQLite.
 
@@ -170,6 +181,7 @@ async def replace_package(
         await _insert_many(session, RegistryRelationship, rows.relationships)
         await _insert_many(session, RegistryEntity, rows.entities)
         await _upsert_package(session, {**package, "model_id": placement.model_id})
+        await _bump(session)
     return placement
 
 
@@ -187,6 +199,7 @@ async def record_package(store: Store, package: dict[str, Any], *, drop_entities
     async with store.write() as session:
         if drop_entities:
             await session.execute(delete(RegistryModel).where(RegistryModel.package_id == package["id"]))
+            await _bump(session)
         await _upsert_package(session, package)
 
 
@@ -226,6 +239,7 @@ async def refresh_latest(store: Store, names: Iterable[str] | None = None) -> No
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
                 await session.execute(update(table).where(column.in_(chunk)).values(latest=column.in_(latest)))
+        await _bump(session)
 
 
 async def count_all(store: Store) -> dict[str, int]:
@@ -261,12 +275,14 @@ async def set_status(store: Store, *, entity_type: str, entity_id: str, status: 
     table = STATUS_TABLES[entity_type]
     async with store.write() as session:
         result = await session.execute(update(table).where(table.id == entity_id).values(status=status))
+        await _bump(session)
     return bool(getattr(result, "rowcount", 0))
 
 
 async def delete_model(store: Store, model_id: str) -> bool:
     async with store.write() as session:
         result = await session.execute(delete(RegistryModel).where(RegistryModel.id == model_id))
+        await _bump(session)
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -314,4 +330,5 @@ async def add_entities(store: Store, *, model_id: str, rows: Any) -> bool:
                 updated_at=datetime.now(UTC),
             )
         )
+        await _bump(session)
     return True

@@ -240,8 +240,9 @@ def _component_where(f: ComponentFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_components(
-    store: Store, f: ComponentFilter, page: Page, *, order: str, desc: bool
+    store: Store, f: ComponentFilter, page: Page, *, order: str, desc: bool, total: int | None = None
 ) -> tuple[int, list[Any]]:
+    """One page of components and the total (counted unless ``total`` is given)."""
     where = _component_where(f)
     other = aliased(RegistryComponent)
     duplicates = (
@@ -273,7 +274,8 @@ async def list_components(
         .order_by(column.desc() if desc else column.asc(), RegistryComponent.id)
     )
     async with store.read() as session:
-        total = await session.scalar(count.where(*where))
+        if total is None:
+            total = await session.scalar(count.where(*where))
         rows = (await session.execute(_paged(query, page))).all()
     return int(total or 0), list(rows)
 
@@ -528,3 +530,59 @@ async def model_id_of_package(store: Store, package_id: str) -> str | None:
     async with store.read() as session:
         value = await session.scalar(select(RegistryModel.id).where(RegistryModel.package_id == package_id).limit(1))
     return None if value is None else str(value)
+
+
+async def generation(store: Store) -> str | None:
+    """The registry's current generation (changes with every registry write)."""
+    from meshery.store.registry import GENERATION_KEY
+    from meshery.store.tables import SystemSetting
+
+    async with store.read() as session:
+        value = await session.scalar(select(SystemSetting.value).where(SystemSetting.key == GENERATION_KEY))
+    return None if value is None else str(value)
+
+
+async def search_keys(store: Store) -> list[Any]:
+    """(id, search key) of every latest component, in the default list order."""
+    async with store.read() as session:
+        result = await session.execute(
+            select(RegistryComponent.id, RegistryComponent.search)
+            .where(RegistryComponent.latest.is_(True))
+            .order_by(RegistryComponent.display_name, RegistryComponent.id)
+        )
+        return list(result.all())
+
+
+async def components_by_ids(store: Store, ids: Sequence[str]) -> list[Any]:
+    """Component rows (the page columns of ``list_components``) for ``ids``, in that order."""
+    if not ids:
+        return []
+    other = aliased(RegistryComponent)
+    duplicates = (
+        select(func.count())
+        .select_from(other)
+        .where(
+            other.kind == RegistryComponent.kind,
+            other.api_version == RegistryComponent.api_version,
+            other.latest.is_(True),
+            other.model_id != RegistryComponent.model_id,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            RegistryComponent.id,
+            RegistryComponent.status,
+            RegistryComponent.kind,
+            RegistryComponent.api_version,
+            RegistryComponent.model_id,
+            RegistryComponentBody.body,
+            RegistryComponentBody.schema,
+            duplicates,
+        )
+        .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
+        .where(RegistryComponent.id.in_(list(ids)))
+    )
+    async with store.read() as session:
+        rows = {row[0]: row for row in (await session.execute(query)).all()}
+    return [rows[i] for i in ids if i in rows]
