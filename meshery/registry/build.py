@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from generated import errors
+from meshery.registry import codec
 from meshery.registry.parse import Parsed, Problem
 
 NAMESPACE = uuid.UUID("6d657368-6572-792d-7265-676973747279")
@@ -194,13 +195,7 @@ def build_rows(
                 "annotation": bool(metadata.get("isAnnotation")),
             }
         )
-        rows.bodies.append(
-            {
-                "id": comp_id,
-                "body": orjson.dumps(rest).decode(),
-                "schema": orjson.dumps(schema).decode(),
-            }
-        )
+        rows.bodies.append({"id": comp_id, "data": codec.pack(orjson.dumps(rest), orjson.dumps(schema))})
     reference = model_reference(facts, model_id)
     for file, doc in parsed.relationships:
         kind, rtype, sub = (_text(doc.get(k)).strip() for k in ("kind", "type", "subType"))
@@ -250,3 +245,36 @@ def build_rows(
     rows.model["components_count"] = len(rows.components)
     rows.model["relationships_count"] = len(rows.relationships)
     return rows
+
+
+def relocate(rows: Rows, facts: ModelFacts, *, model_id: str, status: str) -> Rows:
+    """The same rows for another model id (a duplicate model gets its own): ids derived again."""
+    new_ids: dict[str, str] = {}
+    components = []
+    for comp in rows.components:
+        new_id = derived_id(model_id, "component", comp["api_version"], comp["kind"])
+        new_ids[comp["id"]] = new_id
+        components.append({**comp, "id": new_id, "model_id": model_id})
+    bodies = [{**body, "id": new_ids[body["id"]]} for body in rows.bodies]
+    reference = model_reference(facts, model_id)
+    relationships = []
+    for rel in rows.relationships:
+        doc = orjson.loads(rel["body"])
+        doc["model"], doc["modelId"] = reference, model_id
+        text = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        new_id = derived_id(model_id, "relationship", hashlib.sha256(text).hexdigest())
+        relationships.append({**rel, "id": new_id, "model_id": model_id, "body": text.decode()})
+    entities = []
+    for ent in rows.entities:
+        doc = orjson.loads(ent["body"])
+        doc["model"] = reference
+        new_id = derived_id(model_id, ent["entity_type"], ent["name"], ent["kind"])
+        entities.append({**ent, "id": new_id, "model_id": model_id, "body": orjson.dumps(doc).decode()})
+    return Rows(
+        model={**rows.model, "id": model_id, "status": status},
+        components=components,
+        bodies=bodies,
+        relationships=relationships,
+        entities=entities,
+        problems=rows.problems,
+    )

@@ -17,13 +17,14 @@ import yaml
 
 from generated import errors
 from meshery import http
-from meshery.registry import render
+from meshery.registry import codec, render
 from meshery.store import Store
 from meshery.store import registry_queries as rq
 
 
 def _component_doc(row: Any, model: dict[str, Any] | None) -> dict[str, Any]:
-    comp_id, status, kind, api_version, body, schema = row
+    comp_id, status, kind, api_version, data = row
+    body, schema = codec.unpack(data)
     doc: dict[str, Any] = {"id": comp_id, "status": status, **orjson.loads(body)}
     doc["component"] = {"version": api_version, "kind": kind, "schema": orjson.loads(schema)}
     if model is not None:

@@ -99,9 +99,7 @@ async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
         from meshery.registry import operations
         from meshery.store import registry as store_registry
 
-        prepared = await operations.register_parsed(
-            services, parse_documents("generate", [model, *components]), origin="generate"
-        )
+        prepared = operations.register_parsed(parse_documents("generate", [model, *components]), origin="generate")
         outcome, _rows, more = await importer.store_prepared(services.store, prepared)
         problems += more
         registered = outcome == "imported"

@@ -13,9 +13,13 @@ their codes; they never stop the import.
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
+import contextlib
 import logging
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,8 @@ import orjson
 
 from generated import errors
 from meshery.registry import build, kubernetes, sources
-from meshery.registry.parse import Parsed, Problem, parse_files
+from meshery.registry.parse import Problem
+from meshery.registry.prepare import Job, Prepared, prepare
 from meshery.store import Store
 from meshery.store import registry as store_registry
 
@@ -32,6 +37,28 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 5.0
 MAX_RECORDED_PROBLEMS = 200
+# Packages read ahead of the database writes.
+PREFETCH = 4
+# From this many packages to read, parsing runs in a worker process (it costs
+# about half a second to start); below, in a thread.
+PROCESS_FROM = 24
+# Parsing and compressing cost about as much as the database writes, so two
+# workers keep the writer busy on a 2-core machine.
+WORKERS = 2
+
+
+@contextlib.contextmanager
+def _executor(packages: int) -> Iterator[concurrent.futures.Executor]:
+    if packages >= PROCESS_FROM:
+        pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn")
+        )
+    else:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-import")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass
@@ -68,49 +95,6 @@ class Report:
         }
 
 
-@dataclass
-class Prepared:
-    """A package read, parsed and turned into rows (done off the event loop)."""
-
-    key: str
-    location: str
-    fingerprint: str
-    parsed: Parsed
-    facts: build.ModelFacts | None = None
-    fatal: Problem | None = None
-    rows: build.Rows | None = None
-
-
-def prepare(key: str, location: str, fingerprint: str, load: Callable[[], Parsed]) -> Prepared:
-    parsed = load()
-    facts, fatal = build.model_facts(parsed)
-    prepared = Prepared(key=key, location=location, fingerprint=fingerprint, parsed=parsed, facts=facts, fatal=fatal)
-    if facts is not None:
-        prepared.rows = _rows(prepared, facts.key, facts.status)
-    return prepared
-
-
-def _rows(prepared: Prepared, model_id: str, status: str, registrant_id: str = "", category_id: str = "") -> build.Rows:
-    assert prepared.facts is not None
-    return build.build_rows(
-        prepared.parsed,
-        prepared.facts,
-        model_id=model_id,
-        package_id=prepared.key,
-        registrant_id=registrant_id,
-        category_id=category_id,
-        status=status,
-    )
-
-
-def _load_dir(ref: sources.PackageRef) -> Callable[[], Parsed]:
-    def load() -> Parsed:
-        files, problems = sources.read_package(ref)
-        return parse_files(files, problems)
-
-    return load
-
-
 def _package_row(prepared: Prepared, status: str, problems: list[Problem], rows: build.Rows | None) -> dict[str, Any]:
     return {
         "id": prepared.key,
@@ -145,7 +129,7 @@ async def store_prepared(store: Store, prepared: Prepared) -> tuple[str, build.R
         if placement.model_id == facts.key and placement.status == facts.status:
             final = rows
         else:
-            final = _rows(prepared, placement.model_id, placement.status)
+            final = build.relocate(rows, facts, model_id=placement.model_id, status=placement.status)
         final.model.update(registrant_id=placement.registrant_id, category_id=placement.category_id)
         return final
 
@@ -175,43 +159,25 @@ async def store_prepared(store: Store, prepared: Prepared) -> tuple[str, build.R
     return "imported", rows, rows.problems
 
 
-async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -> Report:
-    """Bring the registry in line with ``roots`` (and the static Kubernetes model)."""
-    started = time.perf_counter()
-    report = Report()
-    known = await store_registry.packages(store)
-    refs: list[sources.PackageRef] = await asyncio.to_thread(
-        lambda: [ref for root in roots for ref in sources.discover(root)]
-    )
-    jobs: list[tuple[str, str, str, Callable[[], Parsed]]] = []
-    seen: set[str] = set()
-    for ref in refs:
-        if ref.key in seen:
-            continue
-        seen.add(ref.key)
-        jobs.append((ref.key, ref.location, ref.fingerprint, _load_dir(ref)))
-    if static_k8s:
-        key = sources.package_key(kubernetes.LOCATION)
-        seen.add(key)
-        jobs.append((key, kubernetes.LOCATION, kubernetes.fingerprint(), kubernetes.generate))
-    report.packages = len(jobs)
-    todo = []
-    for job in jobs:
-        state = known.get(job[0])
-        if state is not None and state.fingerprint == job[2] and state.status != "vanished":
-            report.unchanged += 1
-        else:
-            todo.append(job)
-    if todo:
-        log.info("registry import: %d packages found, %d to read", len(jobs), len(todo))
-    touched: dict[str, str] = {}
-    names: set[str] = set()
+async def _run(
+    store: Store,
+    *,
+    todo: list[Job],
+    ahead: collections.deque[asyncio.Future[Prepared]],
+    pool: concurrent.futures.Executor,
+    report: Report,
+    known: dict[str, store_registry.PackageState],
+    touched: dict[str, str],
+    names: set[str],
+    started: float,
+) -> None:
+    """Store each prepared package as it arrives, keeping ``PREFETCH`` packages in preparation."""
+    loop = asyncio.get_running_loop()
     last_log = time.perf_counter()
-    pending = asyncio.ensure_future(asyncio.to_thread(prepare, *todo[0])) if todo else None
     for index in range(len(todo)):
-        assert pending is not None
-        prepared = await pending
-        pending = asyncio.ensure_future(asyncio.to_thread(prepare, *todo[index + 1])) if index + 1 < len(todo) else None
+        prepared = await ahead.popleft()
+        if index + PREFETCH < len(todo):
+            ahead.append(loop.run_in_executor(pool, prepare, todo[index + PREFETCH]))
         state = known.get(prepared.key)
         if state is not None and state.content_hash == prepared.parsed.content_hash and state.status != "vanished":
             touched[prepared.key] = prepared.fingerprint
@@ -255,6 +221,52 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
                 report.components,
                 report.components / (now - started),
             )
+
+
+async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -> Report:
+    """Bring the registry in line with ``roots`` (and the static Kubernetes model)."""
+    started = time.perf_counter()
+    report = Report()
+    known = await store_registry.packages(store)
+    refs: list[sources.PackageRef] = await asyncio.to_thread(
+        lambda: [ref for root in roots for ref in sources.discover(root)]
+    )
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for ref in refs:
+        if ref.key in seen:
+            continue
+        seen.add(ref.key)
+        jobs.append(Job(ref.key, ref.location, ref.fingerprint, ref))
+    if static_k8s:
+        key = sources.package_key(kubernetes.LOCATION)
+        seen.add(key)
+        jobs.append(Job(key, kubernetes.LOCATION, kubernetes.fingerprint()))
+    report.packages = len(jobs)
+    todo = []
+    for job in jobs:
+        state = known.get(job.key)
+        if state is not None and state.fingerprint == job.fingerprint and state.status != "vanished":
+            report.unchanged += 1
+        else:
+            todo.append(job)
+    if todo:
+        log.info("registry import: %d packages found, %d to read", len(jobs), len(todo))
+    touched: dict[str, str] = {}
+    names: set[str] = set()
+    with _executor(len(todo)) as pool:
+        loop = asyncio.get_running_loop()
+        ahead = collections.deque(loop.run_in_executor(pool, prepare, job) for job in todo[:PREFETCH])
+        try:
+            await _run(
+                store, todo=todo, ahead=ahead, pool=pool, report=report, known=known, touched=touched,
+                names=names, started=started,
+            )
+        finally:
+            for future in ahead:
+                future.cancel()
+                if future.done() and not future.cancelled():
+                    future.exception()  # retrieved: the import's own error is the one reported
     await store_registry.touch_packages(store, touched)
     for key, state in known.items():
         if key not in seen and state.status != "vanished" and not state.location.startswith("upload:"):

@@ -21,6 +21,7 @@ from meshery.registry import build, importer, render, sources
 from meshery.registry.export import export_model
 from meshery.registry.generate import generate
 from meshery.registry.parse import Parsed, parse_documents, parse_files
+from meshery.registry.prepare import Prepared, from_parsed
 from meshery.registry.upload import register_upload
 from meshery.registry.validate import validate
 from meshery.store import Store
@@ -110,19 +111,11 @@ async def delete_definition(store: Store, definition_id: str) -> None:
         raise errors.ErrRegistryNotFound(f"no connection definition with id {definition_id!r}")
 
 
-async def register_parsed(services: Services, parsed: Parsed, *, origin: str) -> importer.Prepared:
-    """Register one package that arrived by API; returns it prepared, with its outcome in ``report``."""
-    facts, fatal = build.model_facts(parsed)
-    key_source = f"upload:{facts.name}/{facts.model_version}/{facts.version}" if facts else f"upload:{origin}"
-    key = sources.package_key(key_source)
-    prepared = importer.Prepared(
-        key=key, location=key_source, fingerprint=parsed.content_hash, parsed=parsed, facts=facts, fatal=fatal
-    )
-    if facts is not None:
-        prepared.rows = build.build_rows(
-            parsed, facts, model_id=facts.key, package_id=key, registrant_id="", category_id="", status=facts.status
-        )
-    return prepared
+def register_parsed(parsed: Parsed, *, origin: str) -> Prepared:
+    """A package that arrived by API, prepared for ``importer.store_prepared`` (keyed by its model)."""
+    facts, _ = build.model_facts(parsed)
+    location = f"upload:{facts.name}/{facts.model_version}/{facts.version}" if facts else f"upload:{origin}"
+    return from_parsed(sources.package_key(location), location, parsed.content_hash, parsed)
 
 
 def _decode_entity(value: Any) -> Any:
@@ -194,7 +187,7 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
     parsed = parse_documents("request", [model, entity])
     if parsed.problems:
         raise errors.ErrRegistryEntityInvalid(parsed.problems[0].message)
-    prepared = await register_parsed(services, parsed, origin="registrant")
+    prepared = register_parsed(parsed, origin="registrant")
     if prepared.fatal is not None:
         raise _fatal_error(prepared.fatal.code, prepared.fatal.message)
     outcome, built_rows, problems = await importer.store_prepared(services.store, prepared)

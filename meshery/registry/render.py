@@ -1,7 +1,7 @@
 """Render stored registry rows as upstream JSON, splicing stored JSON text instead of re-parsing it.
 
-Component bodies are kept as JSON text without the keys the registry owns
-(id, status, model, component); an answer is assembled from those pieces, so
+Component bodies are kept as (compressed) JSON without the keys the registry
+owns (id, status, model, component); an answer is assembled from those pieces, so
 a page of components costs string joins, not a parse and a dump of each
 (often 10-200 KB) JSON schema.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
+from meshery.registry import codec
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 NIL = "00000000-0000-0000-0000-000000000000"
@@ -70,23 +72,24 @@ def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
 
 
 def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None = None) -> bytes:
-    """A components row (id, status, kind, api_version, model_id, body, schema[, duplicates]) as JSON."""
-    comp_id, status, kind, api_version, _model_id, body, schema = row[:7]
+    """A components row (id, status, kind, api_version, model_id, data[, duplicates]) as JSON."""
+    comp_id, status, kind, api_version, _model_id, data = row[:6]
+    body, schema = codec.unpack(data)
     inner = body[1:-1]
     parts = [b'{"id":', orjson.dumps(comp_id), b',"status":', orjson.dumps(status), b","]
     if inner:
-        parts += [inner.encode(), b","]
+        parts += [inner, b","]
     parts += [
         b'"component":{"version":',
         orjson.dumps(api_version),
         b',"kind":',
         orjson.dumps(kind),
         b',"schema":',
-        b'""' if trim else schema.encode(),
+        b'""' if trim else schema,
         b'},"model":',
         model_json,
     ]
-    dup = duplicates if duplicates is not None else (row[7] if len(row) > 7 else 0)
+    dup = duplicates if duplicates is not None else (row[6] if len(row) > 6 else 0)
     parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]
     return b"".join(parts)
 

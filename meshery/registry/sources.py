@@ -123,21 +123,24 @@ def read_package(ref: PackageRef) -> tuple[list[RawFile], list[FileProblem]]:
     if ref.path.is_file():
         _read_archive_file(ref.path, ref.path.name, files, problems)
         return files, problems
-    for dirpath, dirnames, filenames in os.walk(ref.path):
+    # Plain strings, not Path objects: this loop runs once per component file.
+    root = str(ref.path)
+    for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
-            full = Path(dirpath) / name
-            rel = str(full.relative_to(ref.path))
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
             if is_archive(name):
-                _read_archive_file(full, rel, files, problems)
+                _read_archive_file(Path(full), rel, files, problems)
                 continue
             if not name.lower().endswith(ENTITY_SUFFIXES):
                 continue
-            size = full.stat().st_size
-            if size > MAX_FILE_BYTES:
-                problems.append(FileProblem(rel, "too-large", f"{size} bytes (limit {MAX_FILE_BYTES})"))
-                continue
-            files.append(RawFile(rel, full.read_bytes()))
+            with open(full, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_FILE_BYTES:
+                    problems.append(FileProblem(rel, "too-large", f"{size} bytes (limit {MAX_FILE_BYTES})"))
+                    continue
+                files.append(RawFile(rel, handle.read()))
     return files, problems
 
 

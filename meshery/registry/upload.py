@@ -136,7 +136,7 @@ async def register_upload(services: Services, *, body: dict[str, Any] | None, up
     model_ids: list[str] = []
     for parsed in _packages(name, data, model):
         report.packages += 1
-        prepared = await operations.register_parsed(services, parsed, origin=name)
+        prepared = operations.register_parsed(parsed, origin=name)
         outcome, rows, problems = await importer.store_prepared(services.store, prepared)
         if prepared.facts is not None:
             names.append(prepared.facts.name)

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from generated import errors
+from meshery.registry import codec
 from meshery.store import Store
 from meshery.store import registry_queries as rq
 
@@ -58,7 +59,8 @@ async def validate(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             raise errors.ErrRegistryRequestInvalid(f"component {index} has no component.kind")
         key = (kind, api_version, model)
         if key not in schemas:
-            schemas[key] = await rq.component_schema(store, kind=kind, api_version=api_version or None, model=model)
+            data = await rq.component_data(store, kind=kind, api_version=api_version or None, model=model)
+            schemas[key] = None if data is None else codec.unpack(data)[1].decode()
         schema_text = schemas[key]
         validator = _validator(schema_text) if schema_text else None
         configuration = item.get("configuration") or {}

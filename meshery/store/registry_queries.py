@@ -265,8 +265,7 @@ async def list_components(
             RegistryComponent.kind,
             RegistryComponent.api_version,
             RegistryComponent.model_id,
-            RegistryComponentBody.body,
-            RegistryComponentBody.schema,
+            RegistryComponentBody.data,
             duplicates,
         )
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
@@ -442,8 +441,7 @@ async def model_export(store: Store, model_id: str) -> tuple[list[Any], list[Any
                     RegistryComponent.status,
                     RegistryComponent.kind,
                     RegistryComponent.api_version,
-                    RegistryComponentBody.body,
-                    RegistryComponentBody.schema,
+                    RegistryComponentBody.data,
                 )
                 .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
                 .where(RegistryComponent.model_id == model_id)
@@ -465,10 +463,10 @@ async def model_export(store: Store, model_id: str) -> tuple[list[Any], list[Any
     return list(components), list(relationships), list(entities)
 
 
-async def component_schema(store: Store, *, kind: str, api_version: str | None, model: str | None) -> str | None:
-    """The JSON-schema string (as stored, JSON-encoded) of the latest component of ``kind``."""
+async def component_data(store: Store, *, kind: str, api_version: str | None, model: str | None) -> bytes | None:
+    """The stored (packed) JSON of the latest component of ``kind``."""
     query = (
-        select(RegistryComponentBody.schema)
+        select(RegistryComponentBody.data)
         .join(RegistryComponent, RegistryComponent.id == RegistryComponentBody.id)
         .join(RegistryModel, RegistryModel.id == RegistryComponent.model_id)
         .where(RegistryComponent.kind == kind)
@@ -481,7 +479,7 @@ async def component_schema(store: Store, *, kind: str, api_version: str | None, 
         query = query.where(RegistryModel.name == model)
     async with store.read() as session:
         value = await session.scalar(query)
-    return None if value is None else str(value)
+    return None if value is None else bytes(value)
 
 
 async def summary(store: Store) -> dict[str, Any]:
@@ -576,8 +574,7 @@ async def components_by_ids(store: Store, ids: Sequence[str]) -> list[Any]:
             RegistryComponent.kind,
             RegistryComponent.api_version,
             RegistryComponent.model_id,
-            RegistryComponentBody.body,
-            RegistryComponentBody.schema,
+            RegistryComponentBody.data,
             duplicates,
         )
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generated import errors
-from meshery.registry import importer
+from meshery.registry import codec, importer
 from meshery.store import Store, engine, migrate
 from meshery.store import registry_queries as rq
 from tests.fixtures.registry import reference_or_skip
@@ -188,7 +188,7 @@ async def test_static_kubernetes_model(store: Store) -> None:
     _, rows = await rq.list_components(
         store, rq.ComponentFilter(name="Deployment", api_version="apps/v1"), rq.Page(0, None), order="", desc=False
     )
-    schema = json.loads(json.loads(rows[0][6]))
+    schema = json.loads(json.loads(codec.unpack(rows[0][5])[1]))
     assert "io.k8s.api.apps.v1.DeploymentSpec" in schema["$defs"]
     assert schema["properties"]["spec"]["$ref"] == "#/$defs/io.k8s.api.apps.v1.DeploymentSpec"
     again = await importer.import_sources(store, [], static_k8s=True)

@@ -167,8 +167,7 @@ def upgrade() -> None:
     op.create_table(
         "registry_component_bodies",
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("schema", sa.Text(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["id"],
             ["registry_components.id"],
