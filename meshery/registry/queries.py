@@ -8,6 +8,7 @@ followed by ``asc``/``desc``) and ``sort`` gives the direction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -20,6 +21,7 @@ DEFAULT_PAGE_SIZE = 25
 SNAPSHOT_KEY = "registry-snapshot"
 SNAPSHOT_TTL = 3600.0
 MAX_CACHED_COUNTS = 1024
+MAX_CACHED_MODELS = 4096
 DEFAULT_ORDERS = ("", "display_name", "displayName", "name")
 
 
@@ -30,10 +32,11 @@ class Snapshot:
     generation: str | None
     counts: dict[rq.ComponentFilter, int] = field(default_factory=dict)
     index: SearchIndex | None = None
+    models: dict[str, bytes] = field(default_factory=dict)  # model JSON embedded in components
 
 
-async def _snapshot(store: Store) -> Snapshot:
-    generation = await rq.generation(store)
+async def _snapshot(store: Store, session: Any = None) -> Snapshot:
+    generation = await rq.generation(store, session=session)
     snapshot: Snapshot | None = store.cache.get(SNAPSHOT_KEY)
     if snapshot is None or snapshot.generation != generation:
         snapshot = Snapshot(generation=generation)
@@ -82,29 +85,37 @@ async def models(store: Store, f: rq.ModelFilter, p: Paging, *, trim: bool = Fal
     return render.page("models", page=p.page, page_size=p.page_size(total), total=total, items=items)
 
 
-async def _model_json(store: Store, ids: list[str]) -> dict[str, bytes]:
-    return {row[0]: orjson.dumps(render.model(row, trim=True)) for row in await rq.models_by_id(store, ids)}
+async def _model_json(store: Store, ids: list[str], session: Any = None) -> dict[str, bytes]:
+    rows = await rq.models_by_id(store, ids, session=session)
+    return {row[0]: orjson.dumps(render.model(row, trim=True)) for row in rows}
 
 
 async def components(store: Store, f: rq.ComponentFilter, p: Paging, *, trim: bool = False) -> bytes:
     """A page of components; totals are cached per registry generation and plain searches use the index."""
-    snapshot = await _snapshot(store)
-    if _plain_search(f) and p.order in DEFAULT_ORDERS and not p.desc:
-        if snapshot.index is None:
-            snapshot.index = SearchIndex.build(snapshot.generation, await rq.search_keys(store))
-        ids = snapshot.index.find(f.search or "")
-        window = p.window
-        chosen = ids[window.offset :] if window.limit is None else ids[window.offset : window.offset + window.limit]
-        total, rows = len(ids), await rq.components_by_ids(store, chosen)
-    else:
-        cached = None if f.search else snapshot.counts.get(f)
-        total, rows = await rq.list_components(store, f, p.window, order=p.order, desc=p.desc, total=cached)
-        if cached is None and not f.search:
-            if len(snapshot.counts) >= MAX_CACHED_COUNTS:
-                snapshot.counts.clear()
-            snapshot.counts[f] = total
-    embedded = await _model_json(store, sorted({row[4] for row in rows}))
-    items = [render.component(row, embedded.get(row[4], b"null"), trim=trim) for row in rows]
+    async with rq.reading(store) as session:
+        snapshot = await _snapshot(store, session)
+        if _plain_search(f) and p.order in DEFAULT_ORDERS and not p.desc:
+            if snapshot.index is None:
+                snapshot.index = SearchIndex.build(snapshot.generation, await rq.search_keys(store, session=session))
+            ids = snapshot.index.find(f.search or "")
+            window = p.window
+            end = None if window.limit is None else window.offset + window.limit
+            total, rows = len(ids), await rq.components_by_ids(store, ids[window.offset : end], session=session)
+        else:
+            cached = None if f.search else snapshot.counts.get(f)
+            total, rows = await rq.list_components(
+                store, f, p.window, order=p.order, desc=p.desc, total=cached, session=session
+            )
+            if cached is None and not f.search:
+                if len(snapshot.counts) >= MAX_CACHED_COUNTS:
+                    snapshot.counts.clear()
+                snapshot.counts[f] = total
+        missing = sorted({row[4] for row in rows} - snapshot.models.keys())
+        if missing:
+            if len(snapshot.models) >= MAX_CACHED_MODELS:
+                snapshot.models.clear()
+            snapshot.models.update(await _model_json(store, missing, session))
+    items = [render.component(row, snapshot.models.get(row[4], b"null"), trim=trim) for row in rows]
     return render.page("components", page=p.page, page_size=p.page_size(total), total=total, items=items)
 
 

@@ -9,11 +9,13 @@ it never touches the JSON bodies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,6 +30,22 @@ from meshery.store.registry_tables import (
     RegistryRegistrant,
     RegistryRelationship,
 )
+
+
+@asynccontextmanager
+async def reading(store: Store) -> AsyncIterator[AsyncSession]:
+    """One read session for several queries of one request (a session costs a connection checkout and a rollback)."""
+    async with store.read() as session:
+        yield session
+
+
+@asynccontextmanager
+async def _session(store: Store, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+    if session is not None:
+        yield session
+    else:
+        async with store.read() as own:
+            yield own
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +171,9 @@ MODEL_ORDER = {
 }
 
 
-async def list_models(store: Store, f: ModelFilter, page: Page, *, order: str, desc: bool) -> tuple[int, list[Any]]:
+async def list_models(
+    store: Store, f: ModelFilter, page: Page, *, order: str, desc: bool, session: AsyncSession | None = None
+) -> tuple[int, list[Any]]:
     where = _model_where(f)
     other = aliased(RegistryModel)
     duplicates = (
@@ -172,19 +192,19 @@ async def list_models(store: Store, f: ModelFilter, page: Page, *, order: str, d
         .where(*where)
         .order_by(column.desc() if desc else column.asc(), RegistryModel.id)
     )
-    async with store.read() as session:
-        total = await session.scalar(_model_source(select(func.count()).select_from(RegistryModel)).where(*where))
-        rows = (await session.execute(_paged(query, page))).all()
+    async with _session(store, session) as db:
+        total = await db.scalar(_model_source(select(func.count()).select_from(RegistryModel)).where(*where))
+        rows = (await db.execute(_paged(query, page))).all()
     return int(total or 0), list(rows)
 
 
-async def models_by_id(store: Store, ids: Sequence[str]) -> list[Any]:
+async def models_by_id(store: Store, ids: Sequence[str], *, session: AsyncSession | None = None) -> list[Any]:
     if not ids:
         return []
-    async with store.read() as session:
+    async with _session(store, session) as db:
         return list(
             (
-                await session.execute(
+                await db.execute(
                     _model_source(select(*MODEL_COLUMNS, literal(0))).where(RegistryModel.id.in_(ids))
                 )
             ).all()
@@ -240,7 +260,14 @@ def _component_where(f: ComponentFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_components(
-    store: Store, f: ComponentFilter, page: Page, *, order: str, desc: bool, total: int | None = None
+    store: Store,
+    f: ComponentFilter,
+    page: Page,
+    *,
+    order: str,
+    desc: bool,
+    total: int | None = None,
+    session: AsyncSession | None = None,
 ) -> tuple[int, list[Any]]:
     """One page of components and the total (counted unless ``total`` is given)."""
     where = _component_where(f)
@@ -257,7 +284,11 @@ async def list_components(
         .scalar_subquery()
     )
     column = COMPONENT_ORDER.get(order, RegistryComponent.display_name)
-    count = select(func.count()).select_from(RegistryComponent)
+    ordering = (column.desc() if desc else column.asc(), RegistryComponent.id)
+    count = select(func.count()).select_from(RegistryComponent).where(*where)
+    # The page's ids first, on the narrow table and its indexes; bodies and the
+    # duplicate counts are then read for those rows only.
+    window = _paged(select(RegistryComponent.id).where(*where).order_by(*ordering), page).subquery()
     query = (
         select(
             RegistryComponent.id,
@@ -268,14 +299,14 @@ async def list_components(
             RegistryComponentBody.data,
             duplicates,
         )
+        .join(window, window.c.id == RegistryComponent.id)
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
-        .where(*where)
-        .order_by(column.desc() if desc else column.asc(), RegistryComponent.id)
+        .order_by(*ordering)
     )
-    async with store.read() as session:
+    async with _session(store, session) as db:
         if total is None:
-            total = await session.scalar(count.where(*where))
-        rows = (await session.execute(_paged(query, page))).all()
+            total = await db.scalar(count)
+        rows = (await db.execute(query)).all()
     return int(total or 0), list(rows)
 
 
@@ -530,20 +561,20 @@ async def model_id_of_package(store: Store, package_id: str) -> str | None:
     return None if value is None else str(value)
 
 
-async def generation(store: Store) -> str | None:
+async def generation(store: Store, *, session: AsyncSession | None = None) -> str | None:
     """The registry's current generation (changes with every registry write)."""
     from meshery.store.registry import GENERATION_KEY
     from meshery.store.tables import SystemSetting
 
-    async with store.read() as session:
-        value = await session.scalar(select(SystemSetting.value).where(SystemSetting.key == GENERATION_KEY))
+    async with _session(store, session) as db:
+        value = await db.scalar(select(SystemSetting.value).where(SystemSetting.key == GENERATION_KEY))
     return None if value is None else str(value)
 
 
-async def search_keys(store: Store) -> list[Any]:
+async def search_keys(store: Store, *, session: AsyncSession | None = None) -> list[Any]:
     """(id, search key) of every latest component, in the default list order."""
-    async with store.read() as session:
-        result = await session.execute(
+    async with _session(store, session) as db:
+        result = await db.execute(
             select(RegistryComponent.id, RegistryComponent.search)
             .where(RegistryComponent.latest.is_(True))
             .order_by(RegistryComponent.display_name, RegistryComponent.id)
@@ -551,7 +582,7 @@ async def search_keys(store: Store) -> list[Any]:
         return list(result.all())
 
 
-async def components_by_ids(store: Store, ids: Sequence[str]) -> list[Any]:
+async def components_by_ids(store: Store, ids: Sequence[str], *, session: AsyncSession | None = None) -> list[Any]:
     """Component rows (the page columns of ``list_components``) for ``ids``, in that order."""
     if not ids:
         return []
@@ -580,6 +611,6 @@ async def components_by_ids(store: Store, ids: Sequence[str]) -> list[Any]:
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
         .where(RegistryComponent.id.in_(list(ids)))
     )
-    async with store.read() as session:
-        rows = {row[0]: row for row in (await session.execute(query)).all()}
+    async with _session(store, session) as db:
+        rows = {row[0]: row for row in (await db.execute(query)).all()}
     return [rows[i] for i in ids if i in rows]
