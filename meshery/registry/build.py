@@ -155,7 +155,7 @@ def build_rows(
             "latest": False,
             "components_count": 0,
             "relationships_count": 0,
-            "body": orjson.dumps(body).decode(),
+            "body": codec.dumps(body).decode(),
         },
         problems=list(parsed.problems),
     )
@@ -178,7 +178,7 @@ def build_rows(
         seen.add(comp_id)
         schema = comp.get("schema", "")
         if not isinstance(schema, str):
-            schema = orjson.dumps(schema).decode()
+            schema = codec.dumps(schema).decode()
         display = _text(doc.get("displayName"), kind)[:255] or kind
         metadata = _obj(doc.get("metadata"))
         rest = {k: v for k, v in doc.items() if k not in COMPONENT_OWNED}
@@ -195,7 +195,7 @@ def build_rows(
                 "annotation": bool(metadata.get("isAnnotation")),
             }
         )
-        rows.bodies.append({"id": comp_id, "data": codec.pack(orjson.dumps(rest), orjson.dumps(schema))})
+        rows.bodies.append({"id": comp_id, "data": codec.pack(codec.dumps(rest), codec.dumps(schema))})
     reference = model_reference(facts, model_id)
     for file, doc in parsed.relationships:
         kind, rtype, sub = (_text(doc.get(k)).strip() for k in ("kind", "type", "subType"))
@@ -204,7 +204,7 @@ def build_rows(
             continue
         rest = {k: v for k, v in doc.items() if k not in RELATIONSHIP_OWNED}
         rest["model"], rest["modelId"] = reference, model_id
-        text = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)
+        text = codec.dumps(rest, sort_keys=True)
         rel_id = derived_id(model_id, "relationship", hashlib.sha256(text).hexdigest())
         if rel_id in seen:
             rows.problems.append(Problem(errors.ErrRegistryDuplicateEntity.code, file, "relationship repeated"))
@@ -239,7 +239,7 @@ def build_rows(
                     "model_id": model_id,
                     "name": name[:255],
                     "kind": kind[:255],
-                    "body": orjson.dumps(rest).decode(),
+                    "body": codec.dumps(rest).decode(),
                 }
             )
     rows.model["components_count"] = len(rows.components)
@@ -261,7 +261,7 @@ def relocate(rows: Rows, facts: ModelFacts, *, model_id: str, status: str) -> Ro
     for rel in rows.relationships:
         doc = orjson.loads(rel["body"])
         doc["model"], doc["modelId"] = reference, model_id
-        text = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        text = codec.dumps(doc, sort_keys=True)
         new_id = derived_id(model_id, "relationship", hashlib.sha256(text).hexdigest())
         relationships.append({**rel, "id": new_id, "model_id": model_id, "body": text.decode()})
     entities = []
@@ -269,7 +269,7 @@ def relocate(rows: Rows, facts: ModelFacts, *, model_id: str, status: str) -> Ro
         doc = orjson.loads(ent["body"])
         doc["model"] = reference
         new_id = derived_id(model_id, ent["entity_type"], ent["name"], ent["kind"])
-        entities.append({**ent, "id": new_id, "model_id": model_id, "body": orjson.dumps(doc).decode()})
+        entities.append({**ent, "id": new_id, "model_id": model_id, "body": codec.dumps(doc).decode()})
     return Rows(
         model={**rows.model, "id": model_id, "status": status},
         components=components,

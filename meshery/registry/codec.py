@@ -9,7 +9,11 @@ whose set-up dominates at these sizes.
 
 from __future__ import annotations
 
+import json
 import zlib
+from typing import Any
+
+import orjson
 
 LEVEL = 1
 WINDOW_BITS = 12
@@ -25,3 +29,11 @@ def unpack(data: bytes) -> tuple[bytes, bytes]:
     """(body JSON, schema as a JSON string literal)."""
     body, _, schema = zlib.decompress(data).partition(b"\n")
     return body, schema
+
+
+def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON of definitions, also for what orjson refuses (integers beyond 64 bits in posted JSON)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=False, default=str).encode()

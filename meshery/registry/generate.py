@@ -41,10 +41,12 @@ def _components(doc: dict[str, Any], index: int) -> tuple[list[dict[str, Any]], 
             )
         ]
     out = []
-    for version in spec.get("versions") or []:
+    versions: list[Any] = spec["versions"] if isinstance(spec.get("versions"), list) else []
+    for version in versions:
         if not isinstance(version, dict) or version.get("served") is False or not version.get("name"):
             continue
-        schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
+        holder: dict[str, Any] = version["schema"] if isinstance(version.get("schema"), dict) else {}
+        schema: dict[str, Any] = holder["openAPIV3Schema"] if isinstance(holder.get("openAPIV3Schema"), dict) else {}
         out.append(
             {
                 "schemaVersion": "components.meshery.io/v1beta1",

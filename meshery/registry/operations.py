@@ -17,7 +17,7 @@ import orjson
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry import build, importer, render, sources
+from meshery.registry import build, codec, importer, render, sources
 from meshery.registry.export import export_model
 from meshery.registry.generate import generate
 from meshery.registry.parse import Parsed, parse_documents, parse_files
@@ -100,7 +100,7 @@ async def put_definition(store: Store, definition_id: str | None, body: dict[str
             "model_id": None,
             "name": str(rest.get("name") or rest.get("kind") or "connection")[:255],
             "kind": str(rest.get("kind") or "")[:255],
-            "body": orjson.dumps(rest).decode(),
+            "body": codec.dumps(rest).decode(),
         },
     )
     return {"id": new_id, **rest}
@@ -149,7 +149,7 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
     inner: dict[str, Any] = model["model"] if isinstance(model.get("model"), dict) else {}
     total, rows = await rq.list_models(
         services.store,
-        rq.ModelFilter(name=str(model["name"]), version=inner.get("version") or None),
+        rq.ModelFilter(name=str(model["name"]), version=str(inner["version"]) if inner.get("version") else None),
         rq.Page(0, 1),
         order="",
         desc=False,

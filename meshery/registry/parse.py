@@ -16,6 +16,7 @@ import orjson
 import yaml
 
 from generated import errors
+from meshery.registry import codec
 from meshery.registry.sources import FileProblem, RawFile
 
 ENTITY_PREFIXES = {
@@ -103,7 +104,7 @@ def parse_documents(name: str, docs: list[Any]) -> Parsed:
             parsed.problems.append(Problem(errors.ErrRegistryEntityInvalid.code, name, "no known schemaVersion"))
         else:
             parsed.add(name, doc, kind)
-    parsed.content_hash = hashlib.sha256(orjson.dumps(docs, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    parsed.content_hash = hashlib.sha256(codec.dumps(docs, sort_keys=True)).hexdigest()
     return parsed
 
 

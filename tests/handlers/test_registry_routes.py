@@ -262,3 +262,23 @@ def test_fixture_packages_are_committed() -> None:
 
     assert (FIXTURES / "demo/1.0.0/v1.0.0/model.json").is_file()
     assert Path(FIXTURES).is_dir()
+
+
+async def test_odd_but_valid_json_is_not_a_server_error(rclient: httpx.AsyncClient) -> None:
+    huge = 2**70
+    model = {
+        "schemaVersion": "models.meshery.io/v1beta1",
+        "name": "odd",
+        "registrant": {"kind": "x"},
+        "model": {"version": 1},
+        "metadata": {"n": huge},
+        "components": [{"displayName": "T", "component": {"version": "v1", "kind": "T", "schema": {"n": huge}}}],
+    }
+    answer = await rclient.post("/api/registry/register", json={"importBody": {"model": model}})
+    assert answer.status_code == 200 and answer.json()["imported"] == 1
+    crd = "kind: CustomResourceDefinition\nspec: {group: a.b, names: {kind: K}, versions: 3}\n"
+    answer = await rclient.post("/api/registry/generate", json={"crds": crd})
+    assert answer.status_code == 200 and answer.json()["components"] == []
+    entity = {"model": {"name": "odd"}, "component": {"kind": "U", "version": "v1", "schema": {"n": huge}}}
+    answer = await rclient.post("/api/registry/components", json={"entityType": "component", "entity": entity})
+    assert answer.status_code == 201
