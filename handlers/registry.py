@@ -215,12 +215,12 @@ async def delete_connection_definition_meshmodel(connection_definition_id: str) 
 
 async def register_components_meshmodel(body: dict[str, Any]) -> http.Reply:
     result = await operations.register_entity(context.current().services, body, expected="component")
-    return http.json(result, status=201)
+    return http.json(result, status=201 if result["model"] else 200)
 
 
 async def register_relationships_meshmodel(body: dict[str, Any]) -> http.Reply:
     result = await operations.register_entity(context.current().services, body, expected="relationship")
-    return http.json(result, status=201)
+    return http.json(result, status=201 if result["model"] else 200)
 
 
 async def register_meshmodel_components_legacy(body: dict[str, Any]) -> http.Reply:

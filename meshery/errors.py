@@ -7,8 +7,10 @@ failures are logged with their traceback and answered without it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -24,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generated import errors
+from generated.operations import OPERATIONS
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +80,39 @@ def starlette_response(err: errors.MesheryError) -> Response:
     return Response(body, status_code=err.status, headers=headers, media_type=CONTENT_TYPE)
 
 
+@functools.cache
+def _path_methods() -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    by_path: dict[str, set[str]] = {}
+    for info in OPERATIONS.values():
+        by_path.setdefault(info.path, set()).add(info.method.upper())
+    return [
+        (re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"), frozenset(methods))
+        for path, methods in by_path.items()
+    ]
+
+
+def allowed_methods(path: str) -> list[str]:
+    """Every method the spec declares for ``path`` (HEAD with GET), for a 405's Allow header.
+
+    Connexion answers 405 from the first route that matched the path, which
+    names only that operation's methods when a path has several operations.
+    """
+    methods: set[str] = set()
+    for pattern, declared in _path_methods():
+        if pattern.match(path):
+            methods |= declared
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
     err = to_meshery_error(exc)
+    if isinstance(err, errors.ErrMethodNotAllowed):
+        allow = allowed_methods(_request.url.path)
+        if allow:
+            err = errors.ErrMethodNotAllowed(f"allowed: {', '.join(allow)}", headers={"Allow": ", ".join(allow)})
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)

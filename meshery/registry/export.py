@@ -86,7 +86,7 @@ async def export_model(
     relationships: bool,
 ) -> http.Reply:
     if not model_id and not name:
-        raise errors.ErrRegistryRequestInvalid("give the model's id or name")
+        raise errors.ErrRegistryNotFound("no model selected: give its id or name")
     f = rq.ModelFilter(model_id=model_id, name=name, version=version)
     total, rows = await rq.list_models(store, f, rq.Page(0, 1), order="", desc=False)
     if not total:

@@ -69,21 +69,23 @@ def _components(doc: dict[str, Any], index: int) -> tuple[list[dict[str, Any]], 
 
 
 async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        docs = [d for d in yaml.load_all(str(body.get("crds") or ""), Loader=_Loader) if d is not None]
-    except yaml.YAMLError as exc:
-        raise errors.ErrRegistryRequestInvalid(f"crds is not YAML: {str(exc).splitlines()[0][:200]}") from exc
-    crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
-    if not crds:
-        raise errors.ErrRegistryRequestInvalid("no CustomResourceDefinition found in crds")
     components: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    try:
+        docs = [d for d in yaml.load_all(str(body.get("crds") or ""), Loader=_Loader) if d is not None]
+    except (yaml.YAMLError, RecursionError) as exc:
+        problems.append(Problem(errors.ErrRegistryEntityInvalid.code, "crds", f"not YAML: {str(exc)[:200]}"))
+        docs = []
+    crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+    if not crds and not problems:
+        problems.append(Problem(errors.ErrRegistryEntityInvalid.code, "crds", "no CustomResourceDefinition found"))
     for index, crd in enumerate(crds):
         found, bad = _components(crd, index)
         components += found
         problems += bad
     given: dict[str, Any] = body["model"] if isinstance(body.get("model"), dict) else {}
-    first_group = str(((crds[0].get("spec") or {}).get("group")) or "generated")
+    first_spec: dict[str, Any] = crds[0]["spec"] if crds and isinstance(crds[0].get("spec"), dict) else {}
+    first_group = str(first_spec.get("group") or "generated")
     model: dict[str, Any] = {
         "schemaVersion": "models.meshery.io/v1beta1",
         "version": "v1.0.0",

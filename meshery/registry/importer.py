@@ -259,8 +259,15 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
         ahead = collections.deque(loop.run_in_executor(pool, prepare, job) for job in todo[:PREFETCH])
         try:
             await _run(
-                store, todo=todo, ahead=ahead, pool=pool, report=report, known=known, touched=touched,
-                names=names, started=started,
+                store,
+                todo=todo,
+                ahead=ahead,
+                pool=pool,
+                report=report,
+                known=known,
+                touched=touched,
+                names=names,
+                started=started,
             )
         finally:
             for future in ahead:

@@ -20,7 +20,7 @@ from meshery.context import Services
 from meshery.registry import build, codec, importer, render, sources
 from meshery.registry.export import export_model
 from meshery.registry.generate import generate
-from meshery.registry.parse import Parsed, parse_documents, parse_files
+from meshery.registry.parse import Parsed, parse_documents
 from meshery.registry.prepare import Prepared, from_parsed
 from meshery.registry.upload import register_upload
 from meshery.registry.validate import validate
@@ -86,11 +86,11 @@ async def get_definition(store: Store, definition_id: str) -> dict[str, Any]:
 
 
 async def put_definition(store: Store, definition_id: str | None, body: dict[str, Any]) -> dict[str, Any]:
-    new_id = definition_id or str(body.get("id") or uuid.uuid4())
+    new_id = definition_id or str(body.get("id") or "")
     try:
-        uuid.UUID(new_id)
-    except ValueError as exc:
-        raise errors.ErrRegistryRequestInvalid(f"id {new_id!r} is not a UUID") from exc
+        new_id = str(uuid.UUID(new_id))
+    except ValueError:
+        new_id = str(uuid.uuid4())  # the server assigns ids it cannot use as given
     rest = {k: v for k, v in body.items() if k != "id"}
     await store_registry.upsert_entity(
         store,
@@ -127,21 +127,33 @@ def _decode_entity(value: Any) -> Any:
         pass
     try:
         return orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise errors.ErrRegistryEntityInvalid("entity is neither JSON nor base64 of JSON") from exc
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _refused(expected: str, code: str, message: str) -> dict[str, Any]:
+    return {
+        "message": f"no {expected} registered",
+        "model": None,
+        "components": 0,
+        "relationships": 0,
+        "errors": [{"code": code, "file": "request", "message": message}],
+    }
 
 
 async def register_entity(services: Services, body: dict[str, Any], *, expected: str) -> dict[str, Any]:
-    """Registrant API: one component or relationship, added to its model (created when new)."""
+    """Registrant API: one component or relationship, added to its model (created when new).
+
+    As with files, what cannot be registered is reported in ``errors`` (with
+    ``model`` null), not raised: the request itself was well formed.
+    """
+    invalid = errors.ErrRegistryEntityInvalid.code
     entity = _decode_entity(body.get("entity"))
     if not isinstance(entity, dict):
-        raise errors.ErrRegistryEntityInvalid("entity must be a JSON object")
-    declared = str(body.get("entityType") or expected).lower().rstrip("s")
-    if declared != expected:
-        raise errors.ErrRegistryUnknownEntityType(f"{body.get('entityType')!r} posted to the {expected}s route")
+        return _refused(expected, invalid, "entity is not a JSON object, nor base64 of one")
     model = entity.get("model")
-    if not isinstance(model, dict) or not model.get("name"):
-        raise errors.ErrRegistryEntityInvalid(f"the {expected} carries no model (model.name)")
+    if not isinstance(model, dict) or not isinstance(model.get("name"), str) or not model["name"]:
+        return _refused(expected, invalid, f"the {expected} carries no model (model.name)")
     entity.setdefault(
         "schemaVersion",
         "components.meshery.io/v1beta1" if expected == "component" else "relationships.meshery.io/v1alpha3",
@@ -159,7 +171,7 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
         parsed = parse_documents("request", [existing, entity])
         facts, _ = build.model_facts(parsed)
         if parsed.problems or facts is None:
-            raise errors.ErrRegistryEntityInvalid(parsed.problems[0].message if parsed.problems else "bad model")
+            return _refused(expected, invalid, parsed.problems[0].message if parsed.problems else "bad model")
         built = build.build_rows(
             parsed,
             facts,
@@ -170,7 +182,10 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
             status=existing["status"],
         )
         if not (built.components or built.relationships):
-            raise errors.ErrRegistryEntityInvalid(built.problems[0].message if built.problems else f"no {expected}")
+            reported = [p.as_dict() for p in built.problems] or [
+                {"code": invalid, "file": "request", "message": f"no {expected} in the entity"}
+            ]
+            return {**_refused(expected, invalid, ""), "errors": reported}
         await store_registry.add_entities(services.store, model_id=existing["id"], rows=built)
         return {
             "message": f"{expected} registered",
@@ -186,28 +201,15 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
         model["registrant"] = connection
     parsed = parse_documents("request", [model, entity])
     if parsed.problems:
-        raise errors.ErrRegistryEntityInvalid(parsed.problems[0].message)
+        return _refused(expected, invalid, parsed.problems[0].message)
     prepared = register_parsed(parsed, origin="registrant")
-    if prepared.fatal is not None:
-        raise _fatal_error(prepared.fatal.code, prepared.fatal.message)
     outcome, built_rows, problems = await importer.store_prepared(services.store, prepared)
     if prepared.facts is not None:
         await store_registry.refresh_latest(services.store, [prepared.facts.name])
     return {
-        "message": f"{expected} registered" if outcome == "imported" else f"package {outcome}",
+        "message": f"{expected} registered" if outcome == "imported" else f"no {expected} registered ({outcome})",
         "model": built_rows.model["id"] if built_rows else None,
         "components": len(built_rows.components) if built_rows else 0,
         "relationships": len(built_rows.relationships) if built_rows else 0,
         "errors": [p.as_dict() for p in problems],
     }
-
-
-def _fatal_error(code: str, message: str) -> errors.MesheryError:
-    for cls in (errors.ErrRegistryRegistrantMissing, errors.ErrRegistryPackageMalformed):
-        if cls.code == code:
-            return cls(message)
-    return errors.ErrRegistryEntityInvalid(message)
-
-
-def parse_raw(files: list[sources.RawFile], problems: list[sources.FileProblem]) -> Parsed:
-    return parse_files(files, problems)

@@ -18,6 +18,7 @@ from meshery.store import Store
 from meshery.store import registry_queries as rq
 
 DEFAULT_PAGE_SIZE = 25
+MAX_OFFSET = 2**62
 SNAPSHOT_KEY = "registry-snapshot"
 SNAPSHOT_TTL = 3600.0
 MAX_CACHED_COUNTS = 1024
@@ -59,7 +60,8 @@ class Paging:
     def window(self) -> rq.Page:
         if self.size is None:
             return rq.Page(0, None)
-        return rq.Page(self.page * self.size, self.size)
+        # Databases take 64-bit offsets; a page beyond any catalog is simply empty.
+        return rq.Page(min(self.page * self.size, MAX_OFFSET), self.size)
 
     def page_size(self, total: int) -> int:
         return total if self.size is None else self.size

@@ -74,13 +74,11 @@ async def _payload(body: dict[str, Any] | None, upload: Any) -> tuple[str, bytes
     if not isinstance(body, dict):
         raise errors.ErrRegistryRequestInvalid("send a file (multipart field `file`) or an ImportRequest JSON body")
     import_body = body.get("importBody") or {}
-    kind = (body.get("uploadType") or "").lower()
-    if import_body.get("model") is not None or kind == "json":
-        if not isinstance(import_body.get("model"), dict):
-            raise errors.ErrRegistryRequestInvalid("importBody.model must be a model definition object")
+    # What the body carries decides (uploadType is informative; upstream clients set it inconsistently).
+    if isinstance(import_body.get("model"), dict):
         return "model.json", None, import_body["model"]
-    if import_body.get("url") or kind in ("url", "urlimport"):
-        return await _fetch(str(import_body.get("url") or ""))
+    if import_body.get("url"):
+        return await _fetch(str(import_body["url"]))
     if import_body.get("modelFile"):
         try:
             data = base64.b64decode(import_body["modelFile"], validate=True)
@@ -130,11 +128,26 @@ async def register_upload(services: Services, *, body: dict[str, Any] | None, up
     from meshery.registry import operations, service
     from meshery.store import registry as store_registry
 
-    name, data, model = await _payload(body, upload)
     report = importer.Report()
+    try:
+        name, data, model = await _payload(body, upload)
+        packages = _packages(name, data, model)
+    except (errors.ErrRegistryFetchFailed, errors.ErrRegistryFileTooLarge, errors.ErrRegistryBadArchive) as exc:
+        # The request was well formed; what it pointed at was not usable: reported like a bad package.
+        problem = {"code": exc.code, "file": "request", "message": exc.message, "package": "upload"}
+        return {
+            "message": "0 of 1 packages imported",
+            "packages": 1,
+            "imported": 0,
+            "failed": 1,
+            "components": 0,
+            "relationships": 0,
+            "models": [],
+            "errors": [problem],
+        }
     names: list[str] = []
     model_ids: list[str] = []
-    for parsed in _packages(name, data, model):
+    for parsed in packages:
         report.packages += 1
         prepared = operations.register_parsed(parsed, origin=name)
         outcome, rows, problems = await importer.store_prepared(services.store, prepared)

@@ -66,7 +66,7 @@ async def test_status_and_delete(rclient: httpx.AsyncClient) -> None:
     again = (await rclient.get("/api/registry/components/Widget")).json()["components"][0]
     assert again["status"] == "ignored"
     bad = await rclient.post("/api/meshmodels/widgets/status", json={"id": comp["id"], "status": "ignored"})
-    assert (bad.status_code, bad.json()["code"]) == (400, errors.ErrRegistryUnknownEntityType.code)
+    assert (bad.status_code, bad.json()["code"]) == (400, errors.ErrRequestValidation.code)
     missing = await rclient.post("/api/registry/models/status", json={"id": "nope", "status": "enabled"})
     assert (missing.status_code, missing.json()["code"]) == (404, errors.ErrRegistryNotFound.code)
     model = (await rclient.get("/api/registry/models")).json()["models"][0]
@@ -90,6 +90,8 @@ async def test_export_round_trips_through_register(rclient: httpx.AsyncClient) -
     assert as_json["name"] == "demo" and len(as_json["components"]) == 1
     as_yaml = await rclient.get("/api/meshmodels/export", params={"name": "demo", "output_format": "yaml"})
     assert as_yaml.text.startswith("id:") or "name: demo" in as_yaml.text
+    unnamed = await rclient.get("/api/registry/export")
+    assert (unnamed.status_code, unnamed.json()["code"]) == (404, errors.ErrRegistryNotFound.code)
     missing = await rclient.get("/api/registry/export", params={"name": "nothing"})
     assert (missing.status_code, missing.json()["code"]) == (404, errors.ErrRegistryNotFound.code)
     # Import the archive under another name.
@@ -128,6 +130,11 @@ async def test_register_json_model_and_registrant_posts(rclient: httpx.AsyncClie
         await rclient.post("/api/registry/register", json={"uploadType": "json", "importBody": {"model": model}})
     ).json()
     assert (result["imported"], result["components"]) == (1, 1)
+    junk = {"uploadType": "file", "importBody": {"fileName": "x.zip", "modelFile": base64.b64encode(b"junk").decode()}}
+    result = (await rclient.post("/api/registry/register", json=junk)).json()
+    assert (result["failed"], result["errors"][0]["code"]) == (1, errors.ErrRegistryBadArchive.code)
+    nowhere = (await rclient.post("/api/registry/register", json={"importBody": {"url": "ftp://x"}})).json()
+    assert nowhere["errors"][0]["code"] == errors.ErrRegistryFetchFailed.code
     no_registrant = {**model, "name": "anon", "registrant": {}}
     result = (await rclient.post("/api/registry/register", json={"importBody": {"model": no_registrant}})).json()
     assert result["failed"] == 1 and result["errors"][0]["code"] == errors.ErrRegistryRegistrantMissing.code
@@ -156,9 +163,13 @@ async def test_register_json_model_and_registrant_posts(rclient: httpx.AsyncClie
     answer = await rclient.post("/api/registry/relationships", json={"entityType": "relationship", "entity": rel})
     assert answer.status_code == 201 and answer.json()["relationships"] == 1
     wrong = await rclient.post("/api/registry/relationships", json={"entityType": "component", "entity": rel})
-    assert (wrong.status_code, wrong.json()["code"]) == (400, errors.ErrRegistryUnknownEntityType.code)
+    assert (wrong.status_code, wrong.json()["code"]) == (400, errors.ErrRequestValidation.code)
     garbage = await rclient.post("/api/registry/components", json={"entityType": "component", "entity": "%%%"})
-    assert (garbage.status_code, garbage.json()["code"]) == (400, errors.ErrRegistryEntityInvalid.code)
+    assert garbage.status_code == 200  # well formed, nothing registered: said in `errors`
+    assert (garbage.json()["model"], garbage.json()["errors"][0]["code"]) == (
+        None,
+        errors.ErrRegistryEntityInvalid.code,
+    )
 
 
 async def test_validate_reports_fields(rclient: httpx.AsyncClient) -> None:
@@ -179,7 +190,7 @@ async def test_validate_reports_fields(rclient: httpx.AsyncClient) -> None:
     assert sorted(e["path"] for e in a["errors"]) == ["/spec/color", "/spec/size"]
     assert (b["valid"], c["valid"], c["schemaFound"]) == (True, True, False)
     bad = await rclient.post("/api/registry/validate", json={"components": [{"configuration": {}}]})
-    assert (bad.status_code, bad.json()["code"]) == (400, errors.ErrRegistryRequestInvalid.code)
+    assert (bad.status_code, bad.json()["code"]) == (400, errors.ErrRequestValidation.code)
 
 
 CRD = """
@@ -210,8 +221,10 @@ async def test_generate_from_crds(rclient: httpx.AsyncClient) -> None:
     assert result["registered"] is True
     listed = (await rclient.get("/api/registry/models/tools/components")).json()
     assert [c["component"]["kind"] for c in listed["components"]] == ["GizmoPool"]
-    bad = await rclient.post("/api/registry/generate", json={"crds": "kind: ConfigMap"})
-    assert (bad.status_code, bad.json()["code"]) == (400, errors.ErrRegistryRequestInvalid.code)
+    bad = (await rclient.post("/api/registry/generate", json={"crds": "kind: ConfigMap"})).json()
+    assert (bad["components"], bad["errors"][0]["code"]) == ([], errors.ErrRegistryEntityInvalid.code)
+    broken = (await rclient.post("/api/registry/generate", json={"crds": "a: [b"})).json()
+    assert broken["errors"][0]["code"] == errors.ErrRegistryEntityInvalid.code
 
 
 async def test_connection_definitions_crud(rclient: httpx.AsyncClient) -> None:
