@@ -81,14 +81,21 @@ def starlette_response(err: errors.MesheryError) -> Response:
 
 
 @functools.cache
-def _path_methods() -> list[tuple[re.Pattern[str], frozenset[str]]]:
+def _path_methods() -> list[tuple[re.Pattern[str], tuple[bool, int], frozenset[str]]]:
     by_path: dict[str, set[str]] = {}
     for info in OPERATIONS.values():
         by_path.setdefault(info.path, set()).add(info.method.upper())
-    return [
-        (re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"), frozenset(methods))
-        for path, methods in by_path.items()
-    ]
+    table = []
+    for path, methods in by_path.items():
+        segments = path.strip("/").split("/")
+        literal = [not (s.startswith("{") and s.endswith("}")) for s in segments]
+        # When two templates match one URL (upstream's /models/{model} and
+        # /{entityType}/status both match /models/status), the one ending in a
+        # literal segment names the resource.
+        rank = (literal[-1], sum(literal))
+        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+        table.append((pattern, rank, frozenset(methods)))
+    return table
 
 
 def allowed_methods(path: str) -> list[str]:
@@ -97,9 +104,11 @@ def allowed_methods(path: str) -> list[str]:
     Connexion answers 405 from the first route that matched the path, which
     names only that operation's methods when a path has several operations.
     """
+    matches = [(rank, declared) for pattern, rank, declared in _path_methods() if pattern.match(path)]
+    best = max((rank for rank, _ in matches), default=None)
     methods: set[str] = set()
-    for pattern, declared in _path_methods():
-        if pattern.match(path):
+    for rank, declared in matches:
+        if rank == best:
             methods |= declared
     if "GET" in methods:
         methods.add("HEAD")

@@ -108,5 +108,5 @@ def entity(row: Any) -> bytes:
 
 
 def page(key: str, *, page: int, page_size: int, total: int, items: list[bytes]) -> bytes:
-    head = orjson.dumps({"page": page, "page_size": page_size, "total_count": total})
+    head = codec.dumps({"page": page, "page_size": page_size, "total_count": total})
     return head[:-1] + b',"' + key.encode() + b'":[' + b",".join(items) + b"]}"

@@ -295,3 +295,18 @@ async def test_odd_but_valid_json_is_not_a_server_error(rclient: httpx.AsyncClie
     entity = {"model": {"name": "odd"}, "component": {"kind": "U", "version": "v1", "schema": {"n": huge}}}
     answer = await rclient.post("/api/registry/components", json={"entityType": "component", "entity": entity})
     assert answer.status_code == 201
+
+
+async def test_unreadable_bodies_are_400_and_405_lists_every_method(rclient: httpx.AsyncClient) -> None:
+    binary = await rclient.post(
+        "/api/registry/validate", content=b"\xd1\x16", headers={"content-type": "application/json"}
+    )
+    assert (binary.status_code, binary.json()["code"]) == (400, errors.ErrRequestValidation.code)
+    no_boundary = await rclient.post(
+        "/api/registry/register", content=b"{}", headers={"content-type": "multipart/form-data"}
+    )
+    assert (no_boundary.status_code, no_boundary.json()["code"]) == (400, errors.ErrRequestValidation.code)
+    options = await rclient.options("/api/registry/components")
+    assert (options.status_code, options.headers["allow"]) == (405, "GET, HEAD, POST")
+    status = await rclient.options("/api/registry/models/status")
+    assert status.headers["allow"] == "POST"
