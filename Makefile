@@ -15,7 +15,7 @@ export PORT
 .PHONY: help venv generate check-generated proto-build lint golangci test test-fast \
 	server server-local server-skip-compgen server-without-operator server-with-adapters \
 	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
-	graphql-build graphql-docs-build error error-util bench browser-deps clean
+	graphql-build graphql-docs-build error error-util bench browser-deps sdk sdk-deps clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,19 @@ check-generated: $(STAMP) ## Fail when generated/ does not match spec/ and proto
 
 proto-build: generate ## Compile protos/ into gRPC stubs (part of generate)
 
+sdk: generate ## Client SDKs: generated/sdk/python (pip-installable) and generated/sdk/typescript
+
+TYPESCRIPT_VERSION := 5.9.3
+TSC := .cache/typescript/node_modules/.bin/tsc
+
+sdk-deps: $(TSC) ## TypeScript compiler for the TypeScript SDK tests (skipped with a reason without node/npm)
+
+$(TSC):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --prefix .cache/typescript --no-audit --no-fund --silent typescript@$(TYPESCRIPT_VERSION) \
+		|| echo "sdk-deps: npm could not install typescript; the TypeScript SDK test will be skipped"; \
+	else echo "sdk-deps: npm not found; the TypeScript SDK test will be skipped"; fi
+
 error: $(STAMP) ## Check the error catalog against the code; write build/errors.md and .json
 	$(PY) -m codegen check-errors --out build/errors.md
 	$(PY) -m codegen check-errors --out build/errors.json
@@ -54,7 +67,7 @@ lint: $(STAMP) ## ruff, mypy and the import-linter layer contracts
 
 golangci: lint ## Alias of lint (upstream's target name)
 
-test: $(STAMP) ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
+test: $(STAMP) sdk-deps ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## The suite without PostgreSQL and NATS
@@ -71,8 +84,16 @@ bench: $(STAMP) ## Benchmarks; results are written under bench/results/
 server: $(STAMP) ## Serve on PORT (default 9081): SQLite under USER_DATA_FOLDER, in-process bus
 	$(VENV)/bin/meshery-server
 
-server-local: $(STAMP) ## Serve with a provider on localhost:9876 (PROVIDER_BASE_URLS)
-	PROVIDER_BASE_URLS=$${PROVIDER_BASE_URLS:-http://localhost:9876} $(VENV)/bin/meshery-server
+PROVIDER_PORT ?= 9876
+
+server-local: $(STAMP) ## Serve with the reference remote provider (tools/remote_provider) on PROVIDER_PORT (9876)
+	@$(PY) -m tools.remote_provider --port $(PROVIDER_PORT) & provider=$$!; \
+	trap 'kill $$provider 2>/dev/null' EXIT; \
+	$(PY) -c 'import sys, time, httpx;\
+	exec("for _ in range(100):\n try:\n  httpx.get(sys.argv[1]); break\n except httpx.HTTPError: time.sleep(0.1)")' \
+		http://127.0.0.1:$(PROVIDER_PORT)/keys; \
+	echo "reference provider on http://127.0.0.1:$(PROVIDER_PORT); choose it at http://localhost:$(PORT)/provider"; \
+	PROVIDER_BASE_URLS=$${PROVIDER_BASE_URLS:-http://127.0.0.1:$(PROVIDER_PORT)} $(VENV)/bin/meshery-server
 
 server-skip-compgen: $(STAMP) ## Serve with SKIP_COMP_GEN=true
 	SKIP_COMP_GEN=true $(VENV)/bin/meshery-server

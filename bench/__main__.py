@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess] [options]``: run benchmarks, write results, exit 1 on failure.
+"""``python -m bench [all|rest|graphql|startup|inprocess|auth|registry] [options]``: run, write results.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import graphql_cache, inprocess, loadgen, registry, rest, startup
+from bench import auth, graphql_cache, inprocess, loadgen, registry, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "registry")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "auth", "registry")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.benchmark in ("all", "inprocess"):
             ok &= inprocess.run()
+        if args.benchmark in ("all", "auth"):
+            ok &= auth.run()
         if args.benchmark in ("all", "startup"):
             ok &= startup.run(repeat=args.startup_repeat)
         if args.benchmark in ("all", "rest"):

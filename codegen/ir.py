@@ -72,6 +72,9 @@ class Operation:
     request_body: RequestBody | None
     responses: tuple[Response, ...]
     source: str
+    # What an unauthenticated request gets: "error" (401 envelope, APIs) or
+    # "redirect" (upstream's login redirect, for pages a browser opens).
+    unauthenticated: str = "error"
 
     @property
     def public(self) -> bool:

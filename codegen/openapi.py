@@ -33,6 +33,8 @@ from codegen.ir import (
 
 ROOT_FILE = "openapi.yaml"
 AREA_KEYS = {"tags", "paths", "components"}
+UNAUTHENTICATED_KEY = "x-unauthenticated"
+UNAUTHENTICATED_CHOICES = ("error", "redirect")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -178,6 +180,12 @@ def build_model(doc: dict[str, Any], sources: dict[str, str]) -> ApiModel:
                     "provider session) so every operation states its access"
                 )
             security = op["security"]
+            unauthenticated = op.get(UNAUTHENTICATED_KEY, "error")
+            if unauthenticated not in UNAUTHENTICATED_CHOICES:
+                raise CodegenError(
+                    f"{where}: {UNAUTHENTICATED_KEY} must be one of {list(UNAUTHENTICATED_CHOICES)}, "
+                    f"found {unauthenticated!r}"
+                )
             operations.append(
                 Operation(
                     operation_id=op_id,
@@ -195,6 +203,7 @@ def build_model(doc: dict[str, Any], sources: dict[str, str]) -> ApiModel:
                         _response(doc, status, r) for status, r in op.get("responses", {}).items()
                     ),
                     source=op.get("x-source", ROOT_FILE),
+                    unauthenticated=unauthenticated,
                 )
             )
     operations.sort(key=lambda o: (o.tag, o.path, o.method))

@@ -39,7 +39,7 @@ from meshery import apidocs, context, errors, lifecycle, session, validation, wi
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
-from meshery.providers import LocalProvider
+from meshery.providers import ProviderRegistry
 
 SPEC_FILE = Path(generated.__file__).parent / "openapi.yaml"
 GRAPHQL_PATH = "/api/system/graphql/query"
@@ -89,7 +89,7 @@ def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool,
         services = state.services
         if services is None:
             raise catalog.ErrDatabaseNotReady("the server is still starting")
-        ctx = await session.build_context(request, services=services, provider=state.provider, required=True)
+        ctx = await session.build_context(request, services=services, providers=state.providers, required=True)
         return {"request": request, schema.CONTEXT_KEY: ctx}
 
     return GraphQL(
@@ -108,7 +108,7 @@ def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool,
 def create_app(settings: Settings) -> Starlette:
     """The whole server as one ASGI app; nothing starts until its lifespan runs."""
     bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
-    state = context.AppState(provider=LocalProvider())
+    state = context.AppState(providers=ProviderRegistry.from_settings(settings))
     rest = build_rest(state, bound)
     gql = build_graphql(state, bound, debug=settings.debug, cache_size=settings.graphql_cache_size)
     page = playground.render_page(endpoint=GRAPHQL_PATH, static_prefix=PLAYGROUND_STATIC)
@@ -118,11 +118,15 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        state.services = await lifecycle.start_services(settings)
+        services = await lifecycle.start_services(settings)
+        services.providers = state.providers
+        await state.providers.start(store=services.store)
+        state.services = services
         try:
             yield
         finally:
-            services, state.services = state.services, None
+            state.services = None
+            await state.providers.stop()
             await lifecycle.stop_services(services)
 
     app = Starlette(

@@ -72,6 +72,13 @@ def _parse_urls(value: str) -> tuple[str, ...]:
     return urls
 
 
+def _parse_callback(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError
+    return value.rstrip("/")
+
+
 def _parse_log_level(value: str) -> str:
     text = value.strip()
     if text.isdigit() and int(text) in LOGRUS_LEVELS:
@@ -130,6 +137,8 @@ class Settings:
     release_channel: str = "stable"
     latest_version: str = ""
     graphql_cache_size: int = 512
+    os_name: str = "meshery"
+    meshery_server_callback_url: str = ""
 
     @property
     def effective_log_level(self) -> int:
@@ -176,5 +185,7 @@ class Settings:
         read("COMMITSHA", "commitsha", str, "a commit id")
         read("RELEASE_CHANNEL", "release_channel", str, "a channel name")
         read("LATEST_VERSION", "latest_version", str, "a version")
+        read("OS", "os_name", str, "an OS name sent to remote providers")
+        read("MESHERY_SERVER_CALLBACK_URL", "meshery_server_callback_url", _parse_callback, "an http(s) URL")
         read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
         return cls(**values)  # type: ignore[arg-type]

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from meshery.bus import Bus
 from meshery.config import Settings
 from meshery.store import Store
+
+if TYPE_CHECKING:
+    from meshery.providers.base import BaseProvider
+    from meshery.providers.registry import ProviderRegistry
 
 
 @dataclass
@@ -28,6 +33,8 @@ class Services:
     started_at: float = field(default_factory=time.monotonic)
     instance_id: str = ""
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    # The providers this server offers (set by the app's lifespan).
+    providers: ProviderRegistry | None = None
 
 
 @dataclass(frozen=True)
@@ -42,13 +49,37 @@ class User:
     provider: str = "None"
 
 
+@dataclass
+class Credentials:
+    """The session token of one request; a provider that refreshes it updates it here.
+
+    The session middleware sends a refreshed token back as the ``token`` cookie.
+    """
+
+    token: str | None = None
+    refreshed: bool = False
+
+    def replace(self, token: str) -> None:
+        self.token = token
+        self.refreshed = True
+
+
+@dataclass(frozen=True)
+class Session:
+    """A validated session: its user and the token to use from now on."""
+
+    user: User
+    token: str | None = None
+    refreshed: bool = False
+
+
 class Provider(Protocol):
     """What the session layer needs of a provider (see ``meshery.providers``)."""
 
     name: str
 
-    async def authenticate(self, *, token: str | None) -> User | None:
-        """The user of a session token, or None when the token is not valid."""
+    async def authenticate(self, *, token: str | None) -> Session | User | None:
+        """The session of a token, or None when the token is not valid."""
         ...
 
 
@@ -56,8 +87,29 @@ class Provider(Protocol):
 class AppState:
     """Filled by the lifespan; read by middlewares built before it ran."""
 
-    provider: Provider
+    providers: ProviderRegistry
     services: Services | None = None
+
+    @property
+    def provider(self) -> Provider | None:
+        """The provider every request gets when none is chosen (tests replace it)."""
+        return self.providers.default
+
+    @provider.setter
+    def provider(self, provider: Provider) -> None:
+        self.providers.force(provider)
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What handlers may know of the HTTP request besides its parameters."""
+
+    base_url: str = "http://localhost"
+    path: str = "/"
+    query: str = ""
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    secure: bool = False
+    accept: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +118,10 @@ class RequestContext:
     provider: str
     user: User | None
     token: str | None = None
+    # The provider object itself (None when no provider is chosen yet).
+    provider_impl: BaseProvider | Provider | None = None
+    credentials: Credentials = field(default_factory=Credentials)
+    request: RequestInfo = field(default_factory=RequestInfo)
 
 
 _current: ContextVar[RequestContext] = ContextVar("meshery_request_context")

@@ -7,10 +7,8 @@ failures are logged with their traceback and answered without it.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import re
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -70,6 +68,31 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
     return errors.ErrInternal()
 
 
+def _rank(template: list[str]) -> tuple[bool, int]:
+    literal = [not (t.startswith("{") and t.endswith("}")) for t in template]
+    # When two templates match one URL (upstream's /models/{model} and
+    # /{entityType}/status both match /models/status), the one ending in a
+    # literal segment names the resource.
+    return literal[-1], sum(literal)
+
+
+def allowed_methods(path: str) -> str:
+    """The methods the spec declares for a path (Starlette only knows the first matching route's)."""
+    parts = path.strip("/").split("/")
+    matches: list[tuple[tuple[bool, int], str]] = []
+    for info in OPERATIONS.values():
+        template = info.path.strip("/").split("/")
+        if len(template) == len(parts) and all(
+            t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=True)
+        ):
+            matches.append((_rank(template), info.method.upper()))
+    best = max((rank for rank, _ in matches), default=None)
+    methods = {method for rank, method in matches if rank == best}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(err.envelope(), separators=(",", ":")).encode()
     return body, {**BASE_HEADERS, **err.headers}
@@ -80,48 +103,13 @@ def starlette_response(err: errors.MesheryError) -> Response:
     return Response(body, status_code=err.status, headers=headers, media_type=CONTENT_TYPE)
 
 
-@functools.cache
-def _path_methods() -> list[tuple[re.Pattern[str], tuple[bool, int], frozenset[str]]]:
-    by_path: dict[str, set[str]] = {}
-    for info in OPERATIONS.values():
-        by_path.setdefault(info.path, set()).add(info.method.upper())
-    table = []
-    for path, methods in by_path.items():
-        segments = path.strip("/").split("/")
-        literal = [not (s.startswith("{") and s.endswith("}")) for s in segments]
-        # When two templates match one URL (upstream's /models/{model} and
-        # /{entityType}/status both match /models/status), the one ending in a
-        # literal segment names the resource.
-        rank = (literal[-1], sum(literal))
-        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
-        table.append((pattern, rank, frozenset(methods)))
-    return table
-
-
-def allowed_methods(path: str) -> list[str]:
-    """Every method the spec declares for ``path`` (HEAD with GET), for a 405's Allow header.
-
-    Connexion answers 405 from the first route that matched the path, which
-    names only that operation's methods when a path has several operations.
-    """
-    matches = [(rank, declared) for pattern, rank, declared in _path_methods() if pattern.match(path)]
-    best = max((rank for rank, _ in matches), default=None)
-    methods: set[str] = set()
-    for rank, declared in matches:
-        if rank == best:
-            methods |= declared
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods)
-
-
 async def connexion_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Error handler registered on the Connexion app for every exception."""
     err = to_meshery_error(exc)
     if isinstance(err, errors.ErrMethodNotAllowed):
         allow = allowed_methods(_request.url.path)
         if allow:
-            err = errors.ErrMethodNotAllowed(f"allowed: {', '.join(allow)}", headers={"Allow": ", ".join(allow)})
+            err = errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={**err.headers, "Allow": allow})
     if err.status < 500:
         log.info("%s %s -> %s %s", _request.method, _request.url.path, err.status, err.code)
     body, headers = body_and_headers(err)

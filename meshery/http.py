@@ -1,16 +1,27 @@
-"""Helpers handlers use to answer: JSON from Pydantic models, plain text, pre-serialised bytes."""
+"""Helpers handlers use to answer: JSON from Pydantic models, text, HTML, redirects, SSE, raw bytes.
+
+Redirects (which may set several cookies) and event streams are Starlette
+responses, which Connexion passes through unchanged; handlers build them
+here so they need not import Starlette.
+"""
 
 from __future__ import annotations
 
+import json as _json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 JSON = {"Content-Type": "application/json"}
 TEXT = {"Content-Type": "text/plain"}
+HTML = {"Content-Type": "text/html"}
+NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache", "Expires": "0"}
 
 Answer = tuple[Any, int, dict[str, str]]
+Raw = Response
 # What a handler may return: an answer for Connexion to serialise, or a finished response.
 Reply = Answer | Response
 
@@ -30,3 +41,45 @@ def raw(
 ) -> Response:
     """Bytes already serialised (e.g. JSON assembled from stored text); Connexion passes them through unchanged."""
     return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+
+def html(body: str, status: int = 200) -> Answer:
+    return body, status, HTML
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A cookie to set (or, with ``max_age=0`` and an empty value, to clear)."""
+
+    name: str
+    value: str
+    max_age: int | None = None
+    http_only: bool = True
+    secure: bool = False
+    same_site: str = "lax"
+
+
+def redirect(location: str, *, cookies: tuple[Cookie, ...] | list[Cookie] = (), status: int = 302) -> Response:
+    """A redirect that is never cached (upstream's login routes send NoCache headers)."""
+    response = RedirectResponse(location, status_code=status, headers=NO_CACHE)
+    for c in cookies:
+        response.set_cookie(
+            c.name,
+            c.value,
+            max_age=c.max_age,
+            path="/",
+            httponly=c.http_only,
+            secure=c.secure,
+            samesite=c.same_site,  # type: ignore[arg-type]
+        )
+    return response
+
+
+def event_stream(events: AsyncIterator[Any]) -> Response:
+    """Server-sent events: each item is sent as one ``data:`` line of JSON."""
+
+    async def body() -> AsyncIterator[bytes]:
+        async for item in events:
+            yield f"data: {_json.dumps(item, separators=(',', ':'))}\n\n".encode()
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -1,10 +1,11 @@
-"""Request validation messages that name the parameter at fault; bodies that are not text are 400s.
+"""Request validation messages that name the parameter at fault; bodies that are not text.
 
 Connexion's parameter validator reports the JSON-schema message alone
 ("-1 is less than the minimum of 0"); clients need to know which parameter.
-Its JSON body validator decodes the body before parsing it, so bytes that
-are not UTF-8 escaped as a UnicodeDecodeError (a 500) instead of a 400; its
-multipart parser fails the same way on a body without a boundary.
+Its JSON body validator lets a body that is not valid UTF-8 escape as a
+UnicodeDecodeError (a 500), and its multipart parser a body without a
+boundary as a KeyError or MultiPartException; here both are 400s like any
+other malformed body.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators import JSONRequestBodyValidator, MediaTypeDict
 from connexion.validators.form_data import MultiPartFormDataValidator
-from connexion.validators.json import JSONRequestBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from starlette.formparsers import MultiPartException
 from starlette.types import Scope
@@ -34,7 +34,7 @@ class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
         return f"{parameter_type} parameter '{param.get('name', param_name)}': {first}"
 
 
-class TextJSONRequestBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+class TextJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         chunks = [message async for message in stream]
 
@@ -44,19 +44,17 @@ class TextJSONRequestBodyValidator(JSONRequestBodyValidator):  # type: ignore[mi
 
         try:
             b"".join(chunks).decode(self._encoding)
-        except UnicodeDecodeError as exc:
-            raise BadRequestProblem(detail=f"the body is not {self._encoding} text: {exc.reason}") from exc
+        except (UnicodeDecodeError, LookupError):
+            raise BadRequestProblem(detail=f"the body is not valid {self._encoding} text") from None
         return await super()._parse(replay(), scope)
 
 
 class CheckedMultiPartValidator(MultiPartFormDataValidator):  # type: ignore[misc]
-    """A multipart body without a usable boundary is a 400, not a parser crash (KeyError)."""
-
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         try:
             return await super()._parse(stream, scope)
         except (KeyError, ValueError, AssertionError, MultiPartException) as exc:
-            raise BadRequestProblem(detail=f"malformed multipart body: {type(exc).__name__}") from exc
+            raise BadRequestProblem(detail=f"malformed multipart body: {type(exc).__name__}") from None
 
 
 VALIDATOR_MAP = {
@@ -64,7 +62,7 @@ VALIDATOR_MAP = {
     "body": MediaTypeDict(
         {
             **CONNEXION_VALIDATORS["body"],
-            "*/*json": TextJSONRequestBodyValidator,
+            "*/*json": TextJSONBodyValidator,
             "multipart/form-data": CheckedMultiPartValidator,
         }
     ),

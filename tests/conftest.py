@@ -11,9 +11,11 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 # or pytest cannot rewrite its asserts.
 pytest_plugins = [
     "tests.fixtures.server",
+    "tests.fixtures.remote_provider",
     "tests.fixtures.postgres",
     "tests.fixtures.nats",
     "tests.fixtures.contract",
     "tests.fixtures.app",
     "tests.fixtures.registry",
+    "tests.fixtures.kubeemu",
 ]

@@ -51,3 +51,11 @@ def test_error_answers_must_be_the_envelope(checker: ContractChecker) -> None:
         checker.check(*_pair("GET", "/nowhere", 404, "Not Found", "text/plain"))
     envelope = {"error": "No such route", "code": "meshery-server-1004", "severity": "ERROR"}
     checker.check(*_pair("GET", "/nowhere", 404, envelope))
+
+
+def test_event_streams_are_checked_event_by_event(checker: ContractChecker) -> None:
+    good = 'data: {"None":{"available":true,"providerType":"local"}}\n\n'
+    checker.check(*_pair("GET", "/api/providers/stream", 200, good, "text/event-stream"))
+    bad = 'data: {"None":{"available":"yes","providerType":"local"}}\n\n'
+    with pytest.raises(ContractViolation):
+        checker.check(*_pair("GET", "/api/providers/stream", 200, bad, "text/event-stream"))

@@ -74,4 +74,8 @@ def test_golden_tree_holds_every_artifact() -> None:
         "pets/pets_pb2.py",
         "pets/pets_pb2.pyi",
         "pets/pets_pb2_grpc.py",
+        "sdk/python/meshery_client/__init__.py",
+        "sdk/python/pyproject.toml",
+        "sdk/typescript/meshery-client.ts",
+        "sdk/typescript/package.json",
     ]

@@ -57,6 +57,9 @@ def test_check_lists_the_stale_files_after_a_spec_edit(up_to_date: Path) -> None
         "  differs: generated/models.py",
         "  differs: generated/openapi.yaml",
         "  differs: generated/operations.py",
+        "  differs: generated/sdk/python/meshery_client/__init__.py",
+        "  differs: generated/sdk/python/pyproject.toml",
+        "  differs: generated/sdk/typescript/meshery-client.ts",
     ]
 
 

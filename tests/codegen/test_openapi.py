@@ -259,3 +259,23 @@ def test_operation_without_security_declaration_is_rejected(tmp_path: Path) -> N
     area.write_text(area.read_text().replace("      security:\n        - session: []\n", "", 1))
     message = _error(project)
     assert "PUT /api/pets/{petID} (pets.yaml)" in message and "declare `security`" in message
+
+
+def test_unauthenticated_behaviour_is_read_and_checked(tmp_path: Path) -> None:
+    """``x-unauthenticated: redirect`` marks pages; any other value names the operation."""
+    project = support.copy_fixture(tmp_path / "project")
+    area = _spec_dir(project) / "pets.yaml"
+
+    def mark(value: str) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            doc["paths"]["/api/pets/{petID}"]["put"]["x-unauthenticated"] = value
+
+        support.edit_yaml(area, change)
+
+    mark("redirect")
+    ops = {op.operation_id: op for op in openapi.load(_spec_dir(project)).operations}
+    assert ops["updatePet"].unauthenticated == "redirect"
+    assert ops["listPets"].unauthenticated == "error"
+    mark("login")
+    message = _error(project)
+    assert "PUT /api/pets/{petID} (pets.yaml)" in message and "x-unauthenticated" in message

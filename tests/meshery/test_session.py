@@ -47,6 +47,9 @@ async def test_operation_security_is_enforced(strict_client: httpx.AsyncClient, 
     response = await strict_client.request(info.method, _url(info))
     if info.public:
         assert response.status_code != 401
+    elif info.unauthenticated == "redirect":
+        assert response.status_code == 302
+        assert response.headers["location"] == "/provider"
     else:
         assert response.status_code == 401
         assert response.json()["code"] == errors.ErrUnauthenticated.code

@@ -2,7 +2,9 @@
 """operationId -> handler table of the REST API, read by Connexion's resolver.
 
 Each operation is implemented by ``handlers.<area>.<snake_case(operationId)>``;
-``public`` operations need no provider session.
+``public`` operations need no provider session; ``unauthenticated`` says what
+a request without a valid session gets: ``"error"`` (401) or ``"redirect"``
+(the provider's login redirect, for pages opened in a browser).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class OperationInfo:
     handler: str
     public: bool
     security: tuple[str, ...]
+    unauthenticated: str = "error"
 
 
 OPERATIONS: dict[str, OperationInfo] = {
@@ -30,6 +33,7 @@ OPERATIONS: dict[str, OperationInfo] = {
         handler='handlers.pets.list_pets',
         public=True,
         security=(),
+        unauthenticated='error',
     ),
     'updatePet': OperationInfo(
         operation_id='updatePet',
@@ -39,6 +43,7 @@ OPERATIONS: dict[str, OperationInfo] = {
         handler='handlers.pets.update_pet',
         public=False,
         security=('session',),
+        unauthenticated='error',
     ),
     'getSystemVersion': OperationInfo(
         operation_id='getSystemVersion',
@@ -48,6 +53,7 @@ OPERATIONS: dict[str, OperationInfo] = {
         handler='handlers.system.get_system_version',
         public=True,
         security=(),
+        unauthenticated='error',
     ),
 }
 

@@ -1,0 +1,1 @@
+"""Development tools that run beside the server (not part of the server package)."""
