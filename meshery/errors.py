@@ -20,6 +20,7 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -53,6 +54,10 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
             return errors.ErrMethodNotAllowed(detail or None)
         if 400 <= exc.status < 500:
             return errors.ErrRequestValidation(detail, status=exc.status)
+    if isinstance(exc, UnicodeDecodeError):
+        return errors.ErrRequestValidation("the request body is not valid UTF-8")
+    if isinstance(exc, MultiPartException) or type(exc).__module__.startswith("python_multipart"):
+        return errors.ErrRequestValidation(f"malformed multipart body: {exc}")
     if isinstance(exc, Forbidden):
         return errors.ErrForbidden(str(exc.detail or "") or None)
     if isinstance(exc, HTTPException):
@@ -68,26 +73,25 @@ def to_meshery_error(exc: BaseException) -> errors.MesheryError:
     return errors.ErrInternal()
 
 
-def _rank(template: list[str]) -> tuple[bool, int]:
-    literal = [not (t.startswith("{") and t.endswith("}")) for t in template]
-    # When two templates match one URL (upstream's /models/{model} and
-    # /{entityType}/status both match /models/status), the one ending in a
-    # literal segment names the resource.
-    return literal[-1], sum(literal)
-
-
 def allowed_methods(path: str) -> str:
-    """The methods the spec declares for a path (Starlette only knows the first matching route's)."""
+    """The methods the spec declares for a path (Starlette only knows the first matching route's).
+
+    The most specific template wins, as in routing (``.../resources/summary`` over
+    ``.../resources/{id}``), and a final ``{param}`` of format path may span several segments.
+    """
     parts = path.strip("/").split("/")
-    matches: list[tuple[tuple[bool, int], str]] = []
+    by_literals: dict[tuple[int, bool], set[str]] = {}
     for info in OPERATIONS.values():
         template = info.path.strip("/").split("/")
-        if len(template) == len(parts) and all(
-            t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=True)
-        ):
-            matches.append((_rank(template), info.method.upper()))
-    best = max((rank for rank, _ in matches), default=None)
-    methods = {method for rank, method in matches if rank == best}
+        greedy = template[-1].startswith("{") and len(parts) > len(template)
+        if len(template) != len(parts) and not greedy:
+            continue
+        if all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=False)):
+            # Ties (upstream's /models/{model} and /{entityType}/status both match
+            # /models/status) go to the template ending in a literal segment.
+            literals = (sum(1 for t in template if not t.startswith("{")), not template[-1].startswith("{"))
+            by_literals.setdefault(literals, set()).add(info.method)
+    methods = by_literals[max(by_literals)] if by_literals else set()
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))

@@ -75,10 +75,16 @@ def redirect(location: str, *, cookies: tuple[Cookie, ...] | list[Cookie] = (), 
     return response
 
 
-def event_stream(events: AsyncIterator[Any]) -> Response:
-    """Server-sent events: each item is sent as one ``data:`` line of JSON."""
+def event_stream(events: AsyncIterator[Any], *, retry_ms: int | None = None) -> Response:
+    """Server-sent events: each item is sent as one ``data:`` line of JSON.
+
+    ``retry_ms`` first tells EventSource clients how long to wait before reconnecting, for
+    streams that end (and are meant to be resumed) rather than run forever.
+    """
 
     async def body() -> AsyncIterator[bytes]:
+        if retry_ms is not None:
+            yield f"retry: {retry_ms}\n\n".encode()
         async for item in events:
             yield f"data: {_json.dumps(item, separators=(',', ':'))}\n\n".encode()
 

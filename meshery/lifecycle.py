@@ -18,6 +18,7 @@ from generated import errors
 from meshery import bus as bus_module
 from meshery.config import Settings
 from meshery.context import Services
+from meshery.meshsync import manager as meshsync_manager
 from meshery.registry import service as registry_service
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
@@ -34,6 +35,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     services.instance_id = await system.instance_id(services.store)
     # The registry imports in the background: readiness does not wait for it.
     services.background.append(asyncio.create_task(registry_service.startup_import(services)))
+    await meshsync_manager.start(services)
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
         (time.perf_counter() - started) * 1000,
@@ -89,6 +91,7 @@ async def start_services(settings: Settings) -> Services:
 
 
 async def stop_services(services: Services) -> None:
+    await meshsync_manager.stop(services)
     for task in services.background:
         task.cancel()
     for task in services.background:

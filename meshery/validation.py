@@ -18,7 +18,8 @@ from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
 from connexion.validators import JSONRequestBodyValidator, MediaTypeDict
 from connexion.validators.form_data import MultiPartFormDataValidator
 from connexion.validators.parameter import ParameterValidator
-from starlette.formparsers import MultiPartException
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Scope
 
 
@@ -49,8 +50,25 @@ class TextJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
         return await super()._parse(replay(), scope)
 
 
-class CheckedMultiPartValidator(MultiPartFormDataValidator):  # type: ignore[misc]
+class _ClosingMultiPartParser(MultiPartParser):
+    """Connexion parses a multipart body only to validate it and never closes the files it
+    spooled; the handler gets its own copy. Closing them here avoids leaking temp files."""
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        for _key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
+        return form
+
+
+class ClosingMultiPartFormDataValidator(MultiPartFormDataValidator):  # type: ignore[misc]
+    @property
+    def _form_parser_cls(self) -> type[MultiPartParser]:
+        return _ClosingMultiPartParser
+
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        # A body without a usable boundary is a 400, not a parser crash.
         try:
             return await super()._parse(stream, scope)
         except (KeyError, ValueError, AssertionError, MultiPartException) as exc:
@@ -63,7 +81,7 @@ VALIDATOR_MAP = {
         {
             **CONNEXION_VALIDATORS["body"],
             "*/*json": TextJSONBodyValidator,
-            "multipart/form-data": CheckedMultiPartValidator,
+            "multipart/form-data": ClosingMultiPartFormDataValidator,
         }
     ),
 }

@@ -1,0 +1,78 @@
+"""API area "connections": list, get, update (status transitions) and delete connections."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from meshery import connections as service
+from meshery import context, http
+from meshery.connections import ConnectionFilter
+
+
+def _filter_values(doc: dict[str, Any], key: str) -> list[str]:
+    value = doc.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []  # other types cannot name anything; ignored like unknown keys
+
+
+async def get_connections(
+    *,
+    page: int = 0,
+    pagesize: int = 10,
+    page_size: int | None = None,
+    search: str | None = None,
+    order: str | None = None,
+    filter_: str | None = None,
+    kind: list[str] | None = None,
+    status: list[str] | None = None,
+    type_: list[str] | None = None,
+    name: list[str] | None = None,
+) -> http.Answer:
+    doc: dict[str, Any] = {}
+    if filter_:
+        # Upstream's UI sends a JSON object; anything else is taken as a name to search for.
+        try:
+            parsed = json.loads(filter_)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            doc = parsed
+        elif not search:
+            search = filter_
+    flt = ConnectionFilter(
+        kinds=[*(kind or []), *_filter_values(doc, "kind")],
+        statuses=[*(status or []), *_filter_values(doc, "status")],
+        types=[*(type_ or []), *_filter_values(doc, "type")],
+        names=[*(name or []), *_filter_values(doc, "name")],
+        search=search,
+    )
+    size = page_size or pagesize
+    result = await service.list_page(context.current().services, flt, page=page, page_size=size, order=order)
+    return http.json(
+        {
+            "page": result.page,
+            "page_size": result.page_size,
+            "total_count": result.total_count,
+            "connections": result.connections,
+            "status_summary": result.status_summary,
+        }
+    )
+
+
+async def get_connection_by_id(connection_id: str) -> http.Answer:
+    return http.json(service.to_json(await service.get(context.current().services, connection_id)))
+
+
+async def update_connection_by_id(connection_id: str, body: dict[str, Any]) -> http.Answer:
+    conn = await service.update(context.current().services, connection_id, body)
+    return http.json(service.to_json(conn))
+
+
+async def delete_connection(connection_id: str) -> http.Answer:
+    return http.json(service.to_json(await service.delete(context.current().services, connection_id)))

@@ -1,0 +1,160 @@
+"""API area "kubernetes": kubeconfig upload and contexts, ping, controllers (REST, GraphQL, SSE)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from generated import errors
+from meshery import context, controllers, http
+from meshery import contexts as service
+from meshery.meshsync import manager
+
+
+async def _file_bytes(k8sfile: Any) -> bytes:
+    if k8sfile is None:
+        raise errors.ErrKubeconfigMissing("the form has no k8sfile part")
+    if hasattr(k8sfile, "read"):
+        try:
+            data = await k8sfile.read()
+        finally:
+            await k8sfile.close()
+    else:
+        data = k8sfile
+    if isinstance(data, str):
+        data = data.encode()
+    if not isinstance(data, bytes) or not data.strip():
+        raise errors.ErrKubeconfigMissing("the k8sfile part is empty")
+    return data
+
+
+def _names(*values: str | None) -> list[str] | None:
+    names: list[str] = []
+    for value in values:
+        if not value or not value.strip():
+            continue
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                raise errors.ErrInvalidSelector("contexts is not a JSON array of names") from None
+            if not isinstance(parsed, list) or not all(isinstance(p, str) for p in parsed):
+                raise errors.ErrInvalidSelector("contexts must be an array of names")
+            names.extend(parsed)
+        else:
+            names.extend(part.strip() for part in text.split(",") if part.strip())
+    return names or None
+
+
+async def upload_kubeconfig(body: dict[str, Any] | None = None, k8sfile: Any = None) -> http.Answer:
+    form = body or {}
+    ctx = context.current()
+    data = await _file_bytes(k8sfile)
+    result = await service.upload(
+        ctx.services,
+        owner=ctx.user.user_id if ctx.user else "",
+        text=data,
+        selected=_names(form.get("contexts"), form.get("selectedContexts")),
+    )
+    return http.json(result.__dict__)
+
+
+async def preview_kubeconfig_contexts(body: dict[str, Any] | None = None, k8sfile: Any = None) -> http.Answer:
+    return http.json(service.preview(await _file_bytes(k8sfile)))
+
+
+async def get_kubernetes_contexts(
+    page: int = 0, pagesize: int = 10, page_size: int | None = None, search: str | None = None, order: str | None = None
+) -> http.Answer:
+    size = page_size or pagesize
+    items, total = await service.list_page(
+        context.current().services, page=page, page_size=size, search=search, order=order
+    )
+    return http.json({"page": page, "page_size": size, "total_count": total, "contexts": items})
+
+
+async def get_kubernetes_context(id_: str) -> http.Answer:
+    return http.json(service.context_json(await service.find(context.current().services, id_)))
+
+
+async def delete_kubernetes_context(id_: str) -> http.Answer:
+    return http.json(await service.delete(context.current().services, id_))
+
+
+async def ping_kubernetes(connection_id: str | None = None, **aliases: Any) -> http.Answer:
+    target = connection_id or aliases.get("context")
+    if not target:
+        raise errors.ErrKubernetesContextNotFound("pass connection_id (or connectionId)")
+    return http.json(await service.ping(context.current().services, target))
+
+
+async def stream_controllers_status(connection_ids: list[str] | None = None) -> Any:
+    services = context.current().services
+
+    statuses = controllers.watch_statuses(services, connection_ids, end_when_empty=True)
+    first = await anext(statuses)  # errors (unknown ids) are answered before the stream starts
+
+    async def events() -> AsyncIterator[list[dict[str, Any]]]:
+        yield first
+        async for items in statuses:
+            yield items
+
+    return http.event_stream(events(), retry_ms=5000)
+
+
+# --- GraphQL ---------------------------------------------------------------------------------
+
+
+async def resolve_get_operator_status(connection_id: str) -> dict[str, Any] | None:
+    for item in await controllers.statuses(context.current().services, connection_id):
+        if item["controller"] == "OPERATOR":
+            return item
+    return None
+
+
+async def resolve_get_meshsync_status(connection_id: str) -> dict[str, Any]:
+    return await controllers.controller_status(context.current().services, connection_id, "MESHSYNC")
+
+
+async def resolve_get_nats_status(connection_id: str) -> dict[str, Any]:
+    return await controllers.controller_status(context.current().services, connection_id, "BROKER")
+
+
+async def resolve_change_operator_status(input: dict[str, Any] | None = None) -> str:
+    if not input:
+        raise errors.ErrInvalidSelector("input {targetStatus, contextID} is required")
+    return await controllers.change(context.current().services, str(input["contextID"]), str(input["targetStatus"]))
+
+
+async def subscribe_k8s_context(selector: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    services = context.current().services
+    try:
+        page, size = int(selector.get("page") or 0), int(selector.get("pageSize") or 10)
+    except ValueError:
+        raise errors.ErrInvalidSelector("page and pageSize must be integers") from None
+    sub = await services.bus.subscribe(manager.CONTEXTS_SUBJECT, max_pending=64)
+    try:
+        while True:
+            items, total = await service.list_page(
+                services,
+                page=max(page, 0),
+                page_size=max(size, 1),
+                search=selector.get("search"),
+                order=selector.get("order"),
+            )
+            yield {"total_count": total, "contexts": items}
+            async for _ in sub:
+                break
+            else:
+                return
+    finally:
+        await sub.unsubscribe()
+
+
+async def subscribe_meshery_controllers_status(
+    connection_ids: list[str] | None = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    async for items in controllers.watch_statuses(context.current().services, connection_ids):
+        yield items

@@ -1,0 +1,107 @@
+"""API area "meshsync": discovered resources (REST) and cluster queries (GraphQL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from meshery import context, http
+from meshery.meshsync import ingest, readback, resync
+
+
+async def get_mesh_sync_resources(
+    *,
+    page: int = 0,
+    pagesize: int = 10,
+    page_size: int | None = None,
+    search: str | None = None,
+    order: str | None = None,
+    kind: list[str] | None = None,
+    api_version: list[str] | None = None,
+    namespace: list[str] | None = None,
+    cluster_ids: list[str] | None = None,
+    labels: list[str] | None = None,
+    spec: bool = False,
+    status: bool = False,
+) -> http.Answer:
+    services = context.current().services
+    q = await readback.query(
+        services, kinds=kind, api_versions=api_version, namespaces=namespace, cluster_ids=cluster_ids, labels=labels
+    )
+    size = page_size or pagesize
+    result = await readback.list_page(
+        services, q, page=page, page_size=size, search=search, order=order, with_spec=spec, with_status=status
+    )
+    return http.json(
+        {
+            "page": result.page,
+            "page_size": result.page_size,
+            "total_count": result.total_count,
+            "resources": result.resources,
+        }
+    )
+
+
+async def get_mesh_sync_resources_summary(
+    kind: list[str] | None = None, namespace: list[str] | None = None, cluster_ids: list[str] | None = None
+) -> http.Answer:
+    services = context.current().services
+    q = await readback.query(services, kinds=kind, namespaces=namespace, cluster_ids=cluster_ids)
+    return http.json(await readback.summary(services, q))
+
+
+async def get_mesh_sync_resource_by_id(id_: str) -> http.Answer:
+    return http.json(await readback.get(context.current().services, id_))
+
+
+async def delete_mesh_sync_resource(id_: str) -> http.Answer:
+    return http.json(await readback.delete(context.current().services, id_))
+
+
+# --- GraphQL ---------------------------------------------------------------------------------
+
+
+async def resolve_get_available_namespaces(k8s_cluster_ids: list[str] | None = None) -> list[dict[str, str]]:
+    return await readback.namespaces(context.current().services, k8s_cluster_ids or [])
+
+
+async def resolve_get_cluster_resources(namespace: str, k8scontext_ids: list[str] | None = None) -> dict[str, Any]:
+    return await readback.cluster_resources(context.current().services, k8scontext_ids or [], namespace)
+
+
+async def resolve_resync_cluster(k8scontext_id: str, selector: dict[str, Any] | None = None) -> str:
+    return await resync.resync(context.current().services, k8scontext_id, selector or {})
+
+
+async def resolve_get_kubectl_describe(
+    name: str, kind: str, namespace: str, **aliases: Any
+) -> dict[str, Any]:
+    return await readback.describe(
+        context.current().services,
+        name=name,
+        kind=kind,
+        namespace=namespace,
+        context=aliases.get("context"),
+    )
+
+
+async def subscribe_cluster_resources(
+    namespace: str, k8scontext_ids: list[str] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    services = context.current().services
+    sub = await services.bus.subscribe(ingest.CHANGES_SUBJECT, max_pending=256)
+    try:
+        previous = None
+        while True:
+            current = await readback.cluster_resources(services, k8scontext_ids or [], namespace)
+            if current != previous:
+                previous = current
+                yield current
+            async for message in sub:
+                json.loads(message.data)
+                break
+            else:
+                return
+    finally:
+        await sub.unsubscribe()

@@ -1,0 +1,234 @@
+"""Kubernetes contexts: kubeconfig upload and preview, contexts as connections, ping.
+
+Each uploaded context becomes a connection of kind ``kubernetes`` (id derived from the context
+and the owner, so a second upload updates it) with its cluster and user blocks sealed in a
+credential. Selected contexts are registered, pinged concurrently and, when they answer,
+connected (MeshSync starts); those that do not answer are reported and kept as ``not found``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from generated import errors
+from meshery import notify
+from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED, iso
+from meshery.context import Services
+from meshery.kube import KubeClient, KubeconfigError, KubeContext, KubeError, KubeUnreachable, parse_kubeconfig
+from meshery.meshsync import manager
+from meshery.store import connections as repo
+from meshery.store.connections import Connection, ConnectionFilter, Credential
+
+_NS = uuid.UUID("5b3f2a4e-8c1d-4e7a-9f60-2d1c0b9a8e77")
+PING_TIMEOUT = 3.0
+
+
+def parse(text: bytes) -> list[KubeContext]:
+    try:
+        return parse_kubeconfig(text)
+    except KubeconfigError as exc:
+        raise errors.ErrKubeconfigInvalid(str(exc)) from None
+
+
+def preview(text: bytes) -> list[dict[str, Any]]:
+    """The contexts of a kubeconfig, nothing stored (upstream answers ``[{"name": ...}]``)."""
+    return [{"name": c.name, "id": c.id, "server": c.server, "is_current_context": c.current} for c in parse(text)]
+
+
+def context_json(conn: Connection) -> dict[str, Any]:
+    """A Kubernetes connection as upstream's ``K8sContext`` (credentials never included)."""
+    meta = conn.meta or {}
+    return {
+        "id": meta.get("id", conn.id),
+        "name": conn.name,
+        "server": meta.get("server", ""),
+        "owner": conn.user_id or "",
+        "created_by": conn.user_id or "",
+        "meshery_instance_id": meta.get("meshery_instance_id", ""),
+        "kubernetes_server_id": meta.get("kubernetes_server_id", ""),
+        "deployment_type": meta.get("deployment_type", "out_of_cluster"),
+        "version": meta.get("version", ""),
+        "connection_id": conn.id,
+        "status": conn.status,
+        "created_at": iso(conn.created_at),
+        "updated_at": iso(conn.updated_at),
+    }
+
+
+@dataclass
+class UploadResult:
+    registered_contexts: list[dict[str, Any]] = field(default_factory=list)
+    connected_contexts: list[dict[str, Any]] = field(default_factory=list)
+    ignored_contexts: list[dict[str, Any]] = field(default_factory=list)
+    errored_contexts: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _ping(ctx: KubeContext) -> tuple[dict[str, Any], str] | str:
+    """(version, cluster id) of a reachable context, else the reason it is not reachable."""
+    try:
+        client = await KubeClient.create(ctx)
+    except KubeconfigError as exc:
+        return str(exc)
+    try:
+        async with asyncio.timeout(PING_TIMEOUT * 2):
+            version = await client.version(seconds=PING_TIMEOUT)
+            return version, await client.cluster_id()
+    except (KubeUnreachable, KubeError, TimeoutError) as exc:
+        return str(exc) or type(exc).__name__
+    finally:
+        await client.close()
+
+
+async def upload(services: Services, *, owner: str, text: bytes, selected: list[str] | None) -> UploadResult:
+    contexts = parse(text)
+    if selected:
+        unknown = set(selected) - {c.name for c in contexts}
+        if unknown == set(selected):
+            raise errors.ErrKubernetesContextNotFound(f"none of {sorted(unknown)} is in the kubeconfig")
+    runtime = manager.runtime(services)
+    result = UploadResult()
+    chosen: list[KubeContext] = []
+    for ctx in contexts:
+        if selected and ctx.name not in selected:
+            result.ignored_contexts.append({"name": ctx.name, "id": ctx.id, "server": ctx.server})
+        else:
+            chosen.append(ctx)
+    pings = await asyncio.gather(*(_ping(ctx) for ctx in chosen))
+    for ctx, ping in zip(chosen, pings, strict=True):
+        conn_id = str(uuid.uuid5(_NS, f"{ctx.id}/{owner}"))
+        cred_id = str(uuid.uuid5(_NS, f"{conn_id}/credential"))
+        existing = await repo.get_connection(services.store, conn_id)
+        now = repo.now()
+        meta = dict(existing.meta) if existing else {}
+        meta.update(
+            {
+                "id": ctx.id,
+                "name": ctx.name,
+                "server": ctx.server,
+                "deployment_type": "out_of_cluster",
+                "meshery_instance_id": services.instance_id,
+            }
+        )
+        reachable = not isinstance(ping, str)
+        if not isinstance(ping, str):
+            version, cluster_id = ping
+            meta.update({"version": version.get("gitVersion", ""), "kubernetes_server_id": cluster_id})
+        status = CONNECTED if reachable else NOT_FOUND
+        conn = Connection(
+            id=conn_id,
+            name=ctx.name,
+            credential_id=cred_id,
+            type="platform",
+            sub_type="orchestrator",
+            kind="kubernetes",
+            meta=meta,
+            status=REGISTERED if reachable else status,
+            user_id=owner,
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+            deleted_at=None,
+        )
+        secret = runtime.box.seal(
+            {"name": ctx.name, "cluster": ctx.cluster, "auth": ctx.auth, "namespace": ctx.namespace}
+        )
+        cred = Credential(
+            id=cred_id,
+            name=f"kubernetes-{ctx.name}",
+            user_id=owner,
+            type="kubernetes",
+            secret=secret,
+            created_at=now,
+            updated_at=now,
+            deleted_at=None,
+        )
+        await repo.save_connection(services.store, conn, cred)
+        if existing is None:
+            await notify.raise_event(
+                services,
+                category="connection",
+                action="create",
+                severity="informational",
+                acted_upon=conn_id,
+                user_id=owner,
+                description=f"Kubernetes context {ctx.name} registered as a connection",
+                metadata={"context": ctx.name, "server": ctx.server},
+            )
+        if reachable:
+            await repo.set_status(services.store, conn_id, CONNECTED)
+            await runtime.stop_sync(conn_id)  # a running discovery restarts with the new credentials
+            stored = await repo.get_connection(services.store, conn_id)
+            assert stored is not None
+            await runtime.start_sync(stored)
+            result.connected_contexts.append(context_json(stored))
+        else:
+            stored = await repo.get_connection(services.store, conn_id)
+            assert stored is not None
+            item = context_json(stored)
+            item["error"] = f"unreachable: {ping}"
+            result.errored_contexts.append(item)
+            await notify.raise_event(
+                services,
+                category="connection",
+                action="update",
+                severity="warning",
+                acted_upon=conn_id,
+                user_id=owner,
+                description=f"Kubernetes context {ctx.name} is not reachable",
+                metadata={"context": ctx.name, "server": ctx.server},
+            )
+        await runtime.publish_context(conn_id, stored.status)
+        result.registered_contexts.append(context_json(stored))
+    return result
+
+
+async def list_page(
+    services: Services, *, page: int, page_size: int, search: str | None, order: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    rows, total, _ = await repo.list_connections(
+        services.store,
+        ConnectionFilter(kinds=["kubernetes"], search=search),
+        page=page,
+        page_size=page_size,
+        order=order,
+    )
+    return [context_json(r) for r in rows], total
+
+
+async def find(services: Services, context_id: str) -> Connection:
+    """A Kubernetes connection by connection id or by context id."""
+    conn = await repo.get_connection(services.store, context_id)
+    if conn is not None and conn.kind == "kubernetes":
+        return conn
+    for candidate in await repo.connections_by_kind(services.store, "kubernetes"):
+        if (candidate.meta or {}).get("id") == context_id:
+            return candidate
+    raise errors.ErrKubernetesContextNotFound(f"context {context_id}")
+
+
+async def delete(services: Services, context_id: str) -> dict[str, Any]:
+    conn = await find(services, context_id)
+    await manager.runtime(services).forget(conn)
+    await repo.delete_connection(services.store, conn.id)
+    await notify.raise_event(
+        services,
+        category="connection",
+        action="delete",
+        severity="informational",
+        acted_upon=conn.id,
+        description=f"Kubernetes context {conn.name} deleted",
+        metadata={"context": conn.name},
+    )
+    return context_json(conn)
+
+
+async def ping(services: Services, context_id: str) -> dict[str, Any]:
+    conn = await find(services, context_id)
+    ctx = await manager.runtime(services).context_of(conn)
+    result = await _ping(ctx)
+    if isinstance(result, str):
+        raise errors.ErrKubernetesUnreachable(f"context {conn.name}: {result}")
+    version, _cluster = result
+    return {"server_version": version.get("gitVersion", ""), **{k: str(v) for k, v in version.items()}}
