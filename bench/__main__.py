@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|meshsync|adapters] [options]``: run them.
+"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|meshsync|adapters|registry] [options]``: run them.
 
 Writes results; exits 1 when a benchmark fails.
 
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, meshsync, rest, startup
+from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, meshsync, registry, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "meshsync", "adapters")
+BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "meshsync", "adapters", "registry")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--list-events", type=int, default=100_000, help="events stored for the listing (default 100000)")
     ev.add_argument("--cycles", type=int, default=10_000, help="subscribe/unsubscribe cycles (default 10000)")
     ev.add_argument("--no-replicas", action="store_true", help="skip the two-replica part (PostgreSQL + NATS)")
+    reg = parser.add_argument_group("registry (not part of `all`: it writes a catalog of about 700 MB)")
+    reg.add_argument("--models", type=int, default=300, help="synthetic models (default 300)")
+    reg.add_argument("--components", type=int, default=300, help="components per model (default 300)")
+    reg.add_argument("--no-postgres", action="store_true", help="registry on SQLite only")
     return parser
 
 
@@ -90,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= adapters.run(operations=args.adapter_operations, events=args.adapter_events)
         if args.benchmark in ("all", "meshsync"):
             ok &= meshsync.run()
+        if args.benchmark == "registry":
+            ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:
         print("python -m bench: interrupted; servers stopped", file=sys.stderr)
         return 130

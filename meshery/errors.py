@@ -80,14 +80,16 @@ def spec_methods(path: str) -> list[str]:
     ``.../resources/{id}``), and a final ``{param}`` of format path may span several segments.
     """
     parts = path.strip("/").split("/")
-    by_literals: dict[int, set[str]] = {}
+    by_literals: dict[tuple[int, bool], set[str]] = {}
     for info in OPERATIONS.values():
         template = info.path.strip("/").split("/")
         greedy = template[-1].startswith("{") and len(parts) > len(template)
         if len(template) != len(parts) and not greedy:
             continue
         if all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(template, parts, strict=False)):
-            literals = sum(1 for t in template if not t.startswith("{"))
+            # Ties (upstream's /models/{model} and /{entityType}/status both match
+            # /models/status) go to the template ending in a literal segment.
+            literals = (sum(1 for t in template if not t.startswith("{")), not template[-1].startswith("{"))
             by_literals.setdefault(literals, set()).add(info.method)
     methods = by_literals[max(by_literals)] if by_literals else set()
     if "GET" in methods:

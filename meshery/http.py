@@ -1,4 +1,4 @@
-"""Helpers handlers use to answer: JSON from Pydantic models, text, HTML, redirects, SSE.
+"""Helpers handlers use to answer: JSON from Pydantic models, text, HTML, redirects, SSE, raw bytes.
 
 Redirects (which may set several cookies) and event streams are Starlette
 responses, which Connexion passes through unchanged; handlers build them
@@ -22,6 +22,8 @@ NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "n
 
 Answer = tuple[Any, int, dict[str, str]]
 Raw = Response
+# What a handler may return: an answer for Connexion to serialise, or a finished response.
+Reply = Answer | Response
 
 
 def json(model: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> Answer:
@@ -32,6 +34,13 @@ def json(model: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> An
 
 def text(body: str, status: int = 200) -> Answer:
     return body, status, TEXT
+
+
+def raw(
+    body: bytes, status: int = 200, *, media_type: str = "application/json", headers: dict[str, str] | None = None
+) -> Response:
+    """Bytes already serialised (e.g. JSON assembled from stored text); Connexion passes them through unchanged."""
+    return Response(body, status_code=status, media_type=media_type, headers=headers)
 
 
 def html(body: str, status: int = 200) -> Answer:

@@ -20,6 +20,7 @@ from meshery.adapters import service as adapters
 from meshery.config import Settings
 from meshery.context import Services
 from meshery.meshsync import manager as meshsync_manager
+from meshery.registry import service as registry_service
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
 
@@ -34,6 +35,8 @@ async def _prepare_database(services: Services, started: float) -> None:
     await migrate.migrate(services.store)
     services.instance_id = await system.instance_id(services.store)
     await adapters.load_saved(services)
+    # The registry imports in the background: readiness does not wait for it.
+    services.background.append(asyncio.create_task(registry_service.startup_import(services)))
     await meshsync_manager.start(services)
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",

@@ -3,7 +3,9 @@
 Connexion's parameter validator reports the JSON-schema message alone
 ("-1 is less than the minimum of 0"); clients need to know which parameter.
 Its JSON body validator lets a body that is not valid UTF-8 escape as a
-UnicodeDecodeError (a 500); here it is a 400 like any other malformed body.
+UnicodeDecodeError (a 500), and its multipart parser a body without a
+boundary as a KeyError or MultiPartException; here both are 400s like any
+other malformed body.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from connexion.validators import JSONRequestBodyValidator, MediaTypeDict
 from connexion.validators.form_data import MultiPartFormDataValidator
 from connexion.validators.parameter import ParameterValidator
 from starlette.datastructures import FormData, UploadFile
-from starlette.formparsers import MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Scope
 
 
@@ -64,6 +66,13 @@ class ClosingMultiPartFormDataValidator(MultiPartFormDataValidator):  # type: ig
     @property
     def _form_parser_cls(self) -> type[MultiPartParser]:
         return _ClosingMultiPartParser
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        # A body without a usable boundary is a 400, not a parser crash.
+        try:
+            return await super()._parse(stream, scope)
+        except (KeyError, ValueError, AssertionError, MultiPartException) as exc:
+            raise BadRequestProblem(detail=f"malformed multipart body: {type(exc).__name__}") from None
 
 
 VALIDATOR_MAP = {

@@ -19,5 +19,6 @@ pytest_plugins = [
     "tests.fixtures.nats",
     "tests.fixtures.contract",
     "tests.fixtures.app",
+    "tests.fixtures.registry",
     "tests.fixtures.kubeemu",
 ]

@@ -1,0 +1,112 @@
+"""Render stored registry rows as upstream JSON, splicing stored JSON text instead of re-parsing it.
+
+Component bodies are kept as (compressed) JSON without the keys the registry
+owns (id, status, model, component); an answer is assembled from those pieces, so
+a page of components costs string joins, not a parse and a dump of each
+(often 10-200 KB) JSON schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from meshery.registry import codec
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+NIL = "00000000-0000-0000-0000-000000000000"
+
+
+def _time(value: Any) -> str:
+    if value is None:
+        return ZERO_TIME
+    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
+
+
+def registrant(row: Any, offset: int = 12) -> dict[str, Any]:
+    """The registrant columns of a model row (or a registrant row at ``offset`` 0) as upstream's connection."""
+    rid, name, rtype, sub_type, kind, status, created, updated = row[offset : offset + 8]
+    return {
+        "id": rid,
+        "name": name,
+        "credential_id": NIL,
+        "type": rtype,
+        "sub_type": sub_type,
+        "kind": kind,
+        "status": status,
+        "user_id": NIL,
+        "created_at": _time(created),
+        "updated_at": _time(updated),
+        "deleted_at": ZERO_TIME,
+    }
+
+
+def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
+    """A row of ``registry_queries.MODEL_COLUMNS`` (+ duplicates) as the upstream model JSON."""
+    body: dict[str, Any] = orjson.loads(row[1])
+    body.update(
+        id=row[0],
+        name=row[2],
+        version=row[3],
+        displayName=row[5],
+        status=row[6],
+        subCategory=row[7],
+        registrant=registrant(row),
+        connection_id=row[12],
+        category={"id": row[20], "name": row[21]},
+        components_count=int(row[8]),
+        relationships_count=int(row[9]),
+        components=None,
+        relationships=None,
+    )
+    body.setdefault("schemaVersion", "models.meshery.io/v1beta1")
+    inner = body.get("model")
+    if not isinstance(inner, dict):
+        body["model"] = {"version": row[4]}
+    if trim and isinstance(body.get("metadata"), dict):
+        body["metadata"] = {k: v for k, v in body["metadata"].items() if not k.startswith("svg")}
+    if len(row) > 23:
+        body["duplicates"] = int(row[23] or 0)
+    return body
+
+
+def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None = None) -> bytes:
+    """A components row (id, status, kind, api_version, model_id, data[, duplicates]) as JSON."""
+    comp_id, status, kind, api_version, _model_id, data = row[:6]
+    body, schema = codec.unpack(data)
+    inner = body[1:-1]
+    parts = [b'{"id":', orjson.dumps(comp_id), b',"status":', orjson.dumps(status), b","]
+    if inner:
+        parts += [inner, b","]
+    parts += [
+        b'"component":{"version":',
+        orjson.dumps(api_version),
+        b',"kind":',
+        orjson.dumps(kind),
+        b',"schema":',
+        b'""' if trim else schema,
+        b'},"model":',
+        model_json,
+    ]
+    dup = duplicates if duplicates is not None else (row[6] if len(row) > 6 else 0)
+    parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]
+    return b"".join(parts)
+
+
+def relationship(row: Any) -> bytes:
+    rel_id, status, body = row[:3]
+    inner = body[1:-1]
+    head = b'{"id":' + orjson.dumps(rel_id) + b',"status":' + orjson.dumps(status)
+    return head + (b"," + inner.encode() if inner else b"") + b"}"
+
+
+def entity(row: Any) -> bytes:
+    ent_id, body = row[:2]
+    inner = body[1:-1]
+    return b'{"id":' + orjson.dumps(ent_id) + (b"," + inner.encode() if inner else b"") + b"}"
+
+
+def page(key: str, *, page: int, page_size: int, total: int, items: list[bytes]) -> bytes:
+    head = codec.dumps({"page": page, "page_size": page_size, "total_count": total})
+    return head[:-1] + b',"' + key.encode() + b'":[' + b",".join(items) + b"]}"
