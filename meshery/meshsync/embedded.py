@@ -6,7 +6,9 @@ watches each resource from the list's resourceVersion (bookmarks on). A 410 reli
 resource. When the API server goes away the connection becomes ``disconnected`` and the sync
 retries with exponential backoff; once the server answers again the connection is
 ``connected`` and everything is relisted. CRDs are watched too: a new CRD triggers a
-rediscovery, so its custom resources are listed and watched from then on.
+rediscovery, so its custom resources are listed and watched from then on, and (unless
+``SKIP_COMP_GEN``) every CRD listed or watched is handed to the registry, which turns it into
+components.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ DEFAULT_RESOURCES = frozenset(
 )
 
 StatusCallback = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+CrdCallback = Callable[[list[dict[str, Any]]], Awaitable[object]]
 
 
 def watched(resources: list[ApiResource]) -> list[ApiResource]:
@@ -99,9 +102,17 @@ class ClusterSync:
     """Discovery of one context for as long as its connection is connected."""
 
     def __init__(
-        self, *, store: Store, ingestor: Ingestor, connection_id: str, context: KubeContext, on_status: StatusCallback
+        self,
+        *,
+        store: Store,
+        ingestor: Ingestor,
+        connection_id: str,
+        context: KubeContext,
+        on_status: StatusCallback,
+        on_crds: CrdCallback | None = None,
     ) -> None:
         self.store = store
+        self.on_crds = on_crds
         self.ingestor = ingestor
         self.connection_id = connection_id
         self.context = context
@@ -241,10 +252,21 @@ class ClusterSync:
                     self.ingestor.submit(Change(kind, obj, self.cluster_id, self.connection_id))
                     if res.id == CRD_RESOURCE and kind == "ADDED":
                         self._refresh.set()
+                    if res.id == CRD_RESOURCE and kind != "DELETED":
+                        await self._crds_seen([obj])
             except KubeExpired:
                 log.info("context %s: %s watch expired; relisting", self.context.name, res.id)
                 self.relists += 1
                 rv = await self._relist(client, res)
+
+    async def _crds_seen(self, crds: list[dict[str, Any]]) -> None:
+        """Hand CRDs to the registry (components from CRDs); its failures never stop discovery."""
+        if self.on_crds is None or not crds:
+            return
+        try:
+            await self.on_crds(crds)
+        except Exception:
+            log.exception("context %s: CRDs could not be handed to the registry", self.context.name)
 
     async def _relist(self, client: KubeClient, res: ApiResource) -> str:
         """List every object of ``res``; store them; drop stored ones that are gone."""
@@ -260,6 +282,8 @@ class ClusterSync:
                     return "0"
                 raise
             changes = []
+            if res.id == CRD_RESOURCE:
+                await self._crds_seen(list(page.get("items") or []))
             for obj in page.get("items") or []:
                 obj.setdefault("apiVersion", res.api_version)
                 obj.setdefault("kind", res.kind)

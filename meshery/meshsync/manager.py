@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from generated import errors
@@ -21,6 +22,7 @@ from meshery.events import Severity
 from meshery.kube import KubeContext
 from meshery.meshsync.embedded import ClusterSync
 from meshery.meshsync.ingest import Ingestor
+from meshery.registry.cluster import ClusterComponents
 from meshery.secrets import SecretBox, SecretError
 from meshery.store import connections as repo
 from meshery.store import meshsync as tables
@@ -37,6 +39,7 @@ class KubeRuntime:
         self.services = services
         self.box = SecretBox.for_folder(services.settings.user_data_folder)
         self.ingestor = Ingestor(services.store, services.bus)
+        self.components = None if services.settings.skip_comp_gen else ClusterComponents(services)
         self.syncs: dict[str, ClusterSync] = {}
         self.operator: Any = None
         self.started = False
@@ -108,6 +111,7 @@ class KubeRuntime:
                 connection_id=conn.id,
                 context=ctx,
                 on_status=self.set_status,
+                on_crds=None if self.components is None else partial(self.components.crds_seen, context=ctx.name),
             )
             self.syncs[conn.id] = sync
             sync.start()
