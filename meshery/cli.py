@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from meshery import logs
     from meshery.app import create_app
+    from meshery.serving import EnvelopeHttpToolsProtocol
 
     logs.setup(settings.effective_log_level)
     app = create_app(settings)
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         access_log=settings.debug,
         ws_ping_interval=10,
         timeout_graceful_shutdown=5,
+        http=EnvelopeHttpToolsProtocol,
     )
     return 0
 

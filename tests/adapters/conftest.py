@@ -109,7 +109,7 @@ async def sample_adapter(backend: tuple[str, str], start_adapter: AdapterFactory
 
 @pytest.fixture
 def adapter_settings(tmp_path: Path, database_url: str, sample_adapter: RunningAdapter) -> Settings:
-    return Settings(
+    return Settings(register_static_k8s=False, 
         user_data_folder=tmp_path / "meshery",
         database_url=database_url,
         adapter_urls=(sample_adapter.location,),
@@ -128,7 +128,7 @@ async def adapter_app(adapter_settings: Settings) -> AsyncIterator[Starlette]:
 @pytest.fixture
 async def bare_app(tmp_path: Path, bare_database_url: str) -> AsyncIterator[Starlette]:
     """An app with no adapters configured (loopback only, as test servers are)."""
-    settings = Settings(
+    settings = Settings(register_static_k8s=False, 
         user_data_folder=tmp_path / "meshery", database_url=bare_database_url, adapter_loopback_only=True
     )
     application = create_app(settings)

@@ -32,7 +32,7 @@ async def replicas(
     async with AsyncExitStack() as stack:
         apps = []
         for _ in range(2):
-            settings = Settings(user_data_folder=tmp_path / "shared", database_url=database_url,
+            settings = Settings(register_static_k8s=False, user_data_folder=tmp_path / "shared", database_url=database_url,
                                 adapter_urls=(sample_adapter.location,), adapter_loopback_only=True)
             app = create_app(settings)
             await stack.enter_async_context(app.router.lifespan_context(app))

@@ -292,7 +292,7 @@ async def test_adapter_urls_refused_by_loopback_only_are_logged_not_watched(
     from meshery.app import create_app
     from meshery.config import Settings
 
-    settings = Settings(user_data_folder=tmp_path / "m", adapter_urls=("10.0.0.1:10000",), adapter_loopback_only=True)
+    settings = Settings(register_static_k8s=False, user_data_folder=tmp_path / "m", adapter_urls=("10.0.0.1:10000",), adapter_loopback_only=True)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         assert _services(application).adapters.tracker.states() == []

@@ -21,7 +21,7 @@ async def services(tmp_path: Path, database_url: str) -> AsyncIterator[Services]
     bus = create_bus(nats_url=None, name="test")
     await bus.start()
     services = Services(
-        settings=Settings(user_data_folder=tmp_path, database_url=database_url),
+        settings=Settings(register_static_k8s=False, user_data_folder=tmp_path, database_url=database_url),
         store=store,
         bus=bus,
         instance_id="6f3e1a59-2c2e-4c7e-9a84-55a2a4b1e001",

@@ -58,7 +58,7 @@ class LiveServer:
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
     port = free_port()
-    app = create_app(Settings(user_data_folder=tmp_path / "meshery"))
+    app = create_app(Settings(register_static_k8s=False, user_data_folder=tmp_path / "meshery"))
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=2
     )
