@@ -27,6 +27,7 @@ from meshery.store.engine import database_url
 log = logging.getLogger(__name__)
 
 RETRY_FIRST = 0.5
+REGISTRY_IMPORT = "registry-import"  # name of the start-up import task (tests wait for it)
 RETRY_MAX = 10.0
 
 
@@ -36,7 +37,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     services.instance_id = await system.instance_id(services.store)
     await adapters.load_saved(services)
     # The registry imports in the background: readiness does not wait for it.
-    services.background.append(asyncio.create_task(registry_service.startup_import(services)))
+    services.background.append(asyncio.create_task(registry_service.startup_import(services), name=REGISTRY_IMPORT))
     await meshsync_manager.start(services)
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from meshery.adapters.sample import server as sample
 from meshery.app import create_app
 from meshery.config import Settings
+from tests.fixtures.app import settle
 from tests.fixtures.contract import ContractChecker, contract_client
 
 
@@ -109,7 +110,8 @@ async def sample_adapter(backend: tuple[str, str], start_adapter: AdapterFactory
 
 @pytest.fixture
 def adapter_settings(tmp_path: Path, database_url: str, sample_adapter: RunningAdapter) -> Settings:
-    return Settings(register_static_k8s=False, 
+    return Settings(
+        register_static_k8s=False,
         user_data_folder=tmp_path / "meshery",
         database_url=database_url,
         adapter_urls=(sample_adapter.location,),
@@ -122,14 +124,18 @@ def adapter_settings(tmp_path: Path, database_url: str, sample_adapter: RunningA
 async def adapter_app(adapter_settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(adapter_settings)
     async with application.router.lifespan_context(application):
+        await settle(application)
         yield application
 
 
 @pytest.fixture
 async def bare_app(tmp_path: Path, bare_database_url: str) -> AsyncIterator[Starlette]:
     """An app with no adapters configured (loopback only, as test servers are)."""
-    settings = Settings(register_static_k8s=False, 
-        user_data_folder=tmp_path / "meshery", database_url=bare_database_url, adapter_loopback_only=True
+    settings = Settings(
+        register_static_k8s=False,
+        user_data_folder=tmp_path / "meshery",
+        database_url=bare_database_url,
+        adapter_loopback_only=True,
     )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
@@ -160,7 +166,8 @@ class AdapterProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "meshery.adapters.sample", "--port", str(self.port), "--service", self.service],
-                stdout=log, stderr=subprocess.STDOUT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

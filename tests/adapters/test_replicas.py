@@ -26,14 +26,17 @@ from tests.fixtures.contract import ContractChecker, contract_client
 
 
 @pytest.fixture
-async def replicas(
-    tmp_path: Path, database_url: str, sample_adapter: RunningAdapter
-) -> AsyncIterator[list[Starlette]]:
+async def replicas(tmp_path: Path, database_url: str, sample_adapter: RunningAdapter) -> AsyncIterator[list[Starlette]]:
     async with AsyncExitStack() as stack:
         apps = []
         for _ in range(2):
-            settings = Settings(register_static_k8s=False, user_data_folder=tmp_path / "shared", database_url=database_url,
-                                adapter_urls=(sample_adapter.location,), adapter_loopback_only=True)
+            settings = Settings(
+                register_static_k8s=False,
+                user_data_folder=tmp_path / "shared",
+                database_url=database_url,
+                adapter_urls=(sample_adapter.location,),
+                adapter_loopback_only=True,
+            )
             app = create_app(settings)
             await stack.enter_async_context(app.router.lifespan_context(app))
             apps.append(app)

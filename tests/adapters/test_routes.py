@@ -54,7 +54,10 @@ async def test_lists_configured_adapter_with_health(
     assert (adapter["name"], adapter["version"], adapter["git_commit_sha"]) == (sample.NAME, sample.VERSION, "sample")
     assert adapter["health"] == "up" and adapter["service"] == sample_adapter.service
     assert {(op["key"], op["category"]) for op in adapter["ops"]} == {
-        ("sample_app_install", 1), ("custom", 4), ("validate_clusters", 3), ("echo", 2)
+        ("sample_app_install", 1),
+        ("custom", 4),
+        ("validate_clusters", 3),
+        ("echo", 2),
     }
 
 
@@ -227,8 +230,13 @@ async def test_available_adapters(bare_client: httpx.AsyncClient) -> None:
     response = await bare_client.get("/api/system/availableAdapters")
     assert response.status_code == 200
     body = response.json()
-    assert body[0] == {"adapter_location": "10000", "name": "meshery-istio", "version": "", "git_commit_sha": "",
-                       "ops": None}
+    assert body[0] == {
+        "adapter_location": "10000",
+        "name": "meshery-istio",
+        "version": "",
+        "git_commit_sha": "",
+        "ops": None,
+    }
     assert {"name": "meshery-sample", "adapter_location": "10020"}.items() <= body[-1].items()
 
 
@@ -271,10 +279,13 @@ async def test_change_adapter_status_starts_and_stops_the_sample_adapter(
     runtime = _services(bare_app).adapters
 
     async def change(target: str) -> Any:
-        response = await bare_client.post("/api/system/graphql/query", json={
-            "query": CHANGE, "variables": {"input": {"targetStatus": target, "targetPort": str(port),
-                                                     "adapter": "meshery-sample"}},
-        })
+        response = await bare_client.post(
+            "/api/system/graphql/query",
+            json={
+                "query": CHANGE,
+                "variables": {"input": {"targetStatus": target, "targetPort": str(port), "adapter": "meshery-sample"}},
+            },
+        )
         return response.json()["data"]["changeAdapterStatus"]
 
     assert await change("ENABLED") == "PROCESSING"
@@ -292,7 +303,12 @@ async def test_adapter_urls_refused_by_loopback_only_are_logged_not_watched(
     from meshery.app import create_app
     from meshery.config import Settings
 
-    settings = Settings(register_static_k8s=False, user_data_folder=tmp_path / "m", adapter_urls=("10.0.0.1:10000",), adapter_loopback_only=True)
+    settings = Settings(
+        register_static_k8s=False,
+        user_data_folder=tmp_path / "m",
+        adapter_urls=("10.0.0.1:10000",),
+        adapter_loopback_only=True,
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         assert _services(application).adapters.tracker.states() == []

@@ -68,7 +68,9 @@ async def test_messages_are_stored_and_read_back(
 
     await nats_client.subscribe(REQUEST_SUBJECT, cb=on_request)
     await nats_client.flush()
-    settings = Settings(register_static_k8s=False, user_data_folder=tmp_path / "m", database_url=database_url, nats_url=nats_server.url,
+    settings = Settings(
+        register_static_k8s=False,
+        user_data_folder=tmp_path / "m", database_url=database_url, nats_url=nats_server.url,
                         meshsync_default_deployment_mode="operator")  # fmt: skip
     async with AsyncExitStack() as stack:
         app = await start_app(stack, settings)
@@ -106,7 +108,9 @@ async def test_two_replicas_store_each_message_once(
 ) -> None:
     async with AsyncExitStack() as stack:
         apps = [
-            await start_app(stack, Settings(register_static_k8s=False, user_data_folder=tmp_path / f"r{i}", database_url=pg_url,
+            await start_app(stack, Settings(
+                register_static_k8s=False,
+                user_data_folder=tmp_path / f"r{i}", database_url=pg_url,
                                             nats_url=nats_server.url, meshsync_default_deployment_mode="operator"))
             for i in range(2)
         ]  # fmt: skip

@@ -21,7 +21,9 @@ RemoteClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 @pytest.fixture
 def remote_settings(tmp_path: Path, remote_provider: RemoteProviderProcess) -> Settings:
-    return Settings(register_static_k8s=False, user_data_folder=tmp_path / "meshery", provider_base_urls=(remote_provider.url,))
+    return Settings(
+        register_static_k8s=False, user_data_folder=tmp_path / "meshery", provider_base_urls=(remote_provider.url,)
+    )
 
 
 @pytest.fixture
