@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from generated import errors
@@ -33,54 +33,62 @@ async def _client(services: Services, connection_id: str) -> tuple[str, KubeClie
         raise errors.ErrKubeconfigInvalid(str(exc)) from None
 
 
+async def _each_manifest(
+    services: Services,
+    connection_id: str,
+    step: Callable[[KubeClient, dict[str, Any]], Awaitable[object]],
+    *,
+    reverse: bool,
+    action: str,
+    description: str,
+) -> None:
+    """Run `step` on every operator manifest of the context, then raise the event and publish."""
+    conn_id, client = await _client(services, connection_id)
+    manifests = operator_manifests.all_manifests()
+    try:
+        for obj in reversed(manifests) if reverse else manifests:
+            try:
+                await step(client, obj)
+            except KubeError as exc:
+                raise errors.ErrOperatorDeploy(f"{obj['kind']} {obj['metadata']['name']}: {exc}") from None
+    except KubeUnreachable as exc:
+        raise errors.ErrKubernetesUnreachable(str(exc)) from None
+    finally:
+        await client.close()
+    await notify.raise_event(
+        services,
+        category="operator",
+        action=action,
+        severity="informational",
+        acted_upon=conn_id,
+        description=description,
+    )
+    await manager.runtime(services).publish_context(conn_id, "operator")
+
+
 async def deploy(services: Services, connection_id: str) -> str:
     """Apply the operator's manifests; returns ENABLED."""
     if services.settings.disable_operator:
         raise errors.ErrOperatorDisabled("DISABLE_OPERATOR=true")
-    conn_id, client = await _client(services, connection_id)
-    try:
-        for obj in operator_manifests.all_manifests():
-            try:
-                await client.apply(obj, field_manager=operator_manifests.FIELD_MANAGER)
-            except KubeError as exc:
-                raise errors.ErrOperatorDeploy(f"{obj['kind']} {obj['metadata']['name']}: {exc}") from None
-    except KubeUnreachable as exc:
-        raise errors.ErrKubernetesUnreachable(str(exc)) from None
-    finally:
-        await client.close()
-    await notify.raise_event(
-        services,
-        category="operator",
-        action="deploy",
-        severity="informational",
-        acted_upon=conn_id,
-        description="Meshery Operator deployed",
+
+    async def apply(client: KubeClient, obj: dict[str, Any]) -> object:
+        return await client.apply(obj, field_manager=operator_manifests.FIELD_MANAGER)
+
+    await _each_manifest(
+        services, connection_id, apply, reverse=False, action="deploy", description="Meshery Operator deployed"
     )
-    await manager.runtime(services).publish_context(conn_id, "operator")
     return "ENABLED"
 
 
 async def undeploy(services: Services, connection_id: str) -> str:
-    conn_id, client = await _client(services, connection_id)
-    try:
-        for obj in reversed(operator_manifests.all_manifests()):
-            try:
-                await client.delete(obj)
-            except KubeError as exc:
-                raise errors.ErrOperatorDeploy(f"{obj['kind']} {obj['metadata']['name']}: {exc}") from None
-    except KubeUnreachable as exc:
-        raise errors.ErrKubernetesUnreachable(str(exc)) from None
-    finally:
-        await client.close()
-    await notify.raise_event(
-        services,
-        category="operator",
-        action="undeploy",
-        severity="informational",
-        acted_upon=conn_id,
-        description="Meshery Operator removed",
+    """Delete the operator's manifests in reverse order; returns DISABLED."""
+
+    async def delete(client: KubeClient, obj: dict[str, Any]) -> object:
+        return await client.delete(obj)
+
+    await _each_manifest(
+        services, connection_id, delete, reverse=True, action="undeploy", description="Meshery Operator removed"
     )
-    await manager.runtime(services).publish_context(conn_id, "operator")
     return "DISABLED"
 
 
