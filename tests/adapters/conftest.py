@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from meshery.adapters.sample import server as sample
 from meshery.app import create_app
 from meshery.config import Settings
-from tests.fixtures.app import settle
+from tests.fixtures.app import app_settings, settle
 from tests.fixtures.contract import ContractChecker, contract_client
 
 
@@ -110,9 +110,7 @@ async def sample_adapter(backend: tuple[str, str], start_adapter: AdapterFactory
 
 @pytest.fixture
 def adapter_settings(tmp_path: Path, database_url: str, sample_adapter: RunningAdapter) -> Settings:
-    return Settings(
-        register_static_k8s=False,
-        user_data_folder=tmp_path / "meshery",
+    return app_settings(user_data_folder=tmp_path / "meshery",
         database_url=database_url,
         adapter_urls=(sample_adapter.location,),
         kubeconfig_folder=tmp_path / "kube",
@@ -131,9 +129,7 @@ async def adapter_app(adapter_settings: Settings) -> AsyncIterator[Starlette]:
 @pytest.fixture
 async def bare_app(tmp_path: Path, bare_database_url: str) -> AsyncIterator[Starlette]:
     """An app with no adapters configured (loopback only, as test servers are)."""
-    settings = Settings(
-        register_static_k8s=False,
-        user_data_folder=tmp_path / "meshery",
+    settings = app_settings(user_data_folder=tmp_path / "meshery",
         database_url=bare_database_url,
         adapter_loopback_only=True,
     )

@@ -19,9 +19,9 @@ from starlette.applications import Starlette
 
 from generated.meshes import meshops_pb2 as pb
 from meshery.app import create_app
-from meshery.config import Settings
 from meshery.store.events import EventRow
 from tests.adapters.conftest import RunningAdapter
+from tests.fixtures.app import app_settings
 from tests.fixtures.contract import ContractChecker, contract_client
 
 
@@ -30,9 +30,7 @@ async def replicas(tmp_path: Path, database_url: str, sample_adapter: RunningAda
     async with AsyncExitStack() as stack:
         apps = []
         for _ in range(2):
-            settings = Settings(
-                register_static_k8s=False,
-                user_data_folder=tmp_path / "shared",
+            settings = app_settings(user_data_folder=tmp_path / "shared",
                 database_url=database_url,
                 adapter_urls=(sample_adapter.location,),
                 adapter_loopback_only=True,

@@ -19,6 +19,7 @@ from generated import errors
 from meshery.adapters.sample import server as sample
 from meshery.events import EVENTS_SUBJECT
 from tests.adapters.conftest import RunningAdapter
+from tests.fixtures.app import app_settings
 from tests.fixtures.server import free_port
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -301,11 +302,8 @@ async def test_adapter_urls_refused_by_loopback_only_are_logged_not_watched(
     tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     from meshery.app import create_app
-    from meshery.config import Settings
 
-    settings = Settings(
-        register_static_k8s=False,
-        user_data_folder=tmp_path / "m",
+    settings = app_settings(user_data_folder=tmp_path / "m",
         adapter_urls=("10.0.0.1:10000",),
         adapter_loopback_only=True,
     )

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from meshery.bus import create_bus
-from meshery.config import Settings
 from meshery.context import Services
 from meshery.store import Store, migrate
 from meshery.store.engine import database_url as make_url
+from tests.fixtures.app import app_settings
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ async def services(tmp_path: Path, database_url: str) -> AsyncIterator[Services]
     bus = create_bus(nats_url=None, name="test")
     await bus.start()
     services = Services(
-        settings=Settings(register_static_k8s=False, user_data_folder=tmp_path, database_url=database_url),
+        settings=app_settings(user_data_folder=tmp_path, database_url=database_url),
         store=store,
         bus=bus,
         instance_id="6f3e1a59-2c2e-4c7e-9a84-55a2a4b1e001",

@@ -21,8 +21,8 @@ import uvicorn
 import websockets
 
 from meshery.app import create_app
-from meshery.config import Settings
 from meshery.events import stream
+from tests.fixtures.app import app_settings
 from tests.fixtures.server import free_port
 
 SUBSCRIBE = "/api/system/events/subscribe"
@@ -58,7 +58,7 @@ class LiveServer:
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[LiveServer]:
     port = free_port()
-    app = create_app(Settings(register_static_k8s=False, user_data_folder=tmp_path / "meshery"))
+    app = create_app(app_settings(user_data_folder=tmp_path / "meshery"))
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=2
     )

@@ -12,6 +12,7 @@ import yaml
 
 from meshery.app import create_app
 from meshery.config import Settings
+from tests.fixtures.app import app_settings
 from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.server import free_port
 
@@ -108,7 +109,7 @@ async def test_context_get_delete_and_ping(client: httpx.AsyncClient) -> None:
 
 
 async def test_disable_operator_never_deploys(tmp_path: Path, contract: ContractChecker) -> None:
-    app = create_app(Settings(register_static_k8s=False, user_data_folder=tmp_path / "m", disable_operator=True))
+    app = create_app(app_settings(user_data_folder=tmp_path / "m", disable_operator=True))
     async with app.router.lifespan_context(app), contract_client(app, contract) as client:
         body = (await upload(client, unreachable_kubeconfig("a"))).json()
         conn_id = body["registered_contexts"][0]["connection_id"]

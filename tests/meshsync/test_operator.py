@@ -24,6 +24,7 @@ from meshery.app import create_app
 from meshery.config import Settings
 from meshery.meshsync import manager
 from meshery.meshsync.operator import CORE_SUBJECT, REQUEST_SUBJECT, STORE_SUBJECT
+from tests.fixtures.app import app_settings
 from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.nats import NatsServer
 from tests.meshsync import samples
@@ -68,9 +69,7 @@ async def test_messages_are_stored_and_read_back(
 
     await nats_client.subscribe(REQUEST_SUBJECT, cb=on_request)
     await nats_client.flush()
-    settings = Settings(
-        register_static_k8s=False,
-        user_data_folder=tmp_path / "m", database_url=database_url, nats_url=nats_server.url,
+    settings = app_settings(user_data_folder=tmp_path / "m", database_url=database_url, nats_url=nats_server.url,
                         meshsync_default_deployment_mode="operator")  # fmt: skip
     async with AsyncExitStack() as stack:
         app = await start_app(stack, settings)
@@ -108,9 +107,7 @@ async def test_two_replicas_store_each_message_once(
 ) -> None:
     async with AsyncExitStack() as stack:
         apps = [
-            await start_app(stack, Settings(
-                register_static_k8s=False,
-                user_data_folder=tmp_path / f"r{i}", database_url=pg_url,
+            await start_app(stack, app_settings(user_data_folder=tmp_path / f"r{i}", database_url=pg_url,
                                             nats_url=nats_server.url, meshsync_default_deployment_mode="operator"))
             for i in range(2)
         ]  # fmt: skip

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from meshery.app import create_app
 from meshery.config import Settings
+from tests.fixtures.app import app_settings
 from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.remote_provider import RemoteProviderProcess
 
@@ -21,8 +22,7 @@ RemoteClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 @pytest.fixture
 def remote_settings(tmp_path: Path, remote_provider: RemoteProviderProcess) -> Settings:
-    return Settings(
-        register_static_k8s=False, user_data_folder=tmp_path / "meshery", provider_base_urls=(remote_provider.url,)
+    return app_settings(user_data_folder=tmp_path / "meshery", provider_base_urls=(remote_provider.url,)
     )
 
 
