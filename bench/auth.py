@@ -20,42 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from starlette.types import ASGIApp, Message, Scope
 
 from bench import PROJECT_ROOT, results
-
-
-async def _call(app: ASGIApp, path: str, cookie: str) -> None:
-    headers = [(b"host", b"bench")] + ([(b"cookie", cookie.encode())] if cookie else [])
-    scope: Scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-        "client": ("127.0.0.1", 1), "server": ("bench", 80),
-    }
-    status: list[int] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    if status != [200]:
-        raise RuntimeError(f"GET {path} answered {status}")
-
-
-async def _per_request_us(app: ASGIApp, path: str, cookie: str, *, n: int) -> int:
-    for _ in range(max(n // 10, 50)):
-        await _call(app, path, cookie)
-    samples = []
-    for _ in range(3):
-        started = time.perf_counter()
-        for _ in range(n):
-            await _call(app, path, cookie)
-        samples.append((time.perf_counter() - started) / n * 1e6)
-    return round(min(samples))
+from bench.inprocess import per_request_us
 
 
 def _free_port() -> int:
@@ -84,9 +51,9 @@ async def _measure(n: int, provider_url: str) -> dict[str, int]:
         ):
             app = app_module.create_app(settings)
             async with app.router.lifespan_context(app):
-                figures[f"{label}: GET /api/token"] = await _per_request_us(app, "/api/token", cookie, n=n)
-                figures[f"{label}: GET /api/system/version (public)"] = await _per_request_us(
-                    app, "/api/system/version", cookie, n=n
+                figures[f"{label}: GET /api/token"] = await per_request_us(app, "/api/token", n=n, cookie=cookie)
+                figures[f"{label}: GET /api/system/version (public)"] = await per_request_us(
+                    app, "/api/system/version", n=n, cookie=cookie
                 )
     return figures
 
