@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generated import errors
-from meshery.designs.deploy_plan import CRDS, OBJECTS, Step, by_phase
+from meshery.designs.deploy_plan import CRDS, NAMESPACES, OBJECTS, Step, by_phase
 from meshery.designs.deploy_targets import Target
 from meshery.kube import ApiResource, KubeClient, KubeError, KubeUnreachable
 
@@ -73,7 +73,7 @@ _VOLATILE_META = ("managedFields", "resourceVersion", "generation")
 
 
 def _comparable(obj: dict[str, Any] | None) -> dict[str, Any]:
-    """An object without the fields every write changes, to tell a no-op dry run."""
+    """An object without the fields every write changes, to tell a no-op apply."""
     if not obj:
         return {}
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _VOLATILE_META}
@@ -89,6 +89,7 @@ class ClusterRun:
         self.skip_crd = skip_crd
         self.down: errors.MesheryError | None = target.error
         self.unserved: dict[tuple[str, str], str] = {}  # (apiVersion, kind) -> why it is not served
+        self.dry_namespaces: set[str] = set()  # namespaces of the design a dry run does not create
 
     @property
     def client(self) -> KubeClient:
@@ -135,20 +136,20 @@ class ClusterRun:
         assert step.manifest is not None
         res = await self._resource(step)
         namespace = (step.namespace or "default") if res.namespaced else ""
+        if namespace in self.dry_namespaces:
+            why = f"its Namespace {namespace} is not created by a dry run"
+            return self._outcome(step, SKIPPED, namespace=namespace, message=why)
         path = res.path(namespace or None, step.name)
         before = await self._get(path)
         query = self._query(("fieldManager", FIELD_MANAGER), ("force", "true"))
         after = await self.client.request(
             "PATCH", path, query=query, body=step.manifest, content_type=APPLY_PATCH, seconds=APPLY_SECONDS
         )
-        if before is not None and isinstance(after, dict):
-            if self.dry_run:
-                same = _comparable(before) == _comparable(after)
-            else:
-                rv = (before.get("metadata") or {}).get("resourceVersion")
-                same = rv is not None and rv == (after.get("metadata") or {}).get("resourceVersion")
-            if same:
-                return self._outcome(step, UNCHANGED, namespace=namespace)
+        if before is None and self.dry_run and step.phase == NAMESPACES:
+            self.dry_namespaces.add(step.name)
+        # Compared by content, not resourceVersion: a server may count a no-op write as a write.
+        if before is not None and isinstance(after, dict) and _comparable(before) == _comparable(after):
+            return self._outcome(step, UNCHANGED, namespace=namespace)
         return self._outcome(step, APPLIED, namespace=namespace)
 
     async def delete(self, step: Step) -> Outcome:

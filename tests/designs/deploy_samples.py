@@ -88,7 +88,7 @@ def full_design(namespace: str = "shop") -> dict[str, Any]:
             ),
             component("ConfigMap", "v1", {"metadata": {"name": "settings", "namespace": namespace}, "data": {"mode": "fast"}}),
             component("CustomResourceDefinition", "apiextensions.k8s.io/v1", crd()),
-            component("Namespace", "v1", {"metadata": {"name": namespace}}),
+            component("Namespace", "v1", {"metadata": {"name": namespace, "labels": {"team": "shop"}}}),
         ],
     )
 

@@ -48,14 +48,15 @@ class Cluster:
         return self._kubectl(*args, kubeconfig=self.kubeconfig, check=check)
 
     def get(self, *args: str) -> dict[str, Any] | None:
-        out = self.kubectl("get", *args, "-o", "json", check=False)
+        out = self.kubectl("get", *args, "-o", "json", "--show-managed-fields", check=False)
         return json.loads(out.stdout) if out.returncode == 0 else None
 
 
 @pytest.fixture
 async def cluster(
-    client: httpx.AsyncClient, kube_emulator_tls: KubeEmulator, kubectl: Kubectl, tmp_path: Path
+    kube_emulator_tls: KubeEmulator, kubectl: Kubectl, tmp_path: Path, client: httpx.AsyncClient
 ) -> AsyncIterator[Cluster]:
+    # The emulator is set up before the app, so it stops after the app's MeshSync watches end.
     text = kubeconfig_with_down(kube_emulator_tls, tmp_path / "uploaded")
     answer = await upload(client, text)
     (conn_id,) = [c["connection_id"] for c in answer["connected_contexts"]]
@@ -97,7 +98,7 @@ async def describe(client: httpx.AsyncClient, kind: str, name: str, namespace: s
     return str(body["data"]["getKubectlDescribe"]["describe"])
 
 
-async def test_deploy_redeploy_and_undeploy(client: httpx.AsyncClient, cluster: Cluster) -> None:
+async def test_deploy_redeploy_and_undeploy(cluster: Cluster, client: httpx.AsyncClient) -> None:
     doc = full_design()
     answer = await deploy(client, {"pattern_file": as_yaml(doc)}, contexts=cluster.conn_id)
     assert answer.status_code == 200, answer.text
@@ -169,26 +170,43 @@ async def test_deploy_redeploy_and_undeploy(client: httpx.AsyncClient, cluster: 
     assert twice.status_code == 200 and set(statuses(twice.json()).values()) == {"skipped"}
 
     # One summary event per request, category pattern.
-    events = (await client.get("/api/system/events", params={"category": "pattern", "pagesize": 100})).json()
+    events = (await client.get("/api/system/events", params={"category": json.dumps(["pattern"]), "pagesize": 100})).json()
     actions = sorted(e["action"] for e in events["events"])
     assert actions.count("deploy") == 3 and actions.count("undeploy") == 3, actions
 
 
-async def test_dry_run_changes_nothing(client: httpx.AsyncClient, cluster: Cluster) -> None:
+async def test_dry_run_changes_nothing(cluster: Cluster, client: httpx.AsyncClient) -> None:
     answer = await deploy(client, {"pattern_file": as_yaml(full_design("dry"))}, dryRun="true")
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert result["dryRun"] is True
-    found = statuses(result)
-    # The custom object's CRD is not created by a dry run, so it cannot be checked.
-    assert found.pop("Widget/gadget") == "skipped"
-    assert set(found.values()) == {"applied"}
+    # The namespace and the CRD pass the server's dry run; what lives in them cannot be
+    # checked, since a dry run creates neither.
+    assert statuses(result) == {
+        "Namespace/dry": "applied",
+        "CustomResourceDefinition/widgets.deploytest.meshery.io": "applied",
+        "Widget/gadget": "skipped",
+        "Deployment/web": "skipped",
+        "Service/web": "skipped",
+        "ConfigMap/settings": "skipped",
+    }
+    assert "dry run" in result["results"][-1]["message"]
     assert cluster.get("namespace", "dry") is None
     assert cluster.get("crd", f"widgets.{GROUP}") is None
     assert cluster.get("deployment", "web", "-n", "dry") is None
+    # Into an existing namespace, the objects themselves are dry-run: checked, not stored.
+    cluster.kubectl("create", "namespace", "dry")
+    bad = full_design("dry")
+    bad["components"][3]["configuration"]["metadata"]["name"] = "Bad_Name"
+    again = await deploy(client, {"pattern_file": bad}, dryRun="true")
+    assert again.status_code == 207, again.text
+    found = statuses(again.json())
+    assert found["ConfigMap/Bad_Name"] == "failed" and found["Deployment/web"] == "applied"
+    assert found["Namespace/dry"] == "applied"  # the design adds a label: it would change
+    assert cluster.get("deployment", "web", "-n", "dry") is None
 
 
-async def test_one_bad_object_fails_alone(client: httpx.AsyncClient, cluster: Cluster) -> None:
+async def test_one_bad_object_fails_alone(cluster: Cluster, client: httpx.AsyncClient) -> None:
     doc = design(
         "partly-bad",
         [
@@ -215,11 +233,11 @@ async def test_one_bad_object_fails_alone(client: httpx.AsyncClient, cluster: Cl
     assert result["summary"]["failed"] == 3 and result["summary"]["applied"] == 2
     assert cluster.get("configmap", "good", "-n", "mixed") is not None
     # One event per failed object, plus the summary.
-    events = (await client.get("/api/system/events", params={"category": "pattern", "pagesize": 100})).json()["events"]
+    events = (await client.get("/api/system/events", params={"category": json.dumps(["pattern"]), "pagesize": 100})).json()["events"]
     assert sorted(e["severity"] for e in events) == ["error"] * 4
 
 
-async def test_unreachable_connection_fails_with_a_code(client: httpx.AsyncClient, cluster: Cluster) -> None:
+async def test_unreachable_connection_fails_with_a_code(cluster: Cluster, client: httpx.AsyncClient) -> None:
     doc = design("two-targets", [component("ConfigMap", "v1", {"metadata": {"name": "both"}, "data": {}})])
     answer = await client.post(
         DEPLOY, json={"pattern_file": as_yaml(doc)}, params=[("contexts", cluster.conn_id), ("contexts", cluster.down_id)]
@@ -235,7 +253,7 @@ async def test_unreachable_connection_fails_with_a_code(client: httpx.AsyncClien
     assert cluster.get("configmap", "both") is not None
 
 
-async def test_raw_yaml_body_and_every_connected_target(client: httpx.AsyncClient, cluster: Cluster) -> None:
+async def test_raw_yaml_body_and_every_connected_target(cluster: Cluster, client: httpx.AsyncClient) -> None:
     doc = design("raw", [component("ConfigMap", "v1", {"metadata": {"name": "raw-body"}, "data": {"k": "v"}})])
     answer = await client.post(DEPLOY, content=as_yaml(doc), headers={"Content-Type": "application/yaml"})
     assert answer.status_code == 200, answer.text
