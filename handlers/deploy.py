@@ -12,7 +12,9 @@ from meshery import context, http
 from meshery.designs import deploy as service
 
 
-async def _run(body: Any, *, contexts: list[str] | None, undeploy: bool, dry_run: bool, verify: bool, skip_crd: bool) -> http.Answer:
+async def _run(
+    body: Any, *, contexts: list[str] | None, undeploy: bool, dry_run: bool, verify: bool, skip_crd: bool
+) -> http.Answer:
     ctx = context.current()
     user_id = ctx.user.user_id if ctx.user is not None else None
     inline = service.inline_design(body)

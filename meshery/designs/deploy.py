@@ -112,7 +112,7 @@ async def _events(
             severity="error",
             acted_upon=design["id"] or None,
             user_id=user_id,
-            description=f"{outcome.step.kind} {outcome.step.name} failed on {outcome.connection_id}: {outcome.error.message}",
+            description=f"{outcome.step.kind} {outcome.step.name}: {outcome.error.message}",
             metadata={"design": design, "dryRun": req.dry_run, "result": outcome.to_json()},
         )
     await notify.raise_event(

@@ -156,7 +156,9 @@ class ClusterRun:
         try:
             res = await self._resource(step)
         except _Failed as exc:
-            return self._outcome(step, SKIPPED, namespace=step.namespace, message=f"nothing to delete: {exc.error.detail}")
+            return self._outcome(
+                step, SKIPPED, namespace=step.namespace, message=f"nothing to delete: {exc.error.detail}"
+            )
         namespace = (step.namespace or "default") if res.namespaced else ""
         body: dict[str, Any] = {"propagationPolicy": "Background", **({"dryRun": ["All"]} if self.dry_run else {})}
         try:

@@ -60,6 +60,10 @@ def _phase(kind: str, api_version: str) -> int:
     return OBJECTS
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -67,15 +71,17 @@ def _text(value: Any) -> str:
 def step_of(component: Mapping[str, Any]) -> Step:
     """The step of one canonical component (never raises: a bad component keeps its problem)."""
     comp_id = _text(component.get("id"))
-    definition = component.get("component") if isinstance(component.get("component"), Mapping) else {}
-    config = component.get("configuration") if isinstance(component.get("configuration"), Mapping) else {}
-    meta = config.get("metadata") if isinstance(config.get("metadata"), Mapping) else {}
+    definition = _mapping(component.get("component"))
+    config = _mapping(component.get("configuration"))
+    meta = _mapping(config.get("metadata"))
     kind, api_version = _text(definition.get("kind")), _text(definition.get("version"))
     name = _text(meta.get("name")) or _text(component.get("displayName"))
     namespace = _text(meta.get("namespace"))
-    flags = component.get("metadata") if isinstance(component.get("metadata"), Mapping) else {}
+    flags = _mapping(component.get("metadata"))
     if flags.get("isAnnotation") is True:  # drawings and notes of the design, nothing to deploy
-        return Step(comp_id, name, kind, api_version, namespace, OBJECTS, None, skip="annotation, not a Kubernetes object")
+        return Step(
+            comp_id, name, kind, api_version, namespace, OBJECTS, None, skip="annotation, not a Kubernetes object"
+        )
     missing = [what for what, value in (("kind", kind), ("apiVersion", api_version)) if not value]
     if not _text(meta.get("name")):
         missing.append("metadata.name")

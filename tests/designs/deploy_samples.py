@@ -65,7 +65,9 @@ def full_design(namespace: str = "shop") -> dict[str, Any]:
     return design(
         "shop",
         [
-            component("Widget", f"{GROUP}/v1", {"metadata": {"name": "gadget", "namespace": namespace}, "spec": {"size": 3}}),
+            component(
+                "Widget", f"{GROUP}/v1", {"metadata": {"name": "gadget", "namespace": namespace}, "spec": {"size": 3}}
+            ),
             component(
                 "Deployment",
                 "apps/v1",
@@ -76,7 +78,9 @@ def full_design(namespace: str = "shop") -> dict[str, Any]:
                         "selector": {"matchLabels": labels},
                         "template": {
                             "metadata": {"labels": labels},
-                            "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]},
+                            "spec": {
+                                "containers": [{"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]
+                            },
                         },
                     },
                 },
@@ -84,9 +88,14 @@ def full_design(namespace: str = "shop") -> dict[str, Any]:
             component(
                 "Service",
                 "v1",
-                {"metadata": {"name": "web", "namespace": namespace}, "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 80}]}},
+                {
+                    "metadata": {"name": "web", "namespace": namespace},
+                    "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 80}]},
+                },
             ),
-            component("ConfigMap", "v1", {"metadata": {"name": "settings", "namespace": namespace}, "data": {"mode": "fast"}}),
+            component(
+                "ConfigMap", "v1", {"metadata": {"name": "settings", "namespace": namespace}, "data": {"mode": "fast"}}
+            ),
             component("CustomResourceDefinition", "apiextensions.k8s.io/v1", crd()),
             component("Namespace", "v1", {"metadata": {"name": namespace, "labels": {"team": "shop"}}}),
         ],
@@ -97,7 +106,9 @@ def configmaps_design(count: int, namespace: str = "bench") -> dict[str, Any]:
     """A namespace and ``count - 1`` ConfigMaps in it: ``count`` objects."""
     comps = [component("Namespace", "v1", {"metadata": {"name": namespace}})]
     comps += [
-        component("ConfigMap", "v1", {"metadata": {"name": f"cm-{i:05d}", "namespace": namespace}, "data": {"i": str(i)}})
+        component(
+            "ConfigMap", "v1", {"metadata": {"name": f"cm-{i:05d}", "namespace": namespace}, "data": {"i": str(i)}}
+        )
         for i in range(count - 1)
     ]
     return design(f"bench-{count}", comps)

@@ -89,9 +89,14 @@ async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
 
 
 async def describe(client: httpx.AsyncClient, kind: str, name: str, namespace: str) -> str | None:
-    query = "query($n: String!, $k: String!, $ns: String!) { getKubectlDescribe(name: $n, kind: $k, namespace: $ns) { describe } }"
+    query = (
+        "query($n: String!, $k: String!, $ns: String!)"
+        " { getKubectlDescribe(name: $n, kind: $k, namespace: $ns) { describe } }"
+    )
     body = (
-        await client.post("/api/system/graphql/query", json={"query": query, "variables": {"n": name, "k": kind, "ns": namespace}})
+        await client.post(
+            "/api/system/graphql/query", json={"query": query, "variables": {"n": name, "k": kind, "ns": namespace}}
+        )
     ).json()
     if body.get("errors"):
         return None
@@ -170,7 +175,9 @@ async def test_deploy_redeploy_and_undeploy(cluster: Cluster, client: httpx.Asyn
     assert twice.status_code == 200 and set(statuses(twice.json()).values()) == {"skipped"}
 
     # One summary event per request, category pattern.
-    events = (await client.get("/api/system/events", params={"category": json.dumps(["pattern"]), "pagesize": 100})).json()
+    events = (
+        await client.get("/api/system/events", params={"category": json.dumps(["pattern"]), "pagesize": 100})
+    ).json()
     actions = sorted(e["action"] for e in events["events"])
     assert actions.count("deploy") == 3 and actions.count("undeploy") == 3, actions
 
@@ -233,14 +240,18 @@ async def test_one_bad_object_fails_alone(cluster: Cluster, client: httpx.AsyncC
     assert result["summary"]["failed"] == 3 and result["summary"]["applied"] == 2
     assert cluster.get("configmap", "good", "-n", "mixed") is not None
     # One event per failed object, plus the summary.
-    events = (await client.get("/api/system/events", params={"category": json.dumps(["pattern"]), "pagesize": 100})).json()["events"]
+    events = (
+        await client.get("/api/system/events", params={"category": json.dumps(["pattern"]), "pagesize": 100})
+    ).json()["events"]
     assert sorted(e["severity"] for e in events) == ["error"] * 4
 
 
 async def test_unreachable_connection_fails_with_a_code(cluster: Cluster, client: httpx.AsyncClient) -> None:
     doc = design("two-targets", [component("ConfigMap", "v1", {"metadata": {"name": "both"}, "data": {}})])
     answer = await client.post(
-        DEPLOY, json={"pattern_file": as_yaml(doc)}, params=[("contexts", cluster.conn_id), ("contexts", cluster.down_id)]
+        DEPLOY,
+        json={"pattern_file": as_yaml(doc)},
+        params=[("contexts", cluster.conn_id), ("contexts", cluster.down_id)],
     )
     assert answer.status_code == 207, answer.text
     result = answer.json()
