@@ -204,6 +204,11 @@ async def delete_one(services: Services, user: User | None, design_id: str) -> r
     return rows[0]
 
 
+async def count_view(services: Services, row: repo.PatternRow) -> None:
+    await repo.bump(services.store, row.id, "view_count")
+    row.view_count += 1
+
+
 async def count_download(services: Services, user: User | None, row: repo.PatternRow, what: str) -> None:
     await repo.bump(services.store, row.id, "download_count")
     await raise_event(
