@@ -149,6 +149,10 @@ async def import_request(services: Services, user: User | None, body: Mapping[st
         services, found.data, name=name, source_type=intake.source_type(body.get("designType")), filename=found.filename
     )
     visibility = body.get("visibility")
+    # An import always adds a design: a document whose id is taken (a re-import) gets a new one.
+    kept = str(converted.design.get("id") or "")
+    if kept and await service.design_ids_exist(services, [kept]):
+        converted.design["id"] = str(uuid.uuid4())
     row = await service.save(
         services,
         user,
