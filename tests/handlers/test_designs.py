@@ -244,13 +244,14 @@ async def test_save_false_and_bad_bodies(client: httpx.AsyncClient) -> None:
     dry = await client.post("/api/pattern", json={"save": False, "pattern_data": {"pattern_file": DESIGN}})
     assert dry.status_code == 200 and dry.json()[0]["name"] == "demo"
     assert (await client.get("/api/pattern")).json()["total_count"] == 0
-    for body in (
+    bodies: tuple[dict[str, Any], ...] = (
         {},
         {"pattern_data": {}},
         {"pattern_data": {"pattern_file": DESIGN, "id": "x"}},
         {"pattern_data": {"pattern_file": "- a\n- b\n"}},
         {"pattern_data": {"pattern_file": DESIGN}, "visibility": "secret"},
-    ):
+    )
+    for body in bodies:
         response = await client.post("/api/pattern", json=body)
         assert response.status_code == 400, (body, response.text)
     as_object = await client.post("/api/pattern", json={"pattern_data": {"pattern_file": yaml.safe_load(DESIGN)}})
