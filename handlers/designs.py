@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from generated import errors
 from meshery import context, http
 from meshery.designs import flows, intake, service
 from meshery.designs.document import dump_design
 from meshery.designs.wire import page_json, record_json
+from meshery.errors import spec_methods
 
+_DATETIME = TypeAdapter(datetime)
 _POPULATE_ALL = {"pattern_file", "patternfile", "true", "1", "all"}
 
 
@@ -37,8 +41,8 @@ def _time(value: str | None) -> datetime | None:
     if value is None or not value.strip():
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        parsed = _DATETIME.validate_python(value.strip())
+    except ValidationError:
         raise errors.ErrDesignQueryInvalid(f"updated_after {value[:64]!r} is not an RFC 3339 time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -110,7 +114,20 @@ async def get_pattern_types() -> http.Answer:
     return http.json([{"design_type": t, "supported_extensions": list(ext)} for t, ext in intake.TYPES.items()])
 
 
+def _method_of_template(method: str, segment: str) -> None:
+    """405 when ``/api/pattern/<segment>`` is a literal route (import, types, deploy) without this method.
+
+    Those routes share the ``/api/pattern/{id}`` template's shape, so the router hands their
+    other methods to the template's operations.
+    """
+    allowed = spec_methods(f"/api/pattern/{segment}")
+    if method not in allowed:
+        allow = ", ".join(allowed)
+        raise errors.ErrMethodNotAllowed(f"allowed: {allow}", headers={"Allow": allow})
+
+
 async def get_pattern(id_: str) -> http.Answer:
+    _method_of_template("GET", id_)
     ctx = context.current()
     row = await service.get_record(ctx.services, ctx.user, id_)
     await service.count_view(ctx.services, row)
@@ -118,17 +135,20 @@ async def get_pattern(id_: str) -> http.Answer:
 
 
 async def delete_pattern(id_: str) -> http.Answer:
+    _method_of_template("DELETE", id_)
     ctx = context.current()
     return http.json(record_json(await service.delete_one(ctx.services, ctx.user, id_), populate=False))
 
 
 async def create_pattern_from_source(id_: str, body: dict[str, Any]) -> http.Answer:
+    _method_of_template("POST", id_)
     ctx = context.current()
     kind = intake.source_type(id_)
     return http.json(await flows.save_request(ctx.services, ctx.user, body, source_type=kind, update=False))
 
 
 async def update_pattern_from_source(id_: str, body: dict[str, Any]) -> http.Answer:
+    _method_of_template("PUT", id_)
     ctx = context.current()
     kind = intake.source_type(id_)
     return http.json(await flows.save_request(ctx.services, ctx.user, body, source_type=kind, update=True))
