@@ -22,7 +22,9 @@ from generated import errors
 from meshery import notify
 from meshery.context import Services, User
 from meshery.designs import deploy_apply, deploy_plan, deploy_targets, document
+from meshery.designs import service as designs
 from meshery.designs.deploy_apply import FAILED, STATUSES, Outcome
+from meshery.store import designs as design_rows
 
 FAILURE_EVENTS = 50
 ID_FIELDS = ("pattern_id", "id")
@@ -185,13 +187,9 @@ def parse(design: str | Mapping[str, Any]) -> dict[str, Any]:
 
 async def load(services: Services, user: User | None, design_id: str) -> dict[str, Any]:
     """A saved design by id (the designs service; its NotFound error when absent or unreadable)."""
-    from meshery.designs import service as designs
-
     return await designs.load_design(services, user, design_id)
 
 
 async def count_deployment(services: Services, design_id: str) -> None:
     """One more deployment of a saved design (upstream's ``deployment_count``)."""
-    from meshery.store import designs as store
-
-    await store.bump(services.store, design_id, "deployment_count")
+    await design_rows.bump(services.store, design_id, "deployment_count")

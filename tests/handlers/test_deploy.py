@@ -302,3 +302,22 @@ async def test_bad_raw_bodies_and_targets(client: httpx.AsyncClient) -> None:
     assert no_target.status_code == 400 and no_target.json()["code"] == "meshery-server-1661"
     unknown = await deploy(client, {"pattern_file": doc}, contexts="no-such-context")
     assert unknown.status_code == 404 and unknown.json()["code"] == "meshery-server-1302"
+
+
+async def test_saved_design_by_id_counts_deployments(cluster: Cluster, client: httpx.AsyncClient) -> None:
+    doc = design("saved", [component("ConfigMap", "v1", {"metadata": {"name": "from-store"}, "data": {"x": "1"}})])
+    saved = await client.post("/api/pattern", json={"name": "saved", "pattern_data": {"pattern_file": as_yaml(doc)}})
+    assert saved.status_code == 200, saved.text
+    (record,) = saved.json()
+    design_id = record["id"]
+    answer = await deploy(client, {"pattern_id": design_id}, contexts=cluster.conn_id)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["design"] == {"id": design_id, "name": "saved"}
+    assert cluster.get("configmap", "from-store") is not None
+    await deploy(client, {"id": design_id}, dryRun="true")  # a dry run is not a deployment
+    assert (await client.get(f"/api/pattern/{design_id}")).json()["deployment_count"] == 1
+    removed = await deploy(client, {"id": design_id}, method="DELETE")
+    assert statuses(removed.json()) == {"ConfigMap/from-store": "deleted"}
+    assert (await client.get(f"/api/pattern/{design_id}")).json()["deployment_count"] == 1
+    missing = await deploy(client, {"pattern_id": "00000000-0000-4000-8000-000000000000"})
+    assert missing.status_code == 404, missing.text
