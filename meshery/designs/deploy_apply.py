@@ -29,6 +29,8 @@ FIELD_MANAGER = "meshery-server"
 APPLY_PATCH = "application/apply-patch+yaml"
 IN_FLIGHT = 16
 CRD_WAIT_SECONDS = 30.0
+PREFETCH_MIN = 8  # objects of one kind in one namespace from which one LIST replaces their GETs
+LIST_PAGE = 500
 APPLY_SECONDS = 30.0
 
 APPLIED, UNCHANGED, DELETED, FAILED, SKIPPED = "applied", "unchanged", "deleted", "failed", "skipped"
@@ -90,6 +92,7 @@ class ClusterRun:
         self.down: errors.MesheryError | None = target.error
         self.unserved: dict[tuple[str, str], str] = {}  # (apiVersion, kind) -> why it is not served
         self.dry_namespaces: set[str] = set()  # namespaces of the design a dry run does not create
+        self.current: dict[str, dict[str, Any] | None] = {}  # object path -> prefetched object (None: absent)
 
     @property
     def client(self) -> KubeClient:
@@ -140,7 +143,7 @@ class ClusterRun:
             why = f"its Namespace {namespace} is not created by a dry run"
             return self._outcome(step, SKIPPED, namespace=namespace, message=why)
         path = res.path(namespace or None, step.name)
-        before = await self._get(path)
+        before = self.current.pop(path) if path in self.current else await self._get(path)
         query = self._query(("fieldManager", FIELD_MANAGER), ("force", "true"))
         after = await self.client.request(
             "PATCH", path, query=query, body=step.manifest, content_type=APPLY_PATCH, seconds=APPLY_SECONDS
@@ -151,6 +154,46 @@ class ClusterRun:
         if before is not None and isinstance(after, dict) and _comparable(before) == _comparable(after):
             return self._outcome(step, UNCHANGED, namespace=namespace)
         return self._outcome(step, APPLIED, namespace=namespace)
+
+    async def _list(self, res: ApiResource, namespace: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        token = ""
+        while True:
+            query: list[tuple[str, Any]] = [("limit", LIST_PAGE), *([("continue", token)] if token else [])]
+            page = await self.client.request("GET", res.path(namespace or None), query=query, seconds=APPLY_SECONDS)
+            items.extend(i for i in (page or {}).get("items") or [] if isinstance(i, dict))
+            token = str(((page or {}).get("metadata") or {}).get("continue") or "")
+            if not token:
+                return items
+
+    async def prefetch(self, steps: list[Step]) -> None:
+        """What the cluster holds of crowded kinds, one LIST per kind and namespace instead of a GET each.
+
+        Best effort: anything not prefetched is read with a GET when it is applied.
+        """
+        groups: dict[tuple[ApiResource, str], list[str]] = {}
+        for step in steps:
+            if step.manifest is None or step.skip or self.down is not None:
+                continue
+            try:
+                res = await self._resource(step)
+            except (_Failed, KubeError, KubeUnreachable):
+                continue
+            namespace = (step.namespace or "default") if res.namespaced else ""
+            groups.setdefault((res, namespace), []).append(step.name)
+        for (res, namespace), names in groups.items():
+            if len(names) < PREFETCH_MIN or namespace in self.dry_namespaces:
+                continue
+            try:
+                items = await self._list(res, namespace)
+            except (KubeError, KubeUnreachable):
+                continue
+            held = {str((i.get("metadata") or {}).get("name")): i for i in items}
+            for name in names:
+                obj = held.get(name)
+                if obj is not None:  # list items carry no apiVersion/kind; single reads do
+                    obj = {"apiVersion": res.api_version, "kind": res.kind, **obj}
+                self.current[res.path(namespace or None, name)] = obj
 
     async def delete(self, step: Step) -> Outcome:
         try:
@@ -270,7 +313,9 @@ class ClusterRun:
                 crds = [o for o in outcomes if o.step.phase == CRDS]
                 blocked = await self.wait_for_crds(crds, group)
             todo = [s for s in group if id(s) not in blocked]
+            await self.prefetch(todo)
             done = {id(o.step): o for o in await self.each(todo, self.apply)}
+            self.current.clear()
             outcomes.extend(blocked.get(id(s)) or done[id(s)] for s in group)
         return outcomes
 

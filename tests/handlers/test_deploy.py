@@ -22,6 +22,7 @@ from tests.designs.deploy_samples import (
     GROUP,
     as_yaml,
     component,
+    configmaps_design,
     design,
     full_design,
     kubeconfig_with_down,
@@ -321,3 +322,26 @@ async def test_saved_design_by_id_counts_deployments(cluster: Cluster, client: h
     assert (await client.get(f"/api/pattern/{design_id}")).json()["deployment_count"] == 1
     missing = await deploy(client, {"pattern_id": "00000000-0000-4000-8000-000000000000"})
     assert missing.status_code == 404, missing.text
+
+
+async def test_crowded_kind_is_read_with_one_list(cluster: Cluster, client: httpx.AsyncClient) -> None:
+    doc = configmaps_design(40, namespace="crowd")
+    first = await deploy(client, {"pattern_file": doc}, contexts=cluster.conn_id)
+    assert first.status_code == 200 and first.json()["summary"]["applied"] == 40
+    seen = len(cluster.emu.requests)
+    doc["components"][5]["configuration"]["data"] = {"changed": "yes"}
+    again = await deploy(client, {"pattern_file": doc}, contexts=cluster.conn_id)
+    assert again.json()["summary"] == {
+        "total": 40,
+        "applied": 1,
+        "unchanged": 39,
+        "deleted": 0,
+        "failed": 0,
+        "skipped": 0,
+    }
+    assert statuses(again.json())["ConfigMap/cm-00004"] == "applied"
+    reads = [
+        r for r in cluster.emu.requests[seen:] if r.method == "GET" and r.path.startswith("/api/v1/namespaces/crowd/")
+    ]
+    assert [r.path for r in reads] == ["/api/v1/namespaces/crowd/configmaps"]
+    assert cluster.get("configmap", "cm-00004", "-n", "crowd")["data"] == {"changed": "yes"}  # type: ignore[index]
