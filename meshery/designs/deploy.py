@@ -21,7 +21,7 @@ from typing import Any
 from generated import errors
 from meshery import notify
 from meshery.context import Services, User
-from meshery.designs import deploy_apply, deploy_plan, deploy_targets, document
+from meshery.designs import deploy_apply, deploy_plan, deploy_targets, document, validate
 from meshery.designs import service as designs
 from meshery.designs.deploy_apply import FAILED, STATUSES, Outcome
 from meshery.store import designs as design_rows
@@ -137,8 +137,6 @@ async def _events(
 
 async def problems_of(services: Services, design: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation problems of the design, as JSON."""
-    from meshery.designs import validate
-
     return [p.to_json() for p in await validate.validate_design(services, design)]
 
 

@@ -45,8 +45,8 @@ class Cluster:
         self.conn_id = conn_id
         self.down_id = down_id
 
-    def kubectl(self, *args: str, check: bool = True) -> Any:
-        return self._kubectl(*args, kubeconfig=self.kubeconfig, check=check)
+    def kubectl(self, *args: str, check: bool = True, input: str | None = None) -> Any:
+        return self._kubectl(*args, kubeconfig=self.kubeconfig, check=check, input=input)
 
     def get(self, *args: str) -> dict[str, Any] | None:
         out = self.kubectl("get", *args, "-o", "json", "--show-managed-fields", check=False)
