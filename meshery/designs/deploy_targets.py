@@ -65,6 +65,8 @@ async def connections(services: Services, user_id: str | None, ids: list[str]) -
     chosen: dict[str, Connection] = {}
     for context_id in dict.fromkeys(ids):
         conn = await kube_contexts.find(services, context_id)  # ErrKubernetesContextNotFound (404)
+        if conn.user_id not in (None, user_id):  # another user's connection is not this user's to name
+            raise errors.ErrKubernetesContextNotFound(f"context {context_id}")
         chosen.setdefault(conn.id, conn)
     return list(chosen.values())
 
