@@ -147,14 +147,16 @@ async def _registry_definitions(store: Store, pairs: set[tuple[str, str]]) -> di
             }
             for pair in missing:
                 cache.found[pair] = []
-            for comp_id, kind, api_version, model_id, model_name, data in rows:
+            for comp_id, kind, api_version, model_id, model_name, status, data in rows:
                 body, schema = codec.unpack(bytes(data))
+                fields = orjson.loads(body)
+                fields["status"] = status
                 cache.found[(kind, api_version)].append(
                     Definition(
                         key=comp_id,
                         model_name=model_name,
                         model=models.get(model_id) or {"name": model_name},
-                        fields=orjson.loads(body),
+                        fields=fields,
                         schema_text=schema.decode(),
                     )
                 )
