@@ -281,11 +281,16 @@ def _check(component: dict[str, Any], definition: Definition | None) -> list[Pro
     configuration = component.get("configuration")
     if configuration is None:
         configuration = {}
-    if validator is None or validator.is_valid(configuration):
-        return []
-    found = []
-    for err in validator.iter_errors(configuration):
-        found.append(problem(pointer(err.instance_path), errors.ErrDesignConfigurationInvalid.code, err.message[:500]))
-        if len(found) >= MAX_ERRORS_PER_COMPONENT:
-            break
+    try:
+        if validator is None or validator.is_valid(configuration):
+            return []
+        found = []
+        for err in validator.iter_errors(configuration):
+            found.append(
+                problem(pointer(err.instance_path), errors.ErrDesignConfigurationInvalid.code, err.message[:500])
+            )
+            if len(found) >= MAX_ERRORS_PER_COMPONENT:
+                break
+    except ValueError as exc:  # not JSON data (a caller's mapping with non-string keys, bytes, sets)
+        return [problem("", errors.ErrDesignConfigurationInvalid.code, f"the configuration is not JSON: {exc}")]
     return found

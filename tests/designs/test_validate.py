@@ -125,3 +125,10 @@ async def test_definitions_are_looked_up_in_one_batch_and_cached(services: Servi
     await validate_design(services, design)
     assert cache.found[("Deployment", "apps/v1")][0] is first
     assert first.validator() is first.validator()
+
+
+async def test_configuration_that_is_not_json_is_a_problem(services: Services) -> None:
+    design = _design(_component("ConfigMap", "v1", {"data": {1: "one"}}))
+    (problem,) = await validate_design(services, design)
+    assert (problem.path, problem.code) == ("", errors.ErrDesignConfigurationInvalid.code)
+    assert "not JSON" in problem.message

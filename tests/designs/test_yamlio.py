@@ -13,7 +13,8 @@ from tests.designs.conftest import CONVERTER, DESIGN_FIXTURES, SAMPLES, referenc
 def _careful(text: str) -> list[object]:
     import yaml
 
-    return list(yaml.load_all(text, Loader=yamlio._Loader))
+    docs: list[object] = yamlio.jsonable(list(yaml.load_all(text, Loader=yamlio._Loader)))
+    return docs
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_fast_path_choice_and_equal_results(text: str, fast: bool) -> None:
 
 def test_yaml_11_meanings_kept() -> None:
     (doc,) = load_documents("on: yes\nmode: 0644\nflag: off\n")
-    assert doc == {True: True, "mode": 420, "flag": False}
+    assert doc == {"true": True, "mode": 420, "flag": False}  # keys as strings, as Kubernetes converts them
 
 
 def test_dumped_designs_take_the_fast_path() -> None:
@@ -84,3 +85,18 @@ def test_bombs_are_refused_on_either_path() -> None:
 
 def test_duplicate_keys_last_wins_on_both_paths() -> None:
     assert load_documents("a: 1\na: 2\n") == [{"a": 2}] == _careful("a: 1\na: 2\n")
+
+
+def test_values_become_json_types() -> None:
+    text = "1: a\nflag: !!binary aGVsbG8=\nday: !!timestamp 2020-01-01\nset: !!set {b, a}\nok: [1, 2.5]\n"
+    (doc,) = load_documents(text)
+    assert doc == {"1": "a", "flag": "aGVsbG8=", "day": "2020-01-01", "set": ["a", "b"], "ok": [1, 2.5]}
+    assert load_documents("2.5: x\n") == [{"2.5": "x"}]  # the fast path stringifies keys too
+
+
+def test_yaml_keys_never_reach_the_validator_as_non_strings() -> None:
+    from meshery.designs.document import parse_design
+
+    text = "name: x\ncomponents:\n  - component: {kind: ConfigMap, version: v1}\n    configuration: {data: {1: one}}\n"
+    design = parse_design(text)
+    assert design["components"][0]["configuration"] == {"data": {"1": "one"}}
