@@ -112,7 +112,8 @@ def _model_name(component: dict[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
-def _is_builtin(api_version: str) -> bool:
+def is_builtin_api_version(api_version: str) -> bool:
+    """Whether an apiVersion belongs to Kubernetes itself (core, ``apps``, ``*.k8s.io``), not to a CRD."""
     group = api_version.rpartition("/")[0]
     return not group or "." not in group or group.endswith(".k8s.io")
 
@@ -120,7 +121,7 @@ def _is_builtin(api_version: str) -> bool:
 def _choose(candidates: list[Definition], wanted: str, api_version: str) -> Definition | None:
     if not candidates:
         return None
-    for name in (wanted, KUBERNETES if _is_builtin(api_version) else ""):
+    for name in (wanted, KUBERNETES if is_builtin_api_version(api_version) else ""):
         for definition in candidates:
             if name and definition.model_name == name:
                 return definition
@@ -147,14 +148,16 @@ async def _registry_definitions(store: Store, pairs: set[tuple[str, str]]) -> di
             }
             for pair in missing:
                 cache.found[pair] = []
-            for comp_id, kind, api_version, model_id, model_name, data in rows:
+            for comp_id, kind, api_version, model_id, model_name, status, data in rows:
                 body, schema = codec.unpack(bytes(data))
+                fields = orjson.loads(body)
+                fields["status"] = status
                 cache.found[(kind, api_version)].append(
                     Definition(
                         key=comp_id,
                         model_name=model_name,
                         model=models.get(model_id) or {"name": model_name},
-                        fields=orjson.loads(body),
+                        fields=fields,
                         schema_text=schema.decode(),
                     )
                 )
@@ -279,11 +282,16 @@ def _check(component: dict[str, Any], definition: Definition | None) -> list[Pro
     configuration = component.get("configuration")
     if configuration is None:
         configuration = {}
-    if validator is None or validator.is_valid(configuration):
-        return []
-    found = []
-    for err in validator.iter_errors(configuration):
-        found.append(problem(pointer(err.instance_path), errors.ErrDesignConfigurationInvalid.code, err.message[:500]))
-        if len(found) >= MAX_ERRORS_PER_COMPONENT:
-            break
+    try:
+        if validator is None or validator.is_valid(configuration):
+            return []
+        found = []
+        for err in validator.iter_errors(configuration):
+            found.append(
+                problem(pointer(err.instance_path), errors.ErrDesignConfigurationInvalid.code, err.message[:500])
+            )
+            if len(found) >= MAX_ERRORS_PER_COMPONENT:
+                break
+    except ValueError as exc:  # not JSON data (a caller's mapping with non-string keys, bytes, sets)
+        return [problem("", errors.ErrDesignConfigurationInvalid.code, f"the configuration is not JSON: {exc}")]
     return found
