@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -233,7 +233,7 @@ async def resolve_fetch_patterns(selector: dict[str, Any]) -> dict[str, Any]:
 
 async def subscribe_configuration(
     pattern_selector: dict[str, Any], filter_selector: dict[str, Any] | None = None
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     services = context.current().services
     query = _selector(pattern_selector)
     sub = await services.bus.subscribe(service.DESIGNS_CHANGED, max_pending=64)

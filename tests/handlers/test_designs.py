@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from starlette.applications import Starlette
 
 from generated import errors
 from meshery.context import User
+from meshery.designs import intake
 from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.registry import GOLDEN
 
@@ -365,3 +369,61 @@ async def test_reference_designs_save_and_import(client: httpx.AsyncClient) -> N
         assert len(design["components"]) == len(expected), path
         source = await client.get(f"/api/pattern/download/{imported.json()['id']}/design")
         assert source.content == data
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    files: ClassVar[dict[str, bytes]] = {}
+
+    def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            return  # the client gave up first (the timeout test)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def file_server() -> Iterator[str]:
+    _Files.files = {"/designs/web.yaml": DESIGN.encode(), "/big.yaml": DESIGN.encode() * 50, "/slow": b"x"}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+async def test_import_from_url(client: httpx.AsyncClient, file_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fetched = await client.post("/api/pattern/import", json={"url": f"{file_server}/designs/web.yaml"})
+    assert fetched.status_code == 200, fetched.text
+    assert (fetched.json()["name"], fetched.json()["designType"]) == ("demo", "Design")
+    parts = {"url": (None, f"{file_server}/designs/web.yaml"), "name": (None, "from form")}
+    form = await client.post("/api/pattern/import", files=parts)
+    assert form.status_code == 200 and form.json()["name"] == "from form"
+    missing = await client.post("/api/pattern/import", json={"url": f"{file_server}/nothing.yaml"})
+    assert missing.status_code == 400 and missing.json()["code"] == errors.ErrDesignFetchFailed.code
+    assert "404" in missing.json()["error"]
+    monkeypatch.setattr(intake, "MAX_SOURCE_BYTES", 1000)
+    big = await client.post("/api/pattern/import", json={"url": f"{file_server}/big.yaml"})
+    assert big.status_code == 413 and big.json()["code"] == errors.ErrDesignTooLarge.code
+    monkeypatch.setattr(intake, "FETCH_TIMEOUT", 0.3)
+    slow = await client.post("/api/pattern/import", json={"url": f"{file_server}/slow"})
+    assert slow.status_code == 400 and "did not answer" in slow.json()["error"]
+    refused = await client.post("/api/pattern/import", json={"url": "http://127.0.0.1:1/x.yaml"})
+    assert refused.status_code == 400 and refused.json()["code"] == errors.ErrDesignFetchFailed.code
+    assert (await client.get("/api/pattern")).json()["total_count"] == 2
