@@ -170,8 +170,6 @@ async def import_request(services: Services, user: User | None, body: Mapping[st
 
 def _unsaved(draft: service.Draft) -> repo.PatternRow:
     """The record a save would write, for ``save: false`` (nothing is stored)."""
-    from meshery.designs.document import dump_design
-
     stamp = repo.now()
     design = dict(draft.design)
     design_id = draft.design_id or str(design.get("id") or uuid.uuid4())
@@ -181,7 +179,7 @@ def _unsaved(draft: service.Draft) -> repo.PatternRow:
         id=design_id,
         name=name,
         user_id=None,
-        pattern_file=dump_design(design),
+        pattern_file=service.encode_design(design),
         source_type=draft.source_type,
         visibility=draft.visibility or "private",
         location=draft.location or dict(service.LOCAL_LOCATION),
