@@ -161,7 +161,7 @@ async def _measure(components: int, rounds: int) -> dict[str, Any]:
 def run(*, components: int = 1000, rounds: int = 5) -> bool:
     print(f"  designs: import + validate a {components}-component design ({rounds} rounds)...", file=sys.stderr)
     figures = asyncio.run(_measure(components, rounds))
-    ok = figures["import_s"] <= TARGET_S and figures["components"] == components
+    ok = bool(figures["import_s"] <= TARGET_S and figures["components"] == components)
     path = results.write("designs", parameters={"components": components, "rounds": rounds}, figures=figures, ok=ok)
     print(f"\nDesign import through POST /api/pattern/import ({components} components, median of {rounds})")
     rows = [
