@@ -19,6 +19,7 @@ from generated import errors
 from meshery.context import User
 from meshery.designs import intake
 from tests.fixtures.contract import ContractChecker, contract_client
+from tests.fixtures.queries import check_baseline, counting
 from tests.fixtures.registry import GOLDEN
 
 DESIGN = """name: demo
@@ -397,3 +398,25 @@ async def test_import_from_url(client: httpx.AsyncClient, file_server: str, monk
     refused = await client.post("/api/pattern/import", json={"url": "http://127.0.0.1:1/x.yaml"})
     assert refused.status_code == 400 and refused.json()["code"] == errors.ErrDesignFetchFailed.code
     assert (await client.get("/api/pattern")).json()["total_count"] == 2
+
+
+async def test_list_statements_do_not_grow_with_designs(
+    client: httpx.AsyncClient, app: Starlette, database_url: str
+) -> None:
+    store = app.state.meshery.services.store
+    for i in range(12):
+        await save(client, name=f"d{i}")
+    await client.get("/api/pattern")
+    with counting(store) as statements:
+        page = await client.get("/api/pattern", params={"populate": "pattern_file", "pagesize": 25})
+    assert len(page.json()["patterns"]) == 12
+    check_baseline(f"GET /api/pattern?populate=pattern_file ({'postgresql' if database_url else 'sqlite'})", statements)
+
+
+async def test_read_statements(client: httpx.AsyncClient, app: Starlette, database_url: str) -> None:
+    store = app.state.meshery.services.store
+    record = await save(client)
+    await client.get(f"/api/pattern/{record['id']}")
+    with counting(store) as statements:
+        assert (await client.get(f"/api/pattern/{record['id']}")).status_code == 200
+    check_baseline(f"GET /api/pattern/{{id}} ({'postgresql' if database_url else 'sqlite'})", statements)
