@@ -112,7 +112,8 @@ def _model_name(component: dict[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
-def _is_builtin(api_version: str) -> bool:
+def is_builtin_api_version(api_version: str) -> bool:
+    """Whether an apiVersion belongs to Kubernetes itself (core, ``apps``, ``*.k8s.io``), not to a CRD."""
     group = api_version.rpartition("/")[0]
     return not group or "." not in group or group.endswith(".k8s.io")
 
@@ -120,7 +121,7 @@ def _is_builtin(api_version: str) -> bool:
 def _choose(candidates: list[Definition], wanted: str, api_version: str) -> Definition | None:
     if not candidates:
         return None
-    for name in (wanted, KUBERNETES if _is_builtin(api_version) else ""):
+    for name in (wanted, KUBERNETES if is_builtin_api_version(api_version) else ""):
         for definition in candidates:
             if name and definition.model_name == name:
                 return definition

@@ -58,6 +58,8 @@ async def test_manifest_with_custom_resources(services: Services) -> None:
     assert result.source_type == "Kubernetes Manifest"
     unresolved = {c["component"]["kind"] for c in result.design["components"] if c["metadata"].get("unresolved")}
     assert unresolved == {"GitRepository", "GithubActionRunner"}
+    models = {c["model"]["name"] for c in result.design["components"] if c["metadata"].get("unresolved")}
+    assert models == {"source.toolkit.fluxcd.io", "garo.tietoevry.com"}  # the API group, kept for unresolved ones
     flagged = [p for p in result.problems if p.code == errors.ErrDesignComponentUnresolved.code]
     assert {p.kind for p in flagged} == unresolved and all(p.path == "" for p in flagged)
     missing_name = [p for p in result.problems if p.message == '"name" is a required property']

@@ -12,6 +12,7 @@ from typing import Any
 
 from generated import errors
 from meshery.designs.document import COMPONENT_SCHEMA_VERSION, DEFAULT_COMPONENT_VERSION
+from meshery.designs.validate import KUBERNETES, is_builtin_api_version
 
 MAX_OBJECTS = 20_000
 
@@ -48,18 +49,24 @@ def _collect(doc: Any, where: str, out: list[dict[str, Any]], *, depth: int) -> 
 
 
 def component(obj: dict[str, Any]) -> dict[str, Any]:
-    """The design component of one Kubernetes object (model left to registry binding)."""
+    """The design component of one Kubernetes object.
+
+    Its model is a placeholder until registry binding: ``kubernetes`` for built-in kinds, the
+    API group for custom resources (what an unresolved component keeps).
+    """
     configuration = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
     metadata = configuration.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     kind = str(obj["kind"])
+    api_version = str(obj["apiVersion"])
+    model = KUBERNETES if is_builtin_api_version(api_version) else api_version.rpartition("/")[0]
     return {
         "id": str(uuid.uuid4()),
         "schemaVersion": COMPONENT_SCHEMA_VERSION,
         "version": DEFAULT_COMPONENT_VERSION,
         "displayName": name if isinstance(name, str) and name else kind.lower(),
-        "component": {"kind": kind, "version": str(obj["apiVersion"]), "schema": ""},
-        "model": {"name": "kubernetes"},
+        "component": {"kind": kind, "version": api_version, "schema": ""},
+        "model": {"name": model},
         "configuration": configuration,
         "metadata": {},
     }
