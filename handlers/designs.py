@@ -161,7 +161,8 @@ async def clone_pattern(id_: str, body: dict[str, Any] | None = None) -> http.An
 
 
 def _filename(name: str, suffix: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_. " else "_" for c in name).strip() or "design"
+    # Header values are latin-1: anything but ASCII letters, digits and a few marks becomes "_".
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_. " else "_" for c in name).strip() or "design"
     return f"{safe[:100]}{suffix}"
 
 

@@ -98,6 +98,10 @@ async def test_save_read_list_download_delete(client: httpx.AsyncClient) -> None
     populated = (await client.get("/api/pattern", params={"populate": "pattern_file"})).json()
     assert populated["patterns"][0]["patternFile"] == record["pattern_file"]
 
+    unicode = await save(client, name='デザイン "x"')
+    odd = await client.get(f"/api/pattern/download/{unicode['id']}")
+    assert odd.status_code == 200 and 'filename="____ _x_.yml"' in odd.headers["content-disposition"]
+    await client.delete(f"/api/pattern/{unicode['id']}")
     download = await client.get(f"/api/pattern/download/{record['id']}")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("application/x-yaml")
