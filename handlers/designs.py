@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,7 +161,8 @@ async def clone_pattern(id_: str, body: dict[str, Any] | None = None) -> http.An
 
 
 def _filename(name: str, suffix: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_. " else "_" for c in name).strip() or "design"
+    # Header values are latin-1: anything but ASCII letters, digits and a few marks becomes "_".
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_. " else "_" for c in name).strip() or "design"
     return f"{safe[:100]}{suffix}"
 
 
@@ -233,7 +234,7 @@ async def resolve_fetch_patterns(selector: dict[str, Any]) -> dict[str, Any]:
 
 async def subscribe_configuration(
     pattern_selector: dict[str, Any], filter_selector: dict[str, Any] | None = None
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     services = context.current().services
     query = _selector(pattern_selector)
     sub = await services.bus.subscribe(service.DESIGNS_CHANGED, max_pending=64)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -15,7 +17,9 @@ from starlette.applications import Starlette
 
 from generated import errors
 from meshery.context import User
+from meshery.designs import intake
 from tests.fixtures.contract import ContractChecker, contract_client
+from tests.fixtures.queries import check_baseline, counting
 from tests.fixtures.registry import GOLDEN
 
 DESIGN = """name: demo
@@ -80,7 +84,6 @@ def _golden(path: str) -> dict[str, Any]:
 async def test_save_read_list_download_delete(client: httpx.AsyncClient) -> None:
     record = await save(client, name="first")
     assert (record["name"], record["visibility"], record["designType"]) == ("first", "private", "Design")
-    assert record["problems"] == []
     stored = yaml.safe_load(record["pattern_file"])
     assert stored["id"] == record["id"] and stored["name"] == "first"
     assert stored["components"][0]["configuration"]["spec"] == {"replicas": 1}
@@ -95,6 +98,10 @@ async def test_save_read_list_download_delete(client: httpx.AsyncClient) -> None
     populated = (await client.get("/api/pattern", params={"populate": "pattern_file"})).json()
     assert populated["patterns"][0]["patternFile"] == record["pattern_file"]
 
+    unicode = await save(client, name='デザイン "x"')
+    odd = await client.get(f"/api/pattern/download/{unicode['id']}")
+    assert odd.status_code == 200 and 'filename="____ _x_.yml"' in odd.headers["content-disposition"]
+    await client.delete(f"/api/pattern/{unicode['id']}")
     download = await client.get(f"/api/pattern/download/{record['id']}")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("application/x-yaml")
@@ -227,7 +234,7 @@ async def test_source_type_routes(client: httpx.AsyncClient) -> None:
     assert (await client.put("/api/pattern/design", json=missing)).status_code == 404
     assert (await client.put("/api/pattern/design", json={"pattern_data": {"pattern_file": DESIGN}})).status_code == 400
     unknown = await client.post("/api/pattern/terraform", json={"pattern_data": {"pattern_file": DESIGN}})
-    assert unknown.status_code == 400 and unknown.json()["code"] == errors.ErrDesignSourceType.code
+    assert unknown.status_code == 400 and unknown.json()["code"] == errors.ErrImportSourceType.code
     for method in ("PUT", "DELETE"):
         wrong_method = await client.request(method, "/api/pattern/import", json={"pattern_data": {}})
         assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST", method
@@ -266,11 +273,7 @@ async def test_import_forms(client: httpx.AsyncClient) -> None:
     encoded = base64.b64encode(DESIGN.encode()).decode()
     by_base64 = await client.post("/api/pattern/import", json={"name": "b64", "file": encoded})
     assert by_base64.status_code == 200, by_base64.text
-    assert (by_base64.json()["name"], by_base64.json()["designType"], by_base64.json()["problems"]) == (
-        "b64",
-        "Design",
-        [],
-    )
+    assert (by_base64.json()["name"], by_base64.json()["designType"]) == ("b64", "Design")
     data_url = f"data:application/x-yaml;name=mine.yaml;base64,{encoded}"
     by_data_url = await client.post("/api/pattern/import", json={"file": data_url, "designType": "Meshery Design"})
     assert by_data_url.status_code == 200 and by_data_url.json()["name"] == "demo"
@@ -286,10 +289,11 @@ async def test_import_forms(client: httpx.AsyncClient) -> None:
         ({}, errors.ErrDesignBodyInvalid.code),
         ({"file": "   "}, errors.ErrDesignBodyInvalid.code),
         ({"file": "data:;base64,@@@"}, errors.ErrDesignBodyInvalid.code),
-        ({"file": encoded, "designType": "Terraform"}, errors.ErrDesignSourceType.code),
+        ({"file": encoded, "designType": "Terraform"}, errors.ErrImportSourceType.code),
         ({"url": "ftp://example.invalid/x.yaml"}, errors.ErrDesignFetchFailed.code),
         ({"url": "not a url"}, errors.ErrDesignFetchFailed.code),
-        ({"file": base64.b64encode(b"[1, 2]").decode()}, errors.ErrDesignInvalid.code),
+        ({"file": base64.b64encode(b"[1, 2]").decode()}, errors.ErrImportSourceType.code),
+        ({"file": base64.b64encode(b"name: [").decode()}, errors.ErrDesignInvalid.code),
     ):
         response = await client.post("/api/pattern/import", json=body)
         assert (response.status_code, response.json()["code"]) == (400, code), body
@@ -342,26 +346,81 @@ async def test_graphql_fetch_patterns(client: httpx.AsyncClient) -> None:
     assert bad.json()["errors"]
 
 
-def reference_designs() -> list[Path]:
-    root = Path(__file__).parents[2] / ".." / "shared" / "reference" / "data"
-    if not root.is_dir():
-        pytest.skip(f"reference data not present at {root}")
-    return [
-        root / "meshkit/files/tests/samples/valid_design.yml",
-        root / "meshkit/converter/tests/samples/edge-firewall-relationship.yml",
-        root / "meshkit/converter/tests/samples/no-components.yaml",
-        root / "schemas/artifacthub/designs/kubernetes_basic/1.0.0/design.yml",
-    ]
+class _Files(http.server.BaseHTTPRequestHandler):
+    files: ClassVar[dict[str, bytes]] = {}
+
+    def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            return  # the client gave up first (the timeout test)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
 
 
-async def test_reference_designs_save_and_import(client: httpx.AsyncClient) -> None:
-    for path in reference_designs():
-        data = path.read_bytes()
-        imported = await client.post("/api/pattern/import", files={"file": (path.name, data)})
-        assert imported.status_code == 200, (path, imported.text)
-        design = yaml.safe_load(imported.json()["pattern_file"])
-        original = yaml.safe_load(data)
-        expected = original.get("components") or original.get("services") or []
-        assert len(design["components"]) == len(expected), path
-        source = await client.get(f"/api/pattern/download/{imported.json()['id']}/design")
-        assert source.content == data
+@pytest.fixture
+def file_server() -> Iterator[str]:
+    _Files.files = {"/designs/web.yaml": DESIGN.encode(), "/big.yaml": DESIGN.encode() * 50, "/slow": b"x"}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+async def test_import_from_url(client: httpx.AsyncClient, file_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fetched = await client.post("/api/pattern/import", json={"url": f"{file_server}/designs/web.yaml"})
+    assert fetched.status_code == 200, fetched.text
+    assert (fetched.json()["name"], fetched.json()["designType"]) == ("demo", "Design")
+    parts = {"url": (None, f"{file_server}/designs/web.yaml"), "name": (None, "from form")}
+    form = await client.post("/api/pattern/import", files=parts)
+    assert form.status_code == 200 and form.json()["name"] == "from form"
+    missing = await client.post("/api/pattern/import", json={"url": f"{file_server}/nothing.yaml"})
+    assert missing.status_code == 400 and missing.json()["code"] == errors.ErrDesignFetchFailed.code
+    assert "404" in missing.json()["error"]
+    monkeypatch.setattr(intake, "MAX_SOURCE_BYTES", 1000)
+    big = await client.post("/api/pattern/import", json={"url": f"{file_server}/big.yaml"})
+    assert big.status_code == 413 and big.json()["code"] == errors.ErrDesignTooLarge.code
+    monkeypatch.setattr(intake, "FETCH_TIMEOUT", 0.3)
+    slow = await client.post("/api/pattern/import", json={"url": f"{file_server}/slow"})
+    assert slow.status_code == 400 and "did not answer" in slow.json()["error"]
+    refused = await client.post("/api/pattern/import", json={"url": "http://127.0.0.1:1/x.yaml"})
+    assert refused.status_code == 400 and refused.json()["code"] == errors.ErrDesignFetchFailed.code
+    assert (await client.get("/api/pattern")).json()["total_count"] == 2
+
+
+async def test_list_statements_do_not_grow_with_designs(
+    client: httpx.AsyncClient, app: Starlette, database_url: str
+) -> None:
+    store = app.state.meshery.services.store
+    for i in range(12):
+        await save(client, name=f"d{i}")
+    await client.get("/api/pattern")
+    with counting(store) as statements:
+        page = await client.get("/api/pattern", params={"populate": "pattern_file", "pagesize": 25})
+    assert len(page.json()["patterns"]) == 12
+    check_baseline(f"GET /api/pattern?populate=pattern_file ({'postgresql' if database_url else 'sqlite'})", statements)
+
+
+async def test_read_statements(client: httpx.AsyncClient, app: Starlette, database_url: str) -> None:
+    store = app.state.meshery.services.store
+    record = await save(client)
+    await client.get(f"/api/pattern/{record['id']}")
+    with counting(store) as statements:
+        assert (await client.get(f"/api/pattern/{record['id']}")).status_code == 200
+    check_baseline(f"GET /api/pattern/{{id}} ({'postgresql' if database_url else 'sqlite'})", statements)
