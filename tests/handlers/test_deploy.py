@@ -64,6 +64,11 @@ async def cluster(
     (down_id,) = [c["connection_id"] for c in answer["errored_contexts"]]
     path = kube_emulator_tls.write_kubeconfig(tmp_path / "kubectl-config", "emulated")
     yield Cluster(kube_emulator_tls, path, kubectl, conn_id, down_id)
+    # Stop MeshSync's watches of the cluster while the event loop still runs, and let the TLS
+    # connections closed last (MeshSync's and the deploys') finish their shutdown: a TLS socket
+    # whose close is still pending when the test's loop ends is reported as unclosed.
+    assert (await client.delete(f"/api/system/kubernetes/contexts/{conn_id}")).status_code == 200
+    await asyncio.sleep(0.3)
 
 
 async def deploy(client: httpx.AsyncClient, body: Any, *, method: str = "POST", **params: Any) -> httpx.Response:
