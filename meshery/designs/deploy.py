@@ -50,21 +50,28 @@ def _text(raw: bytes) -> str:
         raise errors.ErrDeployBody("the body is not UTF-8 text") from None
 
 
+def _is_design(doc: Mapping[str, Any]) -> bool:
+    """A design itself (it has components, or the legacy services) rather than a request naming one."""
+    return "pattern_file" not in doc and "pattern_id" not in doc and ("components" in doc or "services" in doc)
+
+
 def inline_design(body: Any) -> str | Mapping[str, Any] | None:
     """The design carried in the body itself, or None when the body names a saved design."""
     if isinstance(body, (bytes, bytearray)):
         text = _text(bytes(body))
         if not text.strip():
             raise errors.ErrDeployBody("the body is empty")
-        try:  # a JSON body sent with a text content type is still the JSON request
+        try:  # a JSON request sent with a text content type is still the JSON request
             doc = json.loads(text)
         except ValueError:
             return text
-        if isinstance(doc, dict) and set(doc) & {"pattern_file", *ID_FIELDS}:
+        if isinstance(doc, dict) and not _is_design(doc) and set(doc) & {"pattern_file", *ID_FIELDS}:
             return inline_design(doc)
         return text
     if not isinstance(body, Mapping):
         raise errors.ErrDeployBody("the body must be a JSON object or the design's YAML")
+    if _is_design(body):
+        return body
     named = [k for k in ("pattern_file", *ID_FIELDS) if body.get(k) not in (None, "")]
     if len(named) != 1:
         what = "none" if not named else " and ".join(named)

@@ -67,6 +67,13 @@ def test_the_body_names_exactly_one_design() -> None:
     assert deploy.inline_design(b"name: raw\n") == "name: raw\n"
     # mesheryctl's JSON sent with a text content type is still read as the JSON request.
     assert deploy.inline_design(b'{"pattern_file": "name: y"}') == "name: y"
+    # A design itself (JSON or YAML, with its own id) is the design, not a request naming one.
+    whole = {"id": "d1", "name": "n", "components": []}
+    assert deploy.inline_design(whole) == whole
+    assert (
+        deploy.inline_design(b'{"id": "d1", "name": "n", "components": []}')
+        == '{"id": "d1", "name": "n", "components": []}'
+    )
     for bad in ({}, {"pattern_file": " "}, {"pattern_file": "a", "id": "b"}, b"", b"\xff", [1]):
         with pytest.raises(errors.ErrDeployBody):
             deploy.inline_design(bad)

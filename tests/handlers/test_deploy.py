@@ -279,6 +279,10 @@ async def test_raw_yaml_body_and_every_connected_target(cluster: Cluster, client
     assert cluster.get("configmap", "raw-body") is not None
     every = await deploy(client, {"pattern_file": as_yaml(doc)}, contexts="all")
     assert set(statuses(every.json()).values()) == {"unchanged"}
+    # The design itself as the JSON body (it has its own `id`, which names no saved design).
+    whole = await deploy(client, doc, method="DELETE")
+    assert whole.status_code == 200, whole.text
+    assert statuses(whole.json()) == {"ConfigMap/raw-body": "deleted"}
 
 
 @pytest.mark.parametrize(
