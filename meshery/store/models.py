@@ -1,6 +1,15 @@
 """Every mapped table, imported in one place so ``Base.metadata`` is complete."""
 
-from meshery.store import adapters, connections, events, meshsync, registry_tables, tables, users  # noqa: F401
+from meshery.store import (  # noqa: F401
+    adapters,
+    connections,
+    events,
+    meshsync,
+    registry_tables,
+    tables,
+    users,
+    workspaces,
+)
 from meshery.store.base import Base
 
 metadata = Base.metadata
