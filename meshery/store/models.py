@@ -3,6 +3,7 @@
 from meshery.store import (  # noqa: F401
     adapters,
     connections,
+    designs,
     events,
     meshsync,
     registry_tables,

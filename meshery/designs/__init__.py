@@ -1,0 +1,1 @@
+"""Designs (upstream "patterns"): documents, import, validation, storage and deployment."""
