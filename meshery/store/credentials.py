@@ -27,14 +27,18 @@ async def list_credentials(
     async with store.read() as session:
         total = (await session.execute(select(func.count()).select_from(Credential).where(and_(*conds)))).scalar_one()
         rows = (
-            await session.execute(
-                select(Credential)
-                .where(and_(*conds))
-                .order_by(sort, Credential.id)
-                .offset(min(page * page_size, MAX_OFFSET))
-                .limit(page_size)
+            (
+                await session.execute(
+                    select(Credential)
+                    .where(and_(*conds))
+                    .order_by(sort, Credential.id)
+                    .offset(min(page * page_size, MAX_OFFSET))
+                    .limit(page_size)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return list(rows), int(total)
 
 

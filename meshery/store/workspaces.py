@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from meshery.store.base import Base
 from meshery.store.connections import MAX_OFFSET, Connection
+from meshery.store.designs import PatternRow
 from meshery.store.engine import Store
 
 
@@ -112,9 +113,7 @@ def _sort(model: type[Workspace] | type[Environment], order: str | None) -> Any:
     return column.desc() if direction == "desc" else column.asc()
 
 
-async def list_owned(
-    store: Store, model: type[Workspace] | type[Environment], q: ListQuery
-) -> tuple[list[Any], int]:
+async def list_owned(store: Store, model: type[Workspace] | type[Environment], q: ListQuery) -> tuple[list[Any], int]:
     conds: list[Any] = [model.owner == q.owner]
     if q.organization_id:
         conds.append(model.organization_id == q.organization_id)
@@ -123,22 +122,24 @@ async def list_owned(
     async with store.read() as session:
         total = (await session.execute(select(func.count()).select_from(model).where(and_(*conds)))).scalar_one()
         rows = (
-            await session.execute(
-                select(model)
-                .where(and_(*conds))
-                .order_by(_sort(model, q.order), model.id)
-                .offset(min(q.page * q.page_size, MAX_OFFSET))
-                .limit(q.page_size)
+            (
+                await session.execute(
+                    select(model)
+                    .where(and_(*conds))
+                    .order_by(_sort(model, q.order), model.id)
+                    .offset(min(q.page * q.page_size, MAX_OFFSET))
+                    .limit(q.page_size)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return list(rows), int(total)
 
 
-async def get_owned(
-    store: Store, model: type[Workspace] | type[Environment], object_id: str, owner: str
-) -> Any | None:
+async def get_owned(store: Store, model: type[Workspace] | type[Environment], object_id: str, owner: str) -> Any | None:
     async with store.read() as session:
-        row = await session.get(model, object_id)
+        row: Workspace | Environment | None = await session.get(model, object_id)
     return row if row is not None and row.owner == owner else None
 
 
@@ -197,14 +198,18 @@ async def list_members(
     async with store.read() as session:
         total = (await session.execute(select(func.count()).select_from(WorkspaceMember).where(*conds))).scalar_one()
         rows = (
-            await session.execute(
-                select(WorkspaceMember)
-                .where(*conds)
-                .order_by(WorkspaceMember.created_at, WorkspaceMember.member_id)
-                .offset(min(page * page_size, MAX_OFFSET))
-                .limit(page_size)
+            (
+                await session.execute(
+                    select(WorkspaceMember)
+                    .where(*conds)
+                    .order_by(WorkspaceMember.created_at, WorkspaceMember.member_id)
+                    .offset(min(page * page_size, MAX_OFFSET))
+                    .limit(page_size)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return list(rows), int(total)
 
 
@@ -222,14 +227,18 @@ async def workspace_environments(store: Store, workspace_id: str, q: ListQuery) 
             await session.execute(select(func.count()).select_from(Environment).join(WorkspaceMember, and_(*conds)))
         ).scalar_one()
         rows = (
-            await session.execute(
-                select(Environment)
-                .join(WorkspaceMember, and_(*conds))
-                .order_by(_sort(Environment, q.order), Environment.id)
-                .offset(min(q.page * q.page_size, MAX_OFFSET))
-                .limit(q.page_size)
+            (
+                await session.execute(
+                    select(Environment)
+                    .join(WorkspaceMember, and_(*conds))
+                    .order_by(_sort(Environment, q.order), Environment.id)
+                    .offset(min(q.page * q.page_size, MAX_OFFSET))
+                    .limit(q.page_size)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return list(rows), int(total)
 
 
@@ -266,7 +275,9 @@ async def environment_connections(
     store: Store, environment_id: str, *, page: int, page_size: int, search: str | None, order: str | None
 ) -> tuple[list[Connection], int, dict[str, int]]:
     """One page of an environment's connections, the total and the count per status."""
-    join = and_(EnvironmentConnection.connection_id == Connection.id, EnvironmentConnection.environment_id == environment_id)
+    join = and_(
+        EnvironmentConnection.connection_id == Connection.id, EnvironmentConnection.environment_id == environment_id
+    )
     conds: list[Any] = []
     if search:
         conds.append(func.lower(Connection.name).like(f"%{search.lower()}%"))
@@ -276,15 +287,19 @@ async def environment_connections(
     sort = column.desc() if direction == "desc" else column.asc()
     async with store.read() as session:
         rows = (
-            await session.execute(
-                select(Connection)
-                .join(EnvironmentConnection, join)
-                .where(and_(True, *conds))
-                .order_by(sort, Connection.id)
-                .offset(min(page * page_size, MAX_OFFSET))
-                .limit(page_size)
+            (
+                await session.execute(
+                    select(Connection)
+                    .join(EnvironmentConnection, join)
+                    .where(and_(True, *conds))
+                    .order_by(sort, Connection.id)
+                    .offset(min(page * page_size, MAX_OFFSET))
+                    .limit(page_size)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         counts = (
             await session.execute(
                 select(Connection.status, func.count())
@@ -333,3 +348,42 @@ async def save_registration(store: Store, row: ConnectionRegistration) -> None:
 async def delete_registration(store: Store, registration_id: str) -> None:
     async with store.write() as session:
         await session.execute(delete(ConnectionRegistration).where(ConnectionRegistration.id == registration_id))
+
+
+async def workspace_designs(store: Store, workspace_id: str, q: ListQuery) -> tuple[list[Any], int]:
+    """The designs assigned to a workspace (those still stored), one page.
+
+    Rows of (id, name, user_id, visibility, created_at, updated_at): the design files are not read.
+    """
+    conds: list[Any] = [
+        WorkspaceMember.workspace_id == workspace_id,
+        WorkspaceMember.kind == "design",
+        WorkspaceMember.member_id == PatternRow.id,
+    ]
+    if q.search:
+        conds.append(func.lower(PatternRow.name).like(f"%{q.search.lower()}%"))
+    field, _, direction = (q.order or "updated_at desc").partition(" ")
+    column = getattr(PatternRow, field if field in _ORDER - {"description"} else "updated_at")
+    sort = column.desc() if direction == "desc" else column.asc()
+    columns = (
+        PatternRow.id,
+        PatternRow.name,
+        PatternRow.user_id,
+        PatternRow.visibility,
+        PatternRow.created_at,
+        PatternRow.updated_at,
+    )
+    async with store.read() as session:
+        total = (
+            await session.execute(select(func.count()).select_from(PatternRow).join(WorkspaceMember, and_(*conds)))
+        ).scalar_one()
+        rows = (
+            await session.execute(
+                select(*columns)
+                .join(WorkspaceMember, and_(*conds))
+                .order_by(sort, PatternRow.id)
+                .offset(min(q.page * q.page_size, MAX_OFFSET))
+                .limit(q.page_size)
+            )
+        ).all()
+    return list(rows), int(total)
