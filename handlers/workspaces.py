@@ -7,7 +7,7 @@ from typing import Any
 from generated import errors
 from meshery import context, http
 from meshery import workspaces as service
-from meshery.store.workspaces import ListQuery
+from meshery.workspaces import ListQuery
 
 
 def _owner() -> str:

@@ -15,9 +15,12 @@ from generated import errors
 from meshery import environments, notify
 from meshery.connections import iso
 from meshery.context import Services
+from meshery.designs.service import design_ids_exist
 from meshery.environments import LOCAL_ORG_ID, null_time, org_of
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import ListQuery, Workspace, WorkspaceMember
+
+__all__ = ["ListQuery"]
 
 KINDS = ("environment", "design", "view", "team")
 
@@ -141,11 +144,8 @@ async def _check_member(services: Services, owner: str, kind: str, member_id: st
     member_id = member_id.lower()
     if kind == "environment":
         return (await environments.get(services, owner, member_id)).id
-    if kind == "design":
-        from meshery.designs.service import design_ids_exist
-
-        if member_id not in await design_ids_exist(services, [member_id]):
-            raise errors.ErrWorkspaceDesignNotFound(f"design {member_id}")
+    if kind == "design" and member_id not in await design_ids_exist(services, [member_id]):
+        raise errors.ErrWorkspaceDesignNotFound(f"design {member_id}")
     return member_id
 
 
