@@ -47,7 +47,10 @@ def _answer(
     row: ConnectionRegistration, status: str, state: dict[str, Any], conn: dict[str, Any] | None
 ) -> dict[str, Any]:
     name = (conn or {}).get("name") or state.get("name") or state.get("context") or ""
-    return {"id": row.id, "status": status, "kind": row.kind, "name": name, "connection": conn}
+    answer: dict[str, Any] = {"id": row.id, "status": status, "kind": row.kind, "name": name}
+    if conn is not None:
+        answer["connection"] = conn
+    return answer
 
 
 def _context(state: dict[str, Any]) -> KubeContext:

@@ -64,7 +64,11 @@ async def test_create_get_update_delete(users_client: httpx.AsyncClient) -> None
     assert set(view) <= set(got)
     assert got["deletedAt"] == {"Time": "0001-01-01T00:00:00Z", "Valid": False}
     updated = (await users_client.put(url, json={"name": "renamed", "metadata": {"k": "v"}})).json()
-    assert (updated["name"], updated["description"], updated["metadata"]) == ("renamed", payload["description"], {"k": "v"})
+    assert (updated["name"], updated["description"], updated["metadata"]) == (
+        "renamed",
+        payload["description"],
+        {"k": "v"},
+    )
     assert (await users_client.delete(url)).json()["id"] == created["id"]
     gone = await users_client.get(url)
     assert gone.status_code == 404 and gone.json()["code"] == "meshery-server-1700"
