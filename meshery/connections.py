@@ -174,7 +174,7 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
         credential_id = (await credentials.get(services, owner, credential_id)).id
     conn_id = str(body.get("id") or uuid.uuid4()).lower()
     if await repo.get_connection(services.store, conn_id) is not None:
-        raise errors.ErrRegistrationStep(f"a connection with id {conn_id} exists; update it with PUT instead")
+        raise errors.ErrConnectionExists(f"a connection with id {conn_id} exists; update it with PUT instead")
     target = str(body.get("status") or REGISTERED)
     stamp = repo.now()
     conn = Connection(

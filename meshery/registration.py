@@ -124,17 +124,17 @@ async def step(services: Services, owner: str, body: dict[str, Any]) -> dict[str
     row = await _load(services, owner, body.get("id"))
     state = {**_state(services, row), **given}
     if state.get("kind") != row.kind:
-        raise errors.ErrRegistrationStep(f"this registration is of kind {row.kind!r}")
+        raise errors.ErrRegistrationOrder(f"this registration is of kind {row.kind!r}")
     if status == "register":
         if row.status != INITIALIZED:
-            raise errors.ErrRegistrationStep(f"the registration is {row.status}; the next step is connect")
+            raise errors.ErrRegistrationOrder(f"the registration is {row.status}; the next step is connect")
         conn = await _register(services, owner, state)
         row.status, row.connection_id = REGISTERED, conn.id
         await _store(services, row, state)
         return _answer(row, REGISTERED, state, await connections.answer(services, conn))
     # connect
     if row.status != REGISTERED or not row.connection_id:
-        raise errors.ErrRegistrationStep("the registration is not registered yet; the next step is register")
+        raise errors.ErrRegistrationOrder("the registration is not registered yet; the next step is register")
     conn = await connections.update(services, row.connection_id, {"status": connections.CONNECTED})
     await repo.delete_registration(services.store, row.id)
     return _answer(row, CONNECTED, state, await connections.answer(services, conn))

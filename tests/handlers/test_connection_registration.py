@@ -44,7 +44,7 @@ async def test_create_any_kind_with_a_new_or_existing_credential(users_client: h
     again = await users_client.post(
         "/api/integrations/connections", json={"id": conn["id"], "name": "dup", "kind": "prometheus"}
     )
-    assert again.status_code == 400
+    assert again.status_code == 409 and again.json()["code"] == "meshery-server-1709"
     for body in (
         {"kind": "x"},
         {"name": "x"},
@@ -60,7 +60,7 @@ async def test_wizard_for_a_generic_kind(users_client: httpx.AsyncClient) -> Non
     assert started.status_code == 200 and started.json()["status"] == "initialized"
     reg = started.json()["id"]
     early = await users_client.post(REGISTER, json={"status": "connect", "id": reg})
-    assert early.status_code == 400 and early.json()["code"] == "meshery-server-1707"
+    assert early.status_code == 409 and early.json()["code"] == "meshery-server-1708"
     no_cred = await users_client.post(REGISTER, json={"status": "register", "id": reg, "name": "gh"})
     assert no_cred.status_code == 400 and "credential" in no_cred.json()["error"]
     registered = await users_client.post(
