@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|startup|inprocess|events|auth|meshsync|adapters|registry] [options]``: run them.
+"""``python -m bench [all|rest|graphql|...|registry|designs] [options]``: run them (names in BENCHMARKS).
 
 Writes results; exits 1 when a benchmark fails.
 
@@ -16,10 +16,22 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import adapters, auth, events, graphql_cache, inprocess, loadgen, meshsync, registry, rest, startup
+from bench import adapters, auth, designs, events, graphql_cache, inprocess, loadgen, meshsync, registry, rest, startup
 from bench.clients import RUNNERS
 
-BENCHMARKS = ("all", "rest", "graphql", "startup", "inprocess", "events", "auth", "meshsync", "adapters", "registry")
+BENCHMARKS = (
+    "all",
+    "rest",
+    "graphql",
+    "startup",
+    "inprocess",
+    "events",
+    "auth",
+    "meshsync",
+    "adapters",
+    "registry",
+    "designs",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--models", type=int, default=300, help="synthetic models (default 300)")
     reg.add_argument("--components", type=int, default=300, help="components per model (default 300)")
     reg.add_argument("--no-postgres", action="store_true", help="registry on SQLite only")
+    des = parser.add_argument_group("designs")
+    des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
+    des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
     return parser
 
 
@@ -94,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= adapters.run(operations=args.adapter_operations, events=args.adapter_events)
         if args.benchmark in ("all", "meshsync"):
             ok &= meshsync.run()
+        if args.benchmark in ("all", "designs"):
+            ok &= designs.run(components=args.design_components, rounds=args.design_rounds)
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

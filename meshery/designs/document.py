@@ -11,8 +11,7 @@ design schema requires): a missing ``id`` (design or component) is generated, a 
 ``schemaVersion`` becomes the v1beta1 one, null ``components``/``relationships``/``metadata``
 become empty. A missing or empty ``name`` is refused (4xx), as is anything that is not a
 mapping, ids that are not UUIDs, and documents that exceed the size, depth or
-alias-expansion budget (a YAML "billion laughs" loads as shared references that explode
-only when walked, so the walk counts every visit).
+alias-expansion budget (``meshery.designs.yamlio`` loads YAML).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import orjson
 import yaml
 
 from generated import errors
+from meshery.designs import yamlio
 
 DESIGN_SCHEMA_VERSION = "designs.meshery.io/v1beta1"
 COMPONENT_SCHEMA_VERSION = "components.meshery.io/v1beta1"
@@ -32,88 +32,56 @@ DEFAULT_DESIGN_VERSION = "0.0.1"
 DEFAULT_COMPONENT_VERSION = "v1.0.0"
 
 MAX_DESIGN_BYTES = 32 * 1024 * 1024
-"""Largest design text accepted (a 1,000-component design is about 1 MiB)."""
-MAX_NODES = 2_000_000
-"""Budget of values visited when walking a loaded document, aliases counted every time they are reached."""
-MAX_DEPTH = 200
+"""Largest text accepted (a 1,000-component design with embedded models is about 3 MiB)."""
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader without the timestamp resolver: dates stay strings, as in JSON and Go."""
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """The safe dumper writing shared values out in full (bound components share one model dict)."""
 
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def load_text(data: str | bytes, *, what: str = "design") -> Any:
     """One YAML or JSON document, within the size and expansion budget; a 4xx on anything else."""
+    docs = load_documents(data, what=what, keep_empty=True)
+    if len(docs) > 1:
+        raise errors.ErrDesignInvalid(f"the {what} holds {len(docs)} YAML documents; send one")
+    return docs[0] if docs else None
+
+
+def load_documents(
+    data: str | bytes,
+    *,
+    what: str = "manifest",
+    invalid: type[errors.MesheryError] = errors.ErrDesignInvalid,
+    keep_empty: bool = False,
+) -> list[Any]:
+    """Every document of a multi-document YAML stream (or one JSON value), within the budget.
+
+    Empty documents are left out unless ``keep_empty``. Text that is not YAML raises
+    ``invalid``; oversized or exploding text raises ErrDesignTooLarge.
+    """
     if len(data) > MAX_DESIGN_BYTES:
         raise errors.ErrDesignTooLarge(f"the {what} has {len(data)} bytes; the limit is {MAX_DESIGN_BYTES}")
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise errors.ErrDesignInvalid(f"the {what} is not UTF-8 text: {exc.reason}") from None
+            raise invalid(f"the {what} is not UTF-8 text: {exc.reason}") from None
     if data.lstrip()[:1] in ("{", "["):
         try:
-            return orjson.loads(data)
+            return [orjson.loads(data)]
         except orjson.JSONDecodeError:
             pass  # YAML flow style also starts with a brace
-    doc = _load_yaml(data, what)
-    if "&" in data:  # without anchors YAML has no shared or recursive values: the text bounds the size
-        check_budget(doc, what=what)
-    return doc
-
-
-def _load_yaml(text: str, what: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise errors.ErrDesignInvalid(f"the {what} is not valid YAML or JSON: {_first_line(exc)}") from None
-    except RecursionError:
-        raise errors.ErrDesignTooLarge(f"the {what} is nested too deeply") from None
-
-
-def check_budget(doc: Any, *, what: str = "design") -> None:
-    """Refuse a value whose expansion (shared alias targets counted at every use) or depth exceeds the budget.
-
-    Sizes are memoised per object, so a "billion laughs" document costs only its distinct nodes;
-    a cycle (a recursive alias) is refused as well.
-    """
-    sizes: dict[int, int] = {}
-    open_ids: set[int] = set()
-    stack: list[tuple[Any, int, bool]] = [(doc, 0, False)]
-    while stack:
-        value, depth, done = stack.pop()
-        key = id(value)
-        if done:
-            children = value.values() if isinstance(value, dict) else value
-            total = 1 + sum(sizes.get(id(c), 1) for c in children)
-            if total > MAX_NODES:
-                raise errors.ErrDesignTooLarge(f"the {what} expands to more than {MAX_NODES} values (YAML aliases?)")
-            sizes[key] = total
-            open_ids.discard(key)
-            continue
-        if not isinstance(value, (dict, list)) or key in sizes:
-            continue
-        if key in open_ids:
-            raise errors.ErrDesignTooLarge(f"the {what} refers to itself (a recursive YAML alias)")
-        if depth > MAX_DEPTH:
-            raise errors.ErrDesignTooLarge(f"the {what} is nested deeper than {MAX_DEPTH} levels")
-        open_ids.add(key)
-        stack.append((value, depth, True))
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((c, depth + 1, False) for c in children if isinstance(c, (dict, list)))
+    docs = yamlio.load_all(data, what=what, invalid=invalid)
+    return docs if keep_empty else [d for d in docs if d is not None]
 
 
 def parse_design(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     """The canonical v1beta1 design of YAML/JSON text or a mapping, in either upstream form."""
     if isinstance(data, Mapping):
-        check_budget(data)
+        yamlio.check_budget(data)
         doc: Any = dict(data)
     else:
         doc = load_text(data)
@@ -354,8 +322,3 @@ def _type_name(value: Any) -> str:
         return "null"
     names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
     return names.get(type(value), type(value).__name__)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return " ".join(line.strip() for line in text[:3])[:300] if text else type(exc).__name__

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from generated import errors
 from meshery.context import Services, User
-from meshery.designs.document import dump_design, parse_design
+from meshery.designs.document import parse_design
 from meshery.events import NewEvent, raise_event
 from meshery.store import designs as repo
 
@@ -26,6 +28,16 @@ log = logging.getLogger(__name__)
 DESIGNS_CHANGED = "meshery.designs.changed"
 VISIBILITIES = ("private", "public", "published")
 LOCAL_LOCATION = {"branch": "", "host": "", "path": "", "type": "local"}
+
+
+def encode_design(design: Mapping[str, Any]) -> str:
+    """The stored text of a design: indented JSON.
+
+    JSON is a subset of YAML, so every client that reads ``pattern_file`` as YAML (the UI,
+    mesheryctl) reads it unchanged, while writing and reading it back is two orders of
+    magnitude faster than YAML for a 1,000-component design. Downloads are YAML.
+    """
+    return orjson.dumps(design, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str).decode()
 
 
 def viewer_of(user: User | None) -> str | None:
@@ -134,7 +146,7 @@ async def save(services: Services, user: User | None, draft: Draft, *, action: s
     if visibility not in VISIBILITIES:
         raise errors.ErrDesignBodyInvalid(f"visibility must be one of {', '.join(VISIBILITIES)}")
     stamp = repo.now()
-    text = dump_design(design)
+    text = encode_design(design)
     row = repo.PatternRow(
         id=design_id,
         name=name,
@@ -202,6 +214,11 @@ async def delete_one(services: Services, user: User | None, design_id: str) -> r
     if not rows:
         raise errors.ErrDesignNotFound(f"no design {design_id}")
     return rows[0]
+
+
+async def count_view(services: Services, row: repo.PatternRow) -> None:
+    await repo.bump(services.store, row.id, "view_count")
+    row.view_count += 1
 
 
 async def count_download(services: Services, user: User | None, row: repo.PatternRow, what: str) -> None:

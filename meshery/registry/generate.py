@@ -30,7 +30,7 @@ def _display(kind: str) -> str:
     return out
 
 
-def _components(doc: dict[str, Any], index: int) -> tuple[list[dict[str, Any]], list[Problem]]:
+def crd_components(doc: dict[str, Any], index: int) -> tuple[list[dict[str, Any]], list[Problem]]:
     spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
     names: dict[str, Any] = spec["names"] if isinstance(spec.get("names"), dict) else {}
     kind, group = str(names.get("kind") or ""), str(spec.get("group") or "")
@@ -80,7 +80,7 @@ async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     if not crds and not problems:
         problems.append(Problem(errors.ErrRegistryEntityInvalid.code, "crds", "no CustomResourceDefinition found"))
     for index, crd in enumerate(crds):
-        found, bad = _components(crd, index)
+        found, bad = crd_components(crd, index)
         components += found
         problems += bad
     given: dict[str, Any] = body["model"] if isinstance(body.get("model"), dict) else {}

@@ -32,7 +32,7 @@ def _validator(schema_text: str) -> Draft202012Validator | None:
     return Draft202012Validator(schema)
 
 
-def _pointer(path: Any) -> str:
+def pointer(path: Any) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else ""
 
 
@@ -67,7 +67,7 @@ async def validate(store: Store, body: dict[str, Any]) -> dict[str, Any]:
         found: list[dict[str, str]] = []
         if validator is not None:
             for err in validator.iter_errors(configuration):
-                found.append({"path": _pointer(err.absolute_path), "message": err.message[:500]})
+                found.append({"path": pointer(err.absolute_path), "message": err.message[:500]})
                 if len(found) >= MAX_ERRORS_PER_COMPONENT:
                     break
         results.append(

@@ -189,8 +189,10 @@ async def delete_designs(store: Store, ids: Sequence[str], *, owner: str | None)
     if not wanted:
         return []
     async with store.write() as session:
-        stmt = select(PatternRow).where(PatternRow.id.in_(wanted)).options(
-            defer(PatternRow.pattern_file), defer(PatternRow.source_content)
+        stmt = (
+            select(PatternRow)
+            .where(PatternRow.id.in_(wanted))
+            .options(defer(PatternRow.pattern_file), defer(PatternRow.source_content))
         )
         if owner is not None:
             stmt = stmt.where(PatternRow.user_id == owner)

@@ -614,3 +614,35 @@ async def components_by_ids(store: Store, ids: Sequence[str], *, session: AsyncS
     async with _session(store, session) as db:
         rows = {row[0]: row for row in (await db.execute(query)).all()}
     return [rows[i] for i in ids if i in rows]
+
+
+async def latest_components_of_kinds(
+    store: Store, kinds: Sequence[str], api_versions: Sequence[str], *, session: AsyncSession | None = None
+) -> list[Any]:
+    """(id, kind, api_version, model_id, model name, packed data) of the latest components of these kinds.
+
+    One statement for a whole design: the caller pairs kinds with apiVersions (both lists
+    select, by the ``(kind, api_version, latest)`` index) and picks a model per pair.
+    """
+    if not kinds:
+        return []
+    query = (
+        select(
+            RegistryComponent.id,
+            RegistryComponent.kind,
+            RegistryComponent.api_version,
+            RegistryComponent.model_id,
+            RegistryModel.name,
+            RegistryComponentBody.data,
+        )
+        .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
+        .join(RegistryModel, RegistryModel.id == RegistryComponent.model_id)
+        .where(
+            RegistryComponent.kind.in_(sorted(set(kinds))),
+            RegistryComponent.api_version.in_(sorted(set(api_versions))),
+            RegistryComponent.latest.is_(True),
+        )
+        .order_by(RegistryModel.name, RegistryComponent.id)
+    )
+    async with _session(store, session) as db:
+        return list((await db.execute(query)).all())
