@@ -12,12 +12,14 @@ the credentials box, since it may hold a kubeconfig or a secret. Steps:
 - ``connect``: moves the connection to ``connected`` through the state machine (a Kubernetes
   connection starts MeshSync) and ends the registration.
 
-Cancelling removes the registration and a connection it registered but did not connect.
+Cancelling removes the registration and a connection it registered but did not connect; a
+registration left unfinished for a day is forgotten.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from generated import errors
@@ -30,6 +32,8 @@ from meshery.store import workspaces as repo
 from meshery.store.workspaces import ConnectionRegistration
 
 INITIALIZED, REGISTERED, CONNECTED, CANCELLED = "initialized", "registered", "connected", "cancelled"
+# A registration left unfinished this long is forgotten (checked whenever one starts).
+PENDING_FOR = timedelta(days=1)
 _FIELDS = (
     "kind",
     "name",
@@ -109,6 +113,7 @@ async def step(services: Services, owner: str, body: dict[str, Any]) -> dict[str
     if status == "initialize":
         _check(given)
         stamp = repo.now()
+        await repo.delete_registrations_before(services.store, stamp - PENDING_FOR)
         row = ConnectionRegistration(
             id=str(uuid.uuid4()),
             owner=owner,

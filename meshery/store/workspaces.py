@@ -387,3 +387,10 @@ async def workspace_designs(store: Store, workspace_id: str, q: ListQuery) -> tu
             )
         ).all()
     return list(rows), int(total)
+
+
+async def delete_registrations_before(store: Store, cutoff: datetime) -> int:
+    """Forget registrations abandoned since ``cutoff`` (their sealed input included)."""
+    async with store.write() as session:
+        result = await session.execute(delete(ConnectionRegistration).where(ConnectionRegistration.updated_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 import yaml
 
+from meshery.store import workspaces as repo
 from tests.fixtures.kubeemu import TOKEN
 from tests.handlers.test_kubernetes import unreachable_kubeconfig, upload
 from tests.handlers.test_workspaces import BOB, MISSING, golden, users_client
@@ -159,3 +161,16 @@ async def test_controllers_config(users_client: httpx.AsyncClient) -> None:
     assert (await users_client.put(url, json={"meshsync": {"deploymentMode": "x"}})).status_code == 400
     missing = await users_client.get(f"/api/integrations/connections/{MISSING}/controllers/config")
     assert missing.status_code == 404 and missing.json()["code"] == "meshery-server-1303"
+
+
+async def test_abandoned_registrations_are_forgotten(users_client: httpx.AsyncClient) -> None:
+    old = (await users_client.post(REGISTER, json={"status": "initialize", "kind": "github"})).json()["id"]
+    kept = (await users_client.post(REGISTER, json={"status": "initialize", "kind": "github"})).json()["id"]
+    services = users_client._transport.app.state.meshery.services  # type: ignore[attr-defined]
+    row = await repo.get_registration(services.store, old, "alice")
+    assert row is not None
+    row.updated_at = repo.now() - timedelta(days=2)
+    await repo.save_registration(services.store, row)
+    await users_client.post(REGISTER, json={"status": "initialize", "kind": "github"})
+    assert (await users_client.delete(REGISTER, params={"id": old})).status_code == 404
+    assert (await users_client.delete(REGISTER, params={"id": kept})).status_code == 200
