@@ -81,7 +81,8 @@ def load_documents(
 def parse_design(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     """The canonical v1beta1 design of YAML/JSON text or a mapping, in either upstream form."""
     if isinstance(data, Mapping):
-        yamlio.check_budget(data)
+        # An already decoded mapping (a JSON body, a stored design) holds no YAML aliases:
+        # budgets apply where text is loaded.
         doc: Any = dict(data)
     else:
         doc = load_text(data)

@@ -17,6 +17,8 @@ from generated import errors
 from meshery.context import Services, User
 from meshery.designs import intake, service
 from meshery.designs.document import parse_design
+from meshery.designs.importers import import_source
+from meshery.designs.validate import validate_design
 from meshery.designs.wire import record_json
 from meshery.store import designs as repo
 
@@ -32,18 +34,19 @@ class Converted:
 async def convert(
     services: Services, data: bytes, *, name: str | None, source_type: str | None, filename: str | None
 ) -> Converted:
-    """The design of a source of any supported type, bound to the registry and validated."""
-    if source_type not in (None, intake.DESIGN):
-        raise errors.ErrDesignSourceType(f"importing a {source_type} is not available in this build")
-    design = parse_design(data)
-    if name:
-        design["name"] = name
-    return Converted(design=design, source_type=intake.DESIGN, source=data)
+    """The design of a source of any supported type (detected when None), bound to the registry and validated."""
+    result = await import_source(services, data, name=name, source_type=source_type, filename=filename)
+    return Converted(
+        design=result.design,
+        source_type=result.source_type,
+        source=result.source,
+        problems=[p.to_json() for p in result.problems],
+    )
 
 
 async def validate(services: Services, design: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation problems of a design (bound to registry definitions first)."""
-    return []
+    return [p.to_json() for p in await validate_design(services, design)]
 
 
 def _pattern_data(body: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -17,37 +17,19 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from generated import errors
+from meshery.designs import importers
 from meshery.designs.document import MAX_DESIGN_BYTES
 
 FETCH_TIMEOUT = 15.0
 MAX_SOURCE_BYTES = MAX_DESIGN_BYTES
 MAX_REDIRECTS = 5
 
-DESIGN = "Design"
-MANIFEST = "Kubernetes Manifest"
-HELM = "Helm Chart"
-COMPOSE = "Docker Compose"
+DESIGN, MANIFEST, HELM, COMPOSE = importers.SOURCE_TYPES
 TYPES: dict[str, tuple[str, ...]] = {
     DESIGN: (".yml", ".yaml", ".json"),
     MANIFEST: (".yml", ".yaml", ".json"),
     HELM: (".tgz", ".tar.gz"),
     COMPOSE: (".yml", ".yaml"),
-}
-_ALIASES = {
-    "design": DESIGN,
-    "meshery design": DESIGN,
-    "pattern": DESIGN,
-    "kubernetes manifest": MANIFEST,
-    "manifest": MANIFEST,
-    "k8s_manifest": MANIFEST,
-    "k8s manifest": MANIFEST,
-    "kubernetes": MANIFEST,
-    "helm chart": HELM,
-    "helm": HELM,
-    "helm_chart": HELM,
-    "docker compose": COMPOSE,
-    "compose": COMPOSE,
-    "docker_compose": COMPOSE,
 }
 _DATA_URL = re.compile(r"^data:[^,]*?(?:;name=(?P<name>[^;,]*))?[^,]*?;base64,", re.IGNORECASE)
 
@@ -56,10 +38,7 @@ def source_type(value: str | None) -> str | None:
     """The canonical source type of a name or alias (None for "detect"); a 4xx for unknown ones."""
     if value is None or not value.strip():
         return None
-    found = _ALIASES.get(" ".join(value.strip().lower().replace("-", " ").split()))
-    if found is None:
-        raise errors.ErrDesignSourceType(f"{value[:64]!r}; use one of {', '.join(TYPES)}")
-    return found
+    return importers.source_type_of(value)
 
 
 @dataclass(frozen=True)

@@ -147,14 +147,16 @@ async def _registry_definitions(store: Store, pairs: set[tuple[str, str]]) -> di
             }
             for pair in missing:
                 cache.found[pair] = []
-            for comp_id, kind, api_version, model_id, model_name, data in rows:
+            for comp_id, kind, api_version, model_id, model_name, status, data in rows:
                 body, schema = codec.unpack(bytes(data))
+                fields = orjson.loads(body)
+                fields["status"] = status
                 cache.found[(kind, api_version)].append(
                     Definition(
                         key=comp_id,
                         model_name=model_name,
                         model=models.get(model_id) or {"name": model_name},
-                        fields=orjson.loads(body),
+                        fields=fields,
                         schema_text=schema.decode(),
                     )
                 )
@@ -279,11 +281,16 @@ def _check(component: dict[str, Any], definition: Definition | None) -> list[Pro
     configuration = component.get("configuration")
     if configuration is None:
         configuration = {}
-    if validator is None or validator.is_valid(configuration):
-        return []
-    found = []
-    for err in validator.iter_errors(configuration):
-        found.append(problem(pointer(err.instance_path), errors.ErrDesignConfigurationInvalid.code, err.message[:500]))
-        if len(found) >= MAX_ERRORS_PER_COMPONENT:
-            break
+    try:
+        if validator is None or validator.is_valid(configuration):
+            return []
+        found = []
+        for err in validator.iter_errors(configuration):
+            found.append(
+                problem(pointer(err.instance_path), errors.ErrDesignConfigurationInvalid.code, err.message[:500])
+            )
+            if len(found) >= MAX_ERRORS_PER_COMPONENT:
+                break
+    except ValueError as exc:  # not JSON data (a caller's mapping with non-string keys, bytes, sets)
+        return [problem("", errors.ErrDesignConfigurationInvalid.code, f"the configuration is not JSON: {exc}")]
     return found

@@ -14,9 +14,12 @@ on the PyYAML path ``1e3`` stays a string and ``1:30`` is sexagesimal.
 
 from __future__ import annotations
 
+import base64
+import datetime
 import re
 from typing import Any
 
+import orjson
 import yaml
 import yaml_rs
 
@@ -103,7 +106,47 @@ def fast_path(text: str) -> bool:
 
 
 def load_all(text: str, *, what: str, invalid: type[errors.MesheryError]) -> list[Any]:
-    """The documents of a YAML stream, empty ones kept as None; ``invalid`` for bad YAML."""
+    """The documents of a YAML stream as JSON values (see ``jsonable``), empty ones kept as None."""
+    docs: list[Any] = jsonable(_load_all(text, what=what, invalid=invalid))
+    return docs
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with JSON types only, as Kubernetes' YAML-to-JSON conversion makes them.
+
+    Non-string keys become strings (``1`` → ``"1"``, ``true`` → ``"true"``), ``!!binary``
+    becomes base64 text, timestamps RFC 3339 text, sets and pairs lists. A value orjson can
+    already encode is returned as it is (one C-speed check, no walk).
+    """
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return _convert(value)
+    return value
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return orjson.dumps(key).decode()
+    return str(_convert(key))
+
+
+def _convert(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_key(k): _convert(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_convert(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return value
+
+
+def _load_all(text: str, *, what: str, invalid: type[errors.MesheryError]) -> list[Any]:
     if fast_path(text):
         try:
             return [

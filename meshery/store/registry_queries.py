@@ -619,7 +619,7 @@ async def components_by_ids(store: Store, ids: Sequence[str], *, session: AsyncS
 async def latest_components_of_kinds(
     store: Store, kinds: Sequence[str], api_versions: Sequence[str], *, session: AsyncSession | None = None
 ) -> list[Any]:
-    """(id, kind, api_version, model_id, model name, packed data) of the latest components of these kinds.
+    """(id, kind, api_version, model_id, model name, status, packed data) of the latest components of these kinds.
 
     One statement for a whole design: the caller pairs kinds with apiVersions (both lists
     select, by the ``(kind, api_version, latest)`` index) and picks a model per pair.
@@ -633,6 +633,7 @@ async def latest_components_of_kinds(
             RegistryComponent.api_version,
             RegistryComponent.model_id,
             RegistryModel.name,
+            RegistryComponent.status,
             RegistryComponentBody.data,
         )
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
