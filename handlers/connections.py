@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generated import errors
 from meshery import connections as service
-from meshery import context, http
+from meshery import context, http, registration
 from meshery.connections import ConnectionFilter
 
 
@@ -66,13 +67,43 @@ async def get_connections(
 
 
 async def get_connection_by_id(connection_id: str) -> http.Answer:
-    return http.json(service.to_json(await service.get(context.current().services, connection_id)))
+    services = context.current().services
+    return http.json(await service.answer(services, await service.get(services, connection_id)))
 
 
 async def update_connection_by_id(connection_id: str, body: dict[str, Any]) -> http.Answer:
-    conn = await service.update(context.current().services, connection_id, body)
-    return http.json(service.to_json(conn))
+    services = context.current().services
+    return http.json(await service.answer(services, await service.update(services, connection_id, body)))
 
 
 async def delete_connection(connection_id: str) -> http.Answer:
     return http.json(service.to_json(await service.delete(context.current().services, connection_id)))
+
+
+def _owner() -> str:
+    user = context.current().user
+    if user is None:
+        raise errors.ErrUnauthenticated("no user in this session")
+    return user.user_id
+
+
+async def save_connection(body: dict[str, Any]) -> http.Answer:
+    services = context.current().services
+    return http.json(await service.answer(services, await service.create(services, _owner(), body)), 201)
+
+
+async def process_connection_registration(body: dict[str, Any]) -> http.Answer:
+    return http.json(await registration.step(context.current().services, _owner(), body))
+
+
+async def cancel_connection_registration(id_: str) -> http.Answer:
+    return http.json(await registration.cancel(context.current().services, _owner(), id_))
+
+
+async def get_connection_controllers_config(connection_id: str) -> http.Answer:
+    services = context.current().services
+    return http.json(service.controllers_config(services, await service.get(services, connection_id)))
+
+
+async def update_connection_controllers_config(connection_id: str, body: dict[str, Any]) -> http.Answer:
+    return http.json(await service.update_controllers_config(context.current().services, connection_id, body))

@@ -8,13 +8,16 @@ delegated to ``meshery.meshsync.manager``.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from generated import errors
+from meshery import notify
 from meshery.context import Services
 from meshery.store import connections as repo
+from meshery.store import workspaces as workspace_repo
 from meshery.store.connections import Connection, ConnectionFilter
 
 __all__ = ["ConnectionFilter"]
@@ -84,9 +87,26 @@ class Page:
     status_summary: dict[str, int]
 
 
+async def to_json_many(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
+    """Connections on the wire with the environments each is attached to (one query for all)."""
+    from meshery import environments
+
+    attached = await workspace_repo.environments_of_connections(services.store, [r.id for r in rows])
+    out = []
+    for row in rows:
+        item = to_json(row)
+        item["environments"] = [environments.to_json(e) for e in attached.get(row.id, [])]
+        out.append(item)
+    return out
+
+
+async def answer(services: Services, conn: Connection) -> dict[str, Any]:
+    return (await to_json_many(services, [conn]))[0]
+
+
 async def list_page(services: Services, flt: ConnectionFilter, *, page: int, page_size: int, order: str | None) -> Page:
     rows, total, summary = await repo.list_connections(services.store, flt, page=page, page_size=page_size, order=order)
-    return Page(page, page_size, total, [to_json(r) for r in rows], summary)
+    return Page(page, page_size, total, await to_json_many(services, rows), summary)
 
 
 async def get(services: Services, connection_id: str) -> Connection:
@@ -131,4 +151,118 @@ async def delete(services: Services, connection_id: str) -> Connection:
     removed = await repo.delete_connection(services.store, connection_id)
     if removed is None:
         raise errors.ErrConnectionNotFound(f"connection {connection_id}")
+    await workspace_repo.detach_connection_everywhere(services.store, connection_id)
     return removed
+
+
+async def create(services: Services, owner: str, body: dict[str, Any]) -> Connection:
+    """A connection of any kind from upstream's ConnectionPayload (with a new or existing credential)."""
+    from meshery import credentials
+
+    credential = None
+    credential_id = body.get("credential_id")
+    if isinstance(body.get("credential_secret"), dict):
+        credential = credentials.new_credential(
+            services,
+            owner,
+            name=f"{body['kind']}-{body['name']}",
+            type_=str(body["kind"]),
+            secret=body["credential_secret"],
+        )
+        credential_id = credential.id
+    elif isinstance(credential_id, str):
+        credential_id = (await credentials.get(services, owner, credential_id)).id
+    conn_id = str(body.get("id") or uuid.uuid4()).lower()
+    if await repo.get_connection(services.store, conn_id) is not None:
+        raise errors.ErrConnectionExists(f"a connection with id {conn_id} exists; update it with PUT instead")
+    target = str(body.get("status") or REGISTERED)
+    stamp = repo.now()
+    conn = Connection(
+        id=conn_id,
+        name=str(body["name"]),
+        credential_id=credential_id,
+        type=str(body.get("type") or "platform"),
+        sub_type=str(body.get("sub_type") or ""),
+        kind=str(body["kind"]),
+        meta={k: v for k, v in (body.get("metadata") or {}).items() if not str(k).startswith("_")},
+        # A Kubernetes connection is connected through the state machine, which starts MeshSync.
+        status=REGISTERED if target == CONNECTED and body["kind"] == "kubernetes" else target,
+        user_id=owner,
+        created_at=stamp,
+        updated_at=stamp,
+        deleted_at=None,
+    )
+    await repo.save_connection(services.store, conn, credential)
+    await notify.raise_event(
+        services,
+        category="connection",
+        action="create",
+        severity="informational",
+        description=f"Connection {conn.name} ({conn.kind}) created",
+        acted_upon=conn.id,
+        user_id=owner,
+        metadata={"kind": conn.kind, "status": target},
+    )
+    if conn.status != target:
+        conn = await update(services, conn.id, {"status": target})
+    return conn
+
+
+# --- per-connection controller configuration ------------------------------------------------
+
+CONFIG_KEY = "_controllers"
+
+
+def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
+    """The stored controller configuration of a connection over the server's defaults."""
+    from meshery.operator_manifests import OPERATOR_IMAGE
+
+    stored = (conn.meta or {}).get(CONFIG_KEY) or {}
+    settings = services.settings
+    return {
+        "connection_id": conn.id,
+        "operator": {"enabled": not settings.disable_operator, "image": OPERATOR_IMAGE, **stored.get("operator", {})},
+        "meshsync": {"deploymentMode": settings.meshsync_default_deployment_mode, **stored.get("meshsync", {})},
+        "broker": {"url": settings.nats_url or "", **stored.get("broker", {})},
+    }
+
+
+async def update_controllers_config(services: Services, connection_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Merge the given fields into the stored configuration; a change of MeshSync mode takes effect now."""
+    from meshery.meshsync import manager
+
+    conn = await get(services, connection_id)
+    before = controllers_config(services, conn)
+    stored = dict((conn.meta or {}).get(CONFIG_KEY) or {})
+    for section in ("operator", "meshsync", "broker"):
+        if isinstance(changes.get(section), dict):
+            stored[section] = {**stored.get(section, {}), **changes[section]}
+    meta = {**(conn.meta or {}), CONFIG_KEY: stored}
+    await repo.set_status(services.store, conn.id, conn.status, meta)
+    conn = await get(services, connection_id)
+    after = controllers_config(services, conn)
+    if conn.kind == "kubernetes" and before["meshsync"] != after["meshsync"]:
+        runtime = manager.runtime(services)
+        await runtime.stop_sync(conn.id)
+        if conn.status in (CONNECTED, DISCONNECTED):
+            await runtime.start_sync(conn)
+    await notify.raise_event(
+        services,
+        category="connection",
+        action="update",
+        severity="informational",
+        description=f"Controller configuration of connection {conn.name} changed",
+        acted_upon=conn.id,
+        metadata={"config": after},
+    )
+    return after
+
+
+def embedded_sync_wanted(conn: Connection, default_mode: str) -> bool:
+    """Whether this server discovers the connection itself (per-connection MeshSync mode)."""
+    stored = (conn.meta or {}).get(CONFIG_KEY) or {}
+    return str(stored.get("meshsync", {}).get("deploymentMode", default_mode)) != "operator"
+
+
+def operator_settings(services: Services, conn: Connection) -> dict[str, Any]:
+    return dict(controllers_config(services, conn)["operator"])

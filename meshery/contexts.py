@@ -82,6 +82,68 @@ async def _ping(ctx: KubeContext) -> tuple[dict[str, Any], str] | str:
         await client.close()
 
 
+async def _save(services: Services, owner: str, ctx: KubeContext, ping: tuple[dict[str, Any], str] | str) -> str:
+    """Store a context as a connection (registered if it answered, else ``not found``) with its sealed credential."""
+    conn_id = str(uuid.uuid5(_NS, f"{ctx.id}/{owner}"))
+    cred_id = str(uuid.uuid5(_NS, f"{conn_id}/credential"))
+    existing = await repo.get_connection(services.store, conn_id)
+    now = repo.now()
+    meta = dict(existing.meta) if existing else {}
+    meta.update(
+        {
+            "id": ctx.id,
+            "name": ctx.name,
+            "server": ctx.server,
+            "deployment_type": "out_of_cluster",
+            "meshery_instance_id": services.instance_id,
+        }
+    )
+    reachable = not isinstance(ping, str)
+    if not isinstance(ping, str):
+        version, cluster_id = ping
+        meta.update({"version": version.get("gitVersion", ""), "kubernetes_server_id": cluster_id})
+    conn = Connection(
+        id=conn_id,
+        name=ctx.name,
+        credential_id=cred_id,
+        type="platform",
+        sub_type="orchestrator",
+        kind="kubernetes",
+        meta=meta,
+        status=REGISTERED if reachable else NOT_FOUND,
+        user_id=owner,
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+        deleted_at=None,
+    )
+    secret = manager.runtime(services).box.seal(
+        {"name": ctx.name, "cluster": ctx.cluster, "auth": ctx.auth, "namespace": ctx.namespace}
+    )
+    cred = Credential(
+        id=cred_id,
+        name=f"kubernetes-{ctx.name}",
+        user_id=owner,
+        type="kubernetes",
+        secret=secret,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+    await repo.save_connection(services.store, conn, cred)
+    if existing is None:
+        await notify.raise_event(
+            services,
+            category="connection",
+            action="create",
+            severity="informational",
+            acted_upon=conn_id,
+            user_id=owner,
+            description=f"Kubernetes context {ctx.name} registered as a connection",
+            metadata={"context": ctx.name, "server": ctx.server},
+        )
+    return conn_id
+
+
 async def upload(services: Services, *, owner: str, text: bytes, selected: list[str] | None) -> UploadResult:
     contexts = parse(text)
     if selected:
@@ -98,64 +160,8 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
             chosen.append(ctx)
     pings = await asyncio.gather(*(_ping(ctx) for ctx in chosen))
     for ctx, ping in zip(chosen, pings, strict=True):
-        conn_id = str(uuid.uuid5(_NS, f"{ctx.id}/{owner}"))
-        cred_id = str(uuid.uuid5(_NS, f"{conn_id}/credential"))
-        existing = await repo.get_connection(services.store, conn_id)
-        now = repo.now()
-        meta = dict(existing.meta) if existing else {}
-        meta.update(
-            {
-                "id": ctx.id,
-                "name": ctx.name,
-                "server": ctx.server,
-                "deployment_type": "out_of_cluster",
-                "meshery_instance_id": services.instance_id,
-            }
-        )
+        conn_id = await _save(services, owner, ctx, ping)
         reachable = not isinstance(ping, str)
-        if not isinstance(ping, str):
-            version, cluster_id = ping
-            meta.update({"version": version.get("gitVersion", ""), "kubernetes_server_id": cluster_id})
-        status = CONNECTED if reachable else NOT_FOUND
-        conn = Connection(
-            id=conn_id,
-            name=ctx.name,
-            credential_id=cred_id,
-            type="platform",
-            sub_type="orchestrator",
-            kind="kubernetes",
-            meta=meta,
-            status=REGISTERED if reachable else status,
-            user_id=owner,
-            created_at=existing.created_at if existing else now,
-            updated_at=now,
-            deleted_at=None,
-        )
-        secret = runtime.box.seal(
-            {"name": ctx.name, "cluster": ctx.cluster, "auth": ctx.auth, "namespace": ctx.namespace}
-        )
-        cred = Credential(
-            id=cred_id,
-            name=f"kubernetes-{ctx.name}",
-            user_id=owner,
-            type="kubernetes",
-            secret=secret,
-            created_at=now,
-            updated_at=now,
-            deleted_at=None,
-        )
-        await repo.save_connection(services.store, conn, cred)
-        if existing is None:
-            await notify.raise_event(
-                services,
-                category="connection",
-                action="create",
-                severity="informational",
-                acted_upon=conn_id,
-                user_id=owner,
-                description=f"Kubernetes context {ctx.name} registered as a connection",
-                metadata={"context": ctx.name, "server": ctx.server},
-            )
         if reachable:
             await repo.set_status(services.store, conn_id, CONNECTED)
             await runtime.stop_sync(conn_id)  # a running discovery restarts with the new credentials
@@ -182,6 +188,18 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
         await runtime.publish_context(conn_id, stored.status)
         result.registered_contexts.append(context_json(stored))
     return result
+
+
+async def register(services: Services, *, owner: str, ctx: KubeContext) -> Connection:
+    """Register one context without connecting it: it must answer; stored as ``registered``."""
+    ping = await _ping(ctx)
+    if isinstance(ping, str):
+        raise errors.ErrKubernetesUnreachable(f"context {ctx.name}: {ping}")
+    conn_id = await _save(services, owner, ctx, ping)
+    stored = await repo.get_connection(services.store, conn_id)
+    assert stored is not None
+    await manager.runtime(services).publish_context(conn_id, stored.status)
+    return stored
 
 
 async def list_page(

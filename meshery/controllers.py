@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from generated import errors
-from meshery import contexts, notify, operator_manifests
+from meshery import connections, contexts, notify, operator_manifests
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeError, KubeUnreachable
 from meshery.meshsync import manager
@@ -41,10 +41,15 @@ async def _each_manifest(
     reverse: bool,
     action: str,
     description: str,
+    image: str | None = None,
 ) -> None:
     """Run `step` on every operator manifest of the context, then raise the event and publish."""
     conn_id, client = await _client(services, connection_id)
     manifests = operator_manifests.all_manifests()
+    if image:
+        for obj in manifests:
+            if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "meshery-operator":
+                obj["spec"]["template"]["spec"]["containers"][0]["image"] = image
     try:
         for obj in reversed(manifests) if reverse else manifests:
             try:
@@ -70,12 +75,22 @@ async def deploy(services: Services, connection_id: str) -> str:
     """Apply the operator's manifests; returns ENABLED."""
     if services.settings.disable_operator:
         raise errors.ErrOperatorDisabled("DISABLE_OPERATOR=true")
+    conn = await contexts.find(services, connection_id)
+    settings = connections.operator_settings(services, conn)
+    if not settings["enabled"]:
+        raise errors.ErrOperatorDisabled(f"operator.enabled is false in the controller configuration of {conn.name}")
 
     async def apply(client: KubeClient, obj: dict[str, Any]) -> object:
         return await client.apply(obj, field_manager=operator_manifests.FIELD_MANAGER)
 
     await _each_manifest(
-        services, connection_id, apply, reverse=False, action="deploy", description="Meshery Operator deployed"
+        services,
+        conn.id,
+        apply,
+        reverse=False,
+        action="deploy",
+        description="Meshery Operator deployed",
+        image=str(settings["image"]),
     )
     return "ENABLED"
 

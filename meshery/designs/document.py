@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-import yaml
 
 from generated import errors
-from meshery.designs import yamlio
+from meshery.designs import emit, yamlio
 
 DESIGN_SCHEMA_VERSION = "designs.meshery.io/v1beta1"
 COMPONENT_SCHEMA_VERSION = "components.meshery.io/v1beta1"
@@ -33,13 +32,6 @@ DEFAULT_COMPONENT_VERSION = "v1.0.0"
 
 MAX_DESIGN_BYTES = 32 * 1024 * 1024
 """Largest text accepted (a 1,000-component design with embedded models is about 3 MiB)."""
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """The safe dumper writing shared values out in full (bound components share one model dict)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
 
 
 def load_text(data: str | bytes, *, what: str = "design") -> Any:
@@ -246,16 +238,12 @@ def _from_legacy(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def dump_design(design: Mapping[str, Any]) -> str:
-    """YAML text of a design, in key order; parse_design reads it back to the same dict."""
-    return str(yaml.dump(_plain(design), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120))
+    """Block YAML text of a design, in key order; parse_design reads it back to the same dict.
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    Written by ``meshery.designs.emit`` (values are JSON types after ``yamlio.jsonable``), which
+    quotes every string a YAML 1.1 or 1.2 reader could take for something else.
+    """
+    return emit.dumps(yamlio.jsonable(dict(design)))
 
 
 def to_manifest(component: Mapping[str, Any]) -> dict[str, Any]:

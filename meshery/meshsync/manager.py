@@ -17,6 +17,7 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
+from meshery.connections import embedded_sync_wanted
 from meshery.context import Services
 from meshery.events import Severity
 from meshery.kube import KubeContext
@@ -96,6 +97,8 @@ class KubeRuntime:
     async def start_sync(self, conn: Connection) -> ClusterSync | None:
         if not self.embedded or not self.started:
             return None
+        if not embedded_sync_wanted(conn, self.services.settings.meshsync_default_deployment_mode):
+            return None  # this connection's controller configuration leaves discovery to MeshSync in the cluster
         async with self._lock:
             existing = self.syncs.get(conn.id)
             if existing is not None:

@@ -1,0 +1,85 @@
+"""API area "environments": environments and the connections attached to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generated import errors
+from meshery import context, http
+from meshery import environments as service
+from meshery.workspaces import ListQuery
+
+
+def _owner() -> str:
+    user = context.current().user
+    if user is None:
+        raise errors.ErrUnauthenticated("no user in this session")
+    return user.user_id
+
+
+async def get_environments(
+    *,
+    page: int = 0,
+    pagesize: int = 10,
+    page_size: int | None = None,
+    search: str | None = None,
+    order: str | None = None,
+    org_id: str | None = None,
+) -> http.Answer:
+    q = ListQuery(
+        owner=_owner(),
+        page=page,
+        page_size=page_size or pagesize,
+        search=search,
+        order=order,
+        organization_id=org_id.lower() if org_id else None,
+    )
+    return http.json((await service.list_page(context.current().services, q)).to_json())
+
+
+async def save_environment(body: dict[str, Any]) -> http.Answer:
+    env = await service.create(context.current().services, _owner(), body)
+    return http.json(service.to_json(env), 201)
+
+
+async def get_environment_by_id(id_: str) -> http.Answer:
+    return http.json(service.to_json(await service.get(context.current().services, _owner(), id_)))
+
+
+async def update_environment(id_: str, body: dict[str, Any]) -> http.Answer:
+    return http.json(service.to_json(await service.update(context.current().services, _owner(), id_, body)))
+
+
+async def delete_environment(id_: str) -> http.Answer:
+    return http.json(service.to_json(await service.delete(context.current().services, _owner(), id_)))
+
+
+async def get_connections_of_environment(
+    environment_id: str,
+    *,
+    page: int = 0,
+    pagesize: int = 10,
+    page_size: int | None = None,
+    search: str | None = None,
+    order: str | None = None,
+) -> http.Answer:
+    answer = await service.connections_page(
+        context.current().services,
+        _owner(),
+        environment_id,
+        page=page,
+        page_size=page_size or pagesize,
+        search=search,
+        order=order,
+    )
+    return http.json(answer)
+
+
+async def add_connection_to_environment(environment_id: str, connection_id: str) -> http.Answer:
+    link = await service.attach(context.current().services, _owner(), environment_id, connection_id)
+    return http.json(service.link_json(link), 201)
+
+
+async def remove_connection_from_environment(environment_id: str, connection_id: str) -> http.Answer:
+    link = await service.detach(context.current().services, _owner(), environment_id, connection_id)
+    return http.json(service.link_json(link))
