@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|...|registry|designs] [options]``: run them (names in BENCHMARKS).
+"""``python -m bench [all|rest|graphql|...|registry|designs|workspaces] [options]``: run them (names in BENCHMARKS).
 
 Writes results; exits 1 when a benchmark fails.
 
@@ -16,7 +16,22 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import adapters, auth, designs, events, graphql_cache, inprocess, loadgen, meshsync, registry, rest, startup
+from bench import (
+    adapters,
+    auth,
+    designs,
+    designs_deploy,
+    designs_import,
+    events,
+    graphql_cache,
+    inprocess,
+    loadgen,
+    meshsync,
+    registry,
+    rest,
+    startup,
+    workspaces,
+)
 from bench.clients import RUNNERS
 
 BENCHMARKS = (
@@ -31,6 +46,7 @@ BENCHMARKS = (
     "adapters",
     "registry",
     "designs",
+    "workspaces",
 )
 
 
@@ -65,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     des = parser.add_argument_group("designs")
     des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
     des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
+    des.add_argument("--deploy-rounds", type=int, default=3, help="deploys of the design measured; median (default 3)")
     return parser
 
 
@@ -111,6 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= meshsync.run()
         if args.benchmark in ("all", "designs"):
             ok &= designs.run(components=args.design_components, rounds=args.design_rounds)
+            size = ["--objects", str(args.design_components)]
+            ok &= designs_import.main([*size, "--rounds", str(args.design_rounds)]) == 0
+            ok &= designs_deploy.main([*size, "--rounds", str(args.deploy_rounds)]) == 0
+        if args.benchmark in ("all", "workspaces"):
+            ok &= workspaces.run()
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

@@ -78,8 +78,11 @@ async def _read_direct(client: AdapterClient, waiters: Waiters, opened: asyncio.
 
 def _stats(samples_ns: list[int]) -> dict[str, float]:
     ordered = sorted(samples_ns)
-    return {"n": len(ordered), "p50_ms": round(percentile_ms(ordered, 0.50), 3),
-            "p99_ms": round(percentile_ms(ordered, 0.99), 3)}
+    return {
+        "n": len(ordered),
+        "p50_ms": round(percentile_ms(ordered, 0.50), 3),
+        "p99_ms": round(percentile_ms(ordered, 0.99), 3),
+    }
 
 
 async def _wait_ready(http: httpx.AsyncClient, adapter: sample.SampleAdapter) -> None:
@@ -190,18 +193,29 @@ def run(*, operations: int = 300, events: int = 300, warmup: int = 30) -> bool:
         ("  baseline: ApplyOperation direct", rtt_base["n"], rtt_base["p50_ms"], rtt_base["p99_ms"]),
         ("event relay adapter -> SSE", relay["n"], relay["p50_ms"], relay["p99_ms"]),
         ("  baseline: direct StreamEvents", relay_base["n"], relay_base["p50_ms"], relay_base["p99_ms"]),
-        ("operation POST -> its SSE event", figures["operation_to_sse_event"]["n"],
-         figures["operation_to_sse_event"]["p50_ms"], figures["operation_to_sse_event"]["p99_ms"]),
+        (
+            "operation POST -> its SSE event",
+            figures["operation_to_sse_event"]["n"],
+            figures["operation_to_sse_event"]["p50_ms"],
+            figures["operation_to_sse_event"]["p99_ms"],
+        ),
     ]
     print(results.table(["adapters (SQLite, in-process bus)", "n", "p50 ms", "p99 ms"], rows))
     ratios = figures["ratios"]
-    print(f"ratio to baseline: round trip p50 x{ratios['operation_round_trip_p50']}, "
-          f"p99 x{ratios['operation_round_trip_p99']}; relay p50 x{ratios['event_relay_p50']}, "
-          f"p99 x{ratios['event_relay_p99']}; errors {figures['errors']}")
+    print(
+        f"ratio to baseline: round trip p50 x{ratios['operation_round_trip_p50']}, "
+        f"p99 x{ratios['operation_round_trip_p99']}; relay p50 x{ratios['event_relay_p50']}, "
+        f"p99 x{ratios['event_relay_p99']}; errors {figures['errors']}"
+    )
     path = results.write(
         "adapters",
-        parameters={"operations": operations, "events": events, "warmup": warmup, "database": "sqlite",
-                    "bus": "in-process"},
+        parameters={
+            "operations": operations,
+            "events": events,
+            "warmup": warmup,
+            "database": "sqlite",
+            "bus": "in-process",
+        },
         figures=figures,
         ok=ok,
     )

@@ -46,8 +46,11 @@ async def _measure(n: int, provider_url: str) -> dict[str, int]:
         local = Settings(user_data_folder=Path(tmp) / "local")
         for label, settings, cookie in (
             ("local provider", local, ""),
-            ("remote provider (RS256 JWT)", replace(local, provider_base_urls=(provider_url,), provider="Reference"),
-             f"meshery-provider=Reference; token={token}"),
+            (
+                "remote provider (RS256 JWT)",
+                replace(local, provider_base_urls=(provider_url,), provider="Reference"),
+                f"meshery-provider=Reference; token={token}",
+            ),
         ):
             app = app_module.create_app(settings)
             async with app.router.lifespan_context(app):
@@ -63,7 +66,9 @@ def run(*, requests: int = 2000) -> bool:
     port = _free_port()
     provider = subprocess.Popen(
         [sys.executable, "-m", "tools.remote_provider", "--port", str(port), "--debug-endpoints"],
-        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -81,7 +86,9 @@ def run(*, requests: int = 2000) -> bool:
     remote = figures["remote provider (RS256 JWT): GET /api/token"]
     ratio = results.ratio(remote, local)
     path = results.write(
-        "auth", parameters={"requests": requests, "best_of": 3}, figures={**figures, "ratio remote/local": ratio},
+        "auth",
+        parameters={"requests": requests, "best_of": 3},
+        figures={**figures, "ratio remote/local": ratio},
         ok=True,
     )
     print("\nSession cost per request (microseconds, best of 3; lower is better)")

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Scope
 from bench import results
 
 
-async def call(app: ASGIApp, path: str, cookie: str = "") -> None:
+async def call(app: ASGIApp, path: str, cookie: str = "", query: str = "") -> None:
     """One GET straight into the ASGI app (no socket); raises unless it answers 200."""
     scope: Scope = {
         "type": "http",
@@ -30,7 +30,7 @@ async def call(app: ASGIApp, path: str, cookie: str = "") -> None:
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(b"host", b"bench")] + ([(b"cookie", cookie.encode())] if cookie else []),
         "client": ("127.0.0.1", 1),
@@ -47,18 +47,18 @@ async def call(app: ASGIApp, path: str, cookie: str = "") -> None:
 
     await app(scope, receive, send)
     if status != [200]:
-        raise RuntimeError(f"GET {path} answered {status}")
+        raise RuntimeError(f"GET {path}?{query} answered {status}")
 
 
-async def per_request_us(app: ASGIApp, path: str, *, n: int, cookie: str = "") -> int:
+async def per_request_us(app: ASGIApp, path: str, *, n: int, cookie: str = "", query: str = "") -> int:
     """Microseconds per in-process GET: the best of three runs of `n` after a warm-up."""
     for _ in range(max(n // 10, 50)):
-        await call(app, path, cookie)
+        await call(app, path, cookie, query)
     samples = []
     for _ in range(3):
         started = time.perf_counter()
         for _ in range(n):
-            await call(app, path, cookie)
+            await call(app, path, cookie, query)
         samples.append((time.perf_counter() - started) / n * 1e6)
     return round(min(samples))
 

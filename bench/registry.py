@@ -190,16 +190,41 @@ def run(*, models: int = 300, components: int = 300, requests: int = 200, with_p
             ok &= figures["total_count"] == expected and figures["second_start_counts_complete_at_ready"]
     rows = []
     for db, f in by_db.items():
-        rows.append([
-            db, f["import_rate_components_per_s"], f["import_s"], f["second_start_ready_s"],
-            f["second_start_ready_to_scan_done_s"], f["search"]["p50_ms"], f["search"]["p99_ms"],
-            f["model_components"]["p50_ms"], f["model_components"]["p99_ms"], f["version_baseline"]["p50_ms"],
-            f["peak_rss_mib"], f["sql_statements_per_request"]["search"],
-        ])
-    print(results.table(
-        ["db", "import/s", "import s", "2nd ready s", "2nd scan s", "search p50", "search p99",
-         "model p50", "model p99", "version p50", "RSS MiB", "SQL/req"], rows,
-    ))
+        rows.append(
+            [
+                db,
+                f["import_rate_components_per_s"],
+                f["import_s"],
+                f["second_start_ready_s"],
+                f["second_start_ready_to_scan_done_s"],
+                f["search"]["p50_ms"],
+                f["search"]["p99_ms"],
+                f["model_components"]["p50_ms"],
+                f["model_components"]["p99_ms"],
+                f["version_baseline"]["p50_ms"],
+                f["peak_rss_mib"],
+                f["sql_statements_per_request"]["search"],
+            ]
+        )
+    print(
+        results.table(
+            [
+                "db",
+                "import/s",
+                "import s",
+                "2nd ready s",
+                "2nd scan s",
+                "search p50",
+                "search p99",
+                "model p50",
+                "model p99",
+                "version p50",
+                "RSS MiB",
+                "SQL/req",
+            ],
+            rows,
+        )
+    )
     path = results.write(
         "registry",
         parameters={"models": models, "components_per_model": components, "requests": requests},

@@ -34,17 +34,27 @@ def _model(name: str, version: str) -> dict[str, Any]:
         "displayName": name.replace("-", " ").title(),
         "status": "enabled",
         "registrant": {
-            "id": "00000000-0000-0000-0000-000000000000", "name": "Artifact Hub", "type": "registry",
-            "sub_type": "", "kind": "artifacthub", "status": "discovered",
-            "created_at": "0001-01-01T00:00:00Z", "updated_at": "0001-01-01T00:00:00Z",
+            "id": "00000000-0000-0000-0000-000000000000",
+            "name": "Artifact Hub",
+            "type": "registry",
+            "sub_type": "",
+            "kind": "artifacthub",
+            "status": "discovered",
+            "created_at": "0001-01-01T00:00:00Z",
+            "updated_at": "0001-01-01T00:00:00Z",
         },
         "connection_id": "00000000-0000-0000-0000-000000000000",
         "category": {"id": "00000000-0000-0000-0000-000000000000", "name": "Orchestration & Management"},
         "subCategory": "Scheduling & Orchestration",
         "metadata": {
-            "isAnnotation": False, "primaryColor": "#326CE5", "secondaryColor": "#7aa1f0", "shape": "circle",
-            "styleOverrides": "", "svgColor": f"ui/public/static/img/meshmodels/{name}/color/{name}-color.svg",
-            "svgWhite": f"ui/public/static/img/meshmodels/{name}/white/{name}-white.svg", "svgComplete": "",
+            "isAnnotation": False,
+            "primaryColor": "#326CE5",
+            "secondaryColor": "#7aa1f0",
+            "shape": "circle",
+            "styleOverrides": "",
+            "svgColor": f"ui/public/static/img/meshmodels/{name}/color/{name}-color.svg",
+            "svgWhite": f"ui/public/static/img/meshmodels/{name}/white/{name}-white.svg",
+            "svgComplete": "",
         },
         "model": {"version": version},
         "components_count": 0,
@@ -56,13 +66,22 @@ def _model(name: str, version: str) -> dict[str, Any]:
 
 def _schema(kind: str, index: int) -> str:
     props = {
-        f"field{i}": {"description": f"Setting {i} of {kind}: controls part {i} of the resource's behaviour.",
-                      "type": ["string", "integer", "boolean"][i % 3]}
+        f"field{i}": {
+            "description": f"Setting {i} of {kind}: controls part {i} of the resource's behaviour.",
+            "type": ["string", "integer", "boolean"][i % 3],
+        }
         for i in range(12 + index % 8)
     }
     spec = {"description": f"{kind}Spec defines the desired state of {kind}", "properties": props, "type": "object"}
-    return json.dumps({"description": f"{kind} is the Schema for the {kind.lower()}s API.",
-                       "properties": {"spec": spec}, "title": kind, "type": "object"}, indent=1)
+    return json.dumps(
+        {
+            "description": f"{kind} is the Schema for the {kind.lower()}s API.",
+            "properties": {"spec": spec},
+            "title": kind,
+            "type": "object",
+        },
+        indent=1,
+    )
 
 
 def _component(model: dict[str, Any], group: str, kind: str, index: int) -> dict[str, Any]:
@@ -70,23 +89,43 @@ def _component(model: dict[str, Any], group: str, kind: str, index: int) -> dict
         "id": "00000000-0000-0000-0000-000000000000",
         "schemaVersion": "components.meshery.io/v1beta1",
         "version": "v1.0.0",
-        "displayName": " ".join(kind[i:i + 6] for i in range(0, len(kind), 6)),
+        "displayName": " ".join(kind[i : i + 6] for i in range(0, len(kind), 6)),
         "description": "",
         "format": "JSON",
         "model": model,
-        "styles": {"primaryColor": "#326CE5", "secondaryColor": "#7aa1f0", "shape": "circle",
-                   "svgColor": model["metadata"]["svgColor"], "svgWhite": model["metadata"]["svgWhite"],
-                   "svgComplete": ""},
+        "styles": {
+            "primaryColor": "#326CE5",
+            "secondaryColor": "#7aa1f0",
+            "shape": "circle",
+            "svgColor": model["metadata"]["svgColor"],
+            "svgWhite": model["metadata"]["svgWhite"],
+            "svgComplete": "",
+        },
         "capabilities": [
-            {"description": f"{name} for {kind}", "displayName": name, "entityState": ["declaration"],
-             "key": "", "kind": k, "schemaVersion": "capability.meshery.io/v1alpha1", "status": "enabled",
-             "subType": sub, "type": t, "version": "0.7.0"}
+            {
+                "description": f"{name} for {kind}",
+                "displayName": name,
+                "entityState": ["declaration"],
+                "key": "",
+                "kind": k,
+                "schemaVersion": "capability.meshery.io/v1alpha1",
+                "status": "enabled",
+                "subType": sub,
+                "type": t,
+                "version": "0.7.0",
+            }
             for name, k, t, sub in CAPABILITY_KINDS
         ],
         "status": "enabled",
-        "metadata": {"configurationUISchema": "", "genealogy": "", "instanceDetails": None, "isAnnotation": False,
-                     "isNamespaced": index % 4 != 0, "published": False,
-                     "source_uri": f"https://charts.example.com/{model['name']}-1.0.0.tgz"},
+        "metadata": {
+            "configurationUISchema": "",
+            "genealogy": "",
+            "instanceDetails": None,
+            "isAnnotation": False,
+            "isNamespaced": index % 4 != 0,
+            "published": False,
+            "source_uri": f"https://charts.example.com/{model['name']}-1.0.0.tgz",
+        },
         "configuration": None,
         "component": {"version": f"{group}/v1", "kind": kind, "schema": _schema(kind, index)},
         "created_at": "0001-01-01T00:00:00Z",
@@ -96,12 +135,24 @@ def _component(model: dict[str, Any], group: str, kind: str, index: int) -> dict
 
 def _relationship(name: str, kinds: tuple[str, str]) -> dict[str, Any]:
     return {
-        "id": "00000000-0000-0000-0000-000000000000", "schemaVersion": "relationships.meshery.io/v1alpha3",
-        "version": "v1.0.0", "kind": "edge", "type": "non-binding", "subType": "reference", "status": "enabled",
-        "evaluationQuery": "", "metadata": {"description": f"{kinds[0]} refers to {kinds[1]}"},
+        "id": "00000000-0000-0000-0000-000000000000",
+        "schemaVersion": "relationships.meshery.io/v1alpha3",
+        "version": "v1.0.0",
+        "kind": "edge",
+        "type": "non-binding",
+        "subType": "reference",
+        "status": "enabled",
+        "evaluationQuery": "",
+        "metadata": {"description": f"{kinds[0]} refers to {kinds[1]}"},
         "model": {"name": name, "version": "v1.0.0"},
-        "selectors": [{"allow": {"from": [{"kind": kinds[0], "model": {"name": name}}],
-                                 "to": [{"kind": kinds[1], "model": {"name": name}}]}}],
+        "selectors": [
+            {
+                "allow": {
+                    "from": [{"kind": kinds[0], "model": {"name": name}}],
+                    "to": [{"kind": kinds[1], "model": {"name": name}}],
+                }
+            }
+        ],
     }
 
 

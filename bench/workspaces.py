@@ -17,51 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
-from starlette.types import ASGIApp, Message, Scope
-
-from bench import results
+from bench import inprocess, results
 from meshery.context import Services
-
-
-async def _get(app: ASGIApp, path: str, query: str = "") -> None:
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"bench")],
-        "client": ("127.0.0.1", 1),
-        "server": ("bench", 80),
-    }
-    status: list[int] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    if status != [200]:
-        raise RuntimeError(f"GET {path}?{query} answered {status}")
-
-
-async def _per_request_us(app: ASGIApp, path: str, query: str = "", *, n: int) -> int:
-    for _ in range(max(n // 10, 5)):
-        await _get(app, path, query)
-    samples = []
-    for _ in range(3):
-        started = time.perf_counter()
-        for _ in range(n):
-            await _get(app, path, query)
-        samples.append((time.perf_counter() - started) / n * 1e6)
-    return round(min(samples))
 
 
 async def _seed(services: Services, rows: int) -> str:
@@ -146,7 +103,7 @@ async def _measure(rows: int, n: int) -> dict[str, float]:
         app = app_module.create_app(Settings(user_data_folder=Path(tmp), register_static_k8s=False))
         async with app.router.lifespan_context(app):
             env_id = await _seed(app.state.meshery.services, rows)
-            base = await _per_request_us(app, "/api/system/version", n=n * 5)
+            base = await inprocess.per_request_us(app, "/api/system/version", n=n * 5)
             figures["baseline: GET /api/system/version (us)"] = base
             cases = {
                 "GET /api/workspaces?pagesize=100": ("/api/workspaces", "pagesize=100"),
@@ -158,7 +115,7 @@ async def _measure(rows: int, n: int) -> dict[str, float]:
                 "GET /api/integrations/connections?pagesize=100": ("/api/integrations/connections", "pagesize=100"),
             }
             for label, (path, query) in cases.items():
-                us = await _per_request_us(app, path, query, n=n)
+                us = await inprocess.per_request_us(app, path, query=query, n=n)
                 figures[f"{label} (us)"] = us
                 figures[f"{label} (x baseline)"] = round(us / base, 1)
     return figures

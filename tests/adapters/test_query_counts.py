@@ -46,7 +46,7 @@ async def test_relay_of_one_event(
 ) -> None:
     services, dialect = await _ready(adapter_app, sample_adapter, backend)
     subscription = await services.bus.subscribe(EVENTS_SUBJECT)
-    with counting(services.store) as statements:
+    with counting(services.store, background=True) as statements:  # the relay runs in the app's own task
         sample_adapter.adapter.hub.publish(pb.EventsResponse(summary="counted"))
         message = await asyncio.wait_for(anext(aiter(subscription)), 5)
     assert json.loads(message.data)["description"] == "counted"
