@@ -18,7 +18,7 @@ from meshery import connections, notify
 from meshery.connections import iso
 from meshery.context import Services
 from meshery.store import workspaces as repo
-from meshery.store.workspaces import Environment, EnvironmentConnection, ListQuery
+from meshery.store.workspaces import Environment, EnvironmentConnection, ListQuery, Workspace
 
 # The organization of objects created without one (the local provider has no organizations).
 LOCAL_ORG_ID = "ac7d4b1a-3c0e-5f6b-9a2d-6f1e0b8c4d27"
@@ -37,16 +37,17 @@ def org_of(body: dict[str, Any], default: str) -> str:
     return default
 
 
-def to_json(env: Environment) -> dict[str, Any]:
+def to_json(row: Environment | Workspace) -> dict[str, Any]:
+    """An environment (or a workspace in a list): upstream's snake_case wire names."""
     return {
-        "id": env.id,
-        "name": env.name,
-        "description": env.description,
-        "organization_id": env.organization_id,
-        "owner": env.owner,
-        "metadata": env.meta or {},
-        "created_at": iso(env.created_at),
-        "updated_at": iso(env.updated_at),
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "organization_id": row.organization_id,
+        "owner": row.owner,
+        "metadata": row.meta or {},
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
         "deleted_at": null_time(),
     }
 

@@ -25,34 +25,23 @@ __all__ = ["ListQuery"]
 KINDS = ("environment", "design", "view", "team")
 
 
-def to_json(ws: Workspace) -> dict[str, Any]:
-    """One workspace as upstream's workspace view (camelCase)."""
-    return {
-        "id": ws.id,
-        "name": ws.name,
-        "description": ws.description,
-        "organizationId": ws.organization_id,
-        "owner": ws.owner,
-        "metadata": ws.meta or {},
-        "createdAt": iso(ws.created_at),
-        "updatedAt": iso(ws.updated_at),
-        "deletedAt": null_time(),
-    }
+# The single-workspace view spells these camelCase (upstream's view golden file); lists do not.
+_CAMEL = {
+    "organization_id": "organizationId",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "deleted_at": "deletedAt",
+}
 
 
 def item_json(ws: Workspace) -> dict[str, Any]:
-    """A workspace in a list (upstream's snake_case wire names)."""
-    return {
-        "id": ws.id,
-        "name": ws.name,
-        "description": ws.description,
-        "organization_id": ws.organization_id,
-        "owner": ws.owner,
-        "metadata": ws.meta or {},
-        "created_at": iso(ws.created_at),
-        "updated_at": iso(ws.updated_at),
-        "deleted_at": null_time(),
-    }
+    """A workspace in a list (upstream's snake_case wire names, as an environment)."""
+    return environments.to_json(ws)
+
+
+def to_json(ws: Workspace) -> dict[str, Any]:
+    """One workspace as upstream's workspace view (camelCase)."""
+    return {_CAMEL.get(key, key): value for key, value in item_json(ws).items()}
 
 
 def member_json(member: WorkspaceMember) -> dict[str, Any]:
