@@ -37,6 +37,18 @@ def org_of(body: dict[str, Any], default: str) -> str:
     return default
 
 
+def apply_update(row: Environment | Workspace, body: dict[str, Any]) -> None:
+    """Apply an update body to an environment or a workspace: the fields given, metadata merged."""
+    if body.get("name"):
+        row.name = str(body["name"])
+    if isinstance(body.get("description"), str):
+        row.description = body["description"]
+    row.organization_id = org_of(body, row.organization_id)
+    if isinstance(body.get("metadata"), dict):
+        row.meta = {**(row.meta or {}), **body["metadata"]}
+    row.updated_at = repo.now()
+
+
 def to_json(row: Environment | Workspace) -> dict[str, Any]:
     """An environment (or a workspace in a list): upstream's snake_case wire names."""
     return {
@@ -120,14 +132,7 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Enviro
 
 async def update(services: Services, owner: str, environment_id: str, body: dict[str, Any]) -> Environment:
     env = await get(services, owner, environment_id)
-    if body.get("name"):
-        env.name = str(body["name"])
-    if isinstance(body.get("description"), str):
-        env.description = body["description"]
-    env.organization_id = org_of(body, env.organization_id)
-    if isinstance(body.get("metadata"), dict):
-        env.meta = {**(env.meta or {}), **body["metadata"]}
-    env.updated_at = repo.now()
+    apply_update(env, body)
     await repo.save(services.store, env)
     await notify.raise_event(
         services,

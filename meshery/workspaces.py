@@ -108,14 +108,7 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Worksp
 
 async def update(services: Services, owner: str, workspace_id: str, body: dict[str, Any]) -> Workspace:
     ws = await get(services, owner, workspace_id)
-    if body.get("name"):
-        ws.name = str(body["name"])
-    if isinstance(body.get("description"), str):
-        ws.description = body["description"]
-    ws.organization_id = org_of(body, ws.organization_id)
-    if isinstance(body.get("metadata"), dict):
-        ws.meta = {**(ws.meta or {}), **body["metadata"]}
-    ws.updated_at = repo.now()
+    environments.apply_update(ws, body)
     await repo.save(services.store, ws)
     await _event(services, owner, ws, "update", f"Workspace {ws.name} updated")
     return ws
