@@ -35,7 +35,7 @@ import generated
 from generated import errors as catalog
 from generated.graphql_schema import ROOT_FIELDS
 from generated.operations import OPERATIONS
-from meshery import apidocs, context, errors, lifecycle, session, validation, wiring
+from meshery import answers, apidocs, context, errors, lifecycle, session, validation, wiring
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
@@ -71,7 +71,7 @@ def build_rest(state: context.AppState, bound: wiring.Wiring, *, middlewares: li
     rest = AsyncApp(
         __name__,
         middlewares=rest_middlewares(state) if middlewares is None else middlewares,
-        resolver=Resolver(function_resolver=bound.operations.__getitem__),
+        resolver=Resolver(function_resolver=lambda op_id: answers.wrap(op_id, bound.operations[op_id])),
         pythonic_params=True,
         strict_validation=True,
         validator_map=validation.VALIDATOR_MAP,
