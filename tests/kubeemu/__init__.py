@@ -18,6 +18,7 @@ Python API::
         with emu.unreachable(): ...                       # connections refused inside the block
         emu.compact()                                     # older resourceVersions -> 410 Expired
         emu.drop_watches(expire=True)                     # open watches get ERROR 410 and end
+        with emu.missed_by_watches(): emu.delete(...)     # watches miss it, then get 410 and end
         emu.fail(503, times=2, path="/api/v1/pods")        # inject errors (Status objects)
         emu.latency = 0.5                                 # delay every answer
         emu.requests                                      # what clients sent (method, path, query...)

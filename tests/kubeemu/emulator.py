@@ -346,6 +346,21 @@ class KubeEmulator:
         compacted, so clients must relist."""
         self.store.close_watches(expire=expire)
 
+    @contextlib.contextmanager
+    def missed_by_watches(self) -> Iterator[None]:
+        """Open watches miss every change made inside the block, as a watch that fell too far behind:
+        no events and no bookmarks reach them, the history is not kept (resuming from any earlier
+        resourceVersion gets 410 Expired), and at the end each gets ERROR 410 Expired and ends.
+        Only a relist shows the client what changed."""
+        with self.store.lock:
+            self.store.watches_behind = True
+        try:
+            yield
+        finally:
+            with self.store.lock:
+                self.store.watches_behind = False
+                self.store.close_watches(expire=True)
+
     def fail(self, status: int = 500, *, times: int = 1, method: str = "", path: str = "/") -> None:
         """Answer the next ``times`` requests matching ``method`` (any if empty) and path prefix with
         an error ``Status`` of ``status`` (e.g. 503 ServiceUnavailable, 429 TooManyRequests)."""

@@ -45,6 +45,8 @@ class Store:
         #: The last explicit ``compact()``: list continue tokens from before it expire (410).
         self.compacted = 0
         self.watchers: set[Watcher] = set()
+        #: While set (``missed_by_watches``), watches miss every write: no events, no bookmarks, no history.
+        self.watches_behind = False
         self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
         self._sorted: dict[Key, list[tuple[str, str]]] = {}
         #: Called with every event once the write that caused it is complete (see ``transaction``).
@@ -440,6 +442,12 @@ class Store:
     # --- events and watches ------------------------------------------------------------------
 
     def _record(self, event: Event) -> None:
+        if self.watches_behind:  # missed by open watches and gone from the history: resuming gets 410
+            self.history.clear()
+            self.floor = self.compacted = event.rv
+            if self.reactors:
+                self._pending.append(event)
+            return
         if self.history_size <= 0:
             self.floor = event.rv
         else:
@@ -513,7 +521,8 @@ class Store:
     def request_bookmark(self, watcher: Watcher) -> None:
         """Queue a BOOKMARK marker at the current resourceVersion behind the events already queued."""
         with self.lock:
-            watcher.push(Event(self.rv, watcher.key, "BOOKMARK", {}))
+            if not self.watches_behind:  # a bookmark would let the client skip what it missed
+                watcher.push(Event(self.rv, watcher.key, "BOOKMARK", {}))
 
     def unwatch(self, watcher: Watcher) -> None:
         with self.lock:

@@ -224,3 +224,31 @@ def test_drop_watches_and_injected_failures(kube_emulator: KubeEmulator) -> None
     assert [a.status_code for a in answers] == [503, 503, 200]
     assert answers[0].json()["reason"] == "ServiceUnavailable"
     assert httpx.get(f"{kube_emulator.url}/api/v1/nodes", headers=AUTH).status_code == 200
+
+
+def test_changes_missed_by_watches_end_them_with_410(kube_emulator: KubeEmulator) -> None:
+    kube_emulator.seed_pods(2, namespace="m")
+    start = kube_emulator.resource_version
+    lines: list[str] = []
+
+    def watch() -> None:
+        url = f"{kube_emulator.url}/api/v1/namespaces/m/pods?watch=1&allowWatchBookmarks=true&resourceVersion={start}"
+        with httpx.stream("GET", url, headers=AUTH, timeout=10) as stream:
+            lines.extend(line for line in stream.iter_lines() if line)
+
+    reader = threading.Thread(target=watch)
+    reader.start()
+    kube_emulator.wait_for_watches(1, plural="pods")
+    with kube_emulator.missed_by_watches():
+        kube_emulator.delete("v1", "Pod", "pod-0", "m")
+        kube_emulator.patch("v1", "Pod", "pod-1", "m", merge={"status": {"phase": "Failed"}})
+        kube_emulator.seed_pods(1, namespace="m", prefix="new")
+        time.sleep(0.5)  # several bookmark intervals (0.2 s): none may be sent meanwhile
+        assert reader.is_alive()
+    reader.join(5)
+    assert [json.loads(line)["type"] for line in lines] == ["ERROR"]
+    assert json.loads(lines[0])["object"]["code"] == 410
+    resumed = httpx.get(f"{kube_emulator.url}/api/v1/namespaces/m/pods?watch=1&resourceVersion={start}", headers=AUTH)
+    assert json.loads(resumed.text.splitlines()[0])["object"]["code"] == 410
+    names = {p["metadata"]["name"] for p in kube_emulator.list("v1", "Pod", "m")}
+    assert names == {"pod-1", "new-0"}
