@@ -71,7 +71,7 @@ async def test_cluster_crds_become_components(
     async def listed() -> bool:
         return set(await components(client)) == {("Widget", f"{GROUP}/v1"), ("Widget", f"{GROUP}/v2")}
 
-    await eventually(listed, within=15)
+    await eventually(listed)
     widget = (await components(client))[("Widget", f"{GROUP}/v1")]
     assert "size" in json.loads(widget["component"]["schema"])["properties"]["spec"]["properties"]
     assert widget["metadata"]["isNamespaced"] is True
@@ -82,7 +82,7 @@ async def test_cluster_crds_become_components(
     async def grown() -> bool:
         return ("Gadget", f"{GROUP}/v1") in await components(client)
 
-    await eventually(grown, within=15)
+    await eventually(grown)
     events = (await client.get("/api/system/events", params={"category": '["registry"]', "pagesize": 50})).json()
     described = [e["description"] for e in events["events"]]
     assert any(GROUP in d and "context" in d for d in described), described

@@ -1,9 +1,13 @@
 """The whole Kubernetes flow against a cluster (the emulator by default), on both databases.
 
 Upload a kubeconfig with two contexts (one unreachable) -> contexts and connections listed ->
-resources discovered -> a pod created appears within 2 s, a deleted one disappears -> the API
-server stops and the connection shows disconnected, then recovers -> the operator is deployed
-and seen with the real kubectl, then removed.
+resources discovered -> a pod created appears, a deleted one disappears -> the API server stops
+and the connection shows disconnected, then recovers -> the operator is deployed and seen with
+the real kubectl, then removed.
+
+Every wait has one generous deadline (``DEADLINE``): a step fails when its event never happens,
+not when a shared machine is slow. How fast changes appear is measured by ``python -m bench
+meshsync`` (watch latency, against the emulator's own round trip in the same run).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from tests.meshsync.conftest import TargetCluster, with_unreachable_context
 
 pytestmark = pytest.mark.meshsync
 
+DEADLINE = 60.0
 
-async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
+
+async def eventually(check: Callable[[], Any], within: float = DEADLINE) -> Any:
     deadline = time.monotonic() + within
     while True:
         value = await check()
@@ -83,7 +89,7 @@ async def test_upload_discover_watch_outage_and_operator(
     )
     assert {"namespace": target_cluster.namespace} in namespaces["getAvailableNamespaces"]
 
-    # Watch: a new pod appears within 2 s; a deleted one disappears within 2 s.
+    # Watch: a new pod appears; a deleted one disappears (the latency is measured in bench).
     target_cluster.create_pod("fresh")
 
     async def fresh_present() -> bool:
@@ -92,9 +98,9 @@ async def test_upload_discover_watch_outage_and_operator(
     async def fresh_gone() -> bool:
         return "fresh" not in await pod_names(client, target_cluster.namespace)
 
-    await eventually(fresh_present, within=2.0)
+    await eventually(fresh_present)
     target_cluster.delete_pod("fresh")
-    await eventually(fresh_gone, within=2.0 if target_cluster.emulator is not None else 60.0)
+    await eventually(fresh_gone)
 
     # Outage: disconnected while the API server is down, connected again after, and relisted.
     if target_cluster.emulator is not None:
@@ -113,7 +119,7 @@ async def test_upload_discover_watch_outage_and_operator(
                 client, target_cluster.namespace
             )
 
-        await eventually(reconnected, within=15.0)
+        await eventually(reconnected)
 
     # Operator: deployed by server-side apply, visible with the real kubectl, then removed.
     mutation = "mutation($input: OperatorStatusInput) { changeOperatorStatus(input: $input) }"

@@ -32,7 +32,7 @@ from tests.meshsync import samples
 pytestmark = pytest.mark.nats
 
 
-async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
+async def eventually(check: Callable[[], Any], within: float = 60.0) -> Any:
     deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await check()
