@@ -102,7 +102,8 @@ async def test_upload_discover_watch_outage_and_operator(
     target_cluster.delete_pod("fresh")
     await eventually(fresh_gone)
 
-    # Outage: disconnected while the API server is down, connected again after, and relisted.
+    # Outage: disconnected while the API server is down, connected again after, and relisted
+    # (a pod added meanwhile is stored, a pod deleted meanwhile is removed).
     if target_cluster.emulator is not None:
         emu = target_cluster.emulator
         emu.stop()
@@ -112,12 +113,14 @@ async def test_upload_discover_watch_outage_and_operator(
 
         await eventually(disconnected)
         emu.seed([__import__("tests.kubeemu", fromlist=["pod"]).pod("while-down", namespace=target_cluster.namespace)])
+        emu.delete("v1", "Pod", "seed-0", target_cluster.namespace)  # only the relist can tell
         emu.start()
 
         async def reconnected() -> bool:
-            return await connection_status(client, conn_id) == "connected" and "while-down" in await pod_names(
-                client, target_cluster.namespace
-            )
+            if await connection_status(client, conn_id) != "connected":
+                return False
+            names = await pod_names(client, target_cluster.namespace)
+            return "while-down" in names and "seed-0" not in names
 
         await eventually(reconnected)
 
