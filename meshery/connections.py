@@ -15,6 +15,7 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
+from meshery.connection_config import CONFIG_KEY
 from meshery.context import Services
 from meshery.store import connections as repo
 from meshery.store import workspaces as workspace_repo
@@ -210,9 +211,6 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
 
 # --- per-connection controller configuration ------------------------------------------------
 
-CONFIG_KEY = "_controllers"
-
-
 def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
     """The stored controller configuration of a connection over the server's defaults."""
     from meshery.operator_manifests import OPERATOR_IMAGE
@@ -256,12 +254,6 @@ async def update_controllers_config(services: Services, connection_id: str, chan
         metadata={"config": after},
     )
     return after
-
-
-def embedded_sync_wanted(conn: Connection, default_mode: str) -> bool:
-    """Whether this server discovers the connection itself (per-connection MeshSync mode)."""
-    stored = (conn.meta or {}).get(CONFIG_KEY) or {}
-    return str(stored.get("meshsync", {}).get("deploymentMode", default_mode)) != "operator"
 
 
 def operator_settings(services: Services, conn: Connection) -> dict[str, Any]:

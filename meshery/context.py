@@ -20,6 +20,7 @@ from meshery.store import Store
 
 if TYPE_CHECKING:
     from meshery.adapters.service import AdapterRuntime
+    from meshery.meshsync.manager import KubeRuntime
     from meshery.providers.base import BaseProvider
     from meshery.providers.registry import ProviderRegistry
 
@@ -37,6 +38,9 @@ class Services:
     adapters: AdapterRuntime | None = None
     # The providers this server offers (set by the app's lifespan).
     providers: ProviderRegistry | None = None
+    # The Kubernetes side (sealed credentials, MeshSync, connection status): created by
+    # ``meshery.lifecycle`` right after this object, so it is there before any request.
+    kube: KubeRuntime = field(init=False, repr=False)
 
 
 @dataclass(frozen=True)

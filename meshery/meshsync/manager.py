@@ -17,7 +17,7 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
-from meshery.connections import embedded_sync_wanted
+from meshery.connection_config import embedded_sync_wanted
 from meshery.context import Services
 from meshery.events import Severity
 from meshery.kube import KubeContext
