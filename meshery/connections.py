@@ -119,8 +119,6 @@ async def get(services: Services, connection_id: str) -> Connection:
 
 async def update(services: Services, connection_id: str, changes: dict[str, Any]) -> Connection:
     """Apply a PUT: name/metadata edits and a status transition (with its side effects)."""
-    from meshery.meshsync import manager
-
     conn = await get(services, connection_id)
     target = changes.get("status")
     if target is not None and not allowed(conn.status, target):
@@ -136,7 +134,7 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
     await repo.save_connection(services.store, conn)
     if target is not None and target != conn.status:
         if conn.kind == "kubernetes":
-            conn = await manager.runtime(services).change_status(conn, target)
+            conn = await services.kube.change_status(conn, target)
         else:
             await repo.set_status(services.store, conn.id, target)
             conn = await get(services, connection_id)
@@ -144,11 +142,9 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
 
 
 async def delete(services: Services, connection_id: str) -> Connection:
-    from meshery.meshsync import manager
-
     conn = await get(services, connection_id)
     if conn.kind == "kubernetes":
-        await manager.runtime(services).forget(conn)
+        await services.kube.forget(conn)
     removed = await repo.delete_connection(services.store, connection_id)
     if removed is None:
         raise errors.ErrConnectionNotFound(f"connection {connection_id}")
@@ -227,8 +223,6 @@ def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
 
 async def update_controllers_config(services: Services, connection_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Merge the given fields into the stored configuration; a change of MeshSync mode takes effect now."""
-    from meshery.meshsync import manager
-
     conn = await get(services, connection_id)
     before = controllers_config(services, conn)
     stored = dict((conn.meta or {}).get(CONFIG_KEY) or {})
@@ -240,7 +234,7 @@ async def update_controllers_config(services: Services, connection_id: str, chan
     conn = await get(services, connection_id)
     after = controllers_config(services, conn)
     if conn.kind == "kubernetes" and before["meshsync"] != after["meshsync"]:
-        runtime = manager.runtime(services)
+        runtime = services.kube
         await runtime.stop_sync(conn.id)
         if conn.status in (CONNECTED, DISCONNECTED):
             await runtime.start_sync(conn)

@@ -26,7 +26,7 @@ POLL_SECONDS = 5.0
 
 async def _client(services: Services, connection_id: str) -> tuple[str, KubeClient]:
     conn = await contexts.find(services, connection_id)
-    ctx = await manager.runtime(services).context_of(conn)
+    ctx = await services.kube.context_of(conn)
     try:
         return conn.id, await KubeClient.create(ctx)
     except KubeconfigError as exc:
@@ -68,7 +68,7 @@ async def _each_manifest(
         acted_upon=conn_id,
         description=description,
     )
-    await manager.runtime(services).publish_context(conn_id, "operator")
+    await services.kube.publish_context(conn_id, "operator")
 
 
 async def deploy(services: Services, connection_id: str) -> str:
@@ -151,7 +151,7 @@ async def statuses(services: Services, connection_id: str) -> list[dict[str, Any
     """One ``MesheryControllersStatusListItem`` per controller."""
     conn = await contexts.find(services, connection_id)
     facts = await _cluster_facts(services, conn.id)
-    runtime = manager.runtime(services)
+    runtime = services.kube
     sync = runtime.syncs.get(conn.id)
     reachable = facts.get("reachable", False)
     items = []

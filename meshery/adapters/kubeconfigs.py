@@ -90,9 +90,7 @@ class ConnectionKubeconfigs:
         self.fallback = fallback
 
     async def _document(self, conn: Any) -> str:
-        from meshery.meshsync import manager
-
-        context = await manager.runtime(self.services).context_of(conn)
+        context = await self.services.kube.context_of(conn)
         return yaml.safe_dump(context.config_dict(), sort_keys=False)
 
     async def kubeconfigs(self, user_id: str, contexts: list[str]) -> list[str]:

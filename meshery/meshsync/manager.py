@@ -1,7 +1,7 @@
 """The running Kubernetes side of one server: credentials box, ingestion, syncs, operator consumer.
 
-``runtime(services)`` returns it (created on first use, started by the lifecycle once the
-database is ready). It owns one ``ClusterSync`` per connected Kubernetes connection in embedded
+``meshery.lifecycle`` creates it as ``services.kube`` right after the services and starts it
+once the database is ready. It owns one ``ClusterSync`` per connected Kubernetes connection in embedded
 mode, the NATS consumer in operator mode, and the connection status changes both cause
 (persisted, published on ``meshery-server.kubernetes.contexts`` and raised as events).
 """
@@ -32,7 +32,6 @@ from meshery.store.connections import Connection
 log = logging.getLogger(__name__)
 
 CONTEXTS_SUBJECT = "meshery-server.kubernetes.contexts"
-_ATTR = "_meshery_kube_runtime"
 
 
 class KubeRuntime:
@@ -178,20 +177,3 @@ class KubeRuntime:
             await tables.delete_cluster(self.services.store, str(cluster_id))
         await self.publish_context(conn.id, "deleted")
 
-
-def runtime(services: Services) -> KubeRuntime:
-    found: KubeRuntime | None = getattr(services, _ATTR, None)
-    if found is None:
-        found = KubeRuntime(services)
-        setattr(services, _ATTR, found)
-    return found
-
-
-async def start(services: Services) -> None:
-    await runtime(services).start()
-
-
-async def stop(services: Services) -> None:
-    found: KubeRuntime | None = getattr(services, _ATTR, None)
-    if found is not None:
-        await found.stop()
