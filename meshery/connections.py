@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from generated import errors
@@ -20,6 +19,7 @@ from meshery.context import Services
 from meshery.store import connections as repo
 from meshery.store import workspaces as workspace_repo
 from meshery.store.connections import Connection, ConnectionFilter
+from meshery.timestamps import iso
 
 __all__ = ["ConnectionFilter"]
 
@@ -51,11 +51,6 @@ def allowed(current: str, target: str) -> bool:
 
 def transition_map() -> dict[str, list[str]]:
     return {state: list(nexts) for state, nexts in TRANSITIONS.items()}
-
-
-def iso(value: datetime) -> str:
-    """RFC 3339 with a zone (SQLite hands back naive datetimes; they are UTC)."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def to_json(conn: Connection) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
-from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED, iso
+from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeContext, KubeError, KubeUnreachable, parse_kubeconfig
 from meshery.store import connections as repo
 from meshery.store.connections import Connection, ConnectionFilter, Credential
+from meshery.timestamps import iso
 
 _NS = uuid.UUID("5b3f2a4e-8c1d-4e7a-9f60-2d1c0b9a8e77")
 PING_TIMEOUT = 3.0

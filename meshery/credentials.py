@@ -14,12 +14,12 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
-from meshery.connections import iso
 from meshery.context import Services
 from meshery.secrets import SecretBox, SecretError
 from meshery.store import credentials as repo
 from meshery.store.connections import Credential
 from meshery.store.workspaces import now
+from meshery.timestamps import iso
 
 MASK = "********"
 

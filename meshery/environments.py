@@ -15,10 +15,10 @@ from typing import Any
 
 from generated import errors
 from meshery import connections, notify
-from meshery.connections import iso
 from meshery.context import Services
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import Environment, EnvironmentConnection, ListQuery, Workspace
+from meshery.timestamps import iso
 
 # The organization of objects created without one (the local provider has no organizations).
 LOCAL_ORG_ID = "ac7d4b1a-3c0e-5f6b-9a2d-6f1e0b8c4d27"
