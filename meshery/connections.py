@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from generated import errors
-from meshery import notify
+from meshery import credentials, environment_wire, notify
 from meshery.connection_config import CONFIG_KEY
 from meshery.context import Services
+from meshery.operator_manifests import OPERATOR_IMAGE
 from meshery.store import connections as repo
 from meshery.store import workspaces as workspace_repo
 from meshery.store.connections import Connection, ConnectionFilter
@@ -85,13 +86,11 @@ class Page:
 
 async def to_json_many(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
     """Connections on the wire with the environments each is attached to (one query for all)."""
-    from meshery import environments
-
     attached = await workspace_repo.environments_of_connections(services.store, [r.id for r in rows])
     out = []
     for row in rows:
         item = to_json(row)
-        item["environments"] = [environments.to_json(e) for e in attached.get(row.id, [])]
+        item["environments"] = [environment_wire.to_json(e) for e in attached.get(row.id, [])]
         out.append(item)
     return out
 
@@ -149,8 +148,6 @@ async def delete(services: Services, connection_id: str) -> Connection:
 
 async def create(services: Services, owner: str, body: dict[str, Any]) -> Connection:
     """A connection of any kind from upstream's ConnectionPayload (with a new or existing credential)."""
-    from meshery import credentials
-
     credential = None
     credential_id = body.get("credential_id")
     if isinstance(body.get("credential_secret"), dict):
@@ -204,8 +201,6 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
 
 def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
     """The stored controller configuration of a connection over the server's defaults."""
-    from meshery.operator_manifests import OPERATOR_IMAGE
-
     stored = (conn.meta or {}).get(CONFIG_KEY) or {}
     settings = services.settings
     return {
