@@ -6,8 +6,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from meshery import context, http
-from meshery.meshsync import ingest, readback, resync
+from meshery import context, http, resync
+from meshery.meshsync import ingest, readback
 
 
 async def get_mesh_sync_resources(

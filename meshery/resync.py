@@ -1,4 +1,8 @@
-"""resyncCluster: forget a context's objects and/or discover it again."""
+"""resyncCluster: forget a context's objects and/or discover it again.
+
+A service over both ``meshery.contexts`` (which finds the context) and the MeshSync runtime
+(``services.kube``), so it sits above them rather than inside ``meshery.meshsync``.
+"""
 
 from __future__ import annotations
 
