@@ -14,6 +14,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from generated import errors
 from meshery.bus import Bus
 from meshery.config import Settings
 from meshery.store import Store
@@ -129,6 +130,12 @@ class RequestContext:
     credentials: Credentials = field(default_factory=Credentials)
     request: RequestInfo = field(default_factory=RequestInfo)
 
+    def require_user(self) -> User:
+        """The user of this request; ErrUnauthenticated (401) when the session has none."""
+        if self.user is None:
+            raise errors.ErrUnauthenticated("no user in this session")
+        return self.user
+
 
 _current: ContextVar[RequestContext] = ContextVar("meshery_request_context")
 
@@ -136,6 +143,11 @@ _current: ContextVar[RequestContext] = ContextVar("meshery_request_context")
 def current() -> RequestContext:
     """The context of the request being served (LookupError outside a request)."""
     return _current.get()
+
+
+def require_user() -> User:
+    """The user of the request being served (the owner of what it reads and writes), or a 401."""
+    return current().require_user()
 
 
 def maybe_current() -> RequestContext | None:
