@@ -237,13 +237,9 @@ async def subscribe_configuration(
 ) -> AsyncGenerator[dict[str, Any], None]:
     services = context.current().services
     query = _selector(pattern_selector)
-    sub = await services.bus.subscribe(service.DESIGNS_CHANGED, max_pending=64)
-    try:
-        while True:
-            yield {"patterns": _graphql_page(await _page(**query)), "filters": dict(_NO_FILTERS)}
-            async for _ in sub:
-                break
-            else:
-                return
-    finally:
-        await sub.unsubscribe()
+
+    async def current() -> dict[str, Any]:
+        return {"patterns": _graphql_page(await _page(**query)), "filters": dict(_NO_FILTERS)}
+
+    async for configuration in services.bus.follow(service.DESIGNS_CHANGED, current):
+        yield configuration

@@ -8,8 +8,6 @@ resources) and, for MeshSync in embedded mode, from this server's own sync of th
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -221,24 +219,15 @@ async def watch_statuses(
     if end_when_empty and not await _targets(services, ids):
         yield []
         return
-    sub = await services.bus.subscribe(manager.CONTEXTS_SUBJECT, max_pending=64)
-    previous: str | None = None
-    try:
-        while True:
-            items: list[dict[str, Any]] = []
-            for conn_id in await _targets(services, ids):
-                try:
-                    items.extend(await statuses(services, conn_id))
-                except errors.MesheryError:
-                    continue
-            encoded = json.dumps(items, sort_keys=True)
-            if encoded != previous:
-                previous = encoded
-                yield items
+
+    async def current() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for conn_id in await _targets(services, ids):
             try:
-                async with asyncio.timeout(POLL_SECONDS):
-                    await anext(aiter(sub))
-            except (TimeoutError, StopAsyncIteration):
-                pass
-    finally:
-        await sub.unsubscribe()
+                items.extend(await statuses(services, conn_id))
+            except errors.MesheryError:
+                continue
+        return items
+
+    async for items in services.bus.follow(manager.CONTEXTS_SUBJECT, current, changes_only=True, every=POLL_SECONDS):
+        yield items
