@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -241,5 +242,6 @@ async def subscribe_configuration(
     async def current() -> dict[str, Any]:
         return {"patterns": _graphql_page(await _page(**query)), "filters": dict(_NO_FILTERS)}
 
-    async for configuration in services.bus.follow(service.DESIGNS_CHANGED, current):
-        yield configuration
+    async with aclosing(services.bus.follow(service.DESIGNS_CHANGED, current)) as configurations:
+        async for configuration in configurations:
+            yield configuration

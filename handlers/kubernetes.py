@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from generated import errors
@@ -145,8 +146,9 @@ async def subscribe_k8s_context(selector: dict[str, Any]) -> AsyncIterator[dict[
         )
         return {"total_count": total, "contexts": items}
 
-    async for contexts in services.bus.follow(manager.CONTEXTS_SUBJECT, current):
-        yield contexts
+    async with aclosing(services.bus.follow(manager.CONTEXTS_SUBJECT, current)) as pages:
+        async for contexts in pages:
+            yield contexts
 
 
 async def subscribe_meshery_controllers_status(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from functools import partial
 from typing import Any
 
@@ -91,5 +92,7 @@ async def subscribe_cluster_resources(
 ) -> AsyncIterator[dict[str, Any]]:
     services = context.current().services
     current = partial(readback.cluster_resources, services, k8scontext_ids or [], namespace)
-    async for resources in services.bus.follow(ingest.CHANGES_SUBJECT, current, max_pending=256, changes_only=True):
-        yield resources
+    view = services.bus.follow(ingest.CHANGES_SUBJECT, current, max_pending=256, changes_only=True)
+    async with aclosing(view):
+        async for resources in view:
+            yield resources

@@ -11,6 +11,7 @@ assembled by ``meshery.registry.queries``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from functools import partial
 from typing import Any
 
@@ -269,8 +270,9 @@ async def resolve_get_mesh_model_summary(selector: dict[str, Any] | None = None)
 
 async def subscribe_mesh_model_summary(selector: dict[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
     services = context.current().services
-    async for summary in services.bus.follow(service.SUMMARY_SUBJECT, partial(service.summary, services)):
-        yield summary
+    async with aclosing(services.bus.follow(service.SUMMARY_SUBJECT, partial(service.summary, services))) as summaries:
+        async for summary in summaries:
+            yield summary
 
 
 # --- the same handlers under /api/registry ------------------------------------------------------

@@ -9,6 +9,7 @@ resources) and, for MeshSync in embedded mode, from this server's own sync of th
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from generated import errors
@@ -229,5 +230,7 @@ async def watch_statuses(
                 continue
         return items
 
-    async for items in services.bus.follow(manager.CONTEXTS_SUBJECT, current, changes_only=True, every=POLL_SECONDS):
-        yield items
+    view = services.bus.follow(manager.CONTEXTS_SUBJECT, current, changes_only=True, every=POLL_SECONDS)
+    async with aclosing(view):
+        async for items in view:
+            yield items
