@@ -23,6 +23,7 @@ from meshery.events import Severity
 from meshery.kube import KubeContext
 from meshery.meshsync.embedded import ClusterSync
 from meshery.meshsync.ingest import Ingestor
+from meshery.meshsync.operator import OperatorConsumer
 from meshery.registry.cluster import ClusterComponents
 from meshery.secrets import SecretBox, SecretError
 from meshery.store import connections as repo
@@ -41,7 +42,7 @@ class KubeRuntime:
         self.ingestor = Ingestor(services.store, services.bus)
         self.components = None if services.settings.skip_comp_gen else ClusterComponents(services)
         self.syncs: dict[str, ClusterSync] = {}
-        self.operator: Any = None
+        self.operator: OperatorConsumer | None = None
         self.started = False
         self._lock = asyncio.Lock()
 
@@ -56,8 +57,6 @@ class KubeRuntime:
         self.started = True
         self.ingestor.start()
         if self.services.settings.nats_url:
-            from meshery.meshsync.operator import OperatorConsumer
-
             self.operator = OperatorConsumer(self.services, self.ingestor)
             await self.operator.start()
         if self.embedded:
