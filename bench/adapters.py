@@ -29,7 +29,7 @@ import httpx
 from bench import PROJECT_ROOT, results, servers
 from bench.recorder import percentile_ms
 from generated.meshes import meshops_pb2 as pb
-from meshery.adapters import address
+from meshery import adapter_address as address
 from meshery.adapters.client import AdapterClient
 from meshery.adapters.sample import server as sample
 

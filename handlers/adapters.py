@@ -9,17 +9,10 @@ from meshery import context, http
 from meshery.adapters import service
 
 
-def _user_id() -> str:
-    ctx = context.current()
-    if ctx.user is None:
-        raise errors.ErrUnauthenticated("no user in this session")
-    return ctx.user.user_id
-
-
 async def get_system_adapters(adapter: str | None = None) -> http.Answer:
     services = context.current().services
     if adapter is not None:
-        await service.ping(services, _user_id(), adapter, context.current())
+        await service.ping(services, context.require_user().user_id, adapter, context.current())
         return http.json({})
     return _adapters(service.list_adapters(services))
 
@@ -32,14 +25,14 @@ def _adapters(items: list[dict[str, Any]]) -> http.Answer:
 async def post_adapter_config(body: dict[str, Any]) -> http.Answer:
     location = models.AdapterLocationForm.model_validate(body).mesh_location_url.root
     ctx = context.current()
-    listed = await service.add_adapter(ctx.services, _user_id(), location)
+    listed = await service.add_adapter(ctx.services, context.require_user().user_id, location)
     await service.mirror_to_preferences(ctx, listed)
     return _adapters(listed)
 
 
 async def delete_adapter_config(adapter: str) -> http.Answer:
     ctx = context.current()
-    listed = await service.remove_adapter(ctx.services, _user_id(), adapter)
+    listed = await service.remove_adapter(ctx.services, context.require_user().user_id, adapter)
     await service.mirror_to_preferences(ctx, listed)
     return _adapters(listed)
 
@@ -48,7 +41,7 @@ async def post_adapter_operation(body: dict[str, Any], contexts: list[str] | Non
     form = models.AdapterOperationForm.model_validate(body)
     accepted = await service.run_operation(
         context.current().services,
-        _user_id(),
+        context.require_user().user_id,
         adapter=form.adapter.root,
         query=form.query,
         custom_body=form.custom_body or "",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generated import errors
 from meshery import connections as service
 from meshery import context, http, registration
 from meshery.connections import ConnectionFilter
@@ -80,24 +79,19 @@ async def delete_connection(connection_id: str) -> http.Answer:
     return http.json(service.to_json(await service.delete(context.current().services, connection_id)))
 
 
-def _owner() -> str:
-    user = context.current().user
-    if user is None:
-        raise errors.ErrUnauthenticated("no user in this session")
-    return user.user_id
-
-
 async def save_connection(body: dict[str, Any]) -> http.Answer:
     services = context.current().services
-    return http.json(await service.answer(services, await service.create(services, _owner(), body)), 201)
+    return http.json(
+        await service.answer(services, await service.create(services, context.require_user().user_id, body)), 201
+    )
 
 
 async def process_connection_registration(body: dict[str, Any]) -> http.Answer:
-    return http.json(await registration.step(context.current().services, _owner(), body))
+    return http.json(await registration.step(context.current().services, context.require_user().user_id, body))
 
 
 async def cancel_connection_registration(id_: str) -> http.Answer:
-    return http.json(await registration.cancel(context.current().services, _owner(), id_))
+    return http.json(await registration.cancel(context.current().services, context.require_user().user_id, id_))
 
 
 async def get_connection_controllers_config(connection_id: str) -> http.Answer:

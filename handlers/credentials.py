@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generated import errors
 from meshery import context, http
 from meshery import credentials as service
-
-
-def _owner() -> str:
-    user = context.current().user
-    if user is None:
-        raise errors.ErrUnauthenticated("no user in this session")
-    return user.user_id
 
 
 async def get_user_credentials(
@@ -27,26 +19,37 @@ async def get_user_credentials(
     services = context.current().services
     return http.json(
         await service.list_page(
-            services, _owner(), page=page, page_size=page_size or pagesize, search=search, order=order
+            services,
+            context.require_user().user_id,
+            page=page,
+            page_size=page_size or pagesize,
+            search=search,
+            order=order,
         )
     )
 
 
 async def save_user_credential(body: dict[str, Any]) -> http.Answer:
     services = context.current().services
-    return http.json(service.to_json(services, await service.create(services, _owner(), body)), 201)
+    return http.json(
+        service.to_json(services, await service.create(services, context.require_user().user_id, body)), 201
+    )
 
 
 async def update_user_credential(body: dict[str, Any]) -> http.Answer:
     services = context.current().services
-    return http.json(service.to_json(services, await service.update(services, _owner(), body)))
+    return http.json(service.to_json(services, await service.update(services, context.require_user().user_id, body)))
 
 
 async def delete_user_credential(credential_id: str) -> http.Answer:
     services = context.current().services
-    return http.json(service.to_json(services, await service.delete(services, _owner(), credential_id)))
+    return http.json(
+        service.to_json(services, await service.delete(services, context.require_user().user_id, credential_id))
+    )
 
 
 async def get_user_credential_by_id(credential_id: str) -> http.Answer:
     services = context.current().services
-    return http.json(service.to_json(services, await service.get(services, _owner(), credential_id)))
+    return http.json(
+        service.to_json(services, await service.get(services, context.require_user().user_id, credential_id))
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -237,13 +238,10 @@ async def subscribe_configuration(
 ) -> AsyncGenerator[dict[str, Any], None]:
     services = context.current().services
     query = _selector(pattern_selector)
-    sub = await services.bus.subscribe(service.DESIGNS_CHANGED, max_pending=64)
-    try:
-        while True:
-            yield {"patterns": _graphql_page(await _page(**query)), "filters": dict(_NO_FILTERS)}
-            async for _ in sub:
-                break
-            else:
-                return
-    finally:
-        await sub.unsubscribe()
+
+    async def current() -> dict[str, Any]:
+        return {"patterns": _graphql_page(await _page(**query)), "filters": dict(_NO_FILTERS)}
+
+    async with aclosing(services.bus.follow(service.DESIGNS_CHANGED, current)) as configurations:
+        async for configuration in configurations:
+            yield configuration

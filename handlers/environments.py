@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from generated import errors
 from meshery import context, http
 from meshery import environments as service
 from meshery.workspaces import ListQuery
-
-
-def _owner() -> str:
-    user = context.current().user
-    if user is None:
-        raise errors.ErrUnauthenticated("no user in this session")
-    return user.user_id
 
 
 async def get_environments(
@@ -27,7 +19,7 @@ async def get_environments(
     org_id: str | None = None,
 ) -> http.Answer:
     q = ListQuery(
-        owner=_owner(),
+        owner=context.require_user().user_id,
         page=page,
         page_size=page_size or pagesize,
         search=search,
@@ -38,20 +30,26 @@ async def get_environments(
 
 
 async def save_environment(body: dict[str, Any]) -> http.Answer:
-    env = await service.create(context.current().services, _owner(), body)
+    env = await service.create(context.current().services, context.require_user().user_id, body)
     return http.json(service.to_json(env), 201)
 
 
 async def get_environment_by_id(id_: str) -> http.Answer:
-    return http.json(service.to_json(await service.get(context.current().services, _owner(), id_)))
+    return http.json(
+        service.to_json(await service.get(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def update_environment(id_: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(service.to_json(await service.update(context.current().services, _owner(), id_, body)))
+    return http.json(
+        service.to_json(await service.update(context.current().services, context.require_user().user_id, id_, body))
+    )
 
 
 async def delete_environment(id_: str) -> http.Answer:
-    return http.json(service.to_json(await service.delete(context.current().services, _owner(), id_)))
+    return http.json(
+        service.to_json(await service.delete(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def get_connections_of_environment(
@@ -65,7 +63,7 @@ async def get_connections_of_environment(
 ) -> http.Answer:
     answer = await service.connections_page(
         context.current().services,
-        _owner(),
+        context.require_user().user_id,
         environment_id,
         page=page,
         page_size=page_size or pagesize,
@@ -76,10 +74,14 @@ async def get_connections_of_environment(
 
 
 async def add_connection_to_environment(environment_id: str, connection_id: str) -> http.Answer:
-    link = await service.attach(context.current().services, _owner(), environment_id, connection_id)
+    link = await service.attach(
+        context.current().services, context.require_user().user_id, environment_id, connection_id
+    )
     return http.json(service.link_json(link), 201)
 
 
 async def remove_connection_from_environment(environment_id: str, connection_id: str) -> http.Answer:
-    link = await service.detach(context.current().services, _owner(), environment_id, connection_id)
+    link = await service.detach(
+        context.current().services, context.require_user().user_id, environment_id, connection_id
+    )
     return http.json(service.link_json(link))

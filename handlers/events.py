@@ -26,11 +26,6 @@ def _body(model: type[_Model], body: Any) -> _Model:
         raise errors.ErrRequestValidation(f"body {where}: {first['msg']}") from None
 
 
-def _user_id() -> str | None:
-    user = context.current().user
-    return user.user_id if user is not None else None
-
-
 async def get_events(
     *,
     category: str | None = None,
@@ -57,24 +52,26 @@ async def get_events(
         order=order,
         sort=sort,
     )
-    return http.json(await service.list_events(context.current().services, _user_id(), params))
+    return http.json(await service.list_events(context.current().services, context.require_user().user_id, params))
 
 
 async def post_event(body: dict[str, Any]) -> http.Answer:
     event_input = _body(models.EventInput, body)
     event = await service.post_event(
-        context.current().services, _user_id(), event_input.model_dump(mode="json", by_alias=True, exclude_none=True)
+        context.current().services,
+        context.require_user().user_id,
+        event_input.model_dump(mode="json", by_alias=True, exclude_none=True),
     )
     return http.json(event, status=201)
 
 
 async def subscribe_events_stream() -> sse.EventStream:
-    listener = await service.open_stream(context.current().services, _user_id(), "sse")
+    listener = await service.open_stream(context.current().services, context.require_user().user_id, "sse")
     return sse.EventStream(listener)
 
 
 async def get_event_types() -> http.Answer:
-    return http.json(await service.event_types(context.current().services, _user_id()))
+    return http.json(await service.event_types(context.current().services, context.require_user().user_id))
 
 
 async def bulk_update_event_status(body: dict[str, Any]) -> http.Answer:
@@ -112,7 +109,7 @@ async def update_events_config(body: dict[str, Any]) -> http.Answer:
 
 
 async def subscribe_events() -> AsyncIterator[dict[str, Any]]:
-    listener = await service.open_stream(context.current().services, _user_id(), "graphql")
+    listener = await service.open_stream(context.current().services, context.require_user().user_id, "graphql")
     try:
         while True:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from generated import errors
@@ -134,23 +135,20 @@ async def subscribe_k8s_context(selector: dict[str, Any]) -> AsyncIterator[dict[
         page, size = int(selector.get("page") or 0), int(selector.get("pageSize") or 10)
     except ValueError:
         raise errors.ErrInvalidSelector("page and pageSize must be integers") from None
-    sub = await services.bus.subscribe(manager.CONTEXTS_SUBJECT, max_pending=64)
-    try:
-        while True:
-            items, total = await service.list_page(
-                services,
-                page=max(page, 0),
-                page_size=max(size, 1),
-                search=selector.get("search"),
-                order=selector.get("order"),
-            )
-            yield {"total_count": total, "contexts": items}
-            async for _ in sub:
-                break
-            else:
-                return
-    finally:
-        await sub.unsubscribe()
+
+    async def current() -> dict[str, Any]:
+        items, total = await service.list_page(
+            services,
+            page=max(page, 0),
+            page_size=max(size, 1),
+            search=selector.get("search"),
+            order=selector.get("order"),
+        )
+        return {"total_count": total, "contexts": items}
+
+    async with aclosing(services.bus.follow(manager.CONTEXTS_SUBJECT, current)) as pages:
+        async for contexts in pages:
+            yield contexts
 
 
 async def subscribe_meshery_controllers_status(

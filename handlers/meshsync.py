@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
+from contextlib import aclosing
+from functools import partial
 from typing import Any
 
-from meshery import context, http
-from meshery.meshsync import ingest, readback, resync
+from meshery import context, http, resync
+from meshery.meshsync import ingest, readback
 
 
 async def get_mesh_sync_resources(
@@ -90,18 +91,8 @@ async def subscribe_cluster_resources(
     namespace: str, k8scontext_ids: list[str] | None = None
 ) -> AsyncIterator[dict[str, Any]]:
     services = context.current().services
-    sub = await services.bus.subscribe(ingest.CHANGES_SUBJECT, max_pending=256)
-    try:
-        previous = None
-        while True:
-            current = await readback.cluster_resources(services, k8scontext_ids or [], namespace)
-            if current != previous:
-                previous = current
-                yield current
-            async for message in sub:
-                json.loads(message.data)
-                break
-            else:
-                return
-    finally:
-        await sub.unsubscribe()
+    current = partial(readback.cluster_resources, services, k8scontext_ids or [], namespace)
+    view = services.bus.follow(ingest.CHANGES_SUBJECT, current, max_pending=256, changes_only=True)
+    async with aclosing(view):
+        async for resources in view:
+            yield resources

@@ -11,6 +11,8 @@ assembled by ``meshery.registry.queries``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 from generated import errors
@@ -268,13 +270,9 @@ async def resolve_get_mesh_model_summary(selector: dict[str, Any] | None = None)
 
 async def subscribe_mesh_model_summary(selector: dict[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
     services = context.current().services
-    subscription = await services.bus.subscribe(service.SUMMARY_SUBJECT)
-    try:
-        yield await service.summary(services)
-        async for _message in subscription:
-            yield await service.summary(services)
-    finally:
-        await subscription.unsubscribe()
+    async with aclosing(services.bus.follow(service.SUMMARY_SUBJECT, partial(service.summary, services))) as summaries:
+        async for summary in summaries:
+            yield summary
 
 
 # --- the same handlers under /api/registry ------------------------------------------------------

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from generated import errors
 from meshery import context, http
 from meshery import workspaces as service
 from meshery.workspaces import ListQuery
-
-
-def _owner() -> str:
-    user = context.current().user
-    if user is None:
-        raise errors.ErrUnauthenticated("no user in this session")
-    return user.user_id
 
 
 def _query(
     *, page: int, pagesize: int, page_size: int | None, search: str | None, order: str | None, org_id: str | None = None
 ) -> ListQuery:
     return ListQuery(
-        owner=_owner(),
+        owner=context.require_user().user_id,
         page=page,
         page_size=page_size or pagesize,
         search=search,
@@ -44,29 +36,35 @@ async def get_workspaces(
 
 
 async def save_workspace(body: dict[str, Any]) -> http.Answer:
-    ws = await service.create(context.current().services, _owner(), body)
+    ws = await service.create(context.current().services, context.require_user().user_id, body)
     return http.json(service.to_json(ws), 201)
 
 
 async def get_workspace_by_id(id_: str) -> http.Answer:
-    return http.json(service.to_json(await service.get(context.current().services, _owner(), id_)))
+    return http.json(
+        service.to_json(await service.get(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def update_workspace(id_: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(service.to_json(await service.update(context.current().services, _owner(), id_, body)))
+    return http.json(
+        service.to_json(await service.update(context.current().services, context.require_user().user_id, id_, body))
+    )
 
 
 async def delete_workspace(id_: str) -> http.Answer:
-    return http.json(service.to_json(await service.delete(context.current().services, _owner(), id_)))
+    return http.json(
+        service.to_json(await service.delete(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def _assign(id_: str, kind: str, member_id: str) -> http.Answer:
-    member = await service.assign(context.current().services, _owner(), id_, kind, member_id)
+    member = await service.assign(context.current().services, context.require_user().user_id, id_, kind, member_id)
     return http.json(service.member_json(member), 201)
 
 
 async def _unassign(id_: str, kind: str, member_id: str) -> http.Answer:
-    member = await service.unassign(context.current().services, _owner(), id_, kind, member_id)
+    member = await service.unassign(context.current().services, context.require_user().user_id, id_, kind, member_id)
     return http.json(service.member_json(member))
 
 

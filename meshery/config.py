@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from generated import errors
 from meshery import __version__
-from meshery.adapters import address
+from meshery import adapter_address as address
 
 T = TypeVar("T")
 

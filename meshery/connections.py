@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from generated import errors
-from meshery import notify
+from meshery import credentials, environment_wire, notify
+from meshery.connection_config import CONFIG_KEY
 from meshery.context import Services
+from meshery.operator_manifests import OPERATOR_IMAGE
 from meshery.store import connections as repo
 from meshery.store import workspaces as workspace_repo
 from meshery.store.connections import Connection, ConnectionFilter
+from meshery.timestamps import iso
 
 __all__ = ["ConnectionFilter"]
 
@@ -50,11 +52,6 @@ def allowed(current: str, target: str) -> bool:
 
 def transition_map() -> dict[str, list[str]]:
     return {state: list(nexts) for state, nexts in TRANSITIONS.items()}
-
-
-def iso(value: datetime) -> str:
-    """RFC 3339 with a zone (SQLite hands back naive datetimes; they are UTC)."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def to_json(conn: Connection) -> dict[str, Any]:
@@ -89,13 +86,11 @@ class Page:
 
 async def to_json_many(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
     """Connections on the wire with the environments each is attached to (one query for all)."""
-    from meshery import environments
-
     attached = await workspace_repo.environments_of_connections(services.store, [r.id for r in rows])
     out = []
     for row in rows:
         item = to_json(row)
-        item["environments"] = [environments.to_json(e) for e in attached.get(row.id, [])]
+        item["environments"] = [environment_wire.to_json(e) for e in attached.get(row.id, [])]
         out.append(item)
     return out
 
@@ -118,8 +113,6 @@ async def get(services: Services, connection_id: str) -> Connection:
 
 async def update(services: Services, connection_id: str, changes: dict[str, Any]) -> Connection:
     """Apply a PUT: name/metadata edits and a status transition (with its side effects)."""
-    from meshery.meshsync import manager
-
     conn = await get(services, connection_id)
     target = changes.get("status")
     if target is not None and not allowed(conn.status, target):
@@ -135,7 +128,7 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
     await repo.save_connection(services.store, conn)
     if target is not None and target != conn.status:
         if conn.kind == "kubernetes":
-            conn = await manager.runtime(services).change_status(conn, target)
+            conn = await services.kube.change_status(conn, target)
         else:
             await repo.set_status(services.store, conn.id, target)
             conn = await get(services, connection_id)
@@ -143,11 +136,9 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
 
 
 async def delete(services: Services, connection_id: str) -> Connection:
-    from meshery.meshsync import manager
-
     conn = await get(services, connection_id)
     if conn.kind == "kubernetes":
-        await manager.runtime(services).forget(conn)
+        await services.kube.forget(conn)
     removed = await repo.delete_connection(services.store, connection_id)
     if removed is None:
         raise errors.ErrConnectionNotFound(f"connection {connection_id}")
@@ -157,8 +148,6 @@ async def delete(services: Services, connection_id: str) -> Connection:
 
 async def create(services: Services, owner: str, body: dict[str, Any]) -> Connection:
     """A connection of any kind from upstream's ConnectionPayload (with a new or existing credential)."""
-    from meshery import credentials
-
     credential = None
     credential_id = body.get("credential_id")
     if isinstance(body.get("credential_secret"), dict):
@@ -210,13 +199,8 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
 
 # --- per-connection controller configuration ------------------------------------------------
 
-CONFIG_KEY = "_controllers"
-
-
 def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
     """The stored controller configuration of a connection over the server's defaults."""
-    from meshery.operator_manifests import OPERATOR_IMAGE
-
     stored = (conn.meta or {}).get(CONFIG_KEY) or {}
     settings = services.settings
     return {
@@ -229,8 +213,6 @@ def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
 
 async def update_controllers_config(services: Services, connection_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Merge the given fields into the stored configuration; a change of MeshSync mode takes effect now."""
-    from meshery.meshsync import manager
-
     conn = await get(services, connection_id)
     before = controllers_config(services, conn)
     stored = dict((conn.meta or {}).get(CONFIG_KEY) or {})
@@ -242,7 +224,7 @@ async def update_controllers_config(services: Services, connection_id: str, chan
     conn = await get(services, connection_id)
     after = controllers_config(services, conn)
     if conn.kind == "kubernetes" and before["meshsync"] != after["meshsync"]:
-        runtime = manager.runtime(services)
+        runtime = services.kube
         await runtime.stop_sync(conn.id)
         if conn.status in (CONNECTED, DISCONNECTED):
             await runtime.start_sync(conn)
@@ -256,12 +238,6 @@ async def update_controllers_config(services: Services, connection_id: str, chan
         metadata={"config": after},
     )
     return after
-
-
-def embedded_sync_wanted(conn: Connection, default_mode: str) -> bool:
-    """Whether this server discovers the connection itself (per-connection MeshSync mode)."""
-    stored = (conn.meta or {}).get(CONFIG_KEY) or {}
-    return str(stored.get("meshsync", {}).get("deploymentMode", default_mode)) != "operator"
 
 
 def operator_settings(services: Services, conn: Connection) -> dict[str, Any]:

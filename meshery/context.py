@@ -14,12 +14,14 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from generated import errors
 from meshery.bus import Bus
 from meshery.config import Settings
 from meshery.store import Store
 
 if TYPE_CHECKING:
     from meshery.adapters.service import AdapterRuntime
+    from meshery.meshsync.manager import KubeRuntime
     from meshery.providers.base import BaseProvider
     from meshery.providers.registry import ProviderRegistry
 
@@ -37,6 +39,9 @@ class Services:
     adapters: AdapterRuntime | None = None
     # The providers this server offers (set by the app's lifespan).
     providers: ProviderRegistry | None = None
+    # The Kubernetes side (sealed credentials, MeshSync, connection status): created by
+    # ``meshery.lifecycle`` right after this object, so it is there before any request.
+    kube: KubeRuntime = field(init=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,12 @@ class RequestContext:
     credentials: Credentials = field(default_factory=Credentials)
     request: RequestInfo = field(default_factory=RequestInfo)
 
+    def require_user(self) -> User:
+        """The user of this request; ErrUnauthenticated (401) when the session has none."""
+        if self.user is None:
+            raise errors.ErrUnauthenticated("no user in this session")
+        return self.user
+
 
 _current: ContextVar[RequestContext] = ContextVar("meshery_request_context")
 
@@ -132,6 +143,11 @@ _current: ContextVar[RequestContext] = ContextVar("meshery_request_context")
 def current() -> RequestContext:
     """The context of the request being served (LookupError outside a request)."""
     return _current.get()
+
+
+def require_user() -> User:
+    """The user of the request being served (the owner of what it reads and writes), or a 401."""
+    return current().require_user()
 
 
 def maybe_current() -> RequestContext | None:

@@ -15,12 +15,12 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
-from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED, iso
+from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeContext, KubeError, KubeUnreachable, parse_kubeconfig
-from meshery.meshsync import manager
 from meshery.store import connections as repo
 from meshery.store.connections import Connection, ConnectionFilter, Credential
+from meshery.timestamps import iso
 
 _NS = uuid.UUID("5b3f2a4e-8c1d-4e7a-9f60-2d1c0b9a8e77")
 PING_TIMEOUT = 3.0
@@ -116,7 +116,7 @@ async def _save(services: Services, owner: str, ctx: KubeContext, ping: tuple[di
         updated_at=now,
         deleted_at=None,
     )
-    secret = manager.runtime(services).box.seal(
+    secret = services.kube.box.seal(
         {"name": ctx.name, "cluster": ctx.cluster, "auth": ctx.auth, "namespace": ctx.namespace}
     )
     cred = Credential(
@@ -150,7 +150,7 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
         unknown = set(selected) - {c.name for c in contexts}
         if unknown == set(selected):
             raise errors.ErrKubernetesContextNotFound(f"none of {sorted(unknown)} is in the kubeconfig")
-    runtime = manager.runtime(services)
+    runtime = services.kube
     result = UploadResult()
     chosen: list[KubeContext] = []
     for ctx in contexts:
@@ -198,7 +198,7 @@ async def register(services: Services, *, owner: str, ctx: KubeContext) -> Conne
     conn_id = await _save(services, owner, ctx, ping)
     stored = await repo.get_connection(services.store, conn_id)
     assert stored is not None
-    await manager.runtime(services).publish_context(conn_id, stored.status)
+    await services.kube.publish_context(conn_id, stored.status)
     return stored
 
 
@@ -228,7 +228,7 @@ async def find(services: Services, context_id: str) -> Connection:
 
 async def delete(services: Services, context_id: str) -> dict[str, Any]:
     conn = await find(services, context_id)
-    await manager.runtime(services).forget(conn)
+    await services.kube.forget(conn)
     await repo.delete_connection(services.store, conn.id)
     await notify.raise_event(
         services,
@@ -244,7 +244,7 @@ async def delete(services: Services, context_id: str) -> dict[str, Any]:
 
 async def ping(services: Services, context_id: str) -> dict[str, Any]:
     conn = await find(services, context_id)
-    ctx = await manager.runtime(services).context_of(conn)
+    ctx = await services.kube.context_of(conn)
     result = await _ping(ctx)
     if isinstance(result, str):
         raise errors.ErrKubernetesUnreachable(f"context {conn.name}: {result}")

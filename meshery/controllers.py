@@ -8,9 +8,8 @@ resources) and, for MeshSync in embedded mode, from this server's own sync of th
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from generated import errors
@@ -26,7 +25,7 @@ POLL_SECONDS = 5.0
 
 async def _client(services: Services, connection_id: str) -> tuple[str, KubeClient]:
     conn = await contexts.find(services, connection_id)
-    ctx = await manager.runtime(services).context_of(conn)
+    ctx = await services.kube.context_of(conn)
     try:
         return conn.id, await KubeClient.create(ctx)
     except KubeconfigError as exc:
@@ -68,7 +67,7 @@ async def _each_manifest(
         acted_upon=conn_id,
         description=description,
     )
-    await manager.runtime(services).publish_context(conn_id, "operator")
+    await services.kube.publish_context(conn_id, "operator")
 
 
 async def deploy(services: Services, connection_id: str) -> str:
@@ -151,7 +150,7 @@ async def statuses(services: Services, connection_id: str) -> list[dict[str, Any
     """One ``MesheryControllersStatusListItem`` per controller."""
     conn = await contexts.find(services, connection_id)
     facts = await _cluster_facts(services, conn.id)
-    runtime = manager.runtime(services)
+    runtime = services.kube
     sync = runtime.syncs.get(conn.id)
     reachable = facts.get("reachable", False)
     items = []
@@ -221,24 +220,17 @@ async def watch_statuses(
     if end_when_empty and not await _targets(services, ids):
         yield []
         return
-    sub = await services.bus.subscribe(manager.CONTEXTS_SUBJECT, max_pending=64)
-    previous: str | None = None
-    try:
-        while True:
-            items: list[dict[str, Any]] = []
-            for conn_id in await _targets(services, ids):
-                try:
-                    items.extend(await statuses(services, conn_id))
-                except errors.MesheryError:
-                    continue
-            encoded = json.dumps(items, sort_keys=True)
-            if encoded != previous:
-                previous = encoded
-                yield items
+
+    async def current() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for conn_id in await _targets(services, ids):
             try:
-                async with asyncio.timeout(POLL_SECONDS):
-                    await anext(aiter(sub))
-            except (TimeoutError, StopAsyncIteration):
-                pass
-    finally:
-        await sub.unsubscribe()
+                items.extend(await statuses(services, conn_id))
+            except errors.MesheryError:
+                continue
+        return items
+
+    view = services.bus.follow(manager.CONTEXTS_SUBJECT, current, changes_only=True, every=POLL_SECONDS)
+    async with aclosing(view):
+        async for items in view:
+            yield items

@@ -14,13 +14,12 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
-from meshery.connections import iso
 from meshery.context import Services
-from meshery.meshsync import manager
 from meshery.secrets import SecretBox, SecretError
 from meshery.store import credentials as repo
 from meshery.store.connections import Credential
 from meshery.store.workspaces import now
+from meshery.timestamps import iso
 
 MASK = "********"
 
@@ -48,7 +47,7 @@ def unmask(new: Any, old: Any) -> Any:
 
 
 def box(services: Services) -> SecretBox:
-    return manager.runtime(services).box
+    return services.kube.box
 
 
 def _opened(services: Services, cred: Credential) -> Any:

@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from generated import errors
 from meshery import connections, notify
-from meshery.connections import iso
 from meshery.context import Services
+from meshery.environment_wire import null_time, to_json
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import Environment, EnvironmentConnection, ListQuery, Workspace
+from meshery.timestamps import iso
+
+# The wire form lives in meshery.environment_wire (the connection service needs it too).
+__all__ = ["null_time", "to_json"]
 
 # The organization of objects created without one (the local provider has no organizations).
 LOCAL_ORG_ID = "ac7d4b1a-3c0e-5f6b-9a2d-6f1e0b8c4d27"
-ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-def null_time(value: datetime | None = None) -> dict[str, Any]:
-    """Go's ``sql.NullTime`` as upstream puts it on the wire."""
-    return {"Time": iso(value), "Valid": True} if value else {"Time": ZERO_TIME, "Valid": False}
 
 
 def org_of(body: dict[str, Any], default: str) -> str:
@@ -47,21 +44,6 @@ def apply_update(row: Environment | Workspace, body: dict[str, Any]) -> None:
     if isinstance(body.get("metadata"), dict):
         row.meta = {**(row.meta or {}), **body["metadata"]}
     row.updated_at = repo.now()
-
-
-def to_json(row: Environment | Workspace) -> dict[str, Any]:
-    """An environment (or a workspace in a list): upstream's snake_case wire names."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "description": row.description,
-        "organization_id": row.organization_id,
-        "owner": row.owner,
-        "metadata": row.meta or {},
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-        "deleted_at": null_time(),
-    }
 
 
 def link_json(link: EnvironmentConnection) -> dict[str, Any]:

@@ -38,7 +38,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     await adapters.load_saved(services)
     # The registry imports in the background: readiness does not wait for it.
     services.background.append(asyncio.create_task(registry_service.startup_import(services), name=REGISTRY_IMPORT))
-    await meshsync_manager.start(services)
+    await services.kube.start()
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
         (time.perf_counter() - started) * 1000,
@@ -88,6 +88,7 @@ async def start_services(settings: Settings) -> Services:
     bus = bus_module.create_bus(nats_url=settings.nats_url or None, name="meshery-server")
     await bus.start()
     services = Services(settings=settings, store=store, bus=bus)
+    services.kube = meshsync_manager.KubeRuntime(services)
     services.background.append(asyncio.create_task(_log_bus_status(services)))
     await adapters.start(services)
     if await store.ping():
@@ -100,7 +101,7 @@ async def start_services(settings: Settings) -> Services:
 
 async def stop_services(services: Services) -> None:
     await adapters.stop(services)
-    await meshsync_manager.stop(services)
+    await services.kube.stop()
     for task in services.background:
         task.cancel()
     for task in services.background:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from generated import errors
-from meshery.context import RequestContext, Services, User
+from meshery.context import RequestContext, Services
 from meshery.providers.base import BaseProvider
 from meshery.store import users as store_users
 
@@ -98,20 +98,14 @@ async def store_preferences(
     return prefs
 
 
-def _who(ctx: RequestContext) -> User:
-    if ctx.user is None:
-        raise errors.ErrUnauthenticated("no user in this request")
-    return ctx.user
-
-
 async def preferences(ctx: RequestContext) -> dict[str, Any]:
     """The current user's preferences."""
-    return await load(ctx.services, user_id=_who(ctx).user_id, provider=ctx.provider)
+    return await load(ctx.services, user_id=ctx.require_user().user_id, provider=ctx.provider)
 
 
 async def record_preferences(ctx: RequestContext, changes: dict[str, Any]) -> dict[str, Any]:
     """Upstream ``RecordPreferences``: store, then sync to a remote provider that supports it."""
-    user = _who(ctx)
+    user = ctx.require_user()
     prefs = await store_preferences(ctx.services, user_id=user.user_id, provider=ctx.provider, changes=changes)
     provider = ctx.provider_impl
     if isinstance(provider, BaseProvider) and provider.supports("sync-prefs"):
@@ -122,7 +116,7 @@ async def record_preferences(ctx: RequestContext, changes: dict[str, Any]) -> di
 
 async def user_details(ctx: RequestContext) -> dict[str, Any]:
     """The current user's profile from the provider; newer provider-side preferences are kept locally."""
-    user = _who(ctx)
+    user = ctx.require_user()
     provider = ctx.provider_impl
     if not isinstance(provider, BaseProvider):
         return {"user_id": user.user_id, "first_name": user.first_name, "last_name": user.last_name,

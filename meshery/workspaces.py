@@ -13,12 +13,12 @@ from typing import Any
 
 from generated import errors
 from meshery import environments, notify
-from meshery.connections import iso
 from meshery.context import Services
 from meshery.designs.service import design_ids_exist
 from meshery.environments import LOCAL_ORG_ID, null_time, org_of
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import ListQuery, Workspace, WorkspaceMember
+from meshery.timestamps import iso
 
 __all__ = ["ListQuery"]
 

@@ -19,7 +19,7 @@ import grpc.aio
 
 from generated.meshes import meshops_pb2 as pb
 from generated.meshes import meshops_pb2_grpc as pb_grpc
-from meshery.adapters.address import Location
+from meshery.adapter_address import Location
 
 CURRENT = "AdapterService"
 LEGACY = "MeshService"

@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
+from generated import errors
+from meshery import contexts as kube_contexts
+from meshery.connections import CONNECTED
+from meshery.store import connections as repo
+
 if TYPE_CHECKING:
     from meshery.context import Services
 
@@ -90,17 +95,10 @@ class ConnectionKubeconfigs:
         self.fallback = fallback
 
     async def _document(self, conn: Any) -> str:
-        from meshery.meshsync import manager
-
-        context = await manager.runtime(self.services).context_of(conn)
+        context = await self.services.kube.context_of(conn)
         return yaml.safe_dump(context.config_dict(), sort_keys=False)
 
     async def kubeconfigs(self, user_id: str, contexts: list[str]) -> list[str]:
-        from generated import errors
-        from meshery import contexts as kube_contexts
-        from meshery.connections import CONNECTED
-        from meshery.store import connections as repo
-
         store = self.services.store
         if not contexts or "all" in contexts:
             connected = [c for c in await repo.connections_by_kind(store, "kubernetes", [CONNECTED])

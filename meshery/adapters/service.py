@@ -15,8 +15,8 @@ from typing import Any
 
 from generated import errors
 from generated.meshes import meshops_pb2 as pb
+from meshery import adapter_address as address
 from meshery import users
-from meshery.adapters import address
 from meshery.adapters.client import (
     AdapterCallFailed,
     AdapterClient,

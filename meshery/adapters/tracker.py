@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generated.meshes import meshops_pb2 as pb
-from meshery.adapters import address
+from meshery import adapter_address as address
 from meshery.adapters.client import AdapterClient, AdapterError, Operation, StreamExpired
 
 log = logging.getLogger(__name__)

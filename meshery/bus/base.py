@@ -16,12 +16,14 @@ import dataclasses
 import itertools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 1024
 GroupKey = tuple[str, str | None]
+T = TypeVar("T")
 """A subscription's (subject pattern, queue group) pair; queue groups are scoped by pattern."""
 
 
@@ -344,6 +346,36 @@ class Bus(abc.ABC):
         finally:
             await replies.unsubscribe()
 
+    async def follow(
+        self,
+        subject: str,
+        render: Callable[[], Awaitable[T]],
+        *,
+        max_pending: int = 64,
+        changes_only: bool = False,
+        every: float | None = None,
+    ) -> AsyncGenerator[T, None]:
+        """Yield ``render()`` now and again after every message on ``subject``: a live view.
+
+        The subscription is in place before the first render, so no change is missed between
+        the two. ``every`` also renders after that many quiet seconds (for state the subject does
+        not announce); ``changes_only`` skips a value equal to the last one yielded. The messages
+        themselves are not read: they only say "look again". Iteration ends when the bus stops,
+        and the subscription is removed however the caller stops reading.
+        """
+        subscription = await self.subscribe(subject, max_pending=max_pending)
+        try:
+            last: list[T] = []
+            while True:
+                value = await render()
+                if not (changes_only and last and last[0] == value):
+                    last[:] = [value]
+                    yield value
+                if not await _next_message(subscription, every):
+                    return
+        finally:
+            await subscription.unsubscribe()
+
     def _require_running(self) -> None:
         if not self._running:
             raise BusNotRunning(f"bus {self.name!r} is not running; call start() first")
@@ -363,3 +395,15 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def _detach(self, subscription: Subscription) -> None:
         """Stop delivering to `subscription` (called once, from `Subscription.unsubscribe`)."""
+
+
+async def _next_message(subscription: Subscription, timeout: float | None) -> bool:  # noqa: ASYNC109
+    """Wait for the next message or ``timeout`` seconds; False once the subscription has ended."""
+    try:
+        async with asyncio.timeout(timeout):
+            await anext(subscription)
+    except TimeoutError:
+        return True
+    except StopAsyncIteration:
+        return False
+    return True

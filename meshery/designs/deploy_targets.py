@@ -17,7 +17,6 @@ from meshery import contexts as kube_contexts
 from meshery.connections import CONNECTED
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeError, KubeUnreachable
-from meshery.meshsync import manager
 from meshery.store import connections as repo
 from meshery.store.connections import Connection
 
@@ -75,7 +74,7 @@ async def _open(services: Services, conn: Connection) -> Target:
     meta = conn.meta or {}
     target = Target(connection_id=conn.id, name=conn.name, server=str(meta.get("server", "")))
     try:
-        ctx = await manager.runtime(services).context_of(conn)
+        ctx = await services.kube.context_of(conn)
         target.client = await KubeClient.create(ctx)
     except (errors.MesheryError, KubeconfigError) as exc:
         target.error = errors.ErrDeployConnectionUnusable(f"connection {conn.name}: {getattr(exc, 'message', exc)}")

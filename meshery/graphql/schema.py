@@ -40,8 +40,15 @@ def _source(func: Callable[..., AsyncIterator[Any]], names: dict[str, str]) -> C
         # Each subscription runs in its own task, so the context set here
         # stays with this subscription only.
         context.activate(info.context[CONTEXT_KEY])
-        async for item in func(**{names.get(k, k): v for k, v in kwargs.items()}):
-            yield item
+        items = func(**{names.get(k, k): v for k, v in kwargs.items()})
+        try:
+            async for item in items:
+                yield item
+        finally:
+            # Closed with the subscription, so the handler's own clean-up (unsubscribing) runs now.
+            close = getattr(items, "aclose", None)
+            if close is not None:
+                await close()
 
     return source
 

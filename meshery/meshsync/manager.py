@@ -1,7 +1,7 @@
 """The running Kubernetes side of one server: credentials box, ingestion, syncs, operator consumer.
 
-``runtime(services)`` returns it (created on first use, started by the lifecycle once the
-database is ready). It owns one ``ClusterSync`` per connected Kubernetes connection in embedded
+``meshery.lifecycle`` creates it as ``services.kube`` right after the services and starts it
+once the database is ready. It owns one ``ClusterSync`` per connected Kubernetes connection in embedded
 mode, the NATS consumer in operator mode, and the connection status changes both cause
 (persisted, published on ``meshery-server.kubernetes.contexts`` and raised as events).
 """
@@ -17,12 +17,13 @@ from typing import Any
 
 from generated import errors
 from meshery import notify
-from meshery.connections import embedded_sync_wanted
+from meshery.connection_config import embedded_sync_wanted
 from meshery.context import Services
 from meshery.events import Severity
 from meshery.kube import KubeContext
 from meshery.meshsync.embedded import ClusterSync
 from meshery.meshsync.ingest import Ingestor
+from meshery.meshsync.operator import OperatorConsumer
 from meshery.registry.cluster import ClusterComponents
 from meshery.secrets import SecretBox, SecretError
 from meshery.store import connections as repo
@@ -32,7 +33,6 @@ from meshery.store.connections import Connection
 log = logging.getLogger(__name__)
 
 CONTEXTS_SUBJECT = "meshery-server.kubernetes.contexts"
-_ATTR = "_meshery_kube_runtime"
 
 
 class KubeRuntime:
@@ -42,7 +42,7 @@ class KubeRuntime:
         self.ingestor = Ingestor(services.store, services.bus)
         self.components = None if services.settings.skip_comp_gen else ClusterComponents(services)
         self.syncs: dict[str, ClusterSync] = {}
-        self.operator: Any = None
+        self.operator: OperatorConsumer | None = None
         self.started = False
         self._lock = asyncio.Lock()
 
@@ -57,8 +57,6 @@ class KubeRuntime:
         self.started = True
         self.ingestor.start()
         if self.services.settings.nats_url:
-            from meshery.meshsync.operator import OperatorConsumer
-
             self.operator = OperatorConsumer(self.services, self.ingestor)
             await self.operator.start()
         if self.embedded:
@@ -178,20 +176,3 @@ class KubeRuntime:
             await tables.delete_cluster(self.services.store, str(cluster_id))
         await self.publish_context(conn.id, "deleted")
 
-
-def runtime(services: Services) -> KubeRuntime:
-    found: KubeRuntime | None = getattr(services, _ATTR, None)
-    if found is None:
-        found = KubeRuntime(services)
-        setattr(services, _ATTR, found)
-    return found
-
-
-async def start(services: Services) -> None:
-    await runtime(services).start()
-
-
-async def stop(services: Services) -> None:
-    found: KubeRuntime | None = getattr(services, _ATTR, None)
-    if found is not None:
-        await found.stop()

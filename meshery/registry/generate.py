@@ -15,8 +15,9 @@ import yaml
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry import importer
+from meshery.registry import importer, prepare
 from meshery.registry.parse import Problem, parse_documents
+from meshery.store import registry as store_registry
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -100,10 +101,7 @@ async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     }
     registered = False
     if body.get("register") and components:
-        from meshery.registry import operations
-        from meshery.store import registry as store_registry
-
-        prepared = operations.register_parsed(parse_documents("generate", [model, *components]), origin="generate")
+        prepared = prepare.register_parsed(parse_documents("generate", [model, *components]), origin="generate")
         outcome, _rows, more = await importer.store_prepared(services.store, prepared)
         problems += more
         registered = outcome == "imported"

@@ -17,11 +17,11 @@ import orjson
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry import build, codec, importer, render, sources
+from meshery.registry import build, codec, importer, render
 from meshery.registry.export import export_model
 from meshery.registry.generate import generate
-from meshery.registry.parse import Parsed, parse_documents
-from meshery.registry.prepare import Prepared, from_parsed
+from meshery.registry.parse import parse_documents
+from meshery.registry.prepare import register_parsed
 from meshery.registry.upload import register_upload
 from meshery.registry.validate import validate
 from meshery.store import Store
@@ -109,13 +109,6 @@ async def put_definition(store: Store, definition_id: str | None, body: dict[str
 async def delete_definition(store: Store, definition_id: str) -> None:
     if not await store_registry.delete_entity(store, entity_type="connection", entity_id=definition_id):
         raise errors.ErrRegistryNotFound(f"no connection definition with id {definition_id!r}")
-
-
-def register_parsed(parsed: Parsed, *, origin: str) -> Prepared:
-    """A package that arrived by API, prepared for ``importer.store_prepared`` (keyed by its model)."""
-    facts, _ = build.model_facts(parsed)
-    location = f"upload:{facts.name}/{facts.model_version}/{facts.version}" if facts else f"upload:{origin}"
-    return from_parsed(sources.package_key(location), location, parsed.content_hash, parsed)
 
 
 def _decode_entity(value: Any) -> Any:

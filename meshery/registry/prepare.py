@@ -61,3 +61,10 @@ def prepare(job: Job) -> Prepared:
     slim.models = prepared.parsed.models
     prepared.parsed = slim
     return prepared
+
+
+def register_parsed(parsed: Parsed, *, origin: str) -> Prepared:
+    """A package that arrived by API, prepared for ``importer.store_prepared`` (keyed by its model)."""
+    facts, _ = build.model_facts(parsed)
+    location = f"upload:{facts.name}/{facts.model_version}/{facts.version}" if facts else f"upload:{origin}"
+    return from_parsed(sources.package_key(location), location, parsed.content_hash, parsed)

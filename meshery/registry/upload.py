@@ -17,8 +17,9 @@ import httpx
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry import importer, sources
+from meshery.registry import importer, prepare, service, sources
 from meshery.registry.parse import Parsed, parse_documents, parse_files
+from meshery.store import registry as store_registry
 
 FETCH_TIMEOUT = 20.0
 
@@ -125,9 +126,6 @@ def _packages(name: str, data: bytes | None, model: Any) -> list[Parsed]:
 
 
 async def register_upload(services: Services, *, body: dict[str, Any] | None, upload: Any) -> dict[str, Any]:
-    from meshery.registry import operations, service
-    from meshery.store import registry as store_registry
-
     report = importer.Report()
     try:
         name, data, model = await _payload(body, upload)
@@ -149,7 +147,7 @@ async def register_upload(services: Services, *, body: dict[str, Any] | None, up
     model_ids: list[str] = []
     for parsed in packages:
         report.packages += 1
-        prepared = operations.register_parsed(parsed, origin=name)
+        prepared = prepare.register_parsed(parsed, origin=name)
         outcome, rows, problems = await importer.store_prepared(services.store, prepared)
         if prepared.facts is not None:
             names.append(prepared.facts.name)

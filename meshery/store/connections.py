@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String, Text, and_, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from meshery.store import search
 from meshery.store.base import Base
 from meshery.store.engine import Store
 
@@ -80,8 +81,7 @@ def _where(flt: ConnectionFilter) -> list[Any]:
     if flt.names:
         conds.append(Connection.name.in_(list(flt.names)))
     if flt.search:
-        needle = f"%{flt.search.lower()}%"
-        conds.append(func.lower(Connection.name).like(needle))
+        conds.append(search.condition(flt.search, Connection.name))
     return conds
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 
 from meshery.store.connections import MAX_OFFSET, Connection, Credential
 from meshery.store.engine import Store
+from meshery.store.search import condition as search_condition
 
 _ORDER = {"name", "type", "created_at", "updated_at"}
 
@@ -20,7 +21,7 @@ async def list_credentials(
 ) -> tuple[list[Credential], int]:
     conds: list[Any] = [Credential.user_id == owner]
     if search:
-        conds.append(func.lower(Credential.name).like(f"%{search.lower()}%"))
+        conds.append(search_condition(search, Credential.name))
     field, _, direction = (order or "updated_at desc").partition(" ")
     column = getattr(Credential, field if field in _ORDER else "updated_at")
     sort = column.desc() if direction == "desc" else column.asc()

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, defer, mapped_column
 
+from meshery.store import search
 from meshery.store.base import Base
 from meshery.store.engine import Store
 
@@ -101,8 +102,7 @@ def _where(flt: DesignFilter) -> list[Any]:
     if flt.visibilities:
         conds.append(PatternRow.visibility.in_(list(flt.visibilities)))
     if flt.search:
-        needle = f"%{flt.search.lower()}%"
-        conds.append(func.lower(PatternRow.name).like(needle))
+        conds.append(search.condition(flt.search, PatternRow.name))
     if flt.updated_after is not None:
         conds.append(PatternRow.updated_at > flt.updated_after)
     return conds

@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from meshery.store import search
 from meshery.store.base import Base
 from meshery.store.engine import Store
 from meshery.store.tables import SystemSetting
@@ -164,10 +165,6 @@ class EventPage:
     by_severity: dict[str, int] = field(default_factory=dict)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(query: EventQuery) -> list[ColumnElement[bool]]:
     """Every filter but `status`, which the aggregate groups by instead."""
     where: list[ColumnElement[bool]] = []
@@ -182,7 +179,7 @@ def _conditions(query: EventQuery) -> list[ColumnElement[bool]]:
         if values:
             where.append(column == values[0] if len(values) == 1 else column.in_(list(values)))
     if query.search:
-        where.append(EventRow.description.ilike(f"%{_escape_like(query.search)}%", escape="\\"))
+        where.append(search.condition(query.search, EventRow.description))
     return where
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, Integer, String, Table, Text, and_, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from meshery.store import search
 from meshery.store.base import Base
 from meshery.store.engine import Store
 
@@ -273,13 +274,7 @@ def _conditions(q: ResourceQuery) -> list[Any]:
             kv = kv.where(KubernetesKeyValue.value == value)
         conds.append(KubernetesResource.id.in_(kv))
     if q.search:
-        needle = f"%{q.search.lower()}%"
-        conds.append(
-            or_(
-                func.lower(KubernetesResourceObjectMeta.name).like(needle),
-                func.lower(KubernetesResource.kind).like(needle),
-            )
-        )
+        conds.append(search.condition(q.search, KubernetesResourceObjectMeta.name, KubernetesResource.kind))
     return conds
 
 

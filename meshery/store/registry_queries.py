@@ -30,6 +30,7 @@ from meshery.store.registry_tables import (
     RegistryRegistrant,
     RegistryRelationship,
 )
+from meshery.store.search import condition as search_condition
 
 
 @asynccontextmanager
@@ -92,15 +93,6 @@ class RelationshipFilter:
     latest_only: bool = True
 
 
-def like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
-    return func.lower(column).like(like_pattern(text), escape="\\")
-
-
 def _paged(query: Any, page: Page) -> Any:
     query = query.offset(page.offset)
     return query.limit(page.limit) if page.limit is not None else query
@@ -144,7 +136,7 @@ def _model_where(f: ModelFilter) -> list[ColumnElement[bool]]:
     if f.latest_only and not f.version and not f.model_id:
         where.append(RegistryModel.latest.is_(True))
     if f.search:
-        where.append(or_(_contains(RegistryModel.name, f.search), _contains(RegistryModel.display_name, f.search)))
+        where.append(search_condition(f.search, RegistryModel.name, RegistryModel.display_name))
     if f.name:
         where.append(RegistryModel.name == f.name)
     if f.model_id:
@@ -247,7 +239,7 @@ def _component_where(f: ComponentFilter) -> list[ColumnElement[bool]]:
     elif f.latest_only:
         where.append(RegistryComponent.latest.is_(True))
     if f.search:
-        where.append(RegistryComponent.search.like(like_pattern(f.search), escape="\\"))
+        where.append(search_condition(f.search, RegistryComponent.search, folded=True))
     if f.name:
         where.append(or_(RegistryComponent.kind == f.name, RegistryComponent.display_name == f.name))
     if f.api_version:
@@ -316,10 +308,8 @@ def _relationship_where(f: RelationshipFilter) -> tuple[list[ColumnElement[bool]
         where.append(RegistryRelationship.latest.is_(True))
     if f.search:
         where.append(
-            or_(
-                _contains(RegistryRelationship.kind, f.search),
-                _contains(RegistryRelationship.type, f.search),
-                _contains(RegistryRelationship.sub_type, f.search),
+            search_condition(
+                f.search, RegistryRelationship.kind, RegistryRelationship.type, RegistryRelationship.sub_type
             )
         )
     if f.kind:
@@ -366,7 +356,7 @@ async def list_categories(
 ) -> tuple[int, list[Any]]:
     where: list[ColumnElement[bool]] = []
     if search:
-        where.append(_contains(RegistryCategory.name, search))
+        where.append(search_condition(search, RegistryCategory.name))
     if name:
         where.append(RegistryCategory.name == name)
     order = RegistryCategory.name.desc() if desc else RegistryCategory.name.asc()
@@ -388,7 +378,7 @@ async def list_categories(
 async def list_registrants(store: Store, *, search: str | None, page: Page, desc: bool) -> tuple[int, list[Any]]:
     where: list[ColumnElement[bool]] = []
     if search:
-        where.append(or_(_contains(RegistryRegistrant.kind, search), _contains(RegistryRegistrant.name, search)))
+        where.append(search_condition(search, RegistryRegistrant.kind, RegistryRegistrant.name))
     models = (
         select(func.count())
         .select_from(RegistryModel)
@@ -448,7 +438,7 @@ async def list_entities(
     if entity_id:
         where.append(RegistryEntity.id == entity_id)
     if search:
-        where.append(or_(_contains(RegistryEntity.name, search), _contains(RegistryEntity.kind, search)))
+        where.append(search_condition(search, RegistryEntity.name, RegistryEntity.kind))
     count = select(func.count()).select_from(RegistryEntity)
     query = select(RegistryEntity.id, RegistryEntity.body)
     if join:

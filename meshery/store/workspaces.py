@@ -21,6 +21,7 @@ from meshery.store.base import Base
 from meshery.store.connections import MAX_OFFSET, Connection
 from meshery.store.designs import PatternRow
 from meshery.store.engine import Store
+from meshery.store.search import condition as search_condition
 
 
 def now() -> datetime:
@@ -118,7 +119,7 @@ async def list_owned(store: Store, model: type[Workspace] | type[Environment], q
     if q.organization_id:
         conds.append(model.organization_id == q.organization_id)
     if q.search:
-        conds.append(func.lower(model.name).like(f"%{q.search.lower()}%"))
+        conds.append(search_condition(q.search, model.name))
     async with store.read() as session:
         total = (await session.execute(select(func.count()).select_from(model).where(and_(*conds)))).scalar_one()
         rows = (
@@ -221,7 +222,7 @@ async def workspace_environments(store: Store, workspace_id: str, q: ListQuery) 
         WorkspaceMember.member_id == Environment.id,
     ]
     if q.search:
-        conds.append(func.lower(Environment.name).like(f"%{q.search.lower()}%"))
+        conds.append(search_condition(q.search, Environment.name))
     async with store.read() as session:
         total = (
             await session.execute(select(func.count()).select_from(Environment).join(WorkspaceMember, and_(*conds)))
@@ -280,7 +281,7 @@ async def environment_connections(
     )
     conds: list[Any] = []
     if search:
-        conds.append(func.lower(Connection.name).like(f"%{search.lower()}%"))
+        conds.append(search_condition(search, Connection.name))
     field, _, direction = (order or "updated_at desc").partition(" ")
     allowed = {"name", "kind", "status", "type", "sub_type", "created_at", "updated_at"}
     column = getattr(Connection, field if field in allowed else "updated_at")
@@ -361,7 +362,7 @@ async def workspace_designs(store: Store, workspace_id: str, q: ListQuery) -> tu
         WorkspaceMember.member_id == PatternRow.id,
     ]
     if q.search:
-        conds.append(func.lower(PatternRow.name).like(f"%{q.search.lower()}%"))
+        conds.append(search_condition(q.search, PatternRow.name))
     field, _, direction = (q.order or "updated_at desc").partition(" ")
     column = getattr(PatternRow, field if field in _ORDER - {"description"} else "updated_at")
     sort = column.desc() if direction == "desc" else column.asc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meshery.adapters import address
+from meshery import adapter_address as address
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import grpc.aio
 import pytest
 
 from generated.meshes import meshops_pb2 as pb
-from meshery.adapters import address
+from meshery import adapter_address as address
 from meshery.adapters.client import (
     CURRENT,
     LEGACY,

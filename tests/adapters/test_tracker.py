@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from generated.meshes import meshops_pb2 as pb
-from meshery.adapters.address import InvalidLocation
+from meshery.adapter_address import InvalidLocation
 from meshery.adapters.tracker import AdapterState, AdapterTracker
 from tests.adapters.conftest import AdapterFactory
 from tests.fixtures.server import free_port

@@ -22,7 +22,6 @@ from starlette.applications import Starlette
 
 from meshery.app import create_app
 from meshery.config import Settings
-from meshery.meshsync import manager
 from meshery.meshsync.operator import CORE_SUBJECT, REQUEST_SUBJECT, STORE_SUBJECT
 from tests.fixtures.app import app_settings
 from tests.fixtures.contract import ContractChecker, contract_client
@@ -97,7 +96,7 @@ async def test_messages_are_stored_and_read_back(
         assert pod["cluster_id"] == samples.CLUSTER
         assert [(kv["key"], kv["value"]) for kv in pod["metadata"]["labels"]] == [("v", "2")]
         assert json.loads(pod["spec"]["attribute"])["containers"][0]["image"] == "nginx:1.27"
-        consumer = manager.runtime(app.state.meshery.services).operator
+        consumer = app.state.meshery.services.kube.operator
         assert consumer.rejected == 2
 
 
@@ -111,7 +110,7 @@ async def test_two_replicas_store_each_message_once(
                                             nats_url=nats_server.url, meshsync_default_deployment_mode="operator"))
             for i in range(2)
         ]  # fmt: skip
-        consumers = [manager.runtime(a.state.meshery.services).operator for a in apps]
+        consumers = [a.state.meshery.services.kube.operator for a in apps]
         total = 200
         for i in range(total):
             await nats_client.publish(CORE_SUBJECT, samples.event_message("ADDED", samples.pod(f"p{i}")))

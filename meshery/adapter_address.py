@@ -3,7 +3,8 @@
 Upstream keeps an adapter's gRPC address as ``adapter_location`` (``localhost:10000``,
 ``meshery-istio:10000``). A bare port (``10000``, as upstream's list of available adapters
 writes it) means ``localhost``. Anything else (schemes, paths, spaces) is rejected with a
-reason, so a malformed URL never reaches gRPC.
+reason, so a malformed URL never reaches gRPC. It imports nothing of the server and sits below
+``meshery.config`` (which checks ``ADAPTER_URLS`` with it), outside the ``meshery.adapters`` package.
 """
 
 from __future__ import annotations

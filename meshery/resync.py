@@ -1,4 +1,8 @@
-"""resyncCluster: forget a context's objects and/or discover it again."""
+"""resyncCluster: forget a context's objects and/or discover it again.
+
+A service over both ``meshery.contexts`` (which finds the context) and the MeshSync runtime
+(``services.kube``), so it sits above them rather than inside ``meshery.meshsync``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from typing import Any
 
 from meshery import contexts
 from meshery.context import Services
-from meshery.meshsync import manager
 from meshery.store import meshsync as tables
 
 
@@ -17,7 +20,7 @@ def _true(value: Any) -> bool:
 async def resync(services: Services, context_id: str, selector: dict[str, Any]) -> str:
     """Upstream's ReSyncActions: clearDB (forget objects), ReSync/hardReset (list again)."""
     conn = await contexts.find(services, context_id)
-    runtime = manager.runtime(services)
+    runtime = services.kube
     cluster_id = str((conn.meta or {}).get("kubernetes_server_id") or "")
     if (_true(selector.get("clearDB")) or _true(selector.get("hardReset"))) and cluster_id:
         await tables.delete_cluster(services.store, cluster_id)
