@@ -9,19 +9,16 @@ swagger-ui-bundle wheel, so the page works offline.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import swagger_ui_bundle
-import yaml
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from generated import errors as catalog
-from meshery import errors
+from meshery import apispec, errors
 
 DOCS_PATH = "/api/docs"
 SPEC_JSON = "/api/openapi.json"
@@ -55,9 +52,10 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def routes(spec_file: Path) -> list[BaseRoute]:
-    text = spec_file.read_text(encoding="utf-8")
-    as_json = json.dumps(yaml.safe_load(text), separators=(",", ":")).encode()
+def routes() -> list[BaseRoute]:
+    """The spec files as codegen wrote them (``meshery.apispec``: read once, never re-parsed)."""
+    text = apispec.yaml_text()
+    as_json = apispec.json_bytes()
     page = PAGE.format(docs=DOCS_PATH, spec=SPEC_JSON)
 
     async def spec_yaml(_request: Request) -> Response:
