@@ -9,9 +9,12 @@ swagger-ui-bundle wheel, so the page works offline.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import swagger_ui_bundle
+import yaml
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -52,10 +55,18 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def routes() -> list[BaseRoute]:
-    """The spec files as codegen wrote them (``meshery.apispec``: read once, never re-parsed)."""
-    text = apispec.yaml_text()
-    as_json = apispec.json_bytes()
+def routes(spec_file: Path | None = None) -> list[BaseRoute]:
+    """Routes of the spec and its docs page.
+
+    The server's bundled spec comes as codegen wrote it (``meshery.apispec``: read once, never
+    re-parsed); another YAML file (``make swagger``) is converted here.
+    """
+    if spec_file is None:
+        text, as_json = apispec.yaml_text(), apispec.json_bytes()
+    else:
+        text = spec_file.read_text(encoding="utf-8")
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        as_json = json.dumps(yaml.load(text, Loader=loader), separators=(",", ":")).encode()
     page = PAGE.format(docs=DOCS_PATH, spec=SPEC_JSON)
 
     async def spec_yaml(_request: Request) -> Response:

@@ -63,7 +63,7 @@ class _Answer(BaseResponseDecorator):  # type: ignore[misc]
     def __init__(self, operation: AbstractOperation) -> None:
         super().__init__(framework=StarletteFramework, jsonifier=Jsonifier())
         self.declared = operation.produces
-        self.produces = list(set(operation.produces))
+        self.produces: list[str] = list(set(operation.produces))
 
     def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         raise NotImplementedError("use to_response")

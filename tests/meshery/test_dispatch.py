@@ -64,7 +64,8 @@ def _concrete_paths() -> Iterator[str]:
         for i, part in enumerate(parts):
             if part.startswith("{"):
                 for literal in sorted(literals.get(i, ())):
-                    yield "/".join(literal if j == i else ("7" if p.startswith("{") else p) for j, p in enumerate(parts))
+                    filled = (literal if j == i else ("7" if p.startswith("{") else p) for j, p in enumerate(parts))
+                    yield "/".join(filled)
     yield "/api/no/such/route"
     yield "/"
 
@@ -103,9 +104,7 @@ async def _noop() -> None:
     return None
 
 
-def test_every_endpoint_calls_its_handler_through_answers_wrap(
-    table: dispatch.Table, bound: wiring.Wiring
-) -> None:
+def test_every_endpoint_calls_its_handler_through_answers_wrap(table: dispatch.Table, bound: wiring.Wiring) -> None:
     endpoints = [entry[2] for bucket in table.buckets.values() for entry in bucket]
     assert {e.info.operation_id for e in endpoints} == set(OPERATIONS)
     for endpoint in endpoints:
@@ -150,7 +149,11 @@ SPEC: dict[str, Any] = {
                     "required": True,
                     "content": {
                         "application/json": {
-                            "schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+                            "schema": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {"name": {"type": "string"}},
+                            }
                         }
                     },
                 },
