@@ -38,6 +38,7 @@ from connexion.operations import AbstractOperation
 from connexion.resolver import Resolver
 from connexion.spec import Specification
 from connexion.utils import extract_content_type, inspect_function_arguments, is_nullable
+from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -50,6 +51,13 @@ METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
 
 sanitize: Callable[[str], str] = functools.lru_cache(maxsize=4096)(pythonic)
 """Connexion's ``pythonic_params`` renaming (camelCase to snake_case), remembered per name."""
+
+
+@functools.lru_cache(maxsize=256)
+def mimetype_of(content_type: str) -> str:
+    """``ConnexionRequest.mimetype`` of a Content-Type value, parsed once per distinct value."""
+    mimetype: bytes = parse_options_header(content_type)[0]
+    return mimetype.decode()
 
 
 async def _never(_scope: Scope, _receive: Receive, _send: Send) -> None:
@@ -69,7 +77,7 @@ class _Answer(BaseResponseDecorator):  # type: ignore[misc]
         raise NotImplementedError("use to_response")
 
     def _infer_content_type(self, data: Any, headers: dict[str, str]) -> str | None:
-        content_type: str | None = extract_content_type(headers)
+        content_type: str | None = extract_content_type(headers) if headers else None
         produces = self.produces
         if data is not None and not produces:
             produces = ["application/json"]
@@ -130,13 +138,23 @@ class Endpoint:
             security_query_params=self.validation.security_query_params,
         )
         self.answer = _Answer(operation)
+        self.has_body = bool(operation.request_body)
+        # OpenAPI 3 names the body argument from x-body-name, whatever the media type.
+        self.wants_body = sanitize(operation.body_name("")) in self.arguments or self.has_kwargs
 
-    async def validate(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive]:
-        """Connexion's request validation (``RequestValidationOperation``) with parts built once."""
-        self.parameters.validate(scope)
+    async def validate(self, request: ConnexionRequest) -> ConnexionRequest:
+        """Connexion's request validation (``RequestValidationOperation``) with parts built once.
+
+        Returns the request the handler reads: the same one, or one over the validated body.
+        """
+        self.parameters.validate_request(request)
+        operation = self.operation
+        if not self.has_body:
+            # No requestBody: no media types to check (``consumes`` is empty), no body schema.
+            return request
+        scope: Scope = request.scope
         mime_type, encoding = self.validation.extract_content_type(scope["headers"])
         self.validation.validate_mime_type(mime_type)
-        operation = self.operation
         schema = operation.body_schema(mime_type)
         if schema:
             body_validator = self.validator_map["body"].get(mime_type)
@@ -149,15 +167,14 @@ class Endpoint:
                     strict_validation=self.strict_validation,
                     uri_parser=self.uri_parser,
                 )
-                receive, scope = await validator.wrap_receive(receive, scope=scope)
-        return scope, receive
+                receive, scope = await validator.wrap_receive(request.receive, scope=scope)
+                return ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        return request
 
     async def arguments_of(self, request: ConnexionRequest) -> dict[str, Any]:
         """The handler's keyword arguments, by Connexion's rules (``AsyncParameterDecorator``)."""
-        body = None
-        if sanitize(self.operation.body_name(request.content_type)) in self.arguments or self.has_kwargs:
-            body = await request.get_body()
-        mimetype = request.mimetype
+        body = await request.get_body() if self.wants_body else None
+        mimetype = mimetype_of(request.content_type)
         # Connexion always reads the form; for any other content type Starlette's form is empty.
         files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
         kwargs = get_arguments(
@@ -175,10 +192,9 @@ class Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Validate, call the handler, send its answer (inside the session's context)."""
-        scope, receive = await self.validate(scope, receive)
-        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        request = await self.validate(ConnexionRequest(scope, receive, uri_parser=self.uri_parser))
         result = await self.function(**await self.arguments_of(request))
-        await self.answer.to_response(result)(scope, receive, send)
+        await self.answer.to_response(result)(request.scope, request.receive, send)
 
 
 def _signature(function: Callable[..., Any]) -> tuple[list[str], bool]:
