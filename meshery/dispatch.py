@@ -141,13 +141,19 @@ class Endpoint:
         self.has_body = bool(operation.request_body)
         # OpenAPI 3 names the body argument from x-body-name, whatever the media type.
         self.wants_body = sanitize(operation.body_name("")) in self.arguments or self.has_kwargs
+        self.parameter_free = not operation.parameters
+        self.takes_nothing = self.parameter_free and not self.arguments and not self.has_kwargs
 
     async def validate(self, request: ConnexionRequest) -> ConnexionRequest:
         """Connexion's request validation (``RequestValidationOperation``) with parts built once.
 
         Returns the request the handler reads: the same one, or one over the validated body.
         """
-        self.parameters.validate_request(request)
+        if self.parameter_free and not request.scope["query_string"]:
+            # Nothing to check: no declared parameter, and no query to call extra.
+            pass
+        else:
+            self.parameters.validate_request(request)
         operation = self.operation
         if not self.has_body:
             # No requestBody: no media types to check (``consumes`` is empty), no body schema.
@@ -173,8 +179,11 @@ class Endpoint:
 
     async def arguments_of(self, request: ConnexionRequest) -> dict[str, Any]:
         """The handler's keyword arguments, by Connexion's rules (``AsyncParameterDecorator``)."""
-        body = await request.get_body() if self.wants_body else None
         mimetype = mimetype_of(request.content_type)
+        if self.takes_nothing and mimetype not in FORM_CONTENT_TYPES:
+            # Connexion would compute only arguments the handler does not take (and reject none).
+            return {}
+        body = await request.get_body() if self.wants_body else None
         # Connexion always reads the form; for any other content type Starlette's form is empty.
         files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
         kwargs = get_arguments(
