@@ -9,7 +9,6 @@ validates the committed JSON with openapi-spec-validator instead.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from pathlib import Path
@@ -36,15 +35,10 @@ def yaml_text() -> str:
     return YAML_FILE.read_text(encoding="utf-8")
 
 
-@functools.cache
-def _document() -> dict[str, Any]:
+def document() -> dict[str, Any]:
+    """The parsed spec, a fresh copy per call (callers may change it; parsing beats a deep copy)."""
     doc: dict[str, Any] = json.loads(json_bytes())
     return doc
-
-
-def document() -> dict[str, Any]:
-    """A fresh copy of the parsed spec (callers may change it)."""
-    return copy.deepcopy(_document())
 
 
 class CheckedSpecification(OpenAPISpecification):  # type: ignore[misc]
