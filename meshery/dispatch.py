@@ -12,8 +12,9 @@ prefix instead of trying every route.
 
 Only requests that fully match an operation are served here. Anything else
 (unknown paths, a method the path does not have, ``HEAD``, trailing-slash
-redirects, paths under the outer app's own routes, websockets, lifespan) goes
-to the app behind it, the Connexion stack, which answers exactly as before.
+redirects, paths under the outer app's own routes, a server ``root_path``,
+websockets, lifespan) goes to the app behind it, the Connexion stack, which
+answers exactly as before.
 """
 
 from __future__ import annotations
