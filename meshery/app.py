@@ -102,7 +102,7 @@ def build_rest(
     return rest
 
 
-def build_dispatch(state: context.AppState, bound: wiring.Wiring, *, spec: Specification) -> dispatch.Table:
+def build_dispatch(bound: wiring.Wiring, *, spec: Specification) -> dispatch.Table:
     """The precomputed REST table (``meshery.dispatch``), over the same spec and handlers."""
     return dispatch.build_table(
         spec,
@@ -142,7 +142,7 @@ def create_app(settings: Settings) -> Starlette:
     state = context.AppState(providers=ProviderRegistry.from_settings(settings))
     spec = apispec.specification()
     rest = build_rest(state, bound, spec=spec)
-    table = build_dispatch(state, bound, spec=spec)
+    table = build_dispatch(bound, spec=spec)
     gql = build_graphql(state, bound, debug=settings.debug, cache_size=settings.graphql_cache_size)
     page = playground.render_page(endpoint=GRAPHQL_PATH, static_prefix=PLAYGROUND_STATIC)
 

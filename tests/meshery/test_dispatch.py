@@ -33,8 +33,7 @@ def bound() -> wiring.Wiring:
 
 @pytest.fixture(scope="module")
 def table(bound: wiring.Wiring) -> dispatch.Table:
-    state = context.AppState(providers=ProviderRegistry.from_settings(Settings()))
-    return app_module.build_dispatch(state, bound, spec=apispec.specification())
+    return app_module.build_dispatch(bound, spec=apispec.specification())
 
 
 def _scope(method: str, path: str, query: str = "") -> Scope:
