@@ -14,6 +14,7 @@ import io
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from bench import (
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--adapter-operations", type=int, default=300, help="operations measured (default 300)")
     group.add_argument("--adapter-events", type=int, default=300, help="relayed events measured (default 300)")
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
+    parser.add_argument(
+        "--before-tree", type=Path, default=None, help="startup: also measure the app build CPU of this source tree"
+    )
     ev = parser.add_argument_group("events")
     ev.add_argument("--sse", type=int, default=1000, help="SSE subscribers (default 1000)")
     ev.add_argument("--graphql-subscribers", type=int, default=100, help="GraphQL subscribers (default 100)")
@@ -108,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.benchmark in ("all", "auth"):
             ok &= auth.run()
         if args.benchmark in ("all", "startup"):
-            ok &= startup.run(repeat=args.startup_repeat)
+            ok &= startup.run(repeat=args.startup_repeat, before=args.before_tree)
         if args.benchmark in ("all", "rest"):
             ok &= rest.run(load=load, rounds=args.rounds, database_url=args.database_url, start_postgres=args.postgres)
         if args.benchmark in ("all", "graphql"):

@@ -83,7 +83,7 @@ async def _measure(n: int) -> dict[str, int]:
             state = ours.state.meshery
             bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
             rest = app_module.build_rest(state, bound)
-            figures["ours, Connexion alone: /api/system/version"] = await per_request_us(
+            figures["ours, Connexion stack alone (no dispatch table): /api/system/version"] = await per_request_us(
                 rest, "/api/system/version", n=n
             )
             without_validation = [
@@ -104,11 +104,24 @@ async def _measure(n: int) -> dict[str, int]:
     return figures
 
 
+def ratios(figures: dict[str, int]) -> dict[str, float]:
+    """Throughput ratios ours/fastapi (fastapi us / ours us: above 1 means ours is faster)."""
+    return {
+        route: round(figures[f"fastapi: GET {route}"] / figures[f"ours: GET {route}"], 2)
+        for route in ("/api/system/version", "/api/system/database")
+    }
+
+
 def run(*, requests: int = 3000) -> bool:
     print("  in-process micro-benchmark (raw ASGI calls)...", file=sys.stderr, flush=True)
     figures = asyncio.run(_measure(requests))
-    path = results.write("inprocess", parameters={"requests": requests, "best_of": 3}, figures=figures, ok=True)
+    ratio = ratios(figures)
+    path = results.write(
+        "inprocess", parameters={"requests": requests, "best_of": 3}, figures={**figures, "ratios": ratio}, ok=True
+    )
     print("\nIn-process cost per request (microseconds, best of 3; lower is better)")
     print(results.table(["case", "us/request"], [[k, v] for k, v in figures.items()]))
+    print("\nIn-process ratios ours/fastapi (requests per second; below 1 means ours is slower)")
+    print(results.table(["route", "ratio"], [[k, v] for k, v in ratio.items()]))
     print(f"OK; written {path.relative_to(path.parents[2])}\n")
     return True

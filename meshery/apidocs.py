@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from generated import errors as catalog
-from meshery import errors
+from meshery import apispec, errors
 
 DOCS_PATH = "/api/docs"
 SPEC_JSON = "/api/openapi.json"
@@ -55,9 +55,18 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def routes(spec_file: Path) -> list[BaseRoute]:
-    text = spec_file.read_text(encoding="utf-8")
-    as_json = json.dumps(yaml.safe_load(text), separators=(",", ":")).encode()
+def routes(spec_file: Path | None = None) -> list[BaseRoute]:
+    """Routes of the spec and its docs page.
+
+    The server's bundled spec comes as codegen wrote it (``meshery.apispec``: read once, never
+    re-parsed); another YAML file (``make swagger``) is converted here.
+    """
+    if spec_file is None:
+        text, as_json = apispec.yaml_text(), apispec.json_bytes()
+    else:
+        text = spec_file.read_text(encoding="utf-8")
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        as_json = json.dumps(yaml.load(text, Loader=loader), separators=(",", ":")).encode()
     page = PAGE.format(docs=DOCS_PATH, spec=SPEC_JSON)
 
     async def spec_yaml(_request: Request) -> Response:

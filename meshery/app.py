@@ -2,9 +2,13 @@
 
 Outer routes: GraphQL over HTTP and WebSocket, the offline GraphiQL page and
 its assets, the spec files and Swagger UI (``meshery.apidocs``). Everything
-else is mounted Connexion, which routes and validates REST from
-``generated/openapi.yaml``. The outer lifespan starts and stops the
-store, the bus and (later) MeshSync and adapter watchers, in one place.
+else is mounted Connexion, which routes and validates REST from the bundled
+spec (``meshery.apispec``, parsed once). In front of all of it,
+``meshery.dispatch`` serves every request that matches an operation from a
+table built once from the same spec and Connexion operation objects; the rest
+(404, 405, redirects, HEAD) still takes the Connexion path. The outer lifespan
+starts and stops the store, the bus and (later) MeshSync and adapter watchers,
+in one place.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
+from typing import Any
 
 from ariadne.asgi import GraphQL
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
+from connexion.middleware import main as connexion_main
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -24,24 +29,24 @@ from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
+from connexion.spec import Specification
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-import generated
 from generated import errors as catalog
 from generated.graphql_schema import ROOT_FIELDS
 from generated.operations import OPERATIONS
-from meshery import answers, apidocs, context, errors, lifecycle, session, validation, wiring
+from meshery import answers, apidocs, apispec, context, dispatch, errors, lifecycle, session, validation, wiring
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
 from meshery.providers import ProviderRegistry
 
-SPEC_FILE = Path(generated.__file__).parent / "openapi.yaml"
 GRAPHQL_PATH = "/api/system/graphql/query"
 PLAYGROUND_PATH = "/api/system/graphql/playground"
 PLAYGROUND_STATIC = "/api/system/graphql/static"
@@ -67,19 +72,45 @@ def rest_middlewares(state: context.AppState) -> list[object]:
     ]
 
 
-def build_rest(state: context.AppState, bound: wiring.Wiring, *, middlewares: list[object] | None = None) -> AsyncApp:
-    rest = AsyncApp(
-        __name__,
-        middlewares=rest_middlewares(state) if middlewares is None else middlewares,
-        resolver=Resolver(function_resolver=lambda op_id: answers.wrap(op_id, bound.operations[op_id])),
-        pythonic_params=True,
-        strict_validation=True,
-        validator_map=validation.VALIDATOR_MAP,
-    )
-    rest.add_api(SPEC_FILE)
+REST_OPTIONS: dict[str, Any] = {
+    "pythonic_params": True,
+    "strict_validation": True,
+    "validator_map": validation.VALIDATOR_MAP,
+}
+
+
+def resolver(bound: wiring.Wiring) -> Resolver:
+    """operationId -> handler, each through ``answers.wrap``: no handler result skips ``answers.finish``."""
+    return Resolver(function_resolver=lambda op_id: answers.wrap(op_id, bound.operations[op_id]))
+
+
+def build_rest(
+    state: context.AppState,
+    bound: wiring.Wiring,
+    *,
+    middlewares: list[object] | None = None,
+    spec: Specification | None = None,
+) -> AsyncApp:
+    rest = AsyncApp(__name__, middlewares=rest_middlewares(state) if middlewares is None else middlewares)
+    # AsyncApp.add_api only takes a file or a dict, which it parses and validates again;
+    # register the already-loaded spec the way add_api does after that step.
+    connexion = rest.middleware
+    options = connexion.options.replace(resolver=resolver(bound), **REST_OPTIONS)
+    connexion.apis.append(connexion_main.API(spec or apispec.specification(), base_path=None, **options.__dict__))
     for exc_class in (Exception, HTTPException, ProblemException):
         rest.add_error_handler(exc_class, errors.connexion_handler)
     return rest
+
+
+def build_dispatch(bound: wiring.Wiring, *, spec: Specification) -> dispatch.Table:
+    """The precomputed REST table (``meshery.dispatch``), over the same spec and handlers."""
+    return dispatch.build_table(
+        spec,
+        resolver=resolver(bound),
+        operations=OPERATIONS,
+        validator_map=REST_OPTIONS["validator_map"],
+        strict_validation=REST_OPTIONS["strict_validation"],
+    )
 
 
 def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool, cache_size: int) -> GraphQL:
@@ -109,7 +140,9 @@ def create_app(settings: Settings) -> Starlette:
     """The whole server as one ASGI app; nothing starts until its lifespan runs."""
     bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
     state = context.AppState(providers=ProviderRegistry.from_settings(settings))
-    rest = build_rest(state, bound)
+    spec = apispec.specification()
+    rest = build_rest(state, bound, spec=spec)
+    table = build_dispatch(bound, spec=spec)
     gql = build_graphql(state, bound, debug=settings.debug, cache_size=settings.graphql_cache_size)
     page = playground.render_page(endpoint=GRAPHQL_PATH, static_prefix=PLAYGROUND_STATIC)
 
@@ -129,16 +162,25 @@ def create_app(settings: Settings) -> Starlette:
             await state.providers.stop()
             await lifecycle.stop_services(services)
 
+    own_routes = [
+        # No method lists: a Route restricted to some methods would let
+        # other methods fall through to the REST mount and answer 404.
+        Route(GRAPHQL_PATH, gql),
+        WebSocketRoute(GRAPHQL_PATH, gql),
+        Route(PLAYGROUND_PATH, apidocs.read_only(playground_page)),
+        Mount(PLAYGROUND_STATIC, StaticFiles(directory=playground.static_dir())),
+        *apidocs.routes(),
+    ]
+    sessions = session.SessionMiddleware(rest, state=state)
     app = Starlette(
-        routes=[
-            # No method lists: a Route restricted to some methods would let
-            # other methods fall through to the REST mount and answer 404.
-            Route(GRAPHQL_PATH, gql),
-            WebSocketRoute(GRAPHQL_PATH, gql),
-            Route(PLAYGROUND_PATH, apidocs.read_only(playground_page)),
-            Mount(PLAYGROUND_STATIC, StaticFiles(directory=playground.static_dir())),
-            *apidocs.routes(SPEC_FILE),
-            Mount("/", rest),
+        routes=[*own_routes, Mount("/", rest)],
+        middleware=[
+            Middleware(
+                dispatch.Dispatcher,
+                table=table,
+                sessions=sessions,
+                shadowed=dispatch.shadowing_prefixes(own_routes),
+            )
         ],
         # MesheryError and HTTPException are answered by the exception
         # middleware; anything else reaches the server-error handler (500).

@@ -125,10 +125,20 @@ class SessionMiddleware:
             return
         op_id = scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
         info = self.operations.get(op_id) if op_id else None
-        services = self.state.services
-        if info is None or services is None:
+        if info is None:
             # Unmatched routes fall through to the 404/405 handlers.
             await self.app(scope, receive, send)
+            return
+        await self.serve(info, scope, receive, send, self.app)
+
+    async def serve(self, info: OperationInfo, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
+        """Authenticate one request of operation ``info``, then run ``app`` in its context.
+
+        Also called directly by ``meshery.dispatch``, which routes without Connexion.
+        """
+        services = self.state.services
+        if services is None:
+            await app(scope, receive, send)
             return
         conn = HTTPConnection(scope)
         try:
@@ -148,6 +158,6 @@ class SessionMiddleware:
 
         token = context.activate(ctx)
         try:
-            await self.app(scope, receive, send_with_cookie)
+            await app(scope, receive, send_with_cookie)
         finally:
             context.deactivate(token)

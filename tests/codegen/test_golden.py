@@ -68,6 +68,7 @@ def test_golden_tree_holds_every_artifact() -> None:
         "errors.py",
         "graphql_schema.py",
         "models.py",
+        "openapi.json",
         "openapi.yaml",
         "operations.py",
         "pets/__init__.py",

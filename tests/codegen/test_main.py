@@ -55,6 +55,7 @@ def test_check_lists_the_stale_files_after_a_spec_edit(up_to_date: Path) -> None
     assert lines[1:] == [
         "  differs: generated/__init__.py",
         "  differs: generated/models.py",
+        "  differs: generated/openapi.json",
         "  differs: generated/openapi.yaml",
         "  differs: generated/operations.py",
         "  differs: generated/sdk/python/meshery_client/__init__.py",
