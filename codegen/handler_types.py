@@ -96,11 +96,8 @@ def _body_args(spec: dict[str, Any], op: Operation) -> list[Arg]:
     if body is None:
         return []
     forms = [m for m in body.media_types if m in FORM_MEDIA_TYPES]
-    if len(body.media_types) == 1 and not forms:
-        body_type = python_type(spec, body.schema)
-    else:
-        # Several media types (JSON or a form, YAML text...): the body arrives in more than one shape.
-        body_type = "Any"
+    # With several media types (JSON or a form, YAML text...) the body arrives in more than one shape.
+    body_type = python_type(spec, body.schema) if len(body.media_types) == 1 and not forms else "Any"
     args = [Arg("body", "body", "body", body_type, True)]
     raw = _resolve(spec, spec["paths"][op.path][op.method.lower()]["requestBody"])
     for media in forms:

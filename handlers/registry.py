@@ -30,7 +30,9 @@ def _store() -> Any:
 
 
 def _paging(paging: Paging) -> queries.Paging:
-    return queries.paging(page=paging.page, pagesize=paging.size_text, page_size=None, order=paging.order, sort=paging.sort)
+    return queries.paging(
+        page=paging.page, pagesize=paging.size_text, page_size=None, order=paging.order, sort=paging.sort
+    )
 
 
 # --- models --------------------------------------------------------------------------------------

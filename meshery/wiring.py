@@ -151,9 +151,8 @@ def check_signature(func: Callable[..., Any], sig: Signature, where: str) -> lis
                 f"{where}: missing parameter `{arg.name}` for the spec's {required}{arg.source} `{arg.wire}`"
             )
     if folded and PAGING_ARG not in params:
-        problems.append(
-            f"{where}: missing parameter `paging: Paging` (the operation is paged by {', '.join(a.wire for a in folded.values())})"
-        )
+        by = ", ".join(a.wire for a in folded.values())
+        problems.append(f"{where}: missing parameter `paging: Paging` (the operation is paged by {by})")
     returned = hints.get("return")
     if returned is not None and _is_generated_model(returned) and sig.returns is not None:
         if not accepts(sig.returns, returned):
@@ -206,7 +205,7 @@ def adapt_paging(func: Callable[..., Any], sig: Signature) -> Callable[..., Any]
     own = [p for p in inspect.signature(func).parameters.values() if p.name != PAGING_ARG]
     extra = [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any) for a in folded]
     paged.__signature__ = inspect.signature(func).replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
-    del paged.__wrapped__  # type: ignore[attr-defined]
+    del paged.__wrapped__
     return paged
 
 
