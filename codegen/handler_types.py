@@ -12,11 +12,11 @@ Protocols say the same to a type checker.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import re
 from dataclasses import dataclass
 from typing import Any
-
-from connexion.decorators.parameter import pythonic
 
 from codegen.ir import ApiModel, CodegenError, Operation, Parameter
 from codegen.openapi import PAGING_FIELDS
@@ -60,8 +60,17 @@ class HandlerSignature:
 
 
 def python_name(wire: str) -> str:
-    """The keyword the request layer passes for a parameter or form field named ``wire``."""
-    return str(pythonic(wire))
+    """The keyword the request layer passes for a parameter or form field named ``wire``.
+
+    Connexion's ``pythonic_params`` rule, restated so codegen does not import the web stack:
+    inflection's underscore, a trailing ``_`` on builtins and keywords, then only identifier characters.
+    """
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", wire)
+    name = re.sub(r"([a-z\d])([A-Z])", r"\1_\2", name).replace("-", "_").lower()
+    if name in builtins.__dict__ or keyword.iskeyword(name):
+        name = f"{name}_"
+    name = re.sub(r"[^0-9a-zA-Z_]", "", re.sub(r"\[(?!])", "_", name))
+    return re.sub(r"^[^a-zA-Z_]+", "", name)
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
