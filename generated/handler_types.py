@@ -7,7 +7,8 @@ schemas, ``always``: passed on every request, else only when the request has
 it), the request body argument, the generated model of the 2xx answer where
 the spec names one, and the query parameters (``x-paging``) that
 ``meshery.wiring`` folds into one ``paging: Paging`` argument. A Protocol per
-operation states the handler's own signature for a type checker.
+operation states the handler's own parameters for a type checker (answers are
+checked by ``wiring.bind`` against ``returns`` where a handler declares a model).
 """
 
 from __future__ import annotations
@@ -2157,31 +2158,31 @@ SIGNATURES: dict[str, Signature] = {
 class AddConnectionToEnvironment(Protocol):
     """POST /api/environments/{environmentID}/connections/{connectionID}."""
 
-    async def __call__(self, *, environment_id: str, connection_id: str) -> models.EnvironmentConnectionMapping: ...
+    async def __call__(self, *, environment_id: str, connection_id: str) -> Any: ...
 
 
 class AddDesignToWorkspace(Protocol):
     """POST /api/workspaces/{id}/designs/{designID}."""
 
-    async def __call__(self, *, id_: str, design_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, design_id: str) -> Any: ...
 
 
 class AddEnvironmentToWorkspace(Protocol):
     """POST /api/workspaces/{id}/environments/{environmentID}."""
 
-    async def __call__(self, *, id_: str, environment_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, environment_id: str) -> Any: ...
 
 
 class AddTeamToWorkspace(Protocol):
     """POST /api/workspaces/{id}/teams/{teamID}."""
 
-    async def __call__(self, *, id_: str, team_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, team_id: str) -> Any: ...
 
 
 class AddViewToWorkspace(Protocol):
     """POST /api/workspaces/{id}/views/{viewID}."""
 
-    async def __call__(self, *, id_: str, view_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, view_id: str) -> Any: ...
 
 
 class AuthRedirect(Protocol):
@@ -2199,13 +2200,13 @@ class BulkDeleteEvents(Protocol):
 class BulkUpdateEventStatus(Protocol):
     """PUT /api/system/events/status/bulk."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> list[models.Event]: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class CancelConnectionRegistration(Protocol):
     """DELETE /api/integrations/connections/register."""
 
-    async def __call__(self, *, id_: str) -> models.ConnectionRegistration: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class ChooseProvider(Protocol):
@@ -2217,43 +2218,43 @@ class ChooseProvider(Protocol):
 class ClonePattern(Protocol):
     """POST /api/pattern/clone/{id}."""
 
-    async def __call__(self, *, id_: str, body: dict[str, Any]) -> models.MesheryPattern: ...
+    async def __call__(self, *, id_: str, body: dict[str, Any]) -> Any: ...
 
 
 class CreatePatternFromSource(Protocol):
     """POST /api/pattern/{id}."""
 
-    async def __call__(self, *, id_: str, body: dict[str, Any]) -> list[models.MesheryPattern]: ...
+    async def __call__(self, *, id_: str, body: dict[str, Any]) -> Any: ...
 
 
 class DeleteAdapterConfig(Protocol):
     """DELETE /api/system/adapter/manage."""
 
-    async def __call__(self, *, adapter: str) -> list[models.SystemAdapter]: ...
+    async def __call__(self, *, adapter: str) -> Any: ...
 
 
 class DeleteConnection(Protocol):
     """DELETE /api/integrations/connections/{connectionId}."""
 
-    async def __call__(self, *, connection_id: str) -> models.Connection: ...
+    async def __call__(self, *, connection_id: str) -> Any: ...
 
 
 class DeleteConnectionDefinitionMeshmodel(Protocol):
     """DELETE /api/meshmodels/connections/{connectionDefinitionId}."""
 
-    async def __call__(self, *, connection_definition_id: str) -> models.Message: ...
+    async def __call__(self, *, connection_definition_id: str) -> Any: ...
 
 
 class DeleteConnectionDefinitionRegistry(Protocol):
     """DELETE /api/registry/connections/{connectionDefinitionId} (served by the handler of deleteConnectionDefinitionMeshmodel)."""
 
-    async def __call__(self, *, connection_definition_id: str) -> models.Message: ...
+    async def __call__(self, *, connection_definition_id: str) -> Any: ...
 
 
 class DeleteEnvironment(Protocol):
     """DELETE /api/environments/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.Environment: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class DeleteEvent(Protocol):
@@ -2265,31 +2266,31 @@ class DeleteEvent(Protocol):
 class DeleteKubernetesContext(Protocol):
     """DELETE /api/system/kubernetes/contexts/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.K8sContext: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class DeleteMeshSyncResource(Protocol):
     """DELETE /api/system/meshsync/resources/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.KubernetesResource: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class DeleteModelMeshmodel(Protocol):
     """DELETE /api/meshmodels/models/{model}."""
 
-    async def __call__(self, *, model: str) -> models.Message: ...
+    async def __call__(self, *, model: str) -> Any: ...
 
 
 class DeleteModelRegistry(Protocol):
     """DELETE /api/registry/models/{model} (served by the handler of deleteModelMeshmodel)."""
 
-    async def __call__(self, *, model: str) -> models.Message: ...
+    async def __call__(self, *, model: str) -> Any: ...
 
 
 class DeletePattern(Protocol):
     """DELETE /api/pattern/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.MesheryPattern: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class DeletePatterns(Protocol):
@@ -2301,13 +2302,13 @@ class DeletePatterns(Protocol):
 class DeleteUserCredential(Protocol):
     """DELETE /api/integrations/credentials."""
 
-    async def __call__(self, *, credential_id: str) -> models.Credential: ...
+    async def __call__(self, *, credential_id: str) -> Any: ...
 
 
 class DeleteWorkspace(Protocol):
     """DELETE /api/workspaces/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.Workspace: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class DeployPattern(Protocol):
@@ -2331,25 +2332,25 @@ class DownloadPatternSource(Protocol):
 class ExportModelMeshmodel(Protocol):
     """GET /api/meshmodels/export."""
 
-    async def __call__(self, *, id_: str = ..., name: str = ..., version: str = ..., output_format: str = ..., file_type: str = ..., components: bool = ..., relationships: bool = ...) -> models.Model: ...
+    async def __call__(self, *, id_: str = ..., name: str = ..., version: str = ..., output_format: str = ..., file_type: str = ..., components: bool = ..., relationships: bool = ...) -> Any: ...
 
 
 class ExportModelRegistry(Protocol):
     """GET /api/registry/export (served by the handler of exportModelMeshmodel)."""
 
-    async def __call__(self, *, id_: str = ..., name: str = ..., version: str = ..., output_format: str = ..., file_type: str = ..., components: bool = ..., relationships: bool = ...) -> models.Model: ...
+    async def __call__(self, *, id_: str = ..., name: str = ..., version: str = ..., output_format: str = ..., file_type: str = ..., components: bool = ..., relationships: bool = ...) -> Any: ...
 
 
 class GenerateComponentsMeshmodel(Protocol):
     """POST /api/meshmodels/generate."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.GenerateResult: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class GenerateComponentsRegistry(Protocol):
     """POST /api/registry/generate (served by the handler of generateComponentsMeshmodel)."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.GenerateResult: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class GetAuthLogin(Protocol):
@@ -2361,55 +2362,55 @@ class GetAuthLogin(Protocol):
 class GetAvailableAdapters(Protocol):
     """GET /api/system/availableAdapters."""
 
-    async def __call__(self) -> list[models.SystemAdapter]: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetConnectionById(Protocol):
     """GET /api/integrations/connections/{connectionId}."""
 
-    async def __call__(self, *, connection_id: str) -> models.Connection: ...
+    async def __call__(self, *, connection_id: str) -> Any: ...
 
 
 class GetConnectionControllersConfig(Protocol):
     """GET /api/integrations/connections/{connectionId}/controllers/config."""
 
-    async def __call__(self, *, connection_id: str) -> models.ControllersConfig: ...
+    async def __call__(self, *, connection_id: str) -> Any: ...
 
 
 class GetConnections(Protocol):
     """GET /api/integrations/connections."""
 
-    async def __call__(self, *, filter_: str = ..., kind: list[str] = ..., status: list[str] = ..., type_: list[str] = ..., name: list[str] = ..., paging: Paging) -> models.ConnectionPage: ...
+    async def __call__(self, *, filter_: str = ..., kind: list[str] = ..., status: list[str] = ..., type_: list[str] = ..., name: list[str] = ..., paging: Paging) -> Any: ...
 
 
 class GetConnectionsOfEnvironment(Protocol):
     """GET /api/environments/{environmentID}/connections."""
 
-    async def __call__(self, *, environment_id: str, paging: Paging) -> models.ConnectionPage: ...
+    async def __call__(self, *, environment_id: str, paging: Paging) -> Any: ...
 
 
 class GetDesignsOfWorkspace(Protocol):
     """GET /api/workspaces/{id}/designs."""
 
-    async def __call__(self, *, id_: str, paging: Paging) -> models.WorkspaceDesignPage: ...
+    async def __call__(self, *, id_: str, paging: Paging) -> Any: ...
 
 
 class GetEnvironmentById(Protocol):
     """GET /api/environments/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.Environment: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetEnvironments(Protocol):
     """GET /api/environments."""
 
-    async def __call__(self, *, org_id: str = ..., paging: Paging) -> models.EnvironmentPage: ...
+    async def __call__(self, *, org_id: str = ..., paging: Paging) -> Any: ...
 
 
 class GetEnvironmentsOfWorkspace(Protocol):
     """GET /api/workspaces/{id}/environments."""
 
-    async def __call__(self, *, id_: str, paging: Paging) -> models.EnvironmentPage: ...
+    async def __call__(self, *, id_: str, paging: Paging) -> Any: ...
 
 
 class GetErrorPage(Protocol):
@@ -2421,19 +2422,19 @@ class GetErrorPage(Protocol):
 class GetEventTypes(Protocol):
     """GET /api/system/events/types."""
 
-    async def __call__(self) -> models.EventTypes: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetEvents(Protocol):
     """GET /api/system/events."""
 
-    async def __call__(self, *, category: str = ..., action: str = ..., severity: str = ..., acted_upon: str = ..., status: str = ..., paging: Paging) -> models.EventsPage: ...
+    async def __call__(self, *, category: str = ..., action: str = ..., severity: str = ..., acted_upon: str = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetEventsConfig(Protocol):
     """GET /api/system/events/config."""
 
-    async def __call__(self) -> models.EventsConfig: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetHealthLive(Protocol):
@@ -2451,13 +2452,13 @@ class GetHealthReady(Protocol):
 class GetIdentityUserById(Protocol):
     """GET /api/identity/users/profile/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.User: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetIdentityUserProfile(Protocol):
     """GET /api/identity/users/profile."""
 
-    async def __call__(self) -> models.User: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetIndexPage(Protocol):
@@ -2469,187 +2470,187 @@ class GetIndexPage(Protocol):
 class GetKubernetesContext(Protocol):
     """GET /api/system/kubernetes/contexts/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.K8sContext: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetKubernetesContexts(Protocol):
     """GET /api/system/kubernetes/contexts."""
 
-    async def __call__(self, *, paging: Paging) -> models.K8sContextsPage: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetMeshSyncResourceById(Protocol):
     """GET /api/system/meshsync/resources/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.KubernetesResource: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetMeshSyncResources(Protocol):
     """GET /api/system/meshsync/resources."""
 
-    async def __call__(self, *, kind: list[str] = ..., api_version: list[str] = ..., namespace: list[str] = ..., cluster_ids: list[str] = ..., labels: list[str] = ..., spec: bool, status: bool, paging: Paging) -> models.MeshSyncResourcesPage: ...
+    async def __call__(self, *, kind: list[str] = ..., api_version: list[str] = ..., namespace: list[str] = ..., cluster_ids: list[str] = ..., labels: list[str] = ..., spec: bool, status: bool, paging: Paging) -> Any: ...
 
 
 class GetMeshSyncResourcesSummary(Protocol):
     """GET /api/system/meshsync/resources/summary."""
 
-    async def __call__(self, *, kind: list[str] = ..., namespace: list[str] = ..., cluster_ids: list[str] = ...) -> models.MeshSyncResourcesSummary: ...
+    async def __call__(self, *, kind: list[str] = ..., namespace: list[str] = ..., cluster_ids: list[str] = ...) -> Any: ...
 
 
 class GetMeshmodelCategories(Protocol):
     """GET /api/meshmodels/categories."""
 
-    async def __call__(self, *, paging: Paging) -> models.CategoriesPage: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetMeshmodelCategoriesByName(Protocol):
     """GET /api/meshmodels/categories/{category}."""
 
-    async def __call__(self, *, category: str, paging: Paging) -> models.CategoriesPage: ...
+    async def __call__(self, *, category: str, paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponents(Protocol):
     """GET /api/meshmodels/components."""
 
-    async def __call__(self, *, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByCategory(Protocol):
     """GET /api/meshmodels/categories/{category}/components."""
 
-    async def __call__(self, *, category: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByCategoryAndModel(Protocol):
     """GET /api/meshmodels/categories/{category}/models/{model}/components."""
 
-    async def __call__(self, *, category: str, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByCategoryAndModelAndName(Protocol):
     """GET /api/meshmodels/categories/{category}/models/{model}/components/{name}."""
 
-    async def __call__(self, *, category: str, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByCategoryAndName(Protocol):
     """GET /api/meshmodels/categories/{category}/components/{name}."""
 
-    async def __call__(self, *, category: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByModel(Protocol):
     """GET /api/meshmodels/models/{model}/components."""
 
-    async def __call__(self, *, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByModelAndName(Protocol):
     """GET /api/meshmodels/models/{model}/components/{name}."""
 
-    async def __call__(self, *, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelComponentsByName(Protocol):
     """GET /api/meshmodels/components/{name}."""
 
-    async def __call__(self, *, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelConnectionDefinition(Protocol):
     """GET /api/meshmodels/connections/{connectionDefinitionId}."""
 
-    async def __call__(self, *, connection_definition_id: str) -> models.ConnectionDefinition: ...
+    async def __call__(self, *, connection_definition_id: str) -> Any: ...
 
 
 class GetMeshmodelConnectionDefinitions(Protocol):
     """GET /api/meshmodels/connections."""
 
-    async def __call__(self, *, kind: str = ..., paging: Paging) -> models.ConnectionDefinitionsPage: ...
+    async def __call__(self, *, kind: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelModels(Protocol):
     """GET /api/meshmodels/models."""
 
-    async def __call__(self, *, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., category: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., category: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelModelsByCategory(Protocol):
     """GET /api/meshmodels/categories/{category}/models."""
 
-    async def __call__(self, *, category: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, category: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelModelsByCategoryAndModel(Protocol):
     """GET /api/meshmodels/categories/{category}/models/{model}."""
 
-    async def __call__(self, *, category: str, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, category: str, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelModelsByName(Protocol):
     """GET /api/meshmodels/models/{model}."""
 
-    async def __call__(self, *, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelPoliciesByModel(Protocol):
     """GET /api/meshmodels/models/{model}/policies."""
 
-    async def __call__(self, *, model: str, paging: Paging) -> models.PoliciesPage: ...
+    async def __call__(self, *, model: str, paging: Paging) -> Any: ...
 
 
 class GetMeshmodelPoliciesByModelAndName(Protocol):
     """GET /api/meshmodels/models/{model}/policies/{name}."""
 
-    async def __call__(self, *, model: str, name: str, paging: Paging) -> models.PoliciesPage: ...
+    async def __call__(self, *, model: str, name: str, paging: Paging) -> Any: ...
 
 
 class GetMeshmodelRegistrants(Protocol):
     """GET /api/meshmodels/registrants."""
 
-    async def __call__(self, *, paging: Paging) -> models.RegistrantsPage: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetMeshmodelRelationships(Protocol):
     """GET /api/meshmodels/relationships."""
 
-    async def __call__(self, *, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> models.RelationshipsPage: ...
+    async def __call__(self, *, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelRelationshipsByModel(Protocol):
     """GET /api/meshmodels/models/{model}/relationships."""
 
-    async def __call__(self, *, model: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> models.RelationshipsPage: ...
+    async def __call__(self, *, model: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> Any: ...
 
 
 class GetMeshmodelRelationshipsByModelAndName(Protocol):
     """GET /api/meshmodels/models/{model}/relationships/{name}."""
 
-    async def __call__(self, *, model: str, name: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> models.RelationshipsPage: ...
+    async def __call__(self, *, model: str, name: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> Any: ...
 
 
 class GetPattern(Protocol):
     """GET /api/pattern/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.MesheryPattern: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetPatternTypes(Protocol):
     """GET /api/pattern/types."""
 
-    async def __call__(self) -> list[models.PatternType]: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetPatterns(Protocol):
     """GET /api/pattern."""
 
-    async def __call__(self, *, visibility: str = ..., populate: str = ..., updated_after: str = ..., paging: Paging) -> models.MesheryPatternPage: ...
+    async def __call__(self, *, visibility: str = ..., populate: str = ..., updated_after: str = ..., paging: Paging) -> Any: ...
 
 
 class GetProviderCapabilities(Protocol):
     """GET /api/provider/capabilities."""
 
-    async def __call__(self) -> models.ProviderProperties: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetProviderChooser(Protocol):
@@ -2661,139 +2662,139 @@ class GetProviderChooser(Protocol):
 class GetRegistryCategories(Protocol):
     """GET /api/registry/categories (served by the handler of getMeshmodelCategories)."""
 
-    async def __call__(self, *, paging: Paging) -> models.CategoriesPage: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetRegistryCategoriesByName(Protocol):
     """GET /api/registry/categories/{category} (served by the handler of getMeshmodelCategoriesByName)."""
 
-    async def __call__(self, *, category: str, paging: Paging) -> models.CategoriesPage: ...
+    async def __call__(self, *, category: str, paging: Paging) -> Any: ...
 
 
 class GetRegistryComponents(Protocol):
     """GET /api/registry/components (served by the handler of getMeshmodelComponents)."""
 
-    async def __call__(self, *, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByCategory(Protocol):
     """GET /api/registry/categories/{category}/components (served by the handler of getMeshmodelComponentsByCategory)."""
 
-    async def __call__(self, *, category: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByCategoryAndModel(Protocol):
     """GET /api/registry/categories/{category}/models/{model}/components (served by the handler of getMeshmodelComponentsByCategoryAndModel)."""
 
-    async def __call__(self, *, category: str, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByCategoryAndModelAndName(Protocol):
     """GET /api/registry/categories/{category}/models/{model}/components/{name} (served by the handler of getMeshmodelComponentsByCategoryAndModelAndName)."""
 
-    async def __call__(self, *, category: str, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByCategoryAndName(Protocol):
     """GET /api/registry/categories/{category}/components/{name} (served by the handler of getMeshmodelComponentsByCategoryAndName)."""
 
-    async def __call__(self, *, category: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, category: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByModel(Protocol):
     """GET /api/registry/models/{model}/components (served by the handler of getMeshmodelComponentsByModel)."""
 
-    async def __call__(self, *, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, model: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByModelAndName(Protocol):
     """GET /api/registry/models/{model}/components/{name} (served by the handler of getMeshmodelComponentsByModelAndName)."""
 
-    async def __call__(self, *, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, model: str, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryComponentsByName(Protocol):
     """GET /api/registry/components/{name} (served by the handler of getMeshmodelComponentsByName)."""
 
-    async def __call__(self, *, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> models.ComponentsPage: ...
+    async def __call__(self, *, name: str, version: str = ..., api_version: str = ..., trim: bool = ..., annotations: bool = ..., status: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryConnectionDefinition(Protocol):
     """GET /api/registry/connections/{connectionDefinitionId} (served by the handler of getMeshmodelConnectionDefinition)."""
 
-    async def __call__(self, *, connection_definition_id: str) -> models.ConnectionDefinition: ...
+    async def __call__(self, *, connection_definition_id: str) -> Any: ...
 
 
 class GetRegistryConnectionDefinitions(Protocol):
     """GET /api/registry/connections (served by the handler of getMeshmodelConnectionDefinitions)."""
 
-    async def __call__(self, *, kind: str = ..., paging: Paging) -> models.ConnectionDefinitionsPage: ...
+    async def __call__(self, *, kind: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryModels(Protocol):
     """GET /api/registry/models (served by the handler of getMeshmodelModels)."""
 
-    async def __call__(self, *, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., category: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., category: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryModelsByCategory(Protocol):
     """GET /api/registry/categories/{category}/models (served by the handler of getMeshmodelModelsByCategory)."""
 
-    async def __call__(self, *, category: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, category: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryModelsByCategoryAndModel(Protocol):
     """GET /api/registry/categories/{category}/models/{model} (served by the handler of getMeshmodelModelsByCategoryAndModel)."""
 
-    async def __call__(self, *, category: str, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, category: str, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryModelsByName(Protocol):
     """GET /api/registry/models/{model} (served by the handler of getMeshmodelModelsByName)."""
 
-    async def __call__(self, *, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> models.ModelsPage: ...
+    async def __call__(self, *, model: str, version: str = ..., status: str = ..., trim: bool = ..., id_: str = ..., registrant: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryPoliciesByModel(Protocol):
     """GET /api/registry/models/{model}/policies (served by the handler of getMeshmodelPoliciesByModel)."""
 
-    async def __call__(self, *, model: str, paging: Paging) -> models.PoliciesPage: ...
+    async def __call__(self, *, model: str, paging: Paging) -> Any: ...
 
 
 class GetRegistryPoliciesByModelAndName(Protocol):
     """GET /api/registry/models/{model}/policies/{name} (served by the handler of getMeshmodelPoliciesByModelAndName)."""
 
-    async def __call__(self, *, model: str, name: str, paging: Paging) -> models.PoliciesPage: ...
+    async def __call__(self, *, model: str, name: str, paging: Paging) -> Any: ...
 
 
 class GetRegistryRegistrants(Protocol):
     """GET /api/registry/registrants (served by the handler of getMeshmodelRegistrants)."""
 
-    async def __call__(self, *, paging: Paging) -> models.RegistrantsPage: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetRegistryRelationships(Protocol):
     """GET /api/registry/relationships (served by the handler of getMeshmodelRelationships)."""
 
-    async def __call__(self, *, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> models.RelationshipsPage: ...
+    async def __call__(self, *, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryRelationshipsByModel(Protocol):
     """GET /api/registry/models/{model}/relationships (served by the handler of getMeshmodelRelationshipsByModel)."""
 
-    async def __call__(self, *, model: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> models.RelationshipsPage: ...
+    async def __call__(self, *, model: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> Any: ...
 
 
 class GetRegistryRelationshipsByModelAndName(Protocol):
     """GET /api/registry/models/{model}/relationships/{name} (served by the handler of getMeshmodelRelationshipsByModelAndName)."""
 
-    async def __call__(self, *, model: str, name: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> models.RelationshipsPage: ...
+    async def __call__(self, *, model: str, name: str, version: str = ..., kind: str = ..., type_: str = ..., sub_type: str = ..., paging: Paging) -> Any: ...
 
 
 class GetSessionSync(Protocol):
     """GET /api/system/sync."""
 
-    async def __call__(self) -> models.SessionSyncData: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetSystemAdapters(Protocol):
@@ -2805,79 +2806,79 @@ class GetSystemAdapters(Protocol):
 class GetSystemDatabase(Protocol):
     """GET /api/system/database."""
 
-    async def __call__(self, *, paging: Paging) -> models.DatabaseSummary: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetSystemVersion(Protocol):
     """GET /api/system/version."""
 
-    async def __call__(self) -> models.SystemVersion: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetTeamsOfWorkspace(Protocol):
     """GET /api/workspaces/{id}/teams."""
 
-    async def __call__(self, *, id_: str, paging: Paging) -> models.WorkspaceTeamPage: ...
+    async def __call__(self, *, id_: str, paging: Paging) -> Any: ...
 
 
 class GetToken(Protocol):
     """GET /api/token."""
 
-    async def __call__(self) -> models.ProviderToken: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetUser(Protocol):
     """GET /api/user."""
 
-    async def __call__(self) -> models.User: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetUserById(Protocol):
     """GET /api/user/profile/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.User: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetUserCredentialById(Protocol):
     """GET /api/integrations/credentials/{credentialID}."""
 
-    async def __call__(self, *, credential_id: str) -> models.Credential: ...
+    async def __call__(self, *, credential_id: str) -> Any: ...
 
 
 class GetUserCredentials(Protocol):
     """GET /api/integrations/credentials."""
 
-    async def __call__(self, *, paging: Paging) -> models.CredentialPage: ...
+    async def __call__(self, *, paging: Paging) -> Any: ...
 
 
 class GetUserPreferences(Protocol):
     """GET /api/user/prefs."""
 
-    async def __call__(self) -> models.Preference: ...
+    async def __call__(self) -> Any: ...
 
 
 class GetViewsOfWorkspace(Protocol):
     """GET /api/workspaces/{id}/views."""
 
-    async def __call__(self, *, id_: str, paging: Paging) -> models.WorkspaceViewPage: ...
+    async def __call__(self, *, id_: str, paging: Paging) -> Any: ...
 
 
 class GetWorkspaceById(Protocol):
     """GET /api/workspaces/{id}."""
 
-    async def __call__(self, *, id_: str) -> models.Workspace: ...
+    async def __call__(self, *, id_: str) -> Any: ...
 
 
 class GetWorkspaces(Protocol):
     """GET /api/workspaces."""
 
-    async def __call__(self, *, org_id: str = ..., paging: Paging) -> models.WorkspacePage: ...
+    async def __call__(self, *, org_id: str = ..., paging: Paging) -> Any: ...
 
 
 class ImportPattern(Protocol):
     """POST /api/pattern/import."""
 
-    async def __call__(self, *, body: Any, file: Any = ...) -> models.MesheryPattern: ...
+    async def __call__(self, *, body: Any, file: Any = ...) -> Any: ...
 
 
 class InitiateLogin(Protocol):
@@ -2889,7 +2890,7 @@ class InitiateLogin(Protocol):
 class ListProviders(Protocol):
     """GET /api/providers."""
 
-    async def __call__(self) -> models.ProvidersMap: ...
+    async def __call__(self) -> Any: ...
 
 
 class Logout(Protocol):
@@ -2901,37 +2902,37 @@ class Logout(Protocol):
 class PingKubernetes(Protocol):
     """GET /api/system/kubernetes/ping."""
 
-    async def __call__(self, *, connection_id: str = ..., context: str = ...) -> models.KubernetesPing: ...
+    async def __call__(self, *, connection_id: str = ..., context: str = ...) -> Any: ...
 
 
 class PostAdapterConfig(Protocol):
     """POST /api/system/adapter/manage."""
 
-    async def __call__(self, *, body: Any) -> list[models.SystemAdapter]: ...
+    async def __call__(self, *, body: Any) -> Any: ...
 
 
 class PostAdapterOperation(Protocol):
     """POST /api/system/adapter/operation."""
 
-    async def __call__(self, *, contexts: list[str] = ..., body: Any) -> models.AdapterOperationAccepted: ...
+    async def __call__(self, *, contexts: list[str] = ..., body: Any) -> Any: ...
 
 
 class PostEvent(Protocol):
     """POST /api/system/events."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Event: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class PreviewKubeconfigContexts(Protocol):
     """POST /api/system/kubernetes/contexts."""
 
-    async def __call__(self, *, body: Any, k8sfile: Any = ...) -> list[models.KubeconfigContext]: ...
+    async def __call__(self, *, body: Any, k8sfile: Any = ...) -> Any: ...
 
 
 class ProcessConnectionRegistration(Protocol):
     """POST /api/integrations/connections/register."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.ConnectionRegistration: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class ReceiveToken(Protocol):
@@ -2961,25 +2962,25 @@ class RegisterComponentsRegistry(Protocol):
 class RegisterConnectionDefinitionMeshmodel(Protocol):
     """POST /api/meshmodels/connections."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.ConnectionDefinition: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class RegisterConnectionDefinitionRegistry(Protocol):
     """POST /api/registry/connections (served by the handler of registerConnectionDefinitionMeshmodel)."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.ConnectionDefinition: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class RegisterEntitiesMeshmodel(Protocol):
     """POST /api/meshmodels/register."""
 
-    async def __call__(self, *, body: Any, file: Any = ...) -> models.ImportResult: ...
+    async def __call__(self, *, body: Any, file: Any = ...) -> Any: ...
 
 
 class RegisterEntitiesRegistry(Protocol):
     """POST /api/registry/register (served by the handler of registerEntitiesMeshmodel)."""
 
-    async def __call__(self, *, body: Any, file: Any = ...) -> models.ImportResult: ...
+    async def __call__(self, *, body: Any, file: Any = ...) -> Any: ...
 
 
 class RegisterMeshmodelComponentsLegacy(Protocol):
@@ -3003,67 +3004,67 @@ class RegisterRelationshipsRegistry(Protocol):
 class RemoveConnectionFromEnvironment(Protocol):
     """DELETE /api/environments/{environmentID}/connections/{connectionID}."""
 
-    async def __call__(self, *, environment_id: str, connection_id: str) -> models.EnvironmentConnectionMapping: ...
+    async def __call__(self, *, environment_id: str, connection_id: str) -> Any: ...
 
 
 class RemoveDesignFromWorkspace(Protocol):
     """DELETE /api/workspaces/{id}/designs/{designID}."""
 
-    async def __call__(self, *, id_: str, design_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, design_id: str) -> Any: ...
 
 
 class RemoveEnvironmentFromWorkspace(Protocol):
     """DELETE /api/workspaces/{id}/environments/{environmentID}."""
 
-    async def __call__(self, *, id_: str, environment_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, environment_id: str) -> Any: ...
 
 
 class RemoveTeamFromWorkspace(Protocol):
     """DELETE /api/workspaces/{id}/teams/{teamID}."""
 
-    async def __call__(self, *, id_: str, team_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, team_id: str) -> Any: ...
 
 
 class RemoveViewFromWorkspace(Protocol):
     """DELETE /api/workspaces/{id}/views/{viewID}."""
 
-    async def __call__(self, *, id_: str, view_id: str) -> models.WorkspaceMapping: ...
+    async def __call__(self, *, id_: str, view_id: str) -> Any: ...
 
 
 class ResetSystemDatabase(Protocol):
     """DELETE /api/system/database/reset."""
 
-    async def __call__(self) -> models.Message: ...
+    async def __call__(self) -> Any: ...
 
 
 class SaveConnection(Protocol):
     """POST /api/integrations/connections."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Connection: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class SaveEnvironment(Protocol):
     """POST /api/environments."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Environment: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class SavePattern(Protocol):
     """POST /api/pattern."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> list[models.MesheryPattern]: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class SaveUserCredential(Protocol):
     """POST /api/integrations/credentials."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Credential: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class SaveWorkspace(Protocol):
     """POST /api/workspaces."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Workspace: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class StreamControllersStatus(Protocol):
@@ -3075,7 +3076,7 @@ class StreamControllersStatus(Protocol):
 class StreamProviders(Protocol):
     """GET /api/providers/stream."""
 
-    async def __call__(self) -> models.ProviderAvailabilityEvent: ...
+    async def __call__(self) -> Any: ...
 
 
 class SubscribeEventsStream(Protocol):
@@ -3093,94 +3094,94 @@ class UndeployPattern(Protocol):
 class UpdateConnectionById(Protocol):
     """PUT /api/integrations/connections/{connectionId}."""
 
-    async def __call__(self, *, connection_id: str, body: dict[str, Any]) -> models.Connection: ...
+    async def __call__(self, *, connection_id: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateConnectionControllersConfig(Protocol):
     """PUT /api/integrations/connections/{connectionId}/controllers/config."""
 
-    async def __call__(self, *, connection_id: str, body: dict[str, Any]) -> models.ControllersConfig: ...
+    async def __call__(self, *, connection_id: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateConnectionDefinitionMeshmodel(Protocol):
     """PUT /api/meshmodels/connections/{connectionDefinitionId}."""
 
-    async def __call__(self, *, connection_definition_id: str, body: dict[str, Any]) -> models.ConnectionDefinition: ...
+    async def __call__(self, *, connection_definition_id: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateConnectionDefinitionRegistry(Protocol):
     """PUT /api/registry/connections/{connectionDefinitionId} (served by the handler of updateConnectionDefinitionMeshmodel)."""
 
-    async def __call__(self, *, connection_definition_id: str, body: dict[str, Any]) -> models.ConnectionDefinition: ...
+    async def __call__(self, *, connection_definition_id: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateEntityStatusMeshmodel(Protocol):
     """POST /api/meshmodels/{entityType}/status."""
 
-    async def __call__(self, *, entity_type: str, body: dict[str, Any]) -> models.Message: ...
+    async def __call__(self, *, entity_type: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateEntityStatusRegistry(Protocol):
     """POST /api/registry/{entityType}/status (served by the handler of updateEntityStatusMeshmodel)."""
 
-    async def __call__(self, *, entity_type: str, body: dict[str, Any]) -> models.Message: ...
+    async def __call__(self, *, entity_type: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateEnvironment(Protocol):
     """PUT /api/environments/{id}."""
 
-    async def __call__(self, *, id_: str, body: dict[str, Any]) -> models.Environment: ...
+    async def __call__(self, *, id_: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateEventStatus(Protocol):
     """PUT /api/system/events/status/{id}."""
 
-    async def __call__(self, *, id_: str, body: dict[str, Any]) -> models.Event: ...
+    async def __call__(self, *, id_: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateEventsConfig(Protocol):
     """PUT /api/system/events/config."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.EventsConfig: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class UpdatePatternFromSource(Protocol):
     """PUT /api/pattern/{id}."""
 
-    async def __call__(self, *, id_: str, body: dict[str, Any]) -> list[models.MesheryPattern]: ...
+    async def __call__(self, *, id_: str, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateUserCredential(Protocol):
     """PUT /api/integrations/credentials."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Credential: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateUserPreferences(Protocol):
     """POST /api/user/prefs."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.Preference: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class UpdateWorkspace(Protocol):
     """PUT /api/workspaces/{id}."""
 
-    async def __call__(self, *, id_: str, body: dict[str, Any]) -> models.Workspace: ...
+    async def __call__(self, *, id_: str, body: dict[str, Any]) -> Any: ...
 
 
 class UploadKubeconfig(Protocol):
     """POST /api/system/kubernetes."""
 
-    async def __call__(self, *, body: Any, k8sfile: Any = ...) -> models.SaveK8sContextResponse: ...
+    async def __call__(self, *, body: Any, k8sfile: Any = ...) -> Any: ...
 
 
 class ValidateEntitiesMeshmodel(Protocol):
     """POST /api/meshmodels/validate."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.ValidationResult: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
 
 
 class ValidateEntitiesRegistry(Protocol):
     """POST /api/registry/validate (served by the handler of validateEntitiesMeshmodel)."""
 
-    async def __call__(self, *, body: dict[str, Any]) -> models.ValidationResult: ...
+    async def __call__(self, *, body: dict[str, Any]) -> Any: ...
