@@ -104,12 +104,48 @@ def _is_generated_model(hint: Any) -> bool:
     )
 
 
+_PLAIN_RETURN_PREFIXES = ("http.", "Any", "None", "object")
+# Checked (handler, signature, where) -> problems: apps built again in one process pay nothing.
+_CHECKED: dict[tuple[Callable[..., Any], Signature, str], tuple[str, ...]] = {}
+
+
+def _plainly_agrees(func: Callable[..., Any], sig: Signature) -> bool:
+    """True when every annotation's text is the spec's type as written (``int``, ``int | None``...).
+
+    Evaluating annotations costs most of the check; text that already says what the spec says needs none.
+    """
+    expected: dict[str, Any] = {a.name: a.type for a in sig.args}
+    expected[PAGING_ARG] = Paging
+    for name, text in getattr(func, "__annotations__", {}).items():
+        if not isinstance(text, str):
+            return False
+        if name == "return":
+            if not text.startswith(_PLAIN_RETURN_PREFIXES):
+                return False
+            continue
+        if name not in expected:
+            return False
+        if expected[name] is Any:
+            continue
+        spelled = _type_name(expected[name])
+        if text not in (spelled, f"{spelled} | None", f"None | {spelled}", "Any"):
+            return False
+    return True
+
+
 def check_signature(func: Callable[..., Any], sig: Signature, where: str) -> list[str]:
     """Every way ``func`` disagrees with the operation's generated signature (empty when it agrees)."""
+    key = (func, sig, where)
+    if key not in _CHECKED:
+        _CHECKED[key] = tuple(_check_signature(func, sig, where))
+    return list(_CHECKED[key])
+
+
+def _check_signature(func: Callable[..., Any], sig: Signature, where: str) -> list[str]:
     problems: list[str] = []
     params = inspect.signature(func).parameters
     try:
-        hints = typing.get_type_hints(func)
+        hints = {} if _plainly_agrees(func, sig) else typing.get_type_hints(func)
     except (NameError, TypeError) as exc:
         return [f"{where}: its annotations cannot be resolved ({exc})"]
     own = {a.name: a for a in sig.args if a.paging is None}
@@ -173,10 +209,15 @@ def _size(value: Any) -> tuple[int | None, bool]:
 
 
 def build_paging(args: Iterable[Arg], values: Mapping[str, Any]) -> Paging:
-    """The ``Paging`` of one request; of two spellings of one field the one the request gave wins."""
+    """The ``Paging`` of one request.
+
+    Of two spellings of one field (``pagesize``, ``pageSize``) the one the request gave wins over a
+    spec default; when it gave both, the later-declared one (upstream's newer ``pageSize``) wins.
+    """
     fields: dict[str, Any] = {}
+    ordered = list(args)
     # A parameter without a spec default is present only when the request gave it: it goes first.
-    for arg in sorted(args, key=lambda a: a.always):
+    for _, arg in sorted(enumerate(ordered), key=lambda pair: (pair[1].always, -pair[0])):
         value = values.get(arg.name)
         if arg.paging is None or value is None or arg.paging in fields:
             continue

@@ -246,6 +246,22 @@ async def test_paged_handler_receives_one_paging_and_exposes_the_query_parameter
     assert seen[2].size_text == "all" and seen[0].page_size(25) == 10 and Paging().page_size(25) == 25
 
 
+def test_build_paging_prefers_the_given_then_the_later_spelling() -> None:
+    both_optional = (
+        Arg("pagesize", "pagesize", "query", str, False, "size"),
+        Arg("page_size", "pageSize", "query", str, False, "size"),
+    )
+    assert wiring.build_paging(both_optional, {"pagesize": "2", "page_size": "1"}).size == 1
+    assert wiring.build_paging(both_optional, {"pagesize": "2"}).size == 2
+    defaulted = (
+        Arg("pagesize", "pagesize", "query", str, True, "size"),
+        Arg("page_size", "pageSize", "query", str, False, "size"),
+    )
+    assert wiring.build_paging(defaulted, {"pagesize": "25", "page_size": "3"}).size == 3
+    assert wiring.build_paging(defaulted, {"pagesize": "25"}).size == 25
+    assert wiring.build_paging(defaulted, {"pagesize": ""}) == Paging()
+
+
 def test_paged_handler_must_not_redeclare_paging_parameters() -> None:
     async def get_thing(thing_id: str, *, page: int = 0, pagesize: str | None = None) -> None:
         return None
