@@ -7,7 +7,7 @@ parameter schemas, whether a request may leave them out, the request body
 argument, the generated model of the 2xx answer when the spec names one, and
 which query parameters fill the one ``Paging`` argument (``x-paging``).
 ``meshery.wiring.bind`` checks each handler against this table; the emitted
-Protocols say the same to a type checker.
+Protocols state the same parameters to a type checker.
 """
 
 from __future__ import annotations
