@@ -104,7 +104,7 @@ def _is_generated_model(hint: Any) -> bool:
     )
 
 
-_PLAIN_RETURN_PREFIXES = ("http.", "Any", "None", "object")
+_PLAIN_RETURNS = frozenset({"Any", "None", "object"})
 # Checked (handler, signature, where) -> problems: apps built again in one process pay nothing.
 _CHECKED: dict[tuple[Callable[..., Any], Signature, str], tuple[str, ...]] = {}
 
@@ -120,7 +120,7 @@ def _plainly_agrees(func: Callable[..., Any], sig: Signature) -> bool:
         if not isinstance(text, str):
             return False
         if name == "return":
-            if not text.startswith(_PLAIN_RETURN_PREFIXES):
+            if text not in _PLAIN_RETURNS and not text.startswith("http."):
                 return False
             continue
         if name not in expected:
