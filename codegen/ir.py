@@ -42,6 +42,8 @@ class Parameter:
     required: bool
     schema: dict[str, Any]
     description: str = ""
+    # Which field of the one paging type this parameter fills (``x-paging``), if any.
+    paging: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,13 @@ class Operation:
     # What an unauthenticated request gets: "error" (401 envelope, APIs) or
     # "redirect" (upstream's login redirect, for pages a browser opens).
     unauthenticated: str = "error"
+    # The operationId whose handler also serves this one (``x-alias-of``), if any.
+    alias_of: str | None = None
+
+    @property
+    def paged(self) -> bool:
+        """True when some parameter fills the paging type (the handler takes ``paging``)."""
+        return any(p.paging for p in self.parameters)
 
     @property
     def public(self) -> bool:
@@ -88,7 +97,7 @@ class Operation:
     @property
     def handler(self) -> str:
         """Dotted path of the hand-written function implementing the operation."""
-        return f"handlers.{module_name(self.tag)}.{self.python_name}"
+        return f"handlers.{module_name(self.tag)}.{snake_case(self.alias_of or self.operation_id)}"
 
 
 @dataclass(frozen=True)

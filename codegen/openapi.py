@@ -5,11 +5,18 @@ every other ``*.yaml`` beside it is one API area contributing ``tags``,
 ``paths`` and ``components``. All ``$ref``s point into ``#/components``, so
 bundling is a checked merge: a name defined twice is an error, not an
 override.
+
+Two extensions are read here. ``x-alias-of: <operationId>`` on an operation
+makes it a twin of another: the source declares only its ``operationId`` (and
+optionally ``summary``/``description``), bundling copies the rest from the
+target, and the twin is served by the target's handler. ``x-paging: <field>``
+on a parameter says which field of the one paging type it fills.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,12 @@ ROOT_FILE = "openapi.yaml"
 AREA_KEYS = {"tags", "paths", "components"}
 UNAUTHENTICATED_KEY = "x-unauthenticated"
 UNAUTHENTICATED_CHOICES = ("error", "redirect")
+ALIAS_KEY = "x-alias-of"
+# What an alias operation may declare itself; everything else comes from its target.
+ALIAS_OWN_KEYS = frozenset({"operationId", "summary", "description", ALIAS_KEY, "x-source"})
+PAGING_KEY = "x-paging"
+PAGING_FIELDS = ("page", "size", "search", "order", "sort")
+_TEMPLATE = re.compile(r"{([^}]+)}")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -100,7 +113,54 @@ def bundle(spec_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
                 target[name] = value
         for route in (area.get("paths") or {}):
             doc["paths"][route] = _tag_source(doc["paths"][route], area_path.name)
+    expand_aliases(doc)
     return doc, sources
+
+
+def expand_aliases(doc: dict[str, Any]) -> None:
+    """Replace each ``x-alias-of`` operation by a copy of its target (own id, same handler)."""
+    paths: dict[str, Any] = doc.get("paths") or {}
+    by_id: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+    for route, item in paths.items():
+        for method in HTTP_METHODS:
+            op = item.get(method) if isinstance(item, dict) else None
+            if isinstance(op, dict) and "operationId" in op:
+                by_id[op["operationId"]] = (route, item, op)
+    for route, item in paths.items():
+        for method in HTTP_METHODS:
+            op = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(op, dict) or ALIAS_KEY not in op:
+                continue
+            where = f"{method.upper()} {route} ({op.get('x-source', ROOT_FILE)})"
+            target_id = op[ALIAS_KEY]
+            extra = sorted(set(op) - ALIAS_OWN_KEYS)
+            if extra:
+                raise CodegenError(
+                    f"{where}: an {ALIAS_KEY} operation declares only {sorted(ALIAS_OWN_KEYS - {'x-source'})}; "
+                    f"the rest comes from {target_id}, found {extra}"
+                )
+            if "operationId" not in op:
+                raise CodegenError(f"{where}: operationId is missing")
+            if "parameters" in item:
+                raise CodegenError(f"{where}: a path with {ALIAS_KEY} operations takes its parameters from the target")
+            if target_id not in by_id:
+                raise CodegenError(f"{where}: {ALIAS_KEY} {target_id!r} names no operation")
+            target_route, target_item, target = by_id[target_id]
+            if ALIAS_KEY in target:
+                raise CodegenError(f"{where}: {ALIAS_KEY} {target_id!r} is itself an alias; name its target")
+            if sorted(_TEMPLATE.findall(route)) != sorted(_TEMPLATE.findall(target_route)):
+                raise CodegenError(
+                    f"{where}: path parameters {sorted(_TEMPLATE.findall(route))} differ from those of "
+                    f"{target_id} ({target_route}: {sorted(_TEMPLATE.findall(target_route))})"
+                )
+            twin = copy.deepcopy(target)
+            # The target's description usually speaks about its own path; never inherit it.
+            twin.pop("description", None)
+            shared = copy.deepcopy(target_item.get("parameters", []))
+            if shared:
+                twin["parameters"] = [*shared, *twin.get("parameters", [])]
+            twin.update({k: v for k, v in op.items() if k in ALIAS_OWN_KEYS})
+            item[method] = twin
 
 
 def _tag_source(item: dict[str, Any], source: str) -> dict[str, Any]:
@@ -196,7 +256,7 @@ def build_model(doc: dict[str, Any], sources: dict[str, str]) -> ApiModel:
                     description=op.get("description", ""),
                     security=tuple(sorted({name for req in security for name in req})),
                     parameters=tuple(
-                        _parameter(doc, p) for p in [*shared_params, *op.get("parameters", [])]
+                        _parameter(doc, p, where) for p in [*shared_params, *op.get("parameters", [])]
                     ),
                     request_body=_request_body(doc, op.get("requestBody")),
                     responses=tuple(
@@ -204,20 +264,29 @@ def build_model(doc: dict[str, Any], sources: dict[str, str]) -> ApiModel:
                     ),
                     source=op.get("x-source", ROOT_FILE),
                     unauthenticated=unauthenticated,
+                    alias_of=op.get(ALIAS_KEY),
                 )
             )
     operations.sort(key=lambda o: (o.tag, o.path, o.method))
     return ApiModel(spec=doc, operations=operations, tags=tags, sources=sources)
 
 
-def _parameter(doc: dict[str, Any], node: dict[str, Any]) -> Parameter:
+def _parameter(doc: dict[str, Any], node: dict[str, Any], where: str) -> Parameter:
     p = _resolve(doc, node)
+    paging = p.get(PAGING_KEY)
+    if paging is not None and paging not in PAGING_FIELDS:
+        raise CodegenError(
+            f"{where}: parameter {p['name']!r}: {PAGING_KEY} must be one of {list(PAGING_FIELDS)}, found {paging!r}"
+        )
+    if paging is not None and p["in"] != "query":
+        raise CodegenError(f"{where}: parameter {p['name']!r}: {PAGING_KEY} is for query parameters only")
     return Parameter(
         name=p["name"],
         location=p["in"],
         required=bool(p.get("required", False)),
         schema=p.get("schema", {}),
         description=p.get("description", ""),
+        paging=paging,
     )
 
 

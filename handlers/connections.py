@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generated.handler_types import Paging
 from meshery import connections as service
 from meshery import context, http, registration
 from meshery.connections import ConnectionFilter
@@ -23,11 +24,7 @@ def _filter_values(doc: dict[str, Any], key: str) -> list[str]:
 
 async def get_connections(
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
     filter_: str | None = None,
     kind: list[str] | None = None,
     status: list[str] | None = None,
@@ -35,6 +32,7 @@ async def get_connections(
     name: list[str] | None = None,
 ) -> http.Answer:
     doc: dict[str, Any] = {}
+    search = paging.search
     if filter_:
         # Upstream's UI sends a JSON object; anything else is taken as a name to search for.
         try:
@@ -52,8 +50,9 @@ async def get_connections(
         names=[*(name or []), *_filter_values(doc, "name")],
         search=search,
     )
-    size = page_size or pagesize
-    result = await service.list_page(context.current().services, flt, page=page, page_size=size, order=order)
+    result = await service.list_page(
+        context.current().services, flt, page=paging.page, page_size=paging.page_size(10), order=paging.order
+    )
     return http.json(
         {
             "page": result.page,

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery import credentials as service
 
 
-async def get_user_credentials(
-    *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
-) -> http.Answer:
+async def get_user_credentials(*, paging: Paging) -> http.Answer:
     services = context.current().services
     return http.json(
         await service.list_page(
             services,
             context.require_user().user_id,
-            page=page,
-            page_size=page_size or pagesize,
-            search=search,
-            order=order,
+            page=paging.page,
+            page_size=paging.page_size(10),
+            search=paging.search,
+            order=paging.order,
         )
     )
 

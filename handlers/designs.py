@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from generated import errors
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery.designs import flows, intake, service
 from meshery.designs.document import dump_design
@@ -84,21 +85,17 @@ async def save_pattern(body: dict[str, Any]) -> http.Answer:
 
 async def get_patterns(
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
     visibility: str | None = None,
     populate: str | None = None,
     updated_after: str | None = None,
 ) -> http.Answer:
     return http.json(
         await _page(
-            page=page,
-            page_size=page_size or pagesize,
-            search=search,
-            order=order,
+            page=paging.page,
+            page_size=paging.page_size(10),
+            search=paging.search,
+            order=paging.order,
             visibility=visibility,
             populate=_populate(populate),
             updated_after=updated_after,

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery import environments as service
 from meshery.workspaces import ListQuery
 
 
-async def get_environments(
-    *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
-    org_id: str | None = None,
-) -> http.Answer:
+async def get_environments(*, paging: Paging, org_id: str | None = None) -> http.Answer:
     q = ListQuery(
         owner=context.require_user().user_id,
-        page=page,
-        page_size=page_size or pagesize,
-        search=search,
-        order=order,
+        page=paging.page,
+        page_size=paging.page_size(10),
+        search=paging.search,
+        order=paging.order,
         organization_id=org_id.lower() if org_id else None,
     )
     return http.json((await service.list_page(context.current().services, q)).to_json())
@@ -52,23 +45,15 @@ async def delete_environment(id_: str) -> http.Answer:
     )
 
 
-async def get_connections_of_environment(
-    environment_id: str,
-    *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
-) -> http.Answer:
+async def get_connections_of_environment(environment_id: str, *, paging: Paging) -> http.Answer:
     answer = await service.connections_page(
         context.current().services,
         context.require_user().user_id,
         environment_id,
-        page=page,
-        page_size=page_size or pagesize,
-        search=search,
-        order=order,
+        page=paging.page,
+        page_size=paging.page_size(10),
+        search=paging.search,
+        order=paging.order,
     )
     return http.json(answer)
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from generated import errors, models
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery.events import service, sse
 from meshery.events.settings import EventsConfig
@@ -33,12 +34,7 @@ async def get_events(
     severity: str | None = None,
     acted_upon: str | None = None,
     status: str | None = None,
-    search: str | None = None,
-    page: int = 0,
-    pagesize: str | None = None,
-    page_size: str | None = None,
-    order: str | None = None,
-    sort: str | None = None,
+    paging: Paging,
 ) -> http.Answer:
     params = service.ListParams(
         category=category,
@@ -46,11 +42,11 @@ async def get_events(
         severity=severity,
         acted_upon=acted_upon,
         status=status,
-        search=search,
-        page=page,
-        pagesize=pagesize if pagesize is not None else page_size,
-        order=order,
-        sort=sort,
+        search=paging.search,
+        page=paging.page,
+        pagesize=paging.size_text,
+        order=paging.order,
+        sort=paging.sort,
     )
     return http.json(await service.list_events(context.current().services, context.require_user().user_id, params))
 

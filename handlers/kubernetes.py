@@ -8,6 +8,7 @@ from contextlib import aclosing
 from typing import Any
 
 from generated import errors
+from generated.handler_types import Paging
 from meshery import context, controllers, http
 from meshery import contexts as service
 from meshery.meshsync import manager
@@ -66,14 +67,12 @@ async def preview_kubeconfig_contexts(body: dict[str, Any] | None = None, k8sfil
     return http.json(service.preview(await _file_bytes(k8sfile)))
 
 
-async def get_kubernetes_contexts(
-    page: int = 0, pagesize: int = 10, page_size: int | None = None, search: str | None = None, order: str | None = None
-) -> http.Answer:
-    size = page_size or pagesize
+async def get_kubernetes_contexts(*, paging: Paging) -> http.Answer:
+    size = paging.page_size(10)
     items, total = await service.list_page(
-        context.current().services, page=page, page_size=size, search=search, order=order
+        context.current().services, page=paging.page, page_size=size, search=paging.search, order=paging.order
     )
-    return http.json({"page": page, "page_size": size, "total_count": total, "contexts": items})
+    return http.json({"page": paging.page, "page_size": size, "total_count": total, "contexts": items})
 
 
 async def get_kubernetes_context(id_: str) -> http.Answer:
@@ -84,11 +83,15 @@ async def delete_kubernetes_context(id_: str) -> http.Answer:
     return http.json(await service.delete(context.current().services, id_))
 
 
-async def ping_kubernetes(connection_id: str | None = None, **aliases: Any) -> http.Answer:
-    target = connection_id or aliases.get("context")
+# ping_kubernetes takes a query parameter named `context`, which hides the module inside it.
+_current = context.current
+
+
+async def ping_kubernetes(connection_id: str | None = None, context: str | None = None) -> http.Answer:
+    target = connection_id or context
     if not target:
         raise errors.ErrKubernetesContextNotFound("pass connection_id (or connectionId)")
-    return http.json(await service.ping(context.current().services, target))
+    return http.json(await service.ping(_current().services, target))
 
 
 async def stream_controllers_status(connection_ids: list[str] | None = None) -> Any:

@@ -7,17 +7,14 @@ from contextlib import aclosing
 from functools import partial
 from typing import Any
 
+from generated.handler_types import Paging
 from meshery import context, http, resync
 from meshery.meshsync import ingest, readback
 
 
 async def get_mesh_sync_resources(
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
     kind: list[str] | None = None,
     api_version: list[str] | None = None,
     namespace: list[str] | None = None,
@@ -30,9 +27,15 @@ async def get_mesh_sync_resources(
     q = await readback.query(
         services, kinds=kind, api_versions=api_version, namespaces=namespace, cluster_ids=cluster_ids, labels=labels
     )
-    size = page_size or pagesize
     result = await readback.list_page(
-        services, q, page=page, page_size=size, search=search, order=order, with_spec=spec, with_status=status
+        services,
+        q,
+        page=paging.page,
+        page_size=paging.page_size(10),
+        search=paging.search,
+        order=paging.order,
+        with_spec=spec,
+        with_status=status,
     )
     return http.json(
         {

@@ -1,11 +1,11 @@
 """API area "registry": MeshModel lists, lookups, registration, export, validation and status.
 
 Every route exists twice, under ``/api/meshmodels`` (upstream's deprecated
-alias) and ``/api/registry``; the second operation of each pair is bound to
-the same function (the ``*_registry`` names at the end of this module).
-List handlers take their query parameters as keyword arguments (all
-optional, declared in spec/openapi/registry.yaml) and answer JSON bytes
-assembled by ``meshery.registry.queries``.
+alias) and ``/api/registry``; the spec declares each ``/api/registry``
+operation ``x-alias-of`` its twin, so both are bound to the one function here.
+List handlers take their filters as keyword arguments and one ``paging``
+(spec/openapi/registry.yaml) and answer JSON bytes assembled by
+``meshery.registry.queries``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from functools import partial
 from typing import Any
 
 from generated import errors
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery.registry import operations, queries, service
-from meshery.registry.queries import Paging
 
 ENTITY_TYPES = ("models", "components", "relationships")
 
@@ -31,69 +31,88 @@ def _store() -> Any:
     return context.current().services.store
 
 
-def _paging(q: dict[str, Any]) -> Paging:
+def _paging(paging: Paging) -> queries.Paging:
     return queries.paging(
-        page=q.get("page"),
-        pagesize=q.get("pagesize"),
-        page_size=q.get("page_size"),
-        order=q.get("order"),
-        sort=q.get("sort"),
-    )
-
-
-def _model_filter(q: dict[str, Any], **fixed: Any) -> Any:
-    return operations.model_filter(
-        search=q.get("search"),
-        version=q.get("version"),
-        status=q.get("status"),
-        model_id=q.get("id_"),
-        registrant=q.get("registrant"),
-        category=q.get("category"),
-        **fixed,
-    )
-
-
-def _component_filter(q: dict[str, Any], **fixed: Any) -> Any:
-    return operations.component_filter(
-        search=q.get("search"),
-        version=q.get("version"),
-        api_version=q.get("api_version"),
-        annotations=q.get("annotations"),
-        status=q.get("status"),
-        **fixed,
-    )
-
-
-def _relationship_filter(q: dict[str, Any], **fixed: Any) -> Any:
-    return operations.relationship_filter(
-        search=q.get("search"),
-        version=q.get("version"),
-        kind=q.get("kind"),
-        type=q.get("type_"),
-        sub_type=q.get("sub_type"),
-        **fixed,
+        page=paging.page, pagesize=paging.size_text, page_size=None, order=paging.order, sort=paging.sort
     )
 
 
 # --- models --------------------------------------------------------------------------------------
 
 
-async def get_meshmodel_models(**q: Any) -> http.Reply:
-    return _answer(await queries.models(_store(), _model_filter(q), _paging(q), trim=bool(q.get("trim"))))
+async def _models(
+    paging: Paging, *, trim: bool | None, name: str | None = None, category: str | None = None, **filters: Any
+) -> http.Reply:
+    flt = operations.model_filter(search=paging.search, name=name, category=category, **filters)
+    return _answer(await queries.models(_store(), flt, _paging(paging), trim=bool(trim)))
 
 
-async def get_meshmodel_models_by_name(model: str, **q: Any) -> http.Reply:
-    return _answer(await queries.models(_store(), _model_filter(q, name=model), _paging(q), trim=bool(q.get("trim"))))
+async def get_meshmodel_models(
+    *,
+    paging: Paging,
+    version: str | None = None,
+    status: str | None = None,
+    trim: bool | None = None,
+    id_: str | None = None,
+    registrant: str | None = None,
+    category: str | None = None,
+) -> http.Reply:
+    return await _models(
+        paging, trim=trim, category=category, version=version, status=status, model_id=id_, registrant=registrant
+    )
 
 
-async def get_meshmodel_models_by_category(category: str, **q: Any) -> http.Reply:
-    q = {**q, "category": category}
-    return _answer(await queries.models(_store(), _model_filter(q), _paging(q), trim=bool(q.get("trim"))))
+async def get_meshmodel_models_by_name(
+    model: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    status: str | None = None,
+    trim: bool | None = None,
+    id_: str | None = None,
+    registrant: str | None = None,
+) -> http.Reply:
+    return await _models(
+        paging, trim=trim, name=model, version=version, status=status, model_id=id_, registrant=registrant
+    )
 
 
-async def get_meshmodel_models_by_category_and_model(category: str, model: str, **q: Any) -> http.Reply:
-    q = {**q, "category": category}
-    return _answer(await queries.models(_store(), _model_filter(q, name=model), _paging(q), trim=bool(q.get("trim"))))
+async def get_meshmodel_models_by_category(
+    category: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    status: str | None = None,
+    trim: bool | None = None,
+    id_: str | None = None,
+    registrant: str | None = None,
+) -> http.Reply:
+    return await _models(
+        paging, trim=trim, category=category, version=version, status=status, model_id=id_, registrant=registrant
+    )
+
+
+async def get_meshmodel_models_by_category_and_model(
+    category: str,
+    model: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    status: str | None = None,
+    trim: bool | None = None,
+    id_: str | None = None,
+    registrant: str | None = None,
+) -> http.Reply:
+    return await _models(
+        paging,
+        trim=trim,
+        name=model,
+        category=category,
+        version=version,
+        status=status,
+        model_id=id_,
+        registrant=registrant,
+    )
 
 
 async def delete_model_meshmodel(model: str) -> http.Reply:
@@ -104,92 +123,263 @@ async def delete_model_meshmodel(model: str) -> http.Reply:
 # --- components ----------------------------------------------------------------------------------
 
 
-async def _components(q: dict[str, Any], **fixed: Any) -> http.Reply:
-    return _answer(
-        await queries.components(_store(), _component_filter(q, **fixed), _paging(q), trim=bool(q.get("trim")))
+async def _components(
+    paging: Paging,
+    *,
+    version: str | None,
+    api_version: str | None,
+    trim: bool | None,
+    annotations: bool | None,
+    status: str | None,
+    **fixed: Any,
+) -> http.Reply:
+    flt = operations.component_filter(
+        search=paging.search, version=version, api_version=api_version, annotations=annotations, status=status, **fixed
+    )
+    return _answer(await queries.components(_store(), flt, _paging(paging), trim=bool(trim)))
+
+
+async def get_meshmodel_components(
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging, version=version, api_version=api_version, trim=trim, annotations=annotations, status=status
     )
 
 
-async def get_meshmodel_components(**q: Any) -> http.Reply:
-    return await _components(q)
+async def get_meshmodel_components_by_name(
+    name: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging, version=version, api_version=api_version, trim=trim, annotations=annotations, status=status, name=name
+    )
 
 
-async def get_meshmodel_components_by_name(name: str, **q: Any) -> http.Reply:
-    return await _components(q, name=name)
+async def get_meshmodel_components_by_model(
+    model: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging, version=version, api_version=api_version, trim=trim, annotations=annotations, status=status, model=model
+    )
 
 
-async def get_meshmodel_components_by_model(model: str, **q: Any) -> http.Reply:
-    return await _components(q, model=model)
+async def get_meshmodel_components_by_model_and_name(
+    model: str,
+    name: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging,
+        version=version,
+        api_version=api_version,
+        trim=trim,
+        annotations=annotations,
+        status=status,
+        model=model,
+        name=name,
+    )
 
 
-async def get_meshmodel_components_by_model_and_name(model: str, name: str, **q: Any) -> http.Reply:
-    return await _components(q, model=model, name=name)
+async def get_meshmodel_components_by_category(
+    category: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging,
+        version=version,
+        api_version=api_version,
+        trim=trim,
+        annotations=annotations,
+        status=status,
+        category=category,
+    )
 
 
-async def get_meshmodel_components_by_category(category: str, **q: Any) -> http.Reply:
-    return await _components(q, category=category)
+async def get_meshmodel_components_by_category_and_name(
+    category: str,
+    name: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging,
+        version=version,
+        api_version=api_version,
+        trim=trim,
+        annotations=annotations,
+        status=status,
+        category=category,
+        name=name,
+    )
 
 
-async def get_meshmodel_components_by_category_and_name(category: str, name: str, **q: Any) -> http.Reply:
-    return await _components(q, category=category, name=name)
-
-
-async def get_meshmodel_components_by_category_and_model(category: str, model: str, **q: Any) -> http.Reply:
-    return await _components(q, category=category, model=model)
+async def get_meshmodel_components_by_category_and_model(
+    category: str,
+    model: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
+) -> http.Reply:
+    return await _components(
+        paging,
+        version=version,
+        api_version=api_version,
+        trim=trim,
+        annotations=annotations,
+        status=status,
+        category=category,
+        model=model,
+    )
 
 
 async def get_meshmodel_components_by_category_and_model_and_name(
-    category: str, model: str, name: str, **q: Any
+    category: str,
+    model: str,
+    name: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    api_version: str | None = None,
+    trim: bool | None = None,
+    annotations: bool | None = None,
+    status: str | None = None,
 ) -> http.Reply:
-    return await _components(q, category=category, model=model, name=name)
+    return await _components(
+        paging,
+        version=version,
+        api_version=api_version,
+        trim=trim,
+        annotations=annotations,
+        status=status,
+        category=category,
+        model=model,
+        name=name,
+    )
 
 
 # --- relationships, policies, categories, registrants -------------------------------------------
 
 
-async def get_meshmodel_relationships(**q: Any) -> http.Reply:
-    return _answer(await queries.relationships(_store(), _relationship_filter(q), _paging(q)))
+async def _relationships(
+    paging: Paging, *, version: str | None, kind: str | None, type_: str | None, sub_type: str | None, **fixed: Any
+) -> http.Reply:
+    flt = operations.relationship_filter(
+        search=paging.search, version=version, kind=kind, type=type_, sub_type=sub_type, **fixed
+    )
+    return _answer(await queries.relationships(_store(), flt, _paging(paging)))
 
 
-async def get_meshmodel_relationships_by_model(model: str, **q: Any) -> http.Reply:
-    return _answer(await queries.relationships(_store(), _relationship_filter(q, model=model), _paging(q)))
+async def get_meshmodel_relationships(
+    *,
+    paging: Paging,
+    version: str | None = None,
+    kind: str | None = None,
+    type_: str | None = None,
+    sub_type: str | None = None,
+) -> http.Reply:
+    return await _relationships(paging, version=version, kind=kind, type_=type_, sub_type=sub_type)
 
 
-async def get_meshmodel_relationships_by_model_and_name(model: str, name: str, **q: Any) -> http.Reply:
-    q = {**q, "kind": name}
-    return _answer(await queries.relationships(_store(), _relationship_filter(q, model=model), _paging(q)))
+async def get_meshmodel_relationships_by_model(
+    model: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    kind: str | None = None,
+    type_: str | None = None,
+    sub_type: str | None = None,
+) -> http.Reply:
+    return await _relationships(paging, version=version, kind=kind, type_=type_, sub_type=sub_type, model=model)
 
 
-async def get_meshmodel_policies_by_model(model: str, **q: Any) -> http.Reply:
+async def get_meshmodel_relationships_by_model_and_name(
+    model: str,
+    name: str,
+    *,
+    paging: Paging,
+    version: str | None = None,
+    kind: str | None = None,
+    type_: str | None = None,
+    sub_type: str | None = None,
+) -> http.Reply:
+    # The path's name is the relationship kind; it replaces a `kind` query parameter.
+    del kind
+    return await _relationships(paging, version=version, kind=name, type_=type_, sub_type=sub_type, model=model)
+
+
+async def get_meshmodel_policies_by_model(model: str, *, paging: Paging) -> http.Reply:
     _, body = await queries.entities(
-        _store(), _paging(q), entity_type="policy", key="policies", model=model, search=q.get("search")
+        _store(), _paging(paging), entity_type="policy", key="policies", model=model, search=paging.search
     )
     return _answer(body)
 
 
-async def get_meshmodel_policies_by_model_and_name(model: str, name: str, **q: Any) -> http.Reply:
-    _, body = await queries.entities(_store(), _paging(q), entity_type="policy", key="policies", model=model, name=name)
+async def get_meshmodel_policies_by_model_and_name(model: str, name: str, *, paging: Paging) -> http.Reply:
+    _, body = await queries.entities(
+        _store(), _paging(paging), entity_type="policy", key="policies", model=model, name=name
+    )
     return _answer(body)
 
 
-async def get_meshmodel_categories(**q: Any) -> http.Reply:
-    return _answer(await queries.categories(_store(), _paging(q), search=q.get("search")))
+async def get_meshmodel_categories(*, paging: Paging) -> http.Reply:
+    return _answer(await queries.categories(_store(), _paging(paging), search=paging.search))
 
 
-async def get_meshmodel_categories_by_name(category: str, **q: Any) -> http.Reply:
-    return _answer(await queries.categories(_store(), _paging(q), search=None, name=category))
+async def get_meshmodel_categories_by_name(category: str, *, paging: Paging) -> http.Reply:
+    return _answer(await queries.categories(_store(), _paging(paging), search=None, name=category))
 
 
-async def get_meshmodel_registrants(**q: Any) -> http.Reply:
-    return _answer(await queries.registrants(_store(), _paging(q), search=q.get("search")))
+async def get_meshmodel_registrants(*, paging: Paging) -> http.Reply:
+    return _answer(await queries.registrants(_store(), _paging(paging), search=paging.search))
 
 
 # --- connection definitions ----------------------------------------------------------------------
 
 
-async def get_meshmodel_connection_definitions(**q: Any) -> http.Reply:
+async def get_meshmodel_connection_definitions(*, paging: Paging, kind: str | None = None) -> http.Reply:
     _, body = await queries.entities(
-        _store(), _paging(q), entity_type="connection", key="connections", search=q.get("search") or q.get("kind")
+        _store(), _paging(paging), entity_type="connection", key="connections", search=paging.search or kind
     )
     return _answer(body)
 
@@ -240,16 +430,25 @@ async def update_entity_status_meshmodel(entity_type: str, body: dict[str, Any])
     return http.json({"message": f"{entity_type} {body['id']} is now {body['status']}"})
 
 
-async def export_model_meshmodel(**q: Any) -> http.Reply:
+async def export_model_meshmodel(
+    *,
+    id_: str | None = None,
+    name: str | None = None,
+    version: str | None = None,
+    output_format: str | None = None,
+    file_type: str | None = None,
+    components: bool = True,
+    relationships: bool = True,
+) -> http.Reply:
     return await operations.export_model(
         _store(),
-        model_id=q.get("id_"),
-        name=q.get("name"),
-        version=q.get("version"),
-        output_format=q.get("output_format") or "json",
-        file_type=q.get("file_type") or "json",
-        components=q.get("components", True),
-        relationships=q.get("relationships", True),
+        model_id=id_,
+        name=name,
+        version=version,
+        output_format=output_format or "json",
+        file_type=file_type or "json",
+        components=components,
+        relationships=relationships,
     )
 
 
@@ -273,40 +472,3 @@ async def subscribe_mesh_model_summary(selector: dict[str, Any] | None = None) -
     async with aclosing(services.bus.follow(service.SUMMARY_SUBJECT, partial(service.summary, services))) as summaries:
         async for summary in summaries:
             yield summary
-
-
-# --- the same handlers under /api/registry ------------------------------------------------------
-
-get_registry_models = get_meshmodel_models
-get_registry_models_by_name = get_meshmodel_models_by_name
-get_registry_models_by_category = get_meshmodel_models_by_category
-get_registry_models_by_category_and_model = get_meshmodel_models_by_category_and_model
-delete_model_registry = delete_model_meshmodel
-get_registry_components = get_meshmodel_components
-get_registry_components_by_name = get_meshmodel_components_by_name
-get_registry_components_by_model = get_meshmodel_components_by_model
-get_registry_components_by_model_and_name = get_meshmodel_components_by_model_and_name
-get_registry_components_by_category = get_meshmodel_components_by_category
-get_registry_components_by_category_and_name = get_meshmodel_components_by_category_and_name
-get_registry_components_by_category_and_model = get_meshmodel_components_by_category_and_model
-get_registry_components_by_category_and_model_and_name = get_meshmodel_components_by_category_and_model_and_name
-get_registry_relationships = get_meshmodel_relationships
-get_registry_relationships_by_model = get_meshmodel_relationships_by_model
-get_registry_relationships_by_model_and_name = get_meshmodel_relationships_by_model_and_name
-get_registry_policies_by_model = get_meshmodel_policies_by_model
-get_registry_policies_by_model_and_name = get_meshmodel_policies_by_model_and_name
-get_registry_categories = get_meshmodel_categories
-get_registry_categories_by_name = get_meshmodel_categories_by_name
-get_registry_registrants = get_meshmodel_registrants
-get_registry_connection_definitions = get_meshmodel_connection_definitions
-get_registry_connection_definition = get_meshmodel_connection_definition
-register_connection_definition_registry = register_connection_definition_meshmodel
-update_connection_definition_registry = update_connection_definition_meshmodel
-delete_connection_definition_registry = delete_connection_definition_meshmodel
-register_components_registry = register_components_meshmodel
-register_relationships_registry = register_relationships_meshmodel
-register_entities_registry = register_entities_meshmodel
-update_entity_status_registry = update_entity_status_meshmodel
-export_model_registry = export_model_meshmodel
-validate_entities_registry = validate_entities_meshmodel
-generate_components_registry = generate_components_meshmodel

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from generated import errors, models
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery import system as service
 
@@ -30,19 +31,13 @@ async def get_health_ready() -> http.Answer:
     return http.text("ok")
 
 
-async def get_system_database(
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
-) -> http.Answer:
+async def get_system_database(*, paging: Paging) -> http.Answer:
     summary = await service.database_summary(
         context.current().services,
-        page=page,
-        page_size=page_size or pagesize,
-        search=search,
-        order=order,
+        page=paging.page,
+        page_size=paging.page_size(10),
+        search=paging.search,
+        order=paging.order,
     )
     return http.json(
         models.DatabaseSummary(

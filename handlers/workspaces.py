@@ -4,34 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated.handler_types import Paging
 from meshery import context, http
 from meshery import workspaces as service
 from meshery.workspaces import ListQuery
 
 
-def _query(
-    *, page: int, pagesize: int, page_size: int | None, search: str | None, order: str | None, org_id: str | None = None
-) -> ListQuery:
+def _query(paging: Paging, org_id: str | None = None) -> ListQuery:
     return ListQuery(
         owner=context.require_user().user_id,
-        page=page,
-        page_size=page_size or pagesize,
-        search=search,
-        order=order,
+        page=paging.page,
+        page_size=paging.page_size(10),
+        search=paging.search,
+        order=paging.order,
         organization_id=org_id.lower() if org_id else None,
     )
 
 
 async def get_workspaces(
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
     org_id: str | None = None,
 ) -> http.Answer:
-    q = _query(page=page, pagesize=pagesize, page_size=page_size, search=search, order=order, org_id=org_id)
+    q = _query(paging, org_id)
     return http.json(await service.list_page(context.current().services, q))
 
 
@@ -71,13 +66,9 @@ async def _unassign(id_: str, kind: str, member_id: str) -> http.Answer:
 async def get_environments_of_workspace(
     id_: str,
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
 ) -> http.Answer:
-    q = _query(page=page, pagesize=pagesize, page_size=page_size, search=search, order=order)
+    q = _query(paging)
     return http.json(await service.environments_page(context.current().services, q.owner, id_, q))
 
 
@@ -92,13 +83,9 @@ async def remove_environment_from_workspace(id_: str, environment_id: str) -> ht
 async def get_designs_of_workspace(
     id_: str,
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
 ) -> http.Answer:
-    q = _query(page=page, pagesize=pagesize, page_size=page_size, search=search, order=order)
+    q = _query(paging)
     return http.json(await service.designs_page(context.current().services, q.owner, id_, q))
 
 
@@ -113,13 +100,9 @@ async def remove_design_from_workspace(id_: str, design_id: str) -> http.Answer:
 async def get_views_of_workspace(
     id_: str,
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
 ) -> http.Answer:
-    q = _query(page=page, pagesize=pagesize, page_size=page_size, search=search, order=order)
+    q = _query(paging)
     return http.json(await service.members_page(context.current().services, q.owner, id_, "view", q))
 
 
@@ -134,13 +117,9 @@ async def remove_view_from_workspace(id_: str, view_id: str) -> http.Answer:
 async def get_teams_of_workspace(
     id_: str,
     *,
-    page: int = 0,
-    pagesize: int = 10,
-    page_size: int | None = None,
-    search: str | None = None,
-    order: str | None = None,
+    paging: Paging,
 ) -> http.Answer:
-    q = _query(page=page, pagesize=pagesize, page_size=page_size, search=search, order=order)
+    q = _query(paging)
     return http.json(await service.members_page(context.current().services, q.owner, id_, "team", q))
 
 

@@ -1,24 +1,37 @@
 """Bind the generated operation and resolver tables to hand-written functions.
 
 Fails at start-up, naming both sides, when a spec operation or a GraphQL root
-field has no function, or when a handler module defines a public function that
-nothing in the spec reaches (a forgotten route or a typo).
+field has no function, when a handler module defines a public function that
+nothing in the spec reaches (a forgotten route or a typo), or when a REST
+handler's parameters (names, kinds, annotated types, defaults) or its declared
+answer model disagree with the operation's generated signature
+(``generated.handler_types.SIGNATURES``).
+
+Handlers of paged operations take one ``paging: Paging``; the function bound
+for the request layer exposes the individual query parameters instead (the
+request layer reads ``inspect.signature`` to decide what to pass) and builds
+the ``Paging`` from them on each call.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from generated.graphql_schema import RootField
+from generated.handler_types import SIGNATURES, Arg, Paging, Signature
 from generated.operations import OperationInfo
 
 HANDLER_PACKAGE = "handlers"
+PAGING_ARG = "paging"
 
 
 class WiringError(Exception):
@@ -48,12 +61,202 @@ def discover_modules(package: str = HANDLER_PACKAGE) -> list[str]:
     )
 
 
+def _type_name(hint: Any) -> str:
+    if isinstance(hint, type) and not isinstance(hint, types.GenericAlias):
+        return hint.__name__
+    return str(hint).replace("typing.", "")
+
+
+def _members(hint: Any) -> tuple[Any, ...]:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def accepts(hint: Any, expected: Any) -> bool:
+    """True when a parameter annotated ``hint`` accepts every value of type ``expected``."""
+    if hint is Any or hint is object or expected is Any:
+        return True
+    return any(_accepts_one(member, expected) for member in _members(hint))
+
+
+def _accepts_one(hint: Any, expected: Any) -> bool:
+    if hint is Any or hint is object:
+        return True
+    hint_origin, expected_origin = typing.get_origin(hint) or hint, typing.get_origin(expected) or expected
+    if not isinstance(hint_origin, type) or not isinstance(expected_origin, type):
+        return bool(hint == expected)
+    if not issubclass(expected_origin, hint_origin):
+        return False
+    hint_args, expected_args = typing.get_args(hint), typing.get_args(expected)
+    if not hint_args or not expected_args:
+        return True
+    if len(hint_args) != len(expected_args):
+        return False
+    return all(accepts(h, e) for h, e in zip(hint_args, expected_args, strict=True))
+
+
+def _is_generated_model(hint: Any) -> bool:
+    return any(
+        isinstance(t, type) and t.__module__ == "generated.models"
+        for member in _members(hint)
+        for t in (member, *typing.get_args(member))
+    )
+
+
+_PLAIN_RETURNS = frozenset({"Any", "None", "object"})
+# Checked (handler, signature, where) -> problems: apps built again in one process pay nothing.
+_CHECKED: dict[tuple[Callable[..., Any], Signature, str], tuple[str, ...]] = {}
+
+
+def _plainly_agrees(func: Callable[..., Any], sig: Signature) -> bool:
+    """True when every annotation's text is the spec's type as written (``int``, ``int | None``...).
+
+    Evaluating annotations costs most of the check; text that already says what the spec says needs none.
+    """
+    expected: dict[str, Any] = {a.name: a.type for a in sig.args}
+    expected[PAGING_ARG] = Paging
+    for name, text in getattr(func, "__annotations__", {}).items():
+        if not isinstance(text, str):
+            return False
+        if name == "return":
+            if text not in _PLAIN_RETURNS and not text.startswith("http."):
+                return False
+            continue
+        if name not in expected:
+            return False
+        if expected[name] is Any:
+            continue
+        spelled = _type_name(expected[name])
+        if text not in (spelled, f"{spelled} | None", f"None | {spelled}", "Any"):
+            return False
+    return True
+
+
+def check_signature(func: Callable[..., Any], sig: Signature, where: str) -> list[str]:
+    """Every way ``func`` disagrees with the operation's generated signature (empty when it agrees)."""
+    key = (func, sig, where)
+    if key not in _CHECKED:
+        _CHECKED[key] = tuple(_check_signature(func, sig, where))
+    return list(_CHECKED[key])
+
+
+def _check_signature(func: Callable[..., Any], sig: Signature, where: str) -> list[str]:
+    problems: list[str] = []
+    params = inspect.signature(func).parameters
+    try:
+        hints = {} if _plainly_agrees(func, sig) else typing.get_type_hints(func)
+    except (NameError, TypeError) as exc:
+        return [f"{where}: its annotations cannot be resolved ({exc})"]
+    own = {a.name: a for a in sig.args if a.paging is None}
+    folded = {a.name: a for a in sig.args if a.paging is not None}
+    declared = ", ".join(own) + (", paging" if folded else "") or "none"
+    for name, param in params.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            stars = "*" if param.kind == param.VAR_POSITIONAL else "**"
+            problems.append(f"{where}: takes `{stars}{name}`; name the operation's parameters instead ({declared})")
+        elif param.kind == param.POSITIONAL_ONLY:
+            problems.append(f"{where}: parameter `{name}` is positional-only; parameters are passed by keyword")
+        elif name in folded:
+            problems.append(
+                f"{where}: parameter `{name}` (query `{folded[name].wire}`) is paging; take `paging: Paging` instead"
+            )
+        elif name == PAGING_ARG and folded:
+            if name in hints and not accepts(hints[name], Paging):
+                problems.append(f"{where}: parameter `paging` is `{_type_name(hints[name])}`, expected `Paging`")
+        elif name not in own:
+            problems.append(
+                f"{where}: parameter `{name}` is not a parameter of the operation (it declares: {declared})"
+            )
+        else:
+            arg = own[name]
+            if name in hints and not accepts(hints[name], arg.type):
+                problems.append(
+                    f"{where}: parameter `{name}` is `{_type_name(hints[name])}`, but the spec's {arg.source} "
+                    f"`{arg.wire}` is `{_type_name(arg.type)}`"
+                )
+            if not arg.always and param.default is param.empty:
+                problems.append(
+                    f"{where}: parameter `{name}` needs a default: a request may leave out {arg.source} `{arg.wire}`"
+                )
+    accepted = set(params) if not any(p.kind == p.VAR_KEYWORD for p in params.values()) else set(params) | set(own)
+    for arg in own.values():
+        if arg.name not in accepted:
+            required = "required " if arg.always else ""
+            problems.append(
+                f"{where}: missing parameter `{arg.name}` for the spec's {required}{arg.source} `{arg.wire}`"
+            )
+    if folded and PAGING_ARG not in params:
+        by = ", ".join(a.wire for a in folded.values())
+        problems.append(f"{where}: missing parameter `paging: Paging` (the operation is paged by {by})")
+    returned = hints.get("return")
+    if returned is not None and _is_generated_model(returned) and sig.returns is not None:
+        if not accepts(sig.returns, returned):
+            problems.append(
+                f"{where}: returns `{_type_name(returned)}`, but the spec's answer is `{_type_name(sig.returns)}`"
+            )
+    elif returned is not None and _is_generated_model(returned):
+        problems.append(f"{where}: returns `{_type_name(returned)}`, but the spec's answer names no model")
+    return problems
+
+
+def _size(value: Any) -> tuple[int | None, bool]:
+    if value is None or value == "":
+        return None, False
+    if isinstance(value, str):
+        return (None, True) if value.lower() == "all" else (int(value), False)
+    return int(value), False
+
+
+def build_paging(args: Iterable[Arg], values: Mapping[str, Any]) -> Paging:
+    """The ``Paging`` of one request.
+
+    Of two spellings of one field (``pagesize``, ``pageSize``) the one the request gave wins over a
+    spec default; when it gave both, the later-declared one (upstream's newer ``pageSize``) wins.
+    """
+    fields: dict[str, Any] = {}
+    ordered = list(args)
+    # A parameter without a spec default is present only when the request gave it: it goes first.
+    for _, arg in sorted(enumerate(ordered), key=lambda pair: (pair[1].always, -pair[0])):
+        value = values.get(arg.name)
+        if arg.paging is None or value is None or arg.paging in fields:
+            continue
+        fields[arg.paging] = value
+    size, unbounded = _size(fields.pop("size", None))
+    return Paging(
+        page=int(fields.get("page") or 0),
+        size=size,
+        unbounded=unbounded,
+        search=fields.get("search"),
+        order=fields.get("order"),
+        sort=fields.get("sort"),
+    )
+
+
+def adapt_paging(func: Callable[..., Any], sig: Signature) -> Callable[..., Any]:
+    """``func`` (taking ``paging``) as a function taking the operation's paging query parameters."""
+    folded = tuple(a for a in sig.args if a.paging is not None)
+    names = {a.name for a in folded}
+
+    @functools.wraps(func)
+    async def paged(**kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in names if name in kwargs}
+        return await func(**kwargs, paging=build_paging(folded, values))
+
+    own = [p for p in inspect.signature(func).parameters.values() if p.name != PAGING_ARG]
+    extra = [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any) for a in folded]
+    paged.__signature__ = inspect.signature(func).replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
+    del paged.__wrapped__
+    return paged
+
+
 def bind(
     operations: Mapping[str, OperationInfo],
     root_fields: Iterable[RootField],
     *,
     modules: Iterable[str] | None = None,
     import_module: Callable[[str], ModuleType] = importlib.import_module,
+    signatures: Mapping[str, Signature] = SIGNATURES,
 ) -> Wiring:
     """Resolve every operation and root field; raise WiringError listing all problems."""
     problems: list[str] = []
@@ -79,14 +282,27 @@ def bind(
         return func  # type: ignore[no-any-return]
 
     ops: dict[str, Callable[..., Any]] = {}
+    adapted: dict[str, Callable[..., Any]] = {}
     expected: set[str] = set()
     for op_id, info in operations.items():
         expected.add(info.handler)
         func = lookup(info.handler, f"spec operation {op_id} ({info.method} {info.path})")
-        if func is not None:
-            if not inspect.iscoroutinefunction(func):
-                problems.append(f"handler {info.handler} of {op_id} must be `async def`")
+        if func is None:
+            continue
+        if not inspect.iscoroutinefunction(func):
+            problems.append(f"handler {info.handler} of {op_id} must be `async def`")
+        sig = signatures.get(op_id)
+        if sig is None:
             ops[op_id] = func
+            continue
+        where = f"handler {info.handler} of {op_id} ({info.method} {info.path})"
+        found = check_signature(func, sig, where)
+        problems += found
+        if found or not sig.paged:
+            ops[op_id] = func
+        else:
+            # Twins (x-alias-of) share one handler, so they share one adapted function too.
+            ops[op_id] = adapted.setdefault(info.handler, adapt_paging(func, sig))
 
     roots: dict[tuple[str, str], Callable[..., Any]] = {}
     root_args: dict[tuple[str, str], dict[str, str]] = {}

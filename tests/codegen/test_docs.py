@@ -115,7 +115,7 @@ def test_openapi_docs_name_every_operation(tmp_path: Path) -> None:
         assert f'id="schema-{name}"' in html
     assert "<code>/api/pets/{petID}</code>" in html
     assert '<span class="session">needs: session</span>' in html
-    assert "(2 operations)" in html and "(1 operations)" in html
+    assert "(3 operations)" in html and "(1 operations)" in html
 
 
 def test_graphql_docs_name_every_root_field(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_bundle_json_and_yaml_are_the_same_document(tmp_path: Path, emitted: Pat
     assert as_yaml == as_json
     assert "x-source" not in json.dumps(as_json)
     assert as_yaml == yaml.safe_load((emitted / "openapi.yaml").read_text(encoding="utf-8"))
-    assert set(as_json["paths"]) == {"/api/pets", "/api/pets/{petID}", "/api/system/version"}
+    assert set(as_json["paths"]) == {"/api/pets", "/api/animals", "/api/pets/{petID}", "/api/system/version"}
 
 
 def test_unknown_docs_command(tmp_path: Path) -> None:

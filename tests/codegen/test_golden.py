@@ -67,6 +67,7 @@ def test_golden_tree_holds_every_artifact() -> None:
         "__init__.py",
         "errors.py",
         "graphql_schema.py",
+        "handler_types.py",
         "models.py",
         "openapi.json",
         "openapi.yaml",

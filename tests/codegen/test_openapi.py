@@ -29,7 +29,7 @@ def _error(project: Path) -> str:
 
 def test_operations_are_sorted_by_tag_path_and_method() -> None:
     api = openapi.load(SPEC)
-    assert [op.operation_id for op in api.operations] == ["listPets", "updatePet", "getSystemVersion"]
+    assert [op.operation_id for op in api.operations] == ["listAnimals", "listPets", "updatePet", "getSystemVersion"]
     assert [t.name for t in api.tags] == ["pets", "system"]
     assert (api.title, api.version) == ("Fixture Server API", "v0.0.1")
     assert sorted(Path(p).name for p in api.sources) == ["openapi.yaml", "pets.yaml", "system.yaml"]
@@ -41,8 +41,9 @@ def test_public_operation_and_query_parameter() -> None:
     assert (listing.method, listing.path, listing.tag, listing.source) == ("GET", "/api/pets", "pets", "pets.yaml")
     assert listing.public and listing.security == ()
     assert listing.handler == "handlers.pets.list_pets"
-    [param] = listing.parameters
+    page, size, param = listing.parameters
     assert (param.name, param.location, param.required) == ("ownerName", "query", False)
+    assert (page.paging, size.paging, param.paging) == ("page", "size", None) and listing.paged
     assert listing.request_body is None
 
 
@@ -70,7 +71,7 @@ def test_components_of_every_file_are_merged() -> None:
     api = openapi.load(SPEC)
     assert list(api.schemas) == ["Problem", "Pet", "PetKind", "SystemVersion"]
     assert list(api.security_schemes) == ["session"]
-    assert list(api.spec["paths"]) == ["/api/pets", "/api/pets/{petID}", "/api/system/version"]
+    assert list(api.spec["paths"]) == ["/api/pets", "/api/animals", "/api/pets/{petID}", "/api/system/version"]
 
 
 def test_strip_private_removes_the_source_markers_without_touching_the_model() -> None:
@@ -211,11 +212,15 @@ def test_two_operation_ids_with_one_function_name(project: Path) -> None:
 def test_same_function_name_in_two_areas_is_allowed(project: Path) -> None:
     def change(doc: dict[str, Any]) -> None:
         doc["paths"]["/api/pets"]["get"]["operationId"] = "GetSystemVersion"
+        del doc["paths"]["/api/animals"]["get"]["x-alias-of"]
+        doc["paths"]["/api/animals"]["get"].update(tags=["pets"], security=[], responses={"200": {"description": "ok"}})
+        doc["paths"]["/api/animals"]["get"]["operationId"] = "listPets"
 
     support.edit_yaml(_spec_dir(project) / "pets.yaml", change)
     handlers = sorted(op.handler for op in openapi.load(_spec_dir(project)).operations)
     assert handlers == [
         "handlers.pets.get_system_version",
+        "handlers.pets.list_pets",
         "handlers.pets.update_pet",
         "handlers.system.get_system_version",
     ]

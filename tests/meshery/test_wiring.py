@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable
 
 import pytest
 
+from generated import models
 from generated.graphql_schema import ROOT_FIELDS, RootField
+from generated.handler_types import SIGNATURES, Arg, Paging, Signature
 from generated.operations import OPERATIONS, OperationInfo
 from meshery import wiring
 
@@ -115,3 +118,180 @@ def test_create_app_fails_at_start_naming_the_gap(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(app_module, "OPERATIONS", extra)
     with pytest.raises(wiring.WiringError, match="getNothing"):
         app_module.create_app(Settings())
+
+
+# --- handler signatures against the spec (generated.handler_types) ---------------------------------
+
+
+def _sig(op_id: str, *args: Arg, returns: object = None) -> Signature:
+    return Signature(operation_id=op_id, method="GET", path="/x", args=args, returns=returns)
+
+
+_THING_ARGS = (
+    Arg("thing_id", "thingID", "path", str, True),
+    Arg("limit", "limit", "query", int, False),
+    Arg("tags", "tags", "query", list[str], False),
+)
+
+
+def _bind_one(handler: Callable[..., object], sig: Signature) -> wiring.Wiring:
+    handler.__name__ = "get_thing"
+    ops = {sig.operation_id: _info(sig.operation_id, "handlers.things.get_thing")}
+    return wiring.bind(
+        ops,
+        [],
+        modules=[],
+        import_module=_modules(handlers__things={"get_thing": handler}),
+        signatures={sig.operation_id: sig},
+    )
+
+
+def test_matching_handler_binds_unchanged() -> None:
+    async def get_thing(thing_id: str, *, limit: int | None = None, tags: list[str] | None = None) -> None:
+        return None
+
+    bound = _bind_one(get_thing, _sig("getThing", *_THING_ARGS))
+    assert bound.operations["getThing"] is get_thing
+
+
+def test_wrong_parameter_name_names_operation_and_parameter() -> None:
+    async def get_thing(thing_id: str, *, limit: int | None = None, tag: list[str] | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError) as caught:
+        _bind_one(get_thing, _sig("getThing", *_THING_ARGS))
+    message = str(caught.value)
+    assert "handlers.things.get_thing of getThing (GET /x): parameter `tag` is not a parameter of the operation" in (
+        message
+    )
+    assert "missing parameter `tags` for the spec's query `tags`" in message
+
+
+def test_wrong_parameter_type_names_both_types() -> None:
+    async def get_thing(thing_id: str, *, limit: str | None = None, tags: list[int] | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError) as caught:
+        _bind_one(get_thing, _sig("getThing", *_THING_ARGS))
+    message = str(caught.value)
+    assert "getThing (GET /x): parameter `limit` is `str | None`, but the spec's query `limit` is `int`" in message
+    assert "parameter `tags` is `list[int] | None`, but the spec's query `tags` is `list[str]`" in message
+
+
+def test_wrong_parameter_kind_is_rejected() -> None:
+    async def get_thing(thing_id: str, /, **query: object) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError) as caught:
+        _bind_one(get_thing, _sig("getThing", *_THING_ARGS))
+    message = str(caught.value)
+    assert "getThing (GET /x): parameter `thing_id` is positional-only" in message
+    assert "takes `**query`; name the operation's parameters instead (thing_id, limit, tags)" in message
+
+
+def test_missing_required_parameter_fails() -> None:
+    async def get_thing(*, limit: int | None = None, tags: list[str] | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError, match=r"getThing \(GET /x\): missing parameter `thing_id` for the spec's "
+                       r"required path `thingID`"):
+        _bind_one(get_thing, _sig("getThing", *_THING_ARGS))
+
+
+def test_optional_parameter_needs_a_default() -> None:
+    async def get_thing(thing_id: str, *, limit: int, tags: list[str] | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError, match="parameter `limit` needs a default: a request may leave out query"):
+        _bind_one(get_thing, _sig("getThing", *_THING_ARGS))
+
+
+def test_declared_return_model_must_be_the_specs() -> None:
+    async def get_thing(thing_id: str, *, limit: int = 0, tags: list[str] | None = None) -> models.Message:
+        return models.Message(message="hi")
+
+    with pytest.raises(wiring.WiringError, match=r"returns `Message`, but the spec's answer is `MesheryError`"):
+        _bind_one(get_thing, _sig("getThing", *_THING_ARGS, returns=models.MesheryError))
+    assert _bind_one(get_thing, _sig("getThing", *_THING_ARGS, returns=models.Message))
+
+
+_PAGED_ARGS = (
+    Arg("thing_id", "thingID", "path", str, True),
+    Arg("page", "page", "query", int, True, "page"),
+    Arg("pagesize", "pagesize", "query", str, True, "size"),
+    Arg("page_size", "pageSize", "query", str, False, "size"),
+    Arg("search", "search", "query", str, False, "search"),
+    Arg("order", "order", "query", str, False, "order"),
+)
+
+
+async def test_paged_handler_receives_one_paging_and_exposes_the_query_parameters() -> None:
+    seen: list[Paging] = []
+
+    async def get_thing(thing_id: str, *, paging: Paging) -> str:
+        seen.append(paging)
+        return thing_id
+
+    bound = _bind_one(get_thing, _sig("getThing", *_PAGED_ARGS)).operations["getThing"]
+    assert list(inspect.signature(bound).parameters) == ["thing_id", "page", "pagesize", "page_size", "search", "order"]
+    assert await bound(thing_id="t", page=2, pagesize="10", search="x") == "t"
+    assert await bound(thing_id="t", page=0, pagesize="10", page_size="7", order="name desc") == "t"
+    assert await bound(thing_id="t", page=0, pagesize="all") == "t"
+    assert seen == [
+        Paging(page=2, size=10, search="x"),
+        # `pageSize` (no spec default: the request gave it) wins over `pagesize`'s default.
+        Paging(page=0, size=7, order="name desc"),
+        Paging(page=0, size=None, unbounded=True),
+    ]
+    assert seen[2].size_text == "all" and seen[0].page_size(25) == 10 and Paging().page_size(25) == 25
+
+
+def test_build_paging_prefers_the_given_then_the_later_spelling() -> None:
+    both_optional = (
+        Arg("pagesize", "pagesize", "query", str, False, "size"),
+        Arg("page_size", "pageSize", "query", str, False, "size"),
+    )
+    assert wiring.build_paging(both_optional, {"pagesize": "2", "page_size": "1"}).size == 1
+    assert wiring.build_paging(both_optional, {"pagesize": "2"}).size == 2
+    defaulted = (
+        Arg("pagesize", "pagesize", "query", str, True, "size"),
+        Arg("page_size", "pageSize", "query", str, False, "size"),
+    )
+    assert wiring.build_paging(defaulted, {"pagesize": "25", "page_size": "3"}).size == 3
+    assert wiring.build_paging(defaulted, {"pagesize": "25"}).size == 25
+    assert wiring.build_paging(defaulted, {"pagesize": ""}) == Paging()
+
+
+def test_paged_handler_must_not_redeclare_paging_parameters() -> None:
+    async def get_thing(thing_id: str, *, page: int = 0, pagesize: str | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError) as caught:
+        _bind_one(get_thing, _sig("getThing", *_PAGED_ARGS))
+    message = str(caught.value)
+    assert "parameter `page` (query `page`) is paging; take `paging: Paging` instead" in message
+    assert "missing parameter `paging: Paging` (the operation is paged by page, pagesize, pageSize, search, order)" in (
+        message
+    )
+
+
+def test_aliases_bind_to_one_function() -> None:
+    registry = SIGNATURES["getRegistryModels"]
+    assert registry.alias_of == "getMeshmodelModels"
+    assert OPERATIONS["getRegistryModels"].handler == OPERATIONS["getMeshmodelModels"].handler
+    bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
+    aliases = [s for s in SIGNATURES.values() if s.alias_of]
+    assert len(aliases) == 33
+    for sig in aliases:
+        assert sig.alias_of is not None
+        assert bound.operations[sig.operation_id] is bound.operations[sig.alias_of], sig.operation_id
+
+
+def test_real_paged_operations_expose_both_page_size_spellings() -> None:
+    bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
+    paged = [op_id for op_id, sig in SIGNATURES.items() if sig.paged]
+    assert "getWorkspaces" in paged and "getMeshmodelComponents" in paged and "getEvents" in paged
+    for op_id in paged:
+        params = inspect.signature(bound.operations[op_id]).parameters
+        assert {"page", "pagesize", "page_size"} <= set(params), op_id
+        assert "paging" not in params, op_id

@@ -1,0 +1,152 @@
+"""Handler signatures from the IR: names as the request layer passes them, types, paging, aliases."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from connexion.decorators.parameter import pythonic
+
+import generated
+from codegen import handler_types, openapi
+from codegen.ir import CodegenError
+from tests.codegen import support
+
+SPEC = support.FIXTURE / "spec" / "openapi"
+
+
+@pytest.mark.parametrize(
+    "wire", ["id", "type", "filter", "pageSize", "pagesize", "k8sClusterIDs", "connectionID", "output_format", "x-y"]
+)
+def test_python_name_is_connexions_pythonic_name(wire: str) -> None:
+    assert handler_types.python_name(wire) == pythonic(wire)
+
+
+def test_every_parameter_of_the_real_spec_gets_connexions_name() -> None:
+    api = openapi.load(support.REPO / "spec" / "openapi")
+    names = {p.name for op in api.operations for p in op.parameters}
+    assert len(names) > 40
+    assert {n: handler_types.python_name(n) for n in names} == {n: pythonic(n) for n in names}
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({"type": "integer"}, "int"),
+        ({"type": "boolean"}, "bool"),
+        ({"type": "array", "items": {"type": "string"}}, "list[str]"),
+        ({"$ref": "#/components/schemas/Pet"}, "dict[str, Any]"),
+        ({"$ref": "#/components/schemas/PetKind"}, "str"),
+        ({}, "Any"),
+    ],
+)
+def test_python_type_of_a_schema(schema: dict[str, Any], expected: str) -> None:
+    assert handler_types.python_type(openapi.load(SPEC).spec, schema) == expected
+
+
+def _signatures() -> dict[str, handler_types.HandlerSignature]:
+    api = openapi.load(SPEC)
+    source = (support.GOLDEN / "models.py").read_text(encoding="utf-8")
+    return {s.operation.operation_id: s for s in handler_types.signatures(api, source)}
+
+
+def test_paged_operation_folds_paging_parameters_into_one_argument() -> None:
+    listing = _signatures()["listPets"]
+    assert [(a.name, a.type, a.always, a.paging) for a in listing.args] == [
+        ("page", "int", True, "page"),
+        ("pagesize", "int", True, "size"),
+        ("owner_name", "str", False, None),
+    ]
+    assert [a.name for a in listing.handler_args] == ["owner_name", "paging"]
+    assert listing.returns == "list[models.Pet]"
+
+
+def test_path_parameter_and_body() -> None:
+    update = _signatures()["updatePet"]
+    assert [(a.name, a.source, a.type, a.always) for a in update.args] == [
+        ("pet_id", "path", "str", True),
+        ("body", "body", "dict[str, Any]", True),
+    ]
+    assert update.returns == "models.Pet"
+
+
+def test_alias_has_its_own_id_and_the_targets_signature_and_handler() -> None:
+    sigs = _signatures()
+    twin, target = sigs["listAnimals"], sigs["listPets"]
+    assert twin.operation.alias_of == "listPets"
+    assert twin.operation.handler == target.operation.handler == "handlers.pets.list_pets"
+    assert twin.args == target.args
+    assert twin.operation.path == "/api/animals"
+
+
+def test_emitted_module_runs(emitted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The emitted module imports `generated.models`: give it the fixture's models, not the project's.
+    models = support.import_file(emitted / "models.py", "golden_models_for_handler_types")
+    monkeypatch.setattr(generated, "models", models)
+    monkeypatch.setitem(sys.modules, "generated.models", models)
+    module: ModuleType = support.import_file(emitted / "handler_types.py", "golden_handler_types")
+    assert sigs_returns(module) == models.Pet
+    sigs = module.SIGNATURES
+    assert sigs["listAnimals"].alias_of == "listPets" and sigs["listAnimals"].paged
+    assert [a.name for a in sigs["updatePet"].args] == ["pet_id", "body"]
+    assert module.Paging(size=None, unbounded=True).size_text == "all"
+    assert module.Paging(size=5).page_size(10) == 5
+
+
+def sigs_returns(module: ModuleType) -> Any:
+    return module.SIGNATURES["updatePet"].returns
+
+
+def _error(project: Path) -> str:
+    with pytest.raises(CodegenError) as caught:
+        openapi.load(project / "spec" / "openapi")
+    return str(caught.value)
+
+
+def test_alias_of_an_unknown_operation(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/animals"]["get"]["x-alias-of"] = "listCats"
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    assert _error(project) == "GET /api/animals (pets.yaml): x-alias-of 'listCats' names no operation"
+
+
+def test_alias_may_not_redeclare_the_operation(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/animals"]["get"]["parameters"] = []
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    assert "the rest comes from listPets, found ['parameters']" in _error(project)
+
+
+def test_alias_path_parameters_must_match(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/animals/{animalID}"] = doc["paths"].pop("/api/animals")
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    assert "path parameters ['animalID'] differ from those of listPets (/api/pets: [])" in _error(project)
+
+
+def test_unknown_paging_field(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["components"]["parameters"]["page"]["x-paging"] = "offset"
+
+    support.edit_yaml(project / "spec" / "openapi" / "openapi.yaml", change)
+    assert "parameter 'page': x-paging must be one of ['page', 'size', 'search', 'order', 'sort'], found 'offset'" in (
+        _error(project)
+    )
+
+
+def test_two_parameters_reaching_one_keyword(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/pets"]["get"]["parameters"].append(
+            {"name": "owner_name", "in": "query", "schema": {"type": "string"}}
+        )
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    api = openapi.load(project / "spec" / "openapi")
+    with pytest.raises(CodegenError, match=r"'owner_name' and 'ownerName' both reach the handler of list"):
+        handler_types.signatures(api, "")
