@@ -18,6 +18,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import PointerToNowhere, Unresolvable
 
+from codegen import answers
 from codegen.ir import (
     HTTP_METHODS,
     ApiModel,
@@ -100,7 +101,7 @@ def bundle(spec_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
                 target[name] = value
         for route in (area.get("paths") or {}):
             doc["paths"][route] = _tag_source(doc["paths"][route], area_path.name)
-    return doc, sources
+    return answers.expand_also_as(doc), sources
 
 
 def _tag_source(item: dict[str, Any], source: str) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from codegen import answers, graphql, openapi, protos, pydantic_models, sdk
 from codegen import errors as error_catalog
-from codegen import graphql, openapi, protos, pydantic_models, sdk
 from codegen.ir import module_name
 from codegen.render import header, render
 
@@ -65,6 +65,7 @@ def emit_all(layout: Layout, out_root: Path) -> list[Path]:
     )
     pydantic_models.emit(gen / "openapi.yaml", gen / "models.py", spec_header)
     written.append(gen / "models.py")
+    write("answers.py", answers.emit(api, spec_header))
     written += sdk.emit(api, gen / "sdk", spec_header)
 
     gql = graphql.load(layout.graphql_dir)
