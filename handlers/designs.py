@@ -11,9 +11,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from generated import errors
 from meshery import context, http
-from meshery.designs import flows, intake, service
+from meshery.designs import flows, intake, service, wire
 from meshery.designs.document import dump_design
-from meshery.designs.wire import page_json, record_json
 from meshery.errors import spec_methods
 
 _DATETIME = TypeAdapter(datetime)
@@ -73,7 +72,7 @@ async def _page(
         updated_after=_time(updated_after),
         populate=populate,
     )
-    return page_json(result.page, result.page_size, result.total, result.rows, populate=populate)
+    return wire.page(result.page, result.page_size, result.total, result.rows, populate=populate)
 
 
 async def save_pattern(body: dict[str, Any]) -> http.Answer:
@@ -131,13 +130,13 @@ async def get_pattern(id_: str) -> http.Answer:
     ctx = context.current()
     row = await service.get_record(ctx.services, ctx.user, id_)
     await service.count_view(ctx.services, row)
-    return http.json(record_json(row))
+    return http.json(wire.record(row))
 
 
 async def delete_pattern(id_: str) -> http.Answer:
     _method_of_template("DELETE", id_)
     ctx = context.current()
-    return http.json(record_json(await service.delete_one(ctx.services, ctx.user, id_), populate=False))
+    return http.json(wire.record(await service.delete_one(ctx.services, ctx.user, id_), populate=False))
 
 
 async def create_pattern_from_source(id_: str, body: dict[str, Any]) -> http.Answer:
@@ -157,7 +156,7 @@ async def update_pattern_from_source(id_: str, body: dict[str, Any]) -> http.Ans
 async def clone_pattern(id_: str, body: dict[str, Any] | None = None) -> http.Answer:
     ctx = context.current()
     name = (body or {}).get("name")
-    return http.json(record_json(await service.clone(ctx.services, ctx.user, id_, name=name)))
+    return http.json(wire.record(await service.clone(ctx.services, ctx.user, id_, name=name)))
 
 
 def _filename(name: str, suffix: str) -> str:
@@ -192,7 +191,7 @@ async def delete_patterns(body: dict[str, Any]) -> http.Answer:
     ctx = context.current()
     ids = [str(p.get("id")) for p in body.get("patterns") or [] if isinstance(p, dict)]
     rows, missing = await service.delete(ctx.services, ctx.user, ids)
-    return http.json({"deleted": [record_json(r, populate=False) for r in rows], "notDeleted": missing})
+    return http.json({"deleted": [wire.record(r, populate=False) for r in rows], "notDeleted": missing})
 
 
 def _selector(selector: dict[str, Any] | None) -> dict[str, Any]:
