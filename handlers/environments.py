@@ -34,24 +34,24 @@ async def get_environments(
         order=order,
         organization_id=org_id.lower() if org_id else None,
     )
-    return http.json((await service.list_page(context.current().services, q)).to_json())
+    return http.json(await service.list_page(context.current().services, q))
 
 
 async def save_environment(body: dict[str, Any]) -> http.Answer:
     env = await service.create(context.current().services, _owner(), body)
-    return http.json(service.to_json(env), 201)
+    return http.json(service.view(env), 201)
 
 
 async def get_environment_by_id(id_: str) -> http.Answer:
-    return http.json(service.to_json(await service.get(context.current().services, _owner(), id_)))
+    return http.json(service.view(await service.get(context.current().services, _owner(), id_)))
 
 
 async def update_environment(id_: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(service.to_json(await service.update(context.current().services, _owner(), id_, body)))
+    return http.json(service.view(await service.update(context.current().services, _owner(), id_, body)))
 
 
 async def delete_environment(id_: str) -> http.Answer:
-    return http.json(service.to_json(await service.delete(context.current().services, _owner(), id_)))
+    return http.json(service.view(await service.delete(context.current().services, _owner(), id_)))
 
 
 async def get_connections_of_environment(
@@ -77,9 +77,9 @@ async def get_connections_of_environment(
 
 async def add_connection_to_environment(environment_id: str, connection_id: str) -> http.Answer:
     link = await service.attach(context.current().services, _owner(), environment_id, connection_id)
-    return http.json(service.link_json(link), 201)
+    return http.json(service.link_view(link), 201)
 
 
 async def remove_connection_from_environment(environment_id: str, connection_id: str) -> http.Answer:
     link = await service.detach(context.current().services, _owner(), environment_id, connection_id)
-    return http.json(service.link_json(link))
+    return http.json(service.link_view(link))

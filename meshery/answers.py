@@ -73,6 +73,8 @@ def finish(operation_id: str, result: Any) -> Any:
         return result
     payload = encode(operation_id, status, body)
     if payload is None:
+        if isinstance(body, BaseModel):  # a status without a JSON schema: the model as it names itself
+            return body.model_dump(mode="json", by_alias=True, exclude_none=True), status, headers
         return result
     return Response(payload, status_code=status, headers={**headers, "Content-Type": JSON_MEDIA})
 

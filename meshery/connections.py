@@ -95,7 +95,7 @@ async def to_json_many(services: Services, rows: list[Connection]) -> list[dict[
     out = []
     for row in rows:
         item = to_json(row)
-        item["environments"] = [environments.to_json(e) for e in attached.get(row.id, [])]
+        item["environments"] = [environments.view(e) for e in attached.get(row.id, [])]
         out.append(item)
     return out
 

@@ -2,8 +2,8 @@
 
 Each environment belongs to its creator; another user's environment is "not found". Deleting one
 detaches it from its connections and from the workspaces it was assigned to (the connections and
-workspaces stay). Answers use upstream's snake_case wire names and Go's ``sql.NullTime`` shape
-for ``deleted_at`` (rows are deleted, so it is never valid).
+workspaces stay). Answers are encoded from the spec (``Environment``: upstream's snake_case wire names); the values
+here carry Go's ``sql.NullTime`` shape for ``deleted_at`` (rows are deleted, so it is never valid).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from generated import errors
 from meshery import connections, notify
-from meshery.connections import iso
 from meshery.context import Services
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import Environment, EnvironmentConnection, ListQuery, Workspace
@@ -27,7 +26,7 @@ ZERO_TIME = "0001-01-01T00:00:00Z"
 
 def null_time(value: datetime | None = None) -> dict[str, Any]:
     """Go's ``sql.NullTime`` as upstream puts it on the wire."""
-    return {"Time": iso(value), "Valid": True} if value else {"Time": ZERO_TIME, "Valid": False}
+    return {"Time": value, "Valid": True} if value else {"Time": ZERO_TIME, "Valid": False}
 
 
 def org_of(body: dict[str, Any], default: str) -> str:
@@ -49,8 +48,8 @@ def apply_update(row: Environment | Workspace, body: dict[str, Any]) -> None:
     row.updated_at = repo.now()
 
 
-def to_json(row: Environment | Workspace) -> dict[str, Any]:
-    """An environment (or a workspace in a list): upstream's snake_case wire names."""
+def view(row: Environment | Workspace) -> dict[str, Any]:
+    """What an environment's (or a workspace's) answer carries, by Python name; the spec names it on the wire."""
     return {
         "id": row.id,
         "name": row.name,
@@ -58,19 +57,19 @@ def to_json(row: Environment | Workspace) -> dict[str, Any]:
         "organization_id": row.organization_id,
         "owner": row.owner,
         "metadata": row.meta or {},
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
         "deleted_at": null_time(),
     }
 
 
-def link_json(link: EnvironmentConnection) -> dict[str, Any]:
+def link_view(link: EnvironmentConnection) -> dict[str, Any]:
     return {
         "id": link.id,
         "environment_id": link.environment_id,
         "connection_id": link.connection_id,
-        "created_at": iso(link.created_at),
-        "updated_at": iso(link.created_at),
+        "created_at": link.created_at,
+        "updated_at": link.created_at,
         "deleted_at": null_time(),
     }
 
@@ -82,18 +81,10 @@ class Page:
     total_count: int
     environments: list[dict[str, Any]]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "page": self.page,
-            "page_size": self.page_size,
-            "total_count": self.total_count,
-            "environments": self.environments,
-        }
-
 
 async def list_page(services: Services, q: ListQuery) -> Page:
     rows, total = await repo.list_owned(services.store, Environment, q)
-    return Page(q.page, q.page_size, total, [to_json(r) for r in rows])
+    return Page(q.page, q.page_size, total, [view(r) for r in rows])
 
 
 async def get(services: Services, owner: str, environment_id: str) -> Environment:
