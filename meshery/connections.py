@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from generated import errors
+from generated.answers import wire_time
 from meshery import notify
 from meshery.context import Services
 from meshery.store import connections as repo
@@ -53,12 +54,12 @@ def transition_map() -> dict[str, list[str]]:
 
 
 def iso(value: datetime) -> str:
-    """RFC 3339 with a zone (SQLite hands back naive datetimes; they are UTC)."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    """The one wire time format, Go's RFC 3339 with ``Z`` (SQLite hands back naive datetimes; they are UTC)."""
+    return wire_time(value)
 
 
-def to_json(conn: Connection) -> dict[str, Any]:
-    """A connection as upstream's server puts it on the wire (snake_case, no credential)."""
+def view(conn: Connection) -> dict[str, Any]:
+    """What a connection's answer carries by Python name (no credential); the spec names it on the wire."""
     meta = {k: v for k, v in (conn.meta or {}).items() if not k.startswith("_")}
     return {
         "id": conn.id,
@@ -70,11 +71,11 @@ def to_json(conn: Connection) -> dict[str, Any]:
         "metadata": meta,
         "status": conn.status,
         "user_id": conn.user_id,
-        "created_at": iso(conn.created_at),
-        "updated_at": iso(conn.updated_at),
-        "deleted_at": iso(conn.deleted_at) if conn.deleted_at else None,
+        "created_at": conn.created_at,
+        "updated_at": conn.updated_at,
+        "deleted_at": conn.deleted_at,
         "environments": [],
-        "schemaVersion": "connections.meshery.io/v1beta1",
+        "schema_version": "connections.meshery.io/v1beta1",
     }
 
 
@@ -87,26 +88,26 @@ class Page:
     status_summary: dict[str, int]
 
 
-async def to_json_many(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
-    """Connections on the wire with the environments each is attached to (one query for all)."""
+async def views(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
+    """Connections' values with the environments each is attached to (one query for all)."""
     from meshery import environments
 
     attached = await workspace_repo.environments_of_connections(services.store, [r.id for r in rows])
     out = []
     for row in rows:
-        item = to_json(row)
+        item = view(row)
         item["environments"] = [environments.view(e) for e in attached.get(row.id, [])]
         out.append(item)
     return out
 
 
 async def answer(services: Services, conn: Connection) -> dict[str, Any]:
-    return (await to_json_many(services, [conn]))[0]
+    return (await views(services, [conn]))[0]
 
 
 async def list_page(services: Services, flt: ConnectionFilter, *, page: int, page_size: int, order: str | None) -> Page:
     rows, total, summary = await repo.list_connections(services.store, flt, page=page, page_size=page_size, order=order)
-    return Page(page, page_size, total, await to_json_many(services, rows), summary)
+    return Page(page, page_size, total, await views(services, rows), summary)
 
 
 async def get(services: Services, connection_id: str) -> Connection:

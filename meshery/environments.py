@@ -211,6 +211,6 @@ async def connections_page(
         "page": page,
         "page_size": page_size,
         "total_count": total,
-        "connections": await connections.to_json_many(services, rows),
+        "connections": await connections.views(services, rows),
         "status_summary": summary,
     }

@@ -8,10 +8,12 @@ a page of components costs string joins, not a parse and a dump of each
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from generated.answers import wire_time
 from meshery.registry import codec
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -21,7 +23,7 @@ NIL = "00000000-0000-0000-0000-000000000000"
 def _time(value: Any) -> str:
     if value is None:
         return ZERO_TIME
-    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
+    return wire_time(value) if isinstance(value, datetime) else str(value)
 
 
 def registrant(row: Any, offset: int = 12) -> dict[str, Any]:
