@@ -8,7 +8,8 @@
     with Client("http://localhost:9081", token="...") as meshery:
         print(meshery.get_system_version())
 
-Methods return the decoded answer: JSON as Python objects, text and YAML as
+Methods return the decoded answer: JSON as Python objects (typed by the ``TypedDict`` of the
+operation's response schema, keys as on the wire), text and YAML as
 ``str``, anything else as ``bytes``, and ``None`` for an empty answer. Any
 non-2xx answer raises ``MesheryApiError`` carrying the MeshKit error envelope.
 """
@@ -16,7 +17,7 @@ non-2xx answer raises ``MesheryApiError`` carrying the MeshKit error envelope.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 from urllib.parse import quote
 
 import httpx
@@ -25,6 +26,1057 @@ __all__ = ["AsyncClient", "Client", "MesheryApiError", "SPEC_VERSION"]
 
 SPEC_VERSION = 'v0.1.0'
 DEFAULT_BASE_URL = "http://localhost:9081"
+# Timestamps arrive as Go's RFC 3339 text.
+WireTime = str
+SystemAdapter = TypedDict(
+    'SystemAdapter',
+    {
+        'adapter_location': 'str',
+        'name': 'str',
+        'version': 'str',
+        'git_commit_sha': 'str',
+        'ops': 'list[AdapterOperationKey] | None',
+        'health': "Literal['connecting', 'up', 'down'] | None",
+        'service': "Literal['AdapterService', 'MeshService', ''] | None",
+        'error': 'str | None',
+    },
+    total=False,
+)
+AdapterOperationKey = TypedDict(
+    'AdapterOperationKey',
+    {
+        'key': 'str',
+        'value': 'str',
+        'category': 'int',
+    },
+    total=False,
+)
+AdapterOperationAccepted = TypedDict(
+    'AdapterOperationAccepted',
+    {
+        'operation_id': 'str',
+        'message': 'str | None',
+    },
+    total=False,
+)
+ConnectionPage = TypedDict(
+    'ConnectionPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'connections': 'list[Connection]',
+        'status_summary': 'dict[str, int]',
+    },
+    total=False,
+)
+Connection = TypedDict(
+    'Connection',
+    {
+        'id': 'str',
+        'name': 'str',
+        'credential_id': 'str | None',
+        'type': 'str',
+        'sub_type': 'str',
+        'kind': 'str',
+        'metadata': 'dict[str, Any]',
+        'status': "Literal['discovered', 'registered', 'connected', 'ignored', 'maintenance', 'disconnected', 'deleted', 'not found']",
+        'user_id': 'str | None',
+        'created_at': 'WireTime | None',
+        'updated_at': 'WireTime | None',
+        'deleted_at': 'WireTime | None',
+        'environments': 'list[dict[str, Any]] | None',
+        'schemaVersion': 'str | None',
+    },
+    total=False,
+)
+ConnectionRegistration = TypedDict(
+    'ConnectionRegistration',
+    {
+        'id': 'str',
+        'status': "Literal['initialized', 'registered', 'connected', 'cancelled']",
+        'kind': 'str',
+        'name': 'str | None',
+        'connection': 'Connection | None',
+    },
+    total=False,
+)
+ControllersConfig = TypedDict(
+    'ControllersConfig',
+    {
+        'connection_id': 'str',
+        'operator': 'ControllersConfigOperator',
+        'meshsync': 'ControllersConfigMeshsync',
+        'broker': 'ControllersConfigBroker',
+    },
+    total=False,
+)
+ControllersConfigOperator = TypedDict(
+    'ControllersConfigOperator',
+    {
+        'enabled': 'bool',
+        'image': 'str',
+    },
+    total=False,
+)
+ControllersConfigMeshsync = TypedDict(
+    'ControllersConfigMeshsync',
+    {
+        'deploymentMode': "Literal['embedded', 'operator']",
+    },
+    total=False,
+)
+ControllersConfigBroker = TypedDict(
+    'ControllersConfigBroker',
+    {
+        'url': 'str',
+    },
+    total=False,
+)
+Credential = TypedDict(
+    'Credential',
+    {
+        'id': 'str',
+        'user_id': 'str',
+        'name': 'str',
+        'type': 'str',
+        'secret': 'dict[str, Any]',
+        'created_at': 'WireTime',
+        'updated_at': 'WireTime',
+        'deleted_at': 'WireTime | None',
+    },
+    total=False,
+)
+CredentialPage = TypedDict(
+    'CredentialPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'resultType': "Literal['credentials']",
+        'credential': 'list[Credential]',
+    },
+    total=False,
+)
+DeployResult = TypedDict(
+    'DeployResult',
+    {
+        'action': "Literal['deploy', 'undeploy']",
+        'dryRun': 'bool',
+        'design': 'DeployResultDesign',
+        'targets': 'list[DeployTarget]',
+        'results': 'list[DeployItem]',
+        'summary': 'DeploySummary',
+        'problems': 'list[DeployProblem]',
+        'message': 'str | None',
+    },
+    total=False,
+)
+DeployResultDesign = TypedDict(
+    'DeployResultDesign',
+    {
+        'id': 'str',
+        'name': 'str',
+    },
+    total=False,
+)
+DeployTarget = TypedDict(
+    'DeployTarget',
+    {
+        'connectionId': 'str',
+        'name': 'str',
+        'server': 'str | None',
+        'reachable': 'bool',
+        'error': 'DeployError | None',
+    },
+    total=False,
+)
+DeployError = TypedDict(
+    'DeployError',
+    {
+        'code': 'str',
+        'message': 'str',
+    },
+    total=False,
+)
+DeployItem = TypedDict(
+    'DeployItem',
+    {
+        'componentId': 'str',
+        'name': 'str',
+        'kind': 'str',
+        'apiVersion': 'str',
+        'namespace': 'str',
+        'connectionId': 'str',
+        'status': "Literal['applied', 'unchanged', 'deleted', 'failed', 'skipped']",
+        'message': 'str | None',
+        'error': 'DeployError | None',
+    },
+    total=False,
+)
+DeploySummary = TypedDict(
+    'DeploySummary',
+    {
+        'total': 'int',
+        'applied': 'int',
+        'unchanged': 'int',
+        'deleted': 'int',
+        'failed': 'int',
+        'skipped': 'int',
+    },
+    total=False,
+)
+DeployProblem = TypedDict(
+    'DeployProblem',
+    {
+        'componentId': 'str',
+        'component': 'str',
+        'kind': 'str',
+        'path': 'str',
+        'code': 'str',
+        'message': 'str',
+    },
+    total=False,
+)
+MesheryPatternPage = TypedDict(
+    'MesheryPatternPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'pageSize': 'int',
+        'total_count': 'int',
+        'totalCount': 'int',
+        'patterns': 'list[MesheryPattern]',
+    },
+    total=False,
+)
+MesheryPattern = TypedDict(
+    'MesheryPattern',
+    {
+        'id': 'str',
+        'name': 'str',
+        'user_id': 'str | None',
+        'owner': 'str | None',
+        'pattern_file': 'str | None',
+        'patternFile': 'str | None',
+        'location': 'PatternLocation',
+        'visibility': "Literal['private', 'public', 'published']",
+        'catalog_data': 'dict[str, Any] | None',
+        'catalogData': 'dict[str, Any] | None',
+        'type': 'MesheryPatternType | None',
+        'designType': 'str | None',
+        'view_count': 'int | None',
+        'download_count': 'int | None',
+        'clone_count': 'int | None',
+        'deployment_count': 'int | None',
+        'share_count': 'int | None',
+        'created_at': 'WireTime',
+        'createdAt': 'WireTime',
+        'updated_at': 'WireTime',
+        'updatedAt': 'WireTime',
+        'problems': 'list[DesignProblem] | None',
+    },
+    total=False,
+)
+PatternLocation = TypedDict(
+    'PatternLocation',
+    {
+        'branch': 'str | None',
+        'host': 'str | None',
+        'path': 'str | None',
+        'type': 'str | None',
+    },
+    total=False,
+)
+MesheryPatternType = TypedDict(
+    'MesheryPatternType',
+    {
+        'String': 'str | None',
+        'Valid': 'bool | None',
+    },
+    total=False,
+)
+DesignProblem = TypedDict(
+    'DesignProblem',
+    {
+        'componentId': 'str',
+        'component': 'str',
+        'kind': 'str',
+        'path': 'str',
+        'code': 'str',
+        'message': 'str',
+    },
+    total=False,
+)
+PatternType = TypedDict(
+    'PatternType',
+    {
+        'design_type': 'str',
+        'supported_extensions': 'list[str]',
+    },
+    total=False,
+)
+DeletePatterns200 = TypedDict(
+    'DeletePatterns200',
+    {
+        'deleted': 'list[MesheryPattern]',
+        'notDeleted': 'list[str]',
+    },
+    total=False,
+)
+EnvironmentPage = TypedDict(
+    'EnvironmentPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'environments': 'list[Environment]',
+    },
+    total=False,
+)
+Environment = TypedDict(
+    'Environment',
+    {
+        'id': 'str',
+        'name': 'str',
+        'description': 'str',
+        'organization_id': 'str',
+        'owner': 'str',
+        'metadata': 'dict[str, Any] | None',
+        'created_at': 'WireTime',
+        'updated_at': 'WireTime',
+        'deleted_at': 'NullTime',
+    },
+    total=False,
+)
+NullTime = TypedDict(
+    'NullTime',
+    {
+        'Time': 'WireTime',
+        'Valid': 'bool',
+    },
+    total=False,
+)
+EnvironmentConnectionMapping = TypedDict(
+    'EnvironmentConnectionMapping',
+    {
+        'id': 'str',
+        'environment_id': 'str',
+        'connection_id': 'str',
+        'created_at': 'WireTime',
+        'updated_at': 'WireTime',
+        'deleted_at': 'NullTime',
+    },
+    total=False,
+)
+EventsPage = TypedDict(
+    'EventsPage',
+    {
+        'events': 'list[Event]',
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'count_by_severity_level': 'list[SeverityCount]',
+    },
+    total=False,
+)
+Event = TypedDict(
+    'Event',
+    {
+        'id': 'str',
+        'owner': 'str | None',
+        'actedUpon': 'str',
+        'action': 'str',
+        'category': 'str',
+        'description': 'str',
+        'metadata': 'dict[str, Any]',
+        'operationId': 'str',
+        'severity': "Literal['emergency', 'alert', 'critical', 'error', 'warning', 'informational', 'debug', 'success']",
+        'status': "Literal['read', 'unread']",
+        'systemId': 'str',
+        'createdAt': 'WireTime',
+        'updatedAt': 'WireTime',
+        'deletedAt': 'WireTime | None',
+    },
+    total=False,
+)
+SeverityCount = TypedDict(
+    'SeverityCount',
+    {
+        'severity': "Literal['emergency', 'alert', 'critical', 'error', 'warning', 'informational', 'debug', 'success']",
+        'count': 'int',
+    },
+    total=False,
+)
+EventsConfig = TypedDict(
+    'EventsConfig',
+    {
+        'debugMode': 'bool',
+    },
+    total=False,
+)
+EventTypes = TypedDict(
+    'EventTypes',
+    {
+        'category': 'list[str]',
+        'action': 'list[str]',
+    },
+    total=False,
+)
+SaveK8sContextResponse = TypedDict(
+    'SaveK8sContextResponse',
+    {
+        'registered_contexts': 'list[K8sContext]',
+        'connected_contexts': 'list[K8sContext]',
+        'ignored_contexts': 'list[KubeconfigContext]',
+        'errored_contexts': 'list[K8sContext]',
+    },
+    total=False,
+)
+K8sContext = TypedDict(
+    'K8sContext',
+    {
+        'id': 'str',
+        'name': 'str',
+        'server': 'str | None',
+        'owner': 'str | None',
+        'created_by': 'str | None',
+        'meshery_instance_id': 'str | None',
+        'kubernetes_server_id': 'str | None',
+        'deployment_type': 'str | None',
+        'version': 'str | None',
+        'connection_id': 'str',
+        'status': 'str | None',
+        'error': 'str | None',
+        'created_at': 'WireTime | None',
+        'updated_at': 'WireTime | None',
+    },
+    total=False,
+)
+KubeconfigContext = TypedDict(
+    'KubeconfigContext',
+    {
+        'name': 'str',
+        'id': 'str | None',
+        'server': 'str | None',
+        'is_current_context': 'bool | None',
+    },
+    total=False,
+)
+K8sContextsPage = TypedDict(
+    'K8sContextsPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'contexts': 'list[K8sContext]',
+    },
+    total=False,
+)
+KubernetesPing = TypedDict(
+    'KubernetesPing',
+    {
+        'server_version': 'str',
+        'major': 'str | None',
+        'minor': 'str | None',
+        'gitVersion': 'str | None',
+        'gitCommit': 'str | None',
+        'platform': 'str | None',
+    },
+    total=False,
+)
+MeshSyncResourcesPage = TypedDict(
+    'MeshSyncResourcesPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'resources': 'list[KubernetesResource]',
+    },
+    total=False,
+)
+KubernetesResource = TypedDict(
+    'KubernetesResource',
+    {
+        'id': 'str',
+        'apiVersion': 'str',
+        'kind': 'str',
+        'model': 'str | None',
+        'metadata': 'KubernetesResourceObjectMeta',
+        'spec': 'KubernetesResourceAttribute | None',
+        'status': 'KubernetesResourceAttribute | None',
+        'cluster_id': 'str',
+        'pattern_resource': 'str | None',
+        'component_metadata': 'dict[str, Any] | None',
+        'immutable': 'str | None',
+        'data': 'str | None',
+        'binaryData': 'str | None',
+        'stringData': 'str | None',
+        'type': 'str | None',
+    },
+    total=False,
+)
+KubernetesResourceObjectMeta = TypedDict(
+    'KubernetesResourceObjectMeta',
+    {
+        'id': 'str',
+        'name': 'str',
+        'generateName': 'str | None',
+        'namespace': 'str | None',
+        'selfLink': 'str | None',
+        'uid': 'str',
+        'resourceVersion': 'str | None',
+        'generation': 'int | None',
+        'creationTimestamp': 'str | None',
+        'deletionTimestamp': 'str | None',
+        'deletionGracePeriodSeconds': 'int | None',
+        'labels': 'list[KubernetesKeyValue] | None',
+        'annotations': 'list[KubernetesKeyValue] | None',
+        'clusterName': 'str | None',
+        'cluster_id': 'str | None',
+    },
+    total=False,
+)
+KubernetesKeyValue = TypedDict(
+    'KubernetesKeyValue',
+    {
+        'id': 'str | None',
+        'unique_id': 'str | None',
+        'kind': "Literal['label', 'annotation']",
+        'key': 'str',
+        'value': 'str',
+    },
+    total=False,
+)
+KubernetesResourceAttribute = TypedDict(
+    'KubernetesResourceAttribute',
+    {
+        'id': 'str | None',
+        'attribute': 'str',
+    },
+    total=False,
+)
+MeshSyncResourcesSummary = TypedDict(
+    'MeshSyncResourcesSummary',
+    {
+        'kinds': 'list[MeshSyncResourcesSummaryKindsItem]',
+        'namespaces': 'list[str]',
+        'labels': 'list[MeshSyncResourcesSummaryLabelsItem]',
+    },
+    total=False,
+)
+MeshSyncResourcesSummaryKindsItem = TypedDict(
+    'MeshSyncResourcesSummaryKindsItem',
+    {
+        'kind': 'str',
+        'count': 'int',
+    },
+    total=False,
+)
+MeshSyncResourcesSummaryLabelsItem = TypedDict(
+    'MeshSyncResourcesSummaryLabelsItem',
+    {
+        'kind': 'str',
+        'key': 'str',
+        'value': 'str',
+        'count': 'int',
+    },
+    total=False,
+)
+ProviderProperties = TypedDict(
+    'ProviderProperties',
+    {
+        'providerType': "Literal['local', 'remote']",
+        'packageVersion': 'str | None',
+        'packageUrl': 'str | None',
+        'providerName': 'str',
+        'providerDescription': 'list[str] | None',
+        'providerUrl': 'str | None',
+        'extensions': 'dict[str, Any] | None',
+        'capabilities': 'list[Capability] | None',
+        'restrictedAccess': 'dict[str, Any] | None',
+        'redirects': 'dict[str, Any] | None',
+    },
+    total=False,
+)
+Capability = TypedDict(
+    'Capability',
+    {
+        'feature': 'str',
+        'endpoint': 'str | None',
+    },
+    total=False,
+)
+ProviderToken = TypedDict(
+    'ProviderToken',
+    {
+        'meshery-provider': 'str',
+        'token': 'str',
+    },
+    total=False,
+)
+RegisterResult = TypedDict(
+    'RegisterResult',
+    {
+        'message': 'str',
+        'model': 'str | None',
+        'components': 'int',
+        'relationships': 'int',
+        'errors': 'list[Problem]',
+    },
+    total=False,
+)
+Problem = TypedDict(
+    'Problem',
+    {
+        'code': 'str',
+        'file': 'str',
+        'message': 'str',
+        'package': 'str | None',
+    },
+    total=False,
+)
+CategoriesPage = TypedDict(
+    'CategoriesPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'categories': 'list[Category]',
+    },
+    total=False,
+)
+Category = TypedDict(
+    'Category',
+    {
+        'id': 'str',
+        'name': 'str',
+        'metadata': 'dict[str, Any] | None',
+    },
+    total=False,
+)
+ComponentsPage = TypedDict(
+    'ComponentsPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'components': 'list[Component]',
+    },
+    total=False,
+)
+Component = TypedDict(
+    'Component',
+    {
+        'id': 'str',
+        'schemaVersion': 'str',
+        'version': 'str | None',
+        'displayName': 'str',
+        'description': 'str | None',
+        'format': 'str | None',
+        'status': 'str',
+        'styles': 'dict[str, Any] | None',
+        'capabilities': 'list[dict[str, Any]] | None',
+        'metadata': 'dict[str, Any] | None',
+        'configuration': 'dict[str, Any] | None',
+        'component': 'ComponentComponent',
+        'model': 'Model',
+        'duplicates': 'int | None',
+    },
+    total=False,
+)
+ComponentComponent = TypedDict(
+    'ComponentComponent',
+    {
+        'kind': 'str',
+        'version': 'str',
+        'schema': 'str',
+    },
+    total=False,
+)
+Model = TypedDict(
+    'Model',
+    {
+        'id': 'str',
+        'schemaVersion': 'str',
+        'version': 'str',
+        'name': 'str',
+        'displayName': 'str',
+        'description': 'str | None',
+        'status': 'str',
+        'registrant': 'Registrant',
+        'connection_id': 'str',
+        'category': 'Category',
+        'subCategory': 'str | None',
+        'metadata': 'dict[str, Any] | None',
+        'model': 'dict[str, Any] | None',
+        'components_count': 'int',
+        'relationships_count': 'int',
+        'components': 'list[dict[str, Any]] | None',
+        'relationships': 'list[dict[str, Any]] | None',
+        'duplicates': 'int | None',
+    },
+    total=False,
+)
+Registrant = TypedDict(
+    'Registrant',
+    {
+        'id': 'str',
+        'name': 'str',
+        'credential_id': 'str | None',
+        'type': 'str',
+        'sub_type': 'str | None',
+        'kind': 'str',
+        'status': 'str',
+        'user_id': 'str | None',
+        'created_at': 'str | None',
+        'updated_at': 'str | None',
+        'deleted_at': 'str | None',
+    },
+    total=False,
+)
+ModelsPage = TypedDict(
+    'ModelsPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'models': 'list[Model]',
+    },
+    total=False,
+)
+ConnectionDefinitionsPage = TypedDict(
+    'ConnectionDefinitionsPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'connections': 'list[ConnectionDefinition]',
+    },
+    total=False,
+)
+ConnectionDefinition = TypedDict(
+    'ConnectionDefinition',
+    {
+        'id': 'str | None',
+        'kind': 'str | None',
+        'name': 'str | None',
+        'type': 'str | None',
+        'subType': 'str | None',
+        'schemaVersion': 'str | None',
+        'model': 'dict[str, Any] | None',
+    },
+    total=False,
+)
+Message = TypedDict(
+    'Message',
+    {
+        'message': 'str',
+    },
+    total=False,
+)
+GenerateResult = TypedDict(
+    'GenerateResult',
+    {
+        'model': 'dict[str, Any]',
+        'components': 'list[dict[str, Any]]',
+        'errors': 'list[Problem]',
+        'registered': 'bool | None',
+    },
+    total=False,
+)
+PoliciesPage = TypedDict(
+    'PoliciesPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'policies': 'list[dict[str, Any]]',
+    },
+    total=False,
+)
+RelationshipsPage = TypedDict(
+    'RelationshipsPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'relationships': 'list[Relationship]',
+    },
+    total=False,
+)
+Relationship = TypedDict(
+    'Relationship',
+    {
+        'id': 'str',
+        'schemaVersion': 'str | None',
+        'version': 'str | None',
+        'kind': 'str',
+        'type': 'str',
+        'subType': 'str',
+        'status': 'str',
+        'model': 'dict[str, Any]',
+        'modelId': 'str | None',
+        'selectors': 'list[dict[str, Any]] | None',
+    },
+    total=False,
+)
+ImportResult = TypedDict(
+    'ImportResult',
+    {
+        'message': 'str',
+        'packages': 'int',
+        'imported': 'int',
+        'failed': 'int',
+        'components': 'int',
+        'relationships': 'int',
+        'models': 'list[str] | None',
+        'errors': 'list[Problem]',
+    },
+    total=False,
+)
+RegistrantsPage = TypedDict(
+    'RegistrantsPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'registrants': 'list[Any]',
+    },
+    total=False,
+)
+ValidationResult = TypedDict(
+    'ValidationResult',
+    {
+        'valid': 'bool',
+        'components': 'list[ComponentValidation]',
+    },
+    total=False,
+)
+ComponentValidation = TypedDict(
+    'ComponentValidation',
+    {
+        'id': 'str',
+        'name': 'str | None',
+        'kind': 'str',
+        'apiVersion': 'str | None',
+        'valid': 'bool',
+        'schemaFound': 'bool | None',
+        'errors': 'list[FieldError]',
+    },
+    total=False,
+)
+FieldError = TypedDict(
+    'FieldError',
+    {
+        'path': 'str',
+        'message': 'str',
+    },
+    total=False,
+)
+DatabaseSummary = TypedDict(
+    'DatabaseSummary',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_tables': 'int',
+        'record_count': 'int',
+        'tables': 'list[TableCount]',
+    },
+    total=False,
+)
+TableCount = TypedDict(
+    'TableCount',
+    {
+        'name': 'str',
+        'count': 'int',
+    },
+    total=False,
+)
+SystemVersion = TypedDict(
+    'SystemVersion',
+    {
+        'build': 'str',
+        'commitsha': 'str',
+        'release_channel': 'str',
+        'latest': 'str',
+        'outdated': 'bool',
+    },
+    total=False,
+)
+User = TypedDict(
+    'User',
+    {
+        'id': 'str | None',
+        'user_id': 'str',
+        'first_name': 'str | None',
+        'last_name': 'str | None',
+        'email': 'str | None',
+        'avatar_url': 'str | None',
+        'provider': 'str',
+        'bio': 'str | None',
+        'role_names': 'list[str] | None',
+        'preferences': 'Preference | None',
+    },
+    total=False,
+)
+Preference = TypedDict(
+    'Preference',
+    {
+        'meshAdapters': 'list[MeshAdapter] | None',
+        'grafana': 'GrafanaPreference | None',
+        'prometheus': 'PrometheusPreference | None',
+        'loadTestPrefs': 'LoadTestPreference | None',
+        'anonymousUsageStats': 'bool | None',
+        'anonymousPerfResults': 'bool | None',
+        'updatedAt': 'WireTime | None',
+        'dashboardPreferences': 'dict[str, Any] | None',
+        'selectedOrganizationID': 'str | None',
+        'selectedOrganizationId': 'str | None',
+        'selectedWorkspaceForOrganizations': 'dict[str, str] | None',
+        'usersExtensionPreferences': 'dict[str, Any] | None',
+        'remoteProviderPreferences': 'dict[str, Any] | None',
+    },
+    total=False,
+)
+MeshAdapter = TypedDict(
+    'MeshAdapter',
+    {
+        'adapter_location': 'str | None',
+        'name': 'str | None',
+        'version': 'str | None',
+        'git_commit_sha': 'str | None',
+        'ops': 'list[dict[str, Any]] | None',
+    },
+    total=False,
+)
+GrafanaPreference = TypedDict(
+    'GrafanaPreference',
+    {
+        'grafanaURL': 'str | None',
+        'grafanaAPIKey': 'str | None',
+        'grafanaUrl': 'str | None',
+        'grafanaApiKey': 'str | None',
+        'selectedBoardsConfigs': 'list[dict[str, Any]] | None',
+    },
+    total=False,
+)
+PrometheusPreference = TypedDict(
+    'PrometheusPreference',
+    {
+        'prometheusURL': 'str | None',
+        'prometheusUrl': 'str | None',
+        'selectedPrometheusBoardsConfigs': 'list[dict[str, Any]] | None',
+    },
+    total=False,
+)
+LoadTestPreference = TypedDict(
+    'LoadTestPreference',
+    {
+        'c': 'int | None',
+        'qps': 'int | None',
+        't': 'str | None',
+        'gen': 'str | None',
+    },
+    total=False,
+)
+WorkspacePage = TypedDict(
+    'WorkspacePage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'workspaces': 'list[WorkspaceItem]',
+    },
+    total=False,
+)
+WorkspaceItem = TypedDict(
+    'WorkspaceItem',
+    {
+        'id': 'str',
+        'name': 'str',
+        'description': 'str',
+        'organization_id': 'str',
+        'owner': 'str',
+        'metadata': 'dict[str, Any] | None',
+        'created_at': 'WireTime',
+        'updated_at': 'WireTime',
+        'deleted_at': 'NullTime',
+    },
+    total=False,
+)
+Workspace = TypedDict(
+    'Workspace',
+    {
+        'id': 'str',
+        'name': 'str',
+        'description': 'str',
+        'organizationId': 'str',
+        'owner': 'str',
+        'metadata': 'dict[str, Any]',
+        'createdAt': 'WireTime',
+        'updatedAt': 'WireTime',
+        'deletedAt': 'NullTime',
+    },
+    total=False,
+)
+WorkspaceDesignPage = TypedDict(
+    'WorkspaceDesignPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'designs': 'list[WorkspaceDesign]',
+    },
+    total=False,
+)
+WorkspaceDesign = TypedDict(
+    'WorkspaceDesign',
+    {
+        'id': 'str',
+        'name': 'str',
+        'user_id': 'str | None',
+        'visibility': 'str | None',
+        'created_at': 'WireTime | None',
+        'updated_at': 'WireTime | None',
+    },
+    total=False,
+)
+WorkspaceMapping = TypedDict(
+    'WorkspaceMapping',
+    {
+        'id': 'str',
+        'workspace_id': 'str',
+        'environment_id': 'str | None',
+        'design_id': 'str | None',
+        'view_id': 'str | None',
+        'team_id': 'str | None',
+        'created_at': 'WireTime',
+        'updated_at': 'WireTime',
+        'deleted_at': 'NullTime',
+    },
+    total=False,
+)
+WorkspaceTeamPage = TypedDict(
+    'WorkspaceTeamPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'teams': 'list[WorkspaceMapping]',
+    },
+    total=False,
+)
+WorkspaceViewPage = TypedDict(
+    'WorkspaceViewPage',
+    {
+        'page': 'int',
+        'page_size': 'int',
+        'total_count': 'int',
+        'views': 'list[WorkspaceMapping]',
+    },
+    total=False,
+)
 
 
 class MesheryApiError(Exception):
@@ -126,9 +1178,9 @@ class Client:
         self,
         *,
         adapter: str | None = None,
-    ) -> Any:
+    ) -> list[SystemAdapter]:
         """DELETE /api/system/adapter/manage: Remove an adapter from the user's list."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             "/api/system/adapter/manage",
             params=_query(
@@ -137,20 +1189,22 @@ class Client:
                 }
             ),
         )
+        return cast('list[SystemAdapter]', answer)
 
     def post_adapter_config(
         self,
         *,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> list[SystemAdapter]:
         """POST /api/system/adapter/manage: Add an adapter to the user's list."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/system/adapter/manage",
             files=files,
             data=data,
         )
+        return cast('list[SystemAdapter]', answer)
 
     def post_adapter_operation(
         self,
@@ -158,9 +1212,9 @@ class Client:
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
         contexts: Sequence[str] | None = None,
-    ) -> Any:
+    ) -> AdapterOperationAccepted:
         """POST /api/system/adapter/operation: Run an adapter operation on Kubernetes contexts."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/system/adapter/operation",
             params=_query(
@@ -171,6 +1225,7 @@ class Client:
             files=files,
             data=data,
         )
+        return cast('AdapterOperationAccepted', answer)
 
     def get_system_adapters(
         self,
@@ -190,12 +1245,13 @@ class Client:
 
     def get_available_adapters(
         self,
-    ) -> Any:
+    ) -> list[SystemAdapter]:
         """GET /api/system/availableAdapters: Adapters known to Meshery and their default ports."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/availableAdapters",
         )
+        return cast('list[SystemAdapter]', answer)
 
     def get_connections(
         self,
@@ -210,9 +1266,9 @@ class Client:
         status: Sequence[str] | None = None,
         type: Sequence[str] | None = None,
         name: Sequence[str] | None = None,
-    ) -> Any:
+    ) -> ConnectionPage:
         """GET /api/integrations/connections: List connections, filtered by kind, status, type and name."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/integrations/connections",
             params=_query(
@@ -230,25 +1286,27 @@ class Client:
                 }
             ),
         )
+        return cast('ConnectionPage', answer)
 
     def save_connection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Connection:
         """POST /api/integrations/connections: Create a connection of any kind, optionally with a credential."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/integrations/connections",
             json=body,
         )
+        return cast('Connection', answer)
 
     def cancel_connection_registration(
         self,
         *,
         id: str | None = None,
-    ) -> Any:
+    ) -> ConnectionRegistration:
         """DELETE /api/integrations/connections/register: Cancel a registration (a connection it registered but did not connect is removed)."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             "/api/integrations/connections/register",
             params=_query(
@@ -257,79 +1315,86 @@ class Client:
                 }
             ),
         )
+        return cast('ConnectionRegistration', answer)
 
     def process_connection_registration(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionRegistration:
         """POST /api/integrations/connections/register: One step of the connection registration wizard."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/integrations/connections/register",
             json=body,
         )
+        return cast('ConnectionRegistration', answer)
 
     def delete_connection(
         self,
         connection_id: str,
-    ) -> Any:
+    ) -> Connection:
         """DELETE /api/integrations/connections/{connectionId}: Delete a connection (and, for Kubernetes, its credential and discovered objects)."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/integrations/connections/{_quote(connection_id)}",
         )
+        return cast('Connection', answer)
 
     def get_connection_by_id(
         self,
         connection_id: str,
-    ) -> Any:
+    ) -> Connection:
         """GET /api/integrations/connections/{connectionId}: One connection."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/integrations/connections/{_quote(connection_id)}",
         )
+        return cast('Connection', answer)
 
     def update_connection_by_id(
         self,
         connection_id: str,
         body: Any,
-    ) -> Any:
+    ) -> Connection:
         """PUT /api/integrations/connections/{connectionId}: Rename, edit metadata or change the status of a connection."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/integrations/connections/{_quote(connection_id)}",
             json=body,
         )
+        return cast('Connection', answer)
 
     def get_connection_controllers_config(
         self,
         connection_id: str,
-    ) -> Any:
+    ) -> ControllersConfig:
         """GET /api/integrations/connections/{connectionId}/controllers/config: The Operator, MeshSync and Broker configuration of one connection."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/integrations/connections/{_quote(connection_id)}/controllers/config",
         )
+        return cast('ControllersConfig', answer)
 
     def update_connection_controllers_config(
         self,
         connection_id: str,
         body: Any,
-    ) -> Any:
+    ) -> ControllersConfig:
         """PUT /api/integrations/connections/{connectionId}/controllers/config: Change the controller configuration of one connection (fields given are merged)."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/integrations/connections/{_quote(connection_id)}/controllers/config",
             json=body,
         )
+        return cast('ControllersConfig', answer)
 
     def delete_user_credential(
         self,
         *,
         credential_id: str | None = None,
-    ) -> Any:
+    ) -> Credential:
         """DELETE /api/integrations/credentials: Delete a credential named by the `credential_id` query parameter (as upstream)."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             "/api/integrations/credentials",
             params=_query(
@@ -338,6 +1403,7 @@ class Client:
                 }
             ),
         )
+        return cast('Credential', answer)
 
     def get_user_credentials(
         self,
@@ -347,9 +1413,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> CredentialPage:
         """GET /api/integrations/credentials: List the caller's credentials (secrets masked)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/integrations/credentials",
             params=_query(
@@ -362,38 +1428,42 @@ class Client:
                 }
             ),
         )
+        return cast('CredentialPage', answer)
 
     def save_user_credential(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Credential:
         """POST /api/integrations/credentials: Create a credential."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/integrations/credentials",
             json=body,
         )
+        return cast('Credential', answer)
 
     def update_user_credential(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Credential:
         """PUT /api/integrations/credentials: Update a credential named by `id` in the body (as upstream)."""
-        return self.request(
+        answer = self.request(
             'PUT',
             "/api/integrations/credentials",
             json=body,
         )
+        return cast('Credential', answer)
 
     def get_user_credential_by_id(
         self,
         credential_id: str,
-    ) -> Any:
+    ) -> Credential:
         """GET /api/integrations/credentials/{credentialID}: One credential (secret masked)."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/integrations/credentials/{_quote(credential_id)}",
         )
+        return cast('Credential', answer)
 
     def undeploy_pattern(
         self,
@@ -402,9 +1472,9 @@ class Client:
         contexts: Sequence[str] | None = None,
         dry_run: bool | None = None,
         skip_crd: bool | None = None,
-    ) -> Any:
+    ) -> DeployResult:
         """DELETE /api/pattern/deploy: Undeploy a design from Kubernetes connections."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             "/api/pattern/deploy",
             params=_query(
@@ -416,6 +1486,7 @@ class Client:
             ),
             json=body,
         )
+        return cast('DeployResult', answer)
 
     def deploy_pattern(
         self,
@@ -425,9 +1496,9 @@ class Client:
         dry_run: bool | None = None,
         verify: bool | None = None,
         skip_crd: bool | None = None,
-    ) -> Any:
+    ) -> DeployResult:
         """POST /api/pattern/deploy: Deploy a design to Kubernetes connections."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/pattern/deploy",
             params=_query(
@@ -440,6 +1511,7 @@ class Client:
             ),
             json=body,
         )
+        return cast('DeployResult', answer)
 
     def get_patterns(
         self,
@@ -452,9 +1524,9 @@ class Client:
         visibility: str | None = None,
         populate: str | None = None,
         updated_after: str | None = None,
-    ) -> Any:
+    ) -> MesheryPatternPage:
         """GET /api/pattern: The designs the caller may read (paginated)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/pattern",
             params=_query(
@@ -470,29 +1542,32 @@ class Client:
                 }
             ),
         )
+        return cast('MesheryPatternPage', answer)
 
     def save_pattern(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[MesheryPattern]:
         """POST /api/pattern: Save a design (create, or update the caller's design of the same id)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/pattern",
             json=body,
         )
+        return cast('list[MesheryPattern]', answer)
 
     def clone_pattern(
         self,
         id: str,
         body: Any = None,
-    ) -> Any:
+    ) -> MesheryPattern:
         """POST /api/pattern/clone/{id}: Copy a design the caller may read into a new private design of the caller."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/pattern/clone/{_quote(id)}",
             json=body,
         )
+        return cast('MesheryPattern', answer)
 
     def download_pattern(
         self,
@@ -518,77 +1593,84 @@ class Client:
     def import_pattern(
         self,
         body: Any,
-    ) -> Any:
+    ) -> MesheryPattern:
         """POST /api/pattern/import: Import a design from a file or a URL (design, Kubernetes manifest, Helm chart, Docker Compose)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/pattern/import",
             json=body,
         )
+        return cast('MesheryPattern', answer)
 
     def get_pattern_types(
         self,
-    ) -> Any:
+    ) -> list[PatternType]:
         """GET /api/pattern/types: The source types a design can be imported from."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/pattern/types",
         )
+        return cast('list[PatternType]', answer)
 
     def delete_pattern(
         self,
         id: str,
-    ) -> Any:
+    ) -> MesheryPattern:
         """DELETE /api/pattern/{id}: Delete one of the caller's designs."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/pattern/{_quote(id)}",
         )
+        return cast('MesheryPattern', answer)
 
     def get_pattern(
         self,
         id: str,
-    ) -> Any:
+    ) -> MesheryPattern:
         """GET /api/pattern/{id}: One design (counts a view)."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/pattern/{_quote(id)}",
         )
+        return cast('MesheryPattern', answer)
 
     def create_pattern_from_source(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[MesheryPattern]:
         """POST /api/pattern/{id}: Create a design from a source of the given type."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/pattern/{_quote(id)}",
             json=body,
         )
+        return cast('list[MesheryPattern]', answer)
 
     def update_pattern_from_source(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[MesheryPattern]:
         """PUT /api/pattern/{id}: Replace one of the caller's designs (`pattern_data.id`) from a source of the given type."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/pattern/{_quote(id)}",
             json=body,
         )
+        return cast('list[MesheryPattern]', answer)
 
     def delete_patterns(
         self,
         body: Any,
-    ) -> Any:
+    ) -> DeletePatterns200:
         """POST /api/patterns/delete: Delete several of the caller's designs."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/patterns/delete",
             json=body,
         )
+        return cast('DeletePatterns200', answer)
 
     def get_environments(
         self,
@@ -599,9 +1681,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         org_id: str | None = None,
-    ) -> Any:
+    ) -> EnvironmentPage:
         """GET /api/environments: List the caller's environments."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/environments",
             params=_query(
@@ -615,17 +1697,19 @@ class Client:
                 }
             ),
         )
+        return cast('EnvironmentPage', answer)
 
     def save_environment(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Environment:
         """POST /api/environments: Create an environment."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/environments",
             json=body,
         )
+        return cast('Environment', answer)
 
     def get_connections_of_environment(
         self,
@@ -636,9 +1720,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> ConnectionPage:
         """GET /api/environments/{environmentID}/connections: Connections attached to an environment (connections page shape)."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/environments/{_quote(environment_id)}/connections",
             params=_query(
@@ -651,60 +1735,66 @@ class Client:
                 }
             ),
         )
+        return cast('ConnectionPage', answer)
 
     def remove_connection_from_environment(
         self,
         environment_id: str,
         connection_id: str,
-    ) -> Any:
+    ) -> EnvironmentConnectionMapping:
         """DELETE /api/environments/{environmentID}/connections/{connectionID}: Detach a connection from an environment."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/environments/{_quote(environment_id)}/connections/{_quote(connection_id)}",
         )
+        return cast('EnvironmentConnectionMapping', answer)
 
     def add_connection_to_environment(
         self,
         environment_id: str,
         connection_id: str,
-    ) -> Any:
+    ) -> EnvironmentConnectionMapping:
         """POST /api/environments/{environmentID}/connections/{connectionID}: Attach a connection to an environment (idempotent)."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/environments/{_quote(environment_id)}/connections/{_quote(connection_id)}",
         )
+        return cast('EnvironmentConnectionMapping', answer)
 
     def delete_environment(
         self,
         id: str,
-    ) -> Any:
+    ) -> Environment:
         """DELETE /api/environments/{id}: Delete an environment, detaching it from its connections and workspaces."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/environments/{_quote(id)}",
         )
+        return cast('Environment', answer)
 
     def get_environment_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> Environment:
         """GET /api/environments/{id}: One environment."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/environments/{_quote(id)}",
         )
+        return cast('Environment', answer)
 
     def update_environment(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> Environment:
         """PUT /api/environments/{id}: Rename or edit an environment."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/environments/{_quote(id)}",
             json=body,
         )
+        return cast('Environment', answer)
 
     def get_events(
         self,
@@ -720,9 +1810,9 @@ class Client:
         page_size: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> EventsPage:
         """GET /api/system/events: List events with filters, newest first."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/events",
             params=_query(
@@ -741,17 +1831,19 @@ class Client:
                 }
             ),
         )
+        return cast('EventsPage', answer)
 
     def post_event(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Event:
         """POST /api/system/events: Raise an event from a client (upstream ClientEventHandler)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/system/events",
             json=body,
         )
+        return cast('Event', answer)
 
     def bulk_delete_events(
         self,
@@ -766,46 +1858,50 @@ class Client:
 
     def get_events_config(
         self,
-    ) -> Any:
+    ) -> EventsConfig:
         """GET /api/system/events/config: Server event configuration."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/events/config",
         )
+        return cast('EventsConfig', answer)
 
     def update_events_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> EventsConfig:
         """PUT /api/system/events/config: Change the server event configuration."""
-        return self.request(
+        answer = self.request(
             'PUT',
             "/api/system/events/config",
             json=body,
         )
+        return cast('EventsConfig', answer)
 
     def bulk_update_event_status(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[Event]:
         """PUT /api/system/events/status/bulk: Mark several events read or unread."""
-        return self.request(
+        answer = self.request(
             'PUT',
             "/api/system/events/status/bulk",
             json=body,
         )
+        return cast('list[Event]', answer)
 
     def update_event_status(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> Event:
         """PUT /api/system/events/status/{id}: Mark one event read or unread."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/system/events/status/{_quote(id)}",
             json=body,
         )
+        return cast('Event', answer)
 
     def subscribe_events_stream(
         self,
@@ -818,12 +1914,13 @@ class Client:
 
     def get_event_types(
         self,
-    ) -> Any:
+    ) -> EventTypes:
         """GET /api/system/events/types: Distinct categories and actions of the stored events."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/events/types",
         )
+        return cast('EventTypes', answer)
 
     def delete_event(
         self,
@@ -840,14 +1937,15 @@ class Client:
         *,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> SaveK8sContextResponse:
         """POST /api/system/kubernetes: Upload a kubeconfig and register its contexts as connections."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/system/kubernetes",
             files=files,
             data=data,
         )
+        return cast('SaveK8sContextResponse', answer)
 
     def get_kubernetes_contexts(
         self,
@@ -857,9 +1955,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> K8sContextsPage:
         """GET /api/system/kubernetes/contexts: The stored Kubernetes contexts (paginated)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/kubernetes/contexts",
             params=_query(
@@ -872,40 +1970,44 @@ class Client:
                 }
             ),
         )
+        return cast('K8sContextsPage', answer)
 
     def preview_kubeconfig_contexts(
         self,
         *,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> list[KubeconfigContext]:
         """POST /api/system/kubernetes/contexts: List the contexts of an uploaded kubeconfig without storing anything."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/system/kubernetes/contexts",
             files=files,
             data=data,
         )
+        return cast('list[KubeconfigContext]', answer)
 
     def delete_kubernetes_context(
         self,
         id: str,
-    ) -> Any:
+    ) -> K8sContext:
         """DELETE /api/system/kubernetes/contexts/{id}: Delete a context, its connection, credential and discovered objects."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/system/kubernetes/contexts/{_quote(id)}",
         )
+        return cast('K8sContext', answer)
 
     def get_kubernetes_context(
         self,
         id: str,
-    ) -> Any:
+    ) -> K8sContext:
         """GET /api/system/kubernetes/contexts/{id}: One Kubernetes context."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/system/kubernetes/contexts/{_quote(id)}",
         )
+        return cast('K8sContext', answer)
 
     def stream_controllers_status(
         self,
@@ -928,9 +2030,9 @@ class Client:
         *,
         connection_id: str | None = None,
         context: str | None = None,
-    ) -> Any:
+    ) -> KubernetesPing:
         """GET /api/system/kubernetes/ping: Ask a context's API server for its version."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/kubernetes/ping",
             params=_query(
@@ -940,6 +2042,7 @@ class Client:
                 }
             ),
         )
+        return cast('KubernetesPing', answer)
 
     def get_mesh_sync_resources(
         self,
@@ -956,9 +2059,9 @@ class Client:
         labels: Sequence[str] | None = None,
         spec: bool | None = None,
         status: bool | None = None,
-    ) -> Any:
+    ) -> MeshSyncResourcesPage:
         """GET /api/system/meshsync/resources: List discovered resources."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/meshsync/resources",
             params=_query(
@@ -978,6 +2081,7 @@ class Client:
                 }
             ),
         )
+        return cast('MeshSyncResourcesPage', answer)
 
     def get_mesh_sync_resources_summary(
         self,
@@ -985,9 +2089,9 @@ class Client:
         kind: Sequence[str] | None = None,
         namespace: Sequence[str] | None = None,
         cluster_ids: Sequence[str] | None = None,
-    ) -> Any:
+    ) -> MeshSyncResourcesSummary:
         """GET /api/system/meshsync/resources/summary: Counts per kind, namespaces and labels of the discovered resources."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/meshsync/resources/summary",
             params=_query(
@@ -998,26 +2102,29 @@ class Client:
                 }
             ),
         )
+        return cast('MeshSyncResourcesSummary', answer)
 
     def delete_mesh_sync_resource(
         self,
         id: str,
-    ) -> Any:
+    ) -> KubernetesResource:
         """DELETE /api/system/meshsync/resources/{id}: Forget one discovered resource (the cluster is not changed)."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/system/meshsync/resources/{_quote(id)}",
         )
+        return cast('KubernetesResource', answer)
 
     def get_mesh_sync_resource_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> KubernetesResource:
         """GET /api/system/meshsync/resources/{id}: One discovered resource, with spec and status."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/system/meshsync/resources/{_quote(id)}",
         )
+        return cast('KubernetesResource', answer)
 
     def get_index_page(
         self,
@@ -1048,21 +2155,23 @@ class Client:
 
     def get_provider_capabilities(
         self,
-    ) -> Any:
+    ) -> ProviderProperties:
         """GET /api/provider/capabilities: Capabilities of the current provider for the current user."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/provider/capabilities",
         )
+        return cast('ProviderProperties', answer)
 
     def list_providers(
         self,
-    ) -> Any:
+    ) -> dict[str, ProviderProperties]:
         """GET /api/providers: Every available provider with its properties."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/providers",
         )
+        return cast('dict[str, ProviderProperties]', answer)
 
     def stream_providers(
         self,
@@ -1075,12 +2184,13 @@ class Client:
 
     def get_token(
         self,
-    ) -> Any:
+    ) -> ProviderToken:
         """GET /api/token: The current provider name and session token (used by mesheryctl login)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/token",
         )
+        return cast('ProviderToken', answer)
 
     def receive_token(
         self,
@@ -1200,13 +2310,14 @@ class Client:
     def register_meshmodel_components_legacy(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/meshmodel/components/register: Legacy alias of POST /api/meshmodels/components."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodel/components/register",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     def get_meshmodel_categories(
         self,
@@ -1217,9 +2328,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/meshmodels/categories: List categories."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/categories",
             params=_query(
@@ -1233,6 +2344,7 @@ class Client:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     def get_meshmodel_categories_by_name(
         self,
@@ -1244,9 +2356,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/meshmodels/categories/{category}: A category by name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}",
             params=_query(
@@ -1260,6 +2372,7 @@ class Client:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     def get_meshmodel_components_by_category(
         self,
@@ -1276,9 +2389,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/components: Components in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/components",
             params=_query(
@@ -1297,6 +2410,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_components_by_category_and_name(
         self,
@@ -1314,9 +2428,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/components/{name}: A component in a category by kind or display name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/components/{_quote(name)}",
             params=_query(
@@ -1335,6 +2449,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_models_by_category(
         self,
@@ -1354,9 +2469,9 @@ class Client:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/categories/{category}/models: Models in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models",
             params=_query(
@@ -1378,6 +2493,7 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def get_meshmodel_models_by_category_and_model(
         self,
@@ -1398,9 +2514,9 @@ class Client:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/categories/{category}/models/{model}: A model in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models/{_quote(model)}",
             params=_query(
@@ -1422,6 +2538,7 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def get_meshmodel_components_by_category_and_model(
         self,
@@ -1439,9 +2556,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/models/{model}/components: Components of a model in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models/{_quote(model)}/components",
             params=_query(
@@ -1460,6 +2577,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_components_by_category_and_model_and_name(
         self,
@@ -1478,9 +2596,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/models/{model}/components/{name}: A component of a model in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -1499,6 +2617,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_components(
         self,
@@ -1514,9 +2633,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/components: List components."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/components",
             params=_query(
@@ -1535,17 +2654,19 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def register_components_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/meshmodels/components: Register components (registrant API)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodels/components",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     def get_meshmodel_components_by_name(
         self,
@@ -1562,9 +2683,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/components/{name}: Components by kind or display name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/components/{_quote(name)}",
             params=_query(
@@ -1583,6 +2704,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_connection_definitions(
         self,
@@ -1594,9 +2716,9 @@ class Client:
         order: str | None = None,
         sort: str | None = None,
         kind: str | None = None,
-    ) -> Any:
+    ) -> ConnectionDefinitionsPage:
         """GET /api/meshmodels/connections: List connection definitions."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/connections",
             params=_query(
@@ -1611,49 +2733,54 @@ class Client:
                 }
             ),
         )
+        return cast('ConnectionDefinitionsPage', answer)
 
     def register_connection_definition_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """POST /api/meshmodels/connections: Register a connection definition."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodels/connections",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     def delete_connection_definition_meshmodel(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/meshmodels/connections/{connectionDefinitionId}: Delete a connection definition."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/meshmodels/connections/{_quote(connection_definition_id)}",
         )
+        return cast('Message', answer)
 
     def get_meshmodel_connection_definition(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """GET /api/meshmodels/connections/{connectionDefinitionId}: A connection definition."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/connections/{_quote(connection_definition_id)}",
         )
+        return cast('ConnectionDefinition', answer)
 
     def update_connection_definition_meshmodel(
         self,
         connection_definition_id: str,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """PUT /api/meshmodels/connections/{connectionDefinitionId}: Replace a connection definition."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/meshmodels/connections/{_quote(connection_definition_id)}",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     def export_model_meshmodel(
         self,
@@ -1665,9 +2792,9 @@ class Client:
         file_type: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> Model:
         """GET /api/meshmodels/export: Export a model with its components and relationships."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/export",
             params=_query(
@@ -1682,17 +2809,19 @@ class Client:
                 }
             ),
         )
+        return cast('Model', answer)
 
     def generate_components_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> GenerateResult:
         """POST /api/meshmodels/generate: Generate components from CustomResourceDefinitions given as YAML."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodels/generate",
             json=body,
         )
+        return cast('GenerateResult', answer)
 
     def get_meshmodel_models(
         self,
@@ -1712,9 +2841,9 @@ class Client:
         components: bool | None = None,
         relationships: bool | None = None,
         category: str | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/models: List models (newest version of each unless `version` is given)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/models",
             params=_query(
@@ -1737,16 +2866,18 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def delete_model_meshmodel(
         self,
         model: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/meshmodels/models/{model}: Delete a model by id (upstream shares the path template with the GET)."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/meshmodels/models/{_quote(model)}",
         )
+        return cast('Message', answer)
 
     def get_meshmodel_models_by_name(
         self,
@@ -1766,9 +2897,9 @@ class Client:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/models/{model}: Models with this name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}",
             params=_query(
@@ -1790,6 +2921,7 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def get_meshmodel_components_by_model(
         self,
@@ -1806,9 +2938,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/models/{model}/components: Components of a model."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/components",
             params=_query(
@@ -1827,6 +2959,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_components_by_model_and_name(
         self,
@@ -1844,9 +2977,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/models/{model}/components/{name}: Components of a model by kind or display name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -1865,6 +2998,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_meshmodel_policies_by_model(
         self,
@@ -1876,9 +3010,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/meshmodels/models/{model}/policies: Policies of a model."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/policies",
             params=_query(
@@ -1892,6 +3026,7 @@ class Client:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     def get_meshmodel_policies_by_model_and_name(
         self,
@@ -1904,9 +3039,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/meshmodels/models/{model}/policies/{name}: Policies of a model by name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/policies/{_quote(name)}",
             params=_query(
@@ -1920,6 +3055,7 @@ class Client:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     def get_meshmodel_relationships_by_model(
         self,
@@ -1935,9 +3071,9 @@ class Client:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/meshmodels/models/{model}/relationships: Relationships of a model."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/relationships",
             params=_query(
@@ -1955,6 +3091,7 @@ class Client:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     def get_meshmodel_relationships_by_model_and_name(
         self,
@@ -1971,9 +3108,9 @@ class Client:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/meshmodels/models/{model}/relationships/{name}: Relationships of a model by kind."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/relationships/{_quote(name)}",
             params=_query(
@@ -1991,17 +3128,19 @@ class Client:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     def register_entities_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ImportResult:
         """POST /api/meshmodels/register: Import models: an uploaded file or archive, a URL, or a JSON definition."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodels/register",
             json=body,
         )
+        return cast('ImportResult', answer)
 
     def get_meshmodel_registrants(
         self,
@@ -2012,9 +3151,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> RegistrantsPage:
         """GET /api/meshmodels/registrants: List registrants with their entity counts."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/registrants",
             params=_query(
@@ -2028,6 +3167,7 @@ class Client:
                 }
             ),
         )
+        return cast('RegistrantsPage', answer)
 
     def get_meshmodel_relationships(
         self,
@@ -2042,9 +3182,9 @@ class Client:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/meshmodels/relationships: List relationships."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/meshmodels/relationships",
             params=_query(
@@ -2062,40 +3202,44 @@ class Client:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     def register_relationships_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/meshmodels/relationships: Register relationships (registrant API)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodels/relationships",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     def validate_entities_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ValidationResult:
         """POST /api/meshmodels/validate: Validate component configurations against their JSON schemas."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/meshmodels/validate",
             json=body,
         )
+        return cast('ValidationResult', answer)
 
     def update_entity_status_meshmodel(
         self,
         entity_type: str,
         body: Any,
-    ) -> Any:
+    ) -> Message:
         """POST /api/meshmodels/{entityType}/status: Set the status of a model, component or relationship."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/meshmodels/{_quote(entity_type)}/status",
             json=body,
         )
+        return cast('Message', answer)
 
     def get_registry_categories(
         self,
@@ -2106,9 +3250,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/registry/categories: List categories."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/categories",
             params=_query(
@@ -2122,6 +3266,7 @@ class Client:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     def get_registry_categories_by_name(
         self,
@@ -2133,9 +3278,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/registry/categories/{category}: A category by name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}",
             params=_query(
@@ -2149,6 +3294,7 @@ class Client:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     def get_registry_components_by_category(
         self,
@@ -2165,9 +3311,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/components: Components in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/components",
             params=_query(
@@ -2186,6 +3332,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_components_by_category_and_name(
         self,
@@ -2203,9 +3350,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/components/{name}: A component in a category by kind or display name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/components/{_quote(name)}",
             params=_query(
@@ -2224,6 +3371,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_models_by_category(
         self,
@@ -2243,9 +3391,9 @@ class Client:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/categories/{category}/models: Models in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models",
             params=_query(
@@ -2267,6 +3415,7 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def get_registry_models_by_category_and_model(
         self,
@@ -2287,9 +3436,9 @@ class Client:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/categories/{category}/models/{model}: A model in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models/{_quote(model)}",
             params=_query(
@@ -2311,6 +3460,7 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def get_registry_components_by_category_and_model(
         self,
@@ -2328,9 +3478,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/models/{model}/components: Components of a model in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models/{_quote(model)}/components",
             params=_query(
@@ -2349,6 +3499,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_components_by_category_and_model_and_name(
         self,
@@ -2367,9 +3518,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/models/{model}/components/{name}: A component of a model in a category."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -2388,6 +3539,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_components(
         self,
@@ -2403,9 +3555,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/components: List components."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/components",
             params=_query(
@@ -2424,17 +3576,19 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def register_components_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/registry/components: Register components (registrant API)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/registry/components",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     def get_registry_components_by_name(
         self,
@@ -2451,9 +3605,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/components/{name}: Components by kind or display name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/components/{_quote(name)}",
             params=_query(
@@ -2472,6 +3626,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_connection_definitions(
         self,
@@ -2483,9 +3638,9 @@ class Client:
         order: str | None = None,
         sort: str | None = None,
         kind: str | None = None,
-    ) -> Any:
+    ) -> ConnectionDefinitionsPage:
         """GET /api/registry/connections: List connection definitions."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/connections",
             params=_query(
@@ -2500,49 +3655,54 @@ class Client:
                 }
             ),
         )
+        return cast('ConnectionDefinitionsPage', answer)
 
     def register_connection_definition_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """POST /api/registry/connections: Register a connection definition."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/registry/connections",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     def delete_connection_definition_registry(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/registry/connections/{connectionDefinitionId}: Delete a connection definition."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/registry/connections/{_quote(connection_definition_id)}",
         )
+        return cast('Message', answer)
 
     def get_registry_connection_definition(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """GET /api/registry/connections/{connectionDefinitionId}: A connection definition."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/connections/{_quote(connection_definition_id)}",
         )
+        return cast('ConnectionDefinition', answer)
 
     def update_connection_definition_registry(
         self,
         connection_definition_id: str,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """PUT /api/registry/connections/{connectionDefinitionId}: Replace a connection definition."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/registry/connections/{_quote(connection_definition_id)}",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     def export_model_registry(
         self,
@@ -2554,9 +3714,9 @@ class Client:
         file_type: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> Model:
         """GET /api/registry/export: Export a model with its components and relationships."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/export",
             params=_query(
@@ -2571,17 +3731,19 @@ class Client:
                 }
             ),
         )
+        return cast('Model', answer)
 
     def generate_components_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> GenerateResult:
         """POST /api/registry/generate: Generate components from CustomResourceDefinitions given as YAML."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/registry/generate",
             json=body,
         )
+        return cast('GenerateResult', answer)
 
     def get_registry_models(
         self,
@@ -2601,9 +3763,9 @@ class Client:
         components: bool | None = None,
         relationships: bool | None = None,
         category: str | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/models: List models (newest version of each unless `version` is given)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/models",
             params=_query(
@@ -2626,16 +3788,18 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def delete_model_registry(
         self,
         model: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/registry/models/{model}: Delete a model by id (upstream shares the path template with the GET)."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/registry/models/{_quote(model)}",
         )
+        return cast('Message', answer)
 
     def get_registry_models_by_name(
         self,
@@ -2655,9 +3819,9 @@ class Client:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/models/{model}: Models with this name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}",
             params=_query(
@@ -2679,6 +3843,7 @@ class Client:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     def get_registry_components_by_model(
         self,
@@ -2695,9 +3860,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/models/{model}/components: Components of a model."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/components",
             params=_query(
@@ -2716,6 +3881,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_components_by_model_and_name(
         self,
@@ -2733,9 +3899,9 @@ class Client:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/models/{model}/components/{name}: Components of a model by kind or display name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -2754,6 +3920,7 @@ class Client:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     def get_registry_policies_by_model(
         self,
@@ -2765,9 +3932,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/registry/models/{model}/policies: Policies of a model."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/policies",
             params=_query(
@@ -2781,6 +3948,7 @@ class Client:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     def get_registry_policies_by_model_and_name(
         self,
@@ -2793,9 +3961,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/registry/models/{model}/policies/{name}: Policies of a model by name."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/policies/{_quote(name)}",
             params=_query(
@@ -2809,6 +3977,7 @@ class Client:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     def get_registry_relationships_by_model(
         self,
@@ -2824,9 +3993,9 @@ class Client:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/registry/models/{model}/relationships: Relationships of a model."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/relationships",
             params=_query(
@@ -2844,6 +4013,7 @@ class Client:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     def get_registry_relationships_by_model_and_name(
         self,
@@ -2860,9 +4030,9 @@ class Client:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/registry/models/{model}/relationships/{name}: Relationships of a model by kind."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/relationships/{_quote(name)}",
             params=_query(
@@ -2880,17 +4050,19 @@ class Client:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     def register_entities_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ImportResult:
         """POST /api/registry/register: Import models: an uploaded file or archive, a URL, or a JSON definition."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/registry/register",
             json=body,
         )
+        return cast('ImportResult', answer)
 
     def get_registry_registrants(
         self,
@@ -2901,9 +4073,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> RegistrantsPage:
         """GET /api/registry/registrants: List registrants with their entity counts."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/registrants",
             params=_query(
@@ -2917,6 +4089,7 @@ class Client:
                 }
             ),
         )
+        return cast('RegistrantsPage', answer)
 
     def get_registry_relationships(
         self,
@@ -2931,9 +4104,9 @@ class Client:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/registry/relationships: List relationships."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/registry/relationships",
             params=_query(
@@ -2951,40 +4124,44 @@ class Client:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     def register_relationships_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/registry/relationships: Register relationships (registrant API)."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/registry/relationships",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     def validate_entities_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ValidationResult:
         """POST /api/registry/validate: Validate component configurations against their JSON schemas."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/registry/validate",
             json=body,
         )
+        return cast('ValidationResult', answer)
 
     def update_entity_status_registry(
         self,
         entity_type: str,
         body: Any,
-    ) -> Any:
+    ) -> Message:
         """POST /api/registry/{entityType}/status: Set the status of a model, component or relationship."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/registry/{_quote(entity_type)}/status",
             json=body,
         )
+        return cast('Message', answer)
 
     def get_system_database(
         self,
@@ -2994,9 +4171,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> DatabaseSummary:
         """GET /api/system/database: Tables of the server database with their row counts."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/database",
             params=_query(
@@ -3009,24 +4186,27 @@ class Client:
                 }
             ),
         )
+        return cast('DatabaseSummary', answer)
 
     def reset_system_database(
         self,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/system/database/reset: Empty every table of the server database."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             "/api/system/database/reset",
         )
+        return cast('Message', answer)
 
     def get_system_version(
         self,
-    ) -> Any:
+    ) -> SystemVersion:
         """GET /api/system/version: Server build, commit and release channel."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/version",
         )
+        return cast('SystemVersion', answer)
 
     def get_health_live(
         self,
@@ -3048,22 +4228,24 @@ class Client:
 
     def get_identity_user_profile(
         self,
-    ) -> Any:
+    ) -> User:
         """GET /api/identity/users/profile: The current user (identity path, same answer as /api/user)."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/identity/users/profile",
         )
+        return cast('User', answer)
 
     def get_identity_user_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> User:
         """GET /api/identity/users/profile/{id}: A user's profile by user id (identity path)."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/identity/users/profile/{_quote(id)}",
         )
+        return cast('User', answer)
 
     def get_session_sync(
         self,
@@ -3076,42 +4258,46 @@ class Client:
 
     def get_user(
         self,
-    ) -> Any:
+    ) -> User:
         """GET /api/user: The current user."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/user",
         )
+        return cast('User', answer)
 
     def get_user_preferences(
         self,
-    ) -> Any:
+    ) -> Preference:
         """GET /api/user/prefs: The current user's preferences."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/user/prefs",
         )
+        return cast('Preference', answer)
 
     def update_user_preferences(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Preference:
         """POST /api/user/prefs: Update the current user's preferences."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/user/prefs",
             json=body,
         )
+        return cast('Preference', answer)
 
     def get_user_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> User:
         """GET /api/user/profile/{id}: A user's profile by user id."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/user/profile/{_quote(id)}",
         )
+        return cast('User', answer)
 
     def get_workspaces(
         self,
@@ -3122,9 +4308,9 @@ class Client:
         search: str | None = None,
         order: str | None = None,
         org_id: str | None = None,
-    ) -> Any:
+    ) -> WorkspacePage:
         """GET /api/workspaces: List the caller's workspaces."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/workspaces",
             params=_query(
@@ -3138,49 +4324,54 @@ class Client:
                 }
             ),
         )
+        return cast('WorkspacePage', answer)
 
     def save_workspace(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Workspace:
         """POST /api/workspaces: Create a workspace."""
-        return self.request(
+        answer = self.request(
             'POST',
             "/api/workspaces",
             json=body,
         )
+        return cast('Workspace', answer)
 
     def delete_workspace(
         self,
         id: str,
-    ) -> Any:
+    ) -> Workspace:
         """DELETE /api/workspaces/{id}: Delete a workspace and its assignments."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}",
         )
+        return cast('Workspace', answer)
 
     def get_workspace_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> Workspace:
         """GET /api/workspaces/{id}: One workspace."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}",
         )
+        return cast('Workspace', answer)
 
     def update_workspace(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> Workspace:
         """PUT /api/workspaces/{id}: Rename or edit a workspace."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/workspaces/{_quote(id)}",
             json=body,
         )
+        return cast('Workspace', answer)
 
     def get_designs_of_workspace(
         self,
@@ -3191,9 +4382,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> WorkspaceDesignPage:
         """GET /api/workspaces/{id}/designs: Designs assigned to a workspace."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/designs",
             params=_query(
@@ -3206,28 +4397,31 @@ class Client:
                 }
             ),
         )
+        return cast('WorkspaceDesignPage', answer)
 
     def remove_design_from_workspace(
         self,
         id: str,
         design_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/designs/{designID}: Unassign a design from a workspace."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/designs/{_quote(design_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def add_design_to_workspace(
         self,
         id: str,
         design_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/designs/{designID}: Assign a design to a workspace (idempotent)."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/designs/{_quote(design_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def get_environments_of_workspace(
         self,
@@ -3238,9 +4432,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> EnvironmentPage:
         """GET /api/workspaces/{id}/environments: Environments assigned to a workspace."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/environments",
             params=_query(
@@ -3253,28 +4447,31 @@ class Client:
                 }
             ),
         )
+        return cast('EnvironmentPage', answer)
 
     def remove_environment_from_workspace(
         self,
         id: str,
         environment_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/environments/{environmentID}: Unassign a environment from a workspace."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/environments/{_quote(environment_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def add_environment_to_workspace(
         self,
         id: str,
         environment_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/environments/{environmentID}: Assign a environment to a workspace (idempotent)."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/environments/{_quote(environment_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def get_teams_of_workspace(
         self,
@@ -3285,9 +4482,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> WorkspaceTeamPage:
         """GET /api/workspaces/{id}/teams: Teams assigned to a workspace."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/teams",
             params=_query(
@@ -3300,28 +4497,31 @@ class Client:
                 }
             ),
         )
+        return cast('WorkspaceTeamPage', answer)
 
     def remove_team_from_workspace(
         self,
         id: str,
         team_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/teams/{teamID}: Unassign a team from a workspace."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/teams/{_quote(team_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def add_team_to_workspace(
         self,
         id: str,
         team_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/teams/{teamID}: Assign a team to a workspace (idempotent)."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/teams/{_quote(team_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def get_views_of_workspace(
         self,
@@ -3332,9 +4532,9 @@ class Client:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> WorkspaceViewPage:
         """GET /api/workspaces/{id}/views: Views assigned to a workspace."""
-        return self.request(
+        answer = self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/views",
             params=_query(
@@ -3347,28 +4547,31 @@ class Client:
                 }
             ),
         )
+        return cast('WorkspaceViewPage', answer)
 
     def remove_view_from_workspace(
         self,
         id: str,
         view_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/views/{viewID}: Unassign a view from a workspace."""
-        return self.request(
+        answer = self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/views/{_quote(view_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     def add_view_to_workspace(
         self,
         id: str,
         view_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/views/{viewID}: Assign a view to a workspace (idempotent)."""
-        return self.request(
+        answer = self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/views/{_quote(view_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
 
 class AsyncClient:
@@ -3404,9 +4607,9 @@ class AsyncClient:
         self,
         *,
         adapter: str | None = None,
-    ) -> Any:
+    ) -> list[SystemAdapter]:
         """DELETE /api/system/adapter/manage: Remove an adapter from the user's list."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             "/api/system/adapter/manage",
             params=_query(
@@ -3415,20 +4618,22 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('list[SystemAdapter]', answer)
 
     async def post_adapter_config(
         self,
         *,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> list[SystemAdapter]:
         """POST /api/system/adapter/manage: Add an adapter to the user's list."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/system/adapter/manage",
             files=files,
             data=data,
         )
+        return cast('list[SystemAdapter]', answer)
 
     async def post_adapter_operation(
         self,
@@ -3436,9 +4641,9 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
         contexts: Sequence[str] | None = None,
-    ) -> Any:
+    ) -> AdapterOperationAccepted:
         """POST /api/system/adapter/operation: Run an adapter operation on Kubernetes contexts."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/system/adapter/operation",
             params=_query(
@@ -3449,6 +4654,7 @@ class AsyncClient:
             files=files,
             data=data,
         )
+        return cast('AdapterOperationAccepted', answer)
 
     async def get_system_adapters(
         self,
@@ -3468,12 +4674,13 @@ class AsyncClient:
 
     async def get_available_adapters(
         self,
-    ) -> Any:
+    ) -> list[SystemAdapter]:
         """GET /api/system/availableAdapters: Adapters known to Meshery and their default ports."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/availableAdapters",
         )
+        return cast('list[SystemAdapter]', answer)
 
     async def get_connections(
         self,
@@ -3488,9 +4695,9 @@ class AsyncClient:
         status: Sequence[str] | None = None,
         type: Sequence[str] | None = None,
         name: Sequence[str] | None = None,
-    ) -> Any:
+    ) -> ConnectionPage:
         """GET /api/integrations/connections: List connections, filtered by kind, status, type and name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/integrations/connections",
             params=_query(
@@ -3508,25 +4715,27 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ConnectionPage', answer)
 
     async def save_connection(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Connection:
         """POST /api/integrations/connections: Create a connection of any kind, optionally with a credential."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/integrations/connections",
             json=body,
         )
+        return cast('Connection', answer)
 
     async def cancel_connection_registration(
         self,
         *,
         id: str | None = None,
-    ) -> Any:
+    ) -> ConnectionRegistration:
         """DELETE /api/integrations/connections/register: Cancel a registration (a connection it registered but did not connect is removed)."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             "/api/integrations/connections/register",
             params=_query(
@@ -3535,79 +4744,86 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ConnectionRegistration', answer)
 
     async def process_connection_registration(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionRegistration:
         """POST /api/integrations/connections/register: One step of the connection registration wizard."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/integrations/connections/register",
             json=body,
         )
+        return cast('ConnectionRegistration', answer)
 
     async def delete_connection(
         self,
         connection_id: str,
-    ) -> Any:
+    ) -> Connection:
         """DELETE /api/integrations/connections/{connectionId}: Delete a connection (and, for Kubernetes, its credential and discovered objects)."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/integrations/connections/{_quote(connection_id)}",
         )
+        return cast('Connection', answer)
 
     async def get_connection_by_id(
         self,
         connection_id: str,
-    ) -> Any:
+    ) -> Connection:
         """GET /api/integrations/connections/{connectionId}: One connection."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/integrations/connections/{_quote(connection_id)}",
         )
+        return cast('Connection', answer)
 
     async def update_connection_by_id(
         self,
         connection_id: str,
         body: Any,
-    ) -> Any:
+    ) -> Connection:
         """PUT /api/integrations/connections/{connectionId}: Rename, edit metadata or change the status of a connection."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/integrations/connections/{_quote(connection_id)}",
             json=body,
         )
+        return cast('Connection', answer)
 
     async def get_connection_controllers_config(
         self,
         connection_id: str,
-    ) -> Any:
+    ) -> ControllersConfig:
         """GET /api/integrations/connections/{connectionId}/controllers/config: The Operator, MeshSync and Broker configuration of one connection."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/integrations/connections/{_quote(connection_id)}/controllers/config",
         )
+        return cast('ControllersConfig', answer)
 
     async def update_connection_controllers_config(
         self,
         connection_id: str,
         body: Any,
-    ) -> Any:
+    ) -> ControllersConfig:
         """PUT /api/integrations/connections/{connectionId}/controllers/config: Change the controller configuration of one connection (fields given are merged)."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/integrations/connections/{_quote(connection_id)}/controllers/config",
             json=body,
         )
+        return cast('ControllersConfig', answer)
 
     async def delete_user_credential(
         self,
         *,
         credential_id: str | None = None,
-    ) -> Any:
+    ) -> Credential:
         """DELETE /api/integrations/credentials: Delete a credential named by the `credential_id` query parameter (as upstream)."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             "/api/integrations/credentials",
             params=_query(
@@ -3616,6 +4832,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('Credential', answer)
 
     async def get_user_credentials(
         self,
@@ -3625,9 +4842,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> CredentialPage:
         """GET /api/integrations/credentials: List the caller's credentials (secrets masked)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/integrations/credentials",
             params=_query(
@@ -3640,38 +4857,42 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('CredentialPage', answer)
 
     async def save_user_credential(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Credential:
         """POST /api/integrations/credentials: Create a credential."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/integrations/credentials",
             json=body,
         )
+        return cast('Credential', answer)
 
     async def update_user_credential(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Credential:
         """PUT /api/integrations/credentials: Update a credential named by `id` in the body (as upstream)."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             "/api/integrations/credentials",
             json=body,
         )
+        return cast('Credential', answer)
 
     async def get_user_credential_by_id(
         self,
         credential_id: str,
-    ) -> Any:
+    ) -> Credential:
         """GET /api/integrations/credentials/{credentialID}: One credential (secret masked)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/integrations/credentials/{_quote(credential_id)}",
         )
+        return cast('Credential', answer)
 
     async def undeploy_pattern(
         self,
@@ -3680,9 +4901,9 @@ class AsyncClient:
         contexts: Sequence[str] | None = None,
         dry_run: bool | None = None,
         skip_crd: bool | None = None,
-    ) -> Any:
+    ) -> DeployResult:
         """DELETE /api/pattern/deploy: Undeploy a design from Kubernetes connections."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             "/api/pattern/deploy",
             params=_query(
@@ -3694,6 +4915,7 @@ class AsyncClient:
             ),
             json=body,
         )
+        return cast('DeployResult', answer)
 
     async def deploy_pattern(
         self,
@@ -3703,9 +4925,9 @@ class AsyncClient:
         dry_run: bool | None = None,
         verify: bool | None = None,
         skip_crd: bool | None = None,
-    ) -> Any:
+    ) -> DeployResult:
         """POST /api/pattern/deploy: Deploy a design to Kubernetes connections."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/pattern/deploy",
             params=_query(
@@ -3718,6 +4940,7 @@ class AsyncClient:
             ),
             json=body,
         )
+        return cast('DeployResult', answer)
 
     async def get_patterns(
         self,
@@ -3730,9 +4953,9 @@ class AsyncClient:
         visibility: str | None = None,
         populate: str | None = None,
         updated_after: str | None = None,
-    ) -> Any:
+    ) -> MesheryPatternPage:
         """GET /api/pattern: The designs the caller may read (paginated)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/pattern",
             params=_query(
@@ -3748,29 +4971,32 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('MesheryPatternPage', answer)
 
     async def save_pattern(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[MesheryPattern]:
         """POST /api/pattern: Save a design (create, or update the caller's design of the same id)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/pattern",
             json=body,
         )
+        return cast('list[MesheryPattern]', answer)
 
     async def clone_pattern(
         self,
         id: str,
         body: Any = None,
-    ) -> Any:
+    ) -> MesheryPattern:
         """POST /api/pattern/clone/{id}: Copy a design the caller may read into a new private design of the caller."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/pattern/clone/{_quote(id)}",
             json=body,
         )
+        return cast('MesheryPattern', answer)
 
     async def download_pattern(
         self,
@@ -3796,77 +5022,84 @@ class AsyncClient:
     async def import_pattern(
         self,
         body: Any,
-    ) -> Any:
+    ) -> MesheryPattern:
         """POST /api/pattern/import: Import a design from a file or a URL (design, Kubernetes manifest, Helm chart, Docker Compose)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/pattern/import",
             json=body,
         )
+        return cast('MesheryPattern', answer)
 
     async def get_pattern_types(
         self,
-    ) -> Any:
+    ) -> list[PatternType]:
         """GET /api/pattern/types: The source types a design can be imported from."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/pattern/types",
         )
+        return cast('list[PatternType]', answer)
 
     async def delete_pattern(
         self,
         id: str,
-    ) -> Any:
+    ) -> MesheryPattern:
         """DELETE /api/pattern/{id}: Delete one of the caller's designs."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/pattern/{_quote(id)}",
         )
+        return cast('MesheryPattern', answer)
 
     async def get_pattern(
         self,
         id: str,
-    ) -> Any:
+    ) -> MesheryPattern:
         """GET /api/pattern/{id}: One design (counts a view)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/pattern/{_quote(id)}",
         )
+        return cast('MesheryPattern', answer)
 
     async def create_pattern_from_source(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[MesheryPattern]:
         """POST /api/pattern/{id}: Create a design from a source of the given type."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/pattern/{_quote(id)}",
             json=body,
         )
+        return cast('list[MesheryPattern]', answer)
 
     async def update_pattern_from_source(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> list[MesheryPattern]:
         """PUT /api/pattern/{id}: Replace one of the caller's designs (`pattern_data.id`) from a source of the given type."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/pattern/{_quote(id)}",
             json=body,
         )
+        return cast('list[MesheryPattern]', answer)
 
     async def delete_patterns(
         self,
         body: Any,
-    ) -> Any:
+    ) -> DeletePatterns200:
         """POST /api/patterns/delete: Delete several of the caller's designs."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/patterns/delete",
             json=body,
         )
+        return cast('DeletePatterns200', answer)
 
     async def get_environments(
         self,
@@ -3877,9 +5110,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         org_id: str | None = None,
-    ) -> Any:
+    ) -> EnvironmentPage:
         """GET /api/environments: List the caller's environments."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/environments",
             params=_query(
@@ -3893,17 +5126,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('EnvironmentPage', answer)
 
     async def save_environment(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Environment:
         """POST /api/environments: Create an environment."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/environments",
             json=body,
         )
+        return cast('Environment', answer)
 
     async def get_connections_of_environment(
         self,
@@ -3914,9 +5149,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> ConnectionPage:
         """GET /api/environments/{environmentID}/connections: Connections attached to an environment (connections page shape)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/environments/{_quote(environment_id)}/connections",
             params=_query(
@@ -3929,60 +5164,66 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ConnectionPage', answer)
 
     async def remove_connection_from_environment(
         self,
         environment_id: str,
         connection_id: str,
-    ) -> Any:
+    ) -> EnvironmentConnectionMapping:
         """DELETE /api/environments/{environmentID}/connections/{connectionID}: Detach a connection from an environment."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/environments/{_quote(environment_id)}/connections/{_quote(connection_id)}",
         )
+        return cast('EnvironmentConnectionMapping', answer)
 
     async def add_connection_to_environment(
         self,
         environment_id: str,
         connection_id: str,
-    ) -> Any:
+    ) -> EnvironmentConnectionMapping:
         """POST /api/environments/{environmentID}/connections/{connectionID}: Attach a connection to an environment (idempotent)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/environments/{_quote(environment_id)}/connections/{_quote(connection_id)}",
         )
+        return cast('EnvironmentConnectionMapping', answer)
 
     async def delete_environment(
         self,
         id: str,
-    ) -> Any:
+    ) -> Environment:
         """DELETE /api/environments/{id}: Delete an environment, detaching it from its connections and workspaces."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/environments/{_quote(id)}",
         )
+        return cast('Environment', answer)
 
     async def get_environment_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> Environment:
         """GET /api/environments/{id}: One environment."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/environments/{_quote(id)}",
         )
+        return cast('Environment', answer)
 
     async def update_environment(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> Environment:
         """PUT /api/environments/{id}: Rename or edit an environment."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/environments/{_quote(id)}",
             json=body,
         )
+        return cast('Environment', answer)
 
     async def get_events(
         self,
@@ -3998,9 +5239,9 @@ class AsyncClient:
         page_size: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> EventsPage:
         """GET /api/system/events: List events with filters, newest first."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/events",
             params=_query(
@@ -4019,17 +5260,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('EventsPage', answer)
 
     async def post_event(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Event:
         """POST /api/system/events: Raise an event from a client (upstream ClientEventHandler)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/system/events",
             json=body,
         )
+        return cast('Event', answer)
 
     async def bulk_delete_events(
         self,
@@ -4044,46 +5287,50 @@ class AsyncClient:
 
     async def get_events_config(
         self,
-    ) -> Any:
+    ) -> EventsConfig:
         """GET /api/system/events/config: Server event configuration."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/events/config",
         )
+        return cast('EventsConfig', answer)
 
     async def update_events_config(
         self,
         body: Any,
-    ) -> Any:
+    ) -> EventsConfig:
         """PUT /api/system/events/config: Change the server event configuration."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             "/api/system/events/config",
             json=body,
         )
+        return cast('EventsConfig', answer)
 
     async def bulk_update_event_status(
         self,
         body: Any,
-    ) -> Any:
+    ) -> list[Event]:
         """PUT /api/system/events/status/bulk: Mark several events read or unread."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             "/api/system/events/status/bulk",
             json=body,
         )
+        return cast('list[Event]', answer)
 
     async def update_event_status(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> Event:
         """PUT /api/system/events/status/{id}: Mark one event read or unread."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/system/events/status/{_quote(id)}",
             json=body,
         )
+        return cast('Event', answer)
 
     async def subscribe_events_stream(
         self,
@@ -4096,12 +5343,13 @@ class AsyncClient:
 
     async def get_event_types(
         self,
-    ) -> Any:
+    ) -> EventTypes:
         """GET /api/system/events/types: Distinct categories and actions of the stored events."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/events/types",
         )
+        return cast('EventTypes', answer)
 
     async def delete_event(
         self,
@@ -4118,14 +5366,15 @@ class AsyncClient:
         *,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> SaveK8sContextResponse:
         """POST /api/system/kubernetes: Upload a kubeconfig and register its contexts as connections."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/system/kubernetes",
             files=files,
             data=data,
         )
+        return cast('SaveK8sContextResponse', answer)
 
     async def get_kubernetes_contexts(
         self,
@@ -4135,9 +5384,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> K8sContextsPage:
         """GET /api/system/kubernetes/contexts: The stored Kubernetes contexts (paginated)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/kubernetes/contexts",
             params=_query(
@@ -4150,40 +5399,44 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('K8sContextsPage', answer)
 
     async def preview_kubeconfig_contexts(
         self,
         *,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> list[KubeconfigContext]:
         """POST /api/system/kubernetes/contexts: List the contexts of an uploaded kubeconfig without storing anything."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/system/kubernetes/contexts",
             files=files,
             data=data,
         )
+        return cast('list[KubeconfigContext]', answer)
 
     async def delete_kubernetes_context(
         self,
         id: str,
-    ) -> Any:
+    ) -> K8sContext:
         """DELETE /api/system/kubernetes/contexts/{id}: Delete a context, its connection, credential and discovered objects."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/system/kubernetes/contexts/{_quote(id)}",
         )
+        return cast('K8sContext', answer)
 
     async def get_kubernetes_context(
         self,
         id: str,
-    ) -> Any:
+    ) -> K8sContext:
         """GET /api/system/kubernetes/contexts/{id}: One Kubernetes context."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/system/kubernetes/contexts/{_quote(id)}",
         )
+        return cast('K8sContext', answer)
 
     async def stream_controllers_status(
         self,
@@ -4206,9 +5459,9 @@ class AsyncClient:
         *,
         connection_id: str | None = None,
         context: str | None = None,
-    ) -> Any:
+    ) -> KubernetesPing:
         """GET /api/system/kubernetes/ping: Ask a context's API server for its version."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/kubernetes/ping",
             params=_query(
@@ -4218,6 +5471,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('KubernetesPing', answer)
 
     async def get_mesh_sync_resources(
         self,
@@ -4234,9 +5488,9 @@ class AsyncClient:
         labels: Sequence[str] | None = None,
         spec: bool | None = None,
         status: bool | None = None,
-    ) -> Any:
+    ) -> MeshSyncResourcesPage:
         """GET /api/system/meshsync/resources: List discovered resources."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/meshsync/resources",
             params=_query(
@@ -4256,6 +5510,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('MeshSyncResourcesPage', answer)
 
     async def get_mesh_sync_resources_summary(
         self,
@@ -4263,9 +5518,9 @@ class AsyncClient:
         kind: Sequence[str] | None = None,
         namespace: Sequence[str] | None = None,
         cluster_ids: Sequence[str] | None = None,
-    ) -> Any:
+    ) -> MeshSyncResourcesSummary:
         """GET /api/system/meshsync/resources/summary: Counts per kind, namespaces and labels of the discovered resources."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/meshsync/resources/summary",
             params=_query(
@@ -4276,26 +5531,29 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('MeshSyncResourcesSummary', answer)
 
     async def delete_mesh_sync_resource(
         self,
         id: str,
-    ) -> Any:
+    ) -> KubernetesResource:
         """DELETE /api/system/meshsync/resources/{id}: Forget one discovered resource (the cluster is not changed)."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/system/meshsync/resources/{_quote(id)}",
         )
+        return cast('KubernetesResource', answer)
 
     async def get_mesh_sync_resource_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> KubernetesResource:
         """GET /api/system/meshsync/resources/{id}: One discovered resource, with spec and status."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/system/meshsync/resources/{_quote(id)}",
         )
+        return cast('KubernetesResource', answer)
 
     async def get_index_page(
         self,
@@ -4326,21 +5584,23 @@ class AsyncClient:
 
     async def get_provider_capabilities(
         self,
-    ) -> Any:
+    ) -> ProviderProperties:
         """GET /api/provider/capabilities: Capabilities of the current provider for the current user."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/provider/capabilities",
         )
+        return cast('ProviderProperties', answer)
 
     async def list_providers(
         self,
-    ) -> Any:
+    ) -> dict[str, ProviderProperties]:
         """GET /api/providers: Every available provider with its properties."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/providers",
         )
+        return cast('dict[str, ProviderProperties]', answer)
 
     async def stream_providers(
         self,
@@ -4353,12 +5613,13 @@ class AsyncClient:
 
     async def get_token(
         self,
-    ) -> Any:
+    ) -> ProviderToken:
         """GET /api/token: The current provider name and session token (used by mesheryctl login)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/token",
         )
+        return cast('ProviderToken', answer)
 
     async def receive_token(
         self,
@@ -4478,13 +5739,14 @@ class AsyncClient:
     async def register_meshmodel_components_legacy(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/meshmodel/components/register: Legacy alias of POST /api/meshmodels/components."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodel/components/register",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     async def get_meshmodel_categories(
         self,
@@ -4495,9 +5757,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/meshmodels/categories: List categories."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/categories",
             params=_query(
@@ -4511,6 +5773,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     async def get_meshmodel_categories_by_name(
         self,
@@ -4522,9 +5785,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/meshmodels/categories/{category}: A category by name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}",
             params=_query(
@@ -4538,6 +5801,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     async def get_meshmodel_components_by_category(
         self,
@@ -4554,9 +5818,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/components: Components in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/components",
             params=_query(
@@ -4575,6 +5839,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_components_by_category_and_name(
         self,
@@ -4592,9 +5857,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/components/{name}: A component in a category by kind or display name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/components/{_quote(name)}",
             params=_query(
@@ -4613,6 +5878,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_models_by_category(
         self,
@@ -4632,9 +5898,9 @@ class AsyncClient:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/categories/{category}/models: Models in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models",
             params=_query(
@@ -4656,6 +5922,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def get_meshmodel_models_by_category_and_model(
         self,
@@ -4676,9 +5943,9 @@ class AsyncClient:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/categories/{category}/models/{model}: A model in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models/{_quote(model)}",
             params=_query(
@@ -4700,6 +5967,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def get_meshmodel_components_by_category_and_model(
         self,
@@ -4717,9 +5985,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/models/{model}/components: Components of a model in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models/{_quote(model)}/components",
             params=_query(
@@ -4738,6 +6006,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_components_by_category_and_model_and_name(
         self,
@@ -4756,9 +6025,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/categories/{category}/models/{model}/components/{name}: A component of a model in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/categories/{_quote(category)}/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -4777,6 +6046,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_components(
         self,
@@ -4792,9 +6062,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/components: List components."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/components",
             params=_query(
@@ -4813,17 +6083,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def register_components_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/meshmodels/components: Register components (registrant API)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodels/components",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     async def get_meshmodel_components_by_name(
         self,
@@ -4840,9 +6112,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/components/{name}: Components by kind or display name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/components/{_quote(name)}",
             params=_query(
@@ -4861,6 +6133,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_connection_definitions(
         self,
@@ -4872,9 +6145,9 @@ class AsyncClient:
         order: str | None = None,
         sort: str | None = None,
         kind: str | None = None,
-    ) -> Any:
+    ) -> ConnectionDefinitionsPage:
         """GET /api/meshmodels/connections: List connection definitions."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/connections",
             params=_query(
@@ -4889,49 +6162,54 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ConnectionDefinitionsPage', answer)
 
     async def register_connection_definition_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """POST /api/meshmodels/connections: Register a connection definition."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodels/connections",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     async def delete_connection_definition_meshmodel(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/meshmodels/connections/{connectionDefinitionId}: Delete a connection definition."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/meshmodels/connections/{_quote(connection_definition_id)}",
         )
+        return cast('Message', answer)
 
     async def get_meshmodel_connection_definition(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """GET /api/meshmodels/connections/{connectionDefinitionId}: A connection definition."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/connections/{_quote(connection_definition_id)}",
         )
+        return cast('ConnectionDefinition', answer)
 
     async def update_connection_definition_meshmodel(
         self,
         connection_definition_id: str,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """PUT /api/meshmodels/connections/{connectionDefinitionId}: Replace a connection definition."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/meshmodels/connections/{_quote(connection_definition_id)}",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     async def export_model_meshmodel(
         self,
@@ -4943,9 +6221,9 @@ class AsyncClient:
         file_type: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> Model:
         """GET /api/meshmodels/export: Export a model with its components and relationships."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/export",
             params=_query(
@@ -4960,17 +6238,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('Model', answer)
 
     async def generate_components_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> GenerateResult:
         """POST /api/meshmodels/generate: Generate components from CustomResourceDefinitions given as YAML."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodels/generate",
             json=body,
         )
+        return cast('GenerateResult', answer)
 
     async def get_meshmodel_models(
         self,
@@ -4990,9 +6270,9 @@ class AsyncClient:
         components: bool | None = None,
         relationships: bool | None = None,
         category: str | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/models: List models (newest version of each unless `version` is given)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/models",
             params=_query(
@@ -5015,16 +6295,18 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def delete_model_meshmodel(
         self,
         model: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/meshmodels/models/{model}: Delete a model by id (upstream shares the path template with the GET)."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/meshmodels/models/{_quote(model)}",
         )
+        return cast('Message', answer)
 
     async def get_meshmodel_models_by_name(
         self,
@@ -5044,9 +6326,9 @@ class AsyncClient:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/meshmodels/models/{model}: Models with this name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}",
             params=_query(
@@ -5068,6 +6350,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def get_meshmodel_components_by_model(
         self,
@@ -5084,9 +6367,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/models/{model}/components: Components of a model."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/components",
             params=_query(
@@ -5105,6 +6388,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_components_by_model_and_name(
         self,
@@ -5122,9 +6406,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/meshmodels/models/{model}/components/{name}: Components of a model by kind or display name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -5143,6 +6427,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_meshmodel_policies_by_model(
         self,
@@ -5154,9 +6439,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/meshmodels/models/{model}/policies: Policies of a model."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/policies",
             params=_query(
@@ -5170,6 +6455,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     async def get_meshmodel_policies_by_model_and_name(
         self,
@@ -5182,9 +6468,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/meshmodels/models/{model}/policies/{name}: Policies of a model by name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/policies/{_quote(name)}",
             params=_query(
@@ -5198,6 +6484,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     async def get_meshmodel_relationships_by_model(
         self,
@@ -5213,9 +6500,9 @@ class AsyncClient:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/meshmodels/models/{model}/relationships: Relationships of a model."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/relationships",
             params=_query(
@@ -5233,6 +6520,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     async def get_meshmodel_relationships_by_model_and_name(
         self,
@@ -5249,9 +6537,9 @@ class AsyncClient:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/meshmodels/models/{model}/relationships/{name}: Relationships of a model by kind."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/meshmodels/models/{_quote(model)}/relationships/{_quote(name)}",
             params=_query(
@@ -5269,17 +6557,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     async def register_entities_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ImportResult:
         """POST /api/meshmodels/register: Import models: an uploaded file or archive, a URL, or a JSON definition."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodels/register",
             json=body,
         )
+        return cast('ImportResult', answer)
 
     async def get_meshmodel_registrants(
         self,
@@ -5290,9 +6580,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> RegistrantsPage:
         """GET /api/meshmodels/registrants: List registrants with their entity counts."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/registrants",
             params=_query(
@@ -5306,6 +6596,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RegistrantsPage', answer)
 
     async def get_meshmodel_relationships(
         self,
@@ -5320,9 +6611,9 @@ class AsyncClient:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/meshmodels/relationships: List relationships."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/meshmodels/relationships",
             params=_query(
@@ -5340,40 +6631,44 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     async def register_relationships_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/meshmodels/relationships: Register relationships (registrant API)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodels/relationships",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     async def validate_entities_meshmodel(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ValidationResult:
         """POST /api/meshmodels/validate: Validate component configurations against their JSON schemas."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/meshmodels/validate",
             json=body,
         )
+        return cast('ValidationResult', answer)
 
     async def update_entity_status_meshmodel(
         self,
         entity_type: str,
         body: Any,
-    ) -> Any:
+    ) -> Message:
         """POST /api/meshmodels/{entityType}/status: Set the status of a model, component or relationship."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/meshmodels/{_quote(entity_type)}/status",
             json=body,
         )
+        return cast('Message', answer)
 
     async def get_registry_categories(
         self,
@@ -5384,9 +6679,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/registry/categories: List categories."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/categories",
             params=_query(
@@ -5400,6 +6695,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     async def get_registry_categories_by_name(
         self,
@@ -5411,9 +6707,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> CategoriesPage:
         """GET /api/registry/categories/{category}: A category by name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}",
             params=_query(
@@ -5427,6 +6723,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('CategoriesPage', answer)
 
     async def get_registry_components_by_category(
         self,
@@ -5443,9 +6740,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/components: Components in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/components",
             params=_query(
@@ -5464,6 +6761,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_components_by_category_and_name(
         self,
@@ -5481,9 +6779,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/components/{name}: A component in a category by kind or display name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/components/{_quote(name)}",
             params=_query(
@@ -5502,6 +6800,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_models_by_category(
         self,
@@ -5521,9 +6820,9 @@ class AsyncClient:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/categories/{category}/models: Models in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models",
             params=_query(
@@ -5545,6 +6844,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def get_registry_models_by_category_and_model(
         self,
@@ -5565,9 +6865,9 @@ class AsyncClient:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/categories/{category}/models/{model}: A model in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models/{_quote(model)}",
             params=_query(
@@ -5589,6 +6889,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def get_registry_components_by_category_and_model(
         self,
@@ -5606,9 +6907,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/models/{model}/components: Components of a model in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models/{_quote(model)}/components",
             params=_query(
@@ -5627,6 +6928,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_components_by_category_and_model_and_name(
         self,
@@ -5645,9 +6947,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/categories/{category}/models/{model}/components/{name}: A component of a model in a category."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/categories/{_quote(category)}/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -5666,6 +6968,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_components(
         self,
@@ -5681,9 +6984,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/components: List components."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/components",
             params=_query(
@@ -5702,17 +7005,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def register_components_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/registry/components: Register components (registrant API)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/registry/components",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     async def get_registry_components_by_name(
         self,
@@ -5729,9 +7034,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/components/{name}: Components by kind or display name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/components/{_quote(name)}",
             params=_query(
@@ -5750,6 +7055,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_connection_definitions(
         self,
@@ -5761,9 +7067,9 @@ class AsyncClient:
         order: str | None = None,
         sort: str | None = None,
         kind: str | None = None,
-    ) -> Any:
+    ) -> ConnectionDefinitionsPage:
         """GET /api/registry/connections: List connection definitions."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/connections",
             params=_query(
@@ -5778,49 +7084,54 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ConnectionDefinitionsPage', answer)
 
     async def register_connection_definition_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """POST /api/registry/connections: Register a connection definition."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/registry/connections",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     async def delete_connection_definition_registry(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/registry/connections/{connectionDefinitionId}: Delete a connection definition."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/registry/connections/{_quote(connection_definition_id)}",
         )
+        return cast('Message', answer)
 
     async def get_registry_connection_definition(
         self,
         connection_definition_id: str,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """GET /api/registry/connections/{connectionDefinitionId}: A connection definition."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/connections/{_quote(connection_definition_id)}",
         )
+        return cast('ConnectionDefinition', answer)
 
     async def update_connection_definition_registry(
         self,
         connection_definition_id: str,
         body: Any,
-    ) -> Any:
+    ) -> ConnectionDefinition:
         """PUT /api/registry/connections/{connectionDefinitionId}: Replace a connection definition."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/registry/connections/{_quote(connection_definition_id)}",
             json=body,
         )
+        return cast('ConnectionDefinition', answer)
 
     async def export_model_registry(
         self,
@@ -5832,9 +7143,9 @@ class AsyncClient:
         file_type: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> Model:
         """GET /api/registry/export: Export a model with its components and relationships."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/export",
             params=_query(
@@ -5849,17 +7160,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('Model', answer)
 
     async def generate_components_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> GenerateResult:
         """POST /api/registry/generate: Generate components from CustomResourceDefinitions given as YAML."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/registry/generate",
             json=body,
         )
+        return cast('GenerateResult', answer)
 
     async def get_registry_models(
         self,
@@ -5879,9 +7192,9 @@ class AsyncClient:
         components: bool | None = None,
         relationships: bool | None = None,
         category: str | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/models: List models (newest version of each unless `version` is given)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/models",
             params=_query(
@@ -5904,16 +7217,18 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def delete_model_registry(
         self,
         model: str,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/registry/models/{model}: Delete a model by id (upstream shares the path template with the GET)."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/registry/models/{_quote(model)}",
         )
+        return cast('Message', answer)
 
     async def get_registry_models_by_name(
         self,
@@ -5933,9 +7248,9 @@ class AsyncClient:
         registrant: str | None = None,
         components: bool | None = None,
         relationships: bool | None = None,
-    ) -> Any:
+    ) -> ModelsPage:
         """GET /api/registry/models/{model}: Models with this name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}",
             params=_query(
@@ -5957,6 +7272,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ModelsPage', answer)
 
     async def get_registry_components_by_model(
         self,
@@ -5973,9 +7289,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/models/{model}/components: Components of a model."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/components",
             params=_query(
@@ -5994,6 +7310,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_components_by_model_and_name(
         self,
@@ -6011,9 +7328,9 @@ class AsyncClient:
         trim: bool | None = None,
         annotations: bool | None = None,
         status: str | None = None,
-    ) -> Any:
+    ) -> ComponentsPage:
         """GET /api/registry/models/{model}/components/{name}: Components of a model by kind or display name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/components/{_quote(name)}",
             params=_query(
@@ -6032,6 +7349,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('ComponentsPage', answer)
 
     async def get_registry_policies_by_model(
         self,
@@ -6043,9 +7361,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/registry/models/{model}/policies: Policies of a model."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/policies",
             params=_query(
@@ -6059,6 +7377,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     async def get_registry_policies_by_model_and_name(
         self,
@@ -6071,9 +7390,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> PoliciesPage:
         """GET /api/registry/models/{model}/policies/{name}: Policies of a model by name."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/policies/{_quote(name)}",
             params=_query(
@@ -6087,6 +7406,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('PoliciesPage', answer)
 
     async def get_registry_relationships_by_model(
         self,
@@ -6102,9 +7422,9 @@ class AsyncClient:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/registry/models/{model}/relationships: Relationships of a model."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/relationships",
             params=_query(
@@ -6122,6 +7442,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     async def get_registry_relationships_by_model_and_name(
         self,
@@ -6138,9 +7459,9 @@ class AsyncClient:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/registry/models/{model}/relationships/{name}: Relationships of a model by kind."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/registry/models/{_quote(model)}/relationships/{_quote(name)}",
             params=_query(
@@ -6158,17 +7479,19 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     async def register_entities_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ImportResult:
         """POST /api/registry/register: Import models: an uploaded file or archive, a URL, or a JSON definition."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/registry/register",
             json=body,
         )
+        return cast('ImportResult', answer)
 
     async def get_registry_registrants(
         self,
@@ -6179,9 +7502,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         sort: str | None = None,
-    ) -> Any:
+    ) -> RegistrantsPage:
         """GET /api/registry/registrants: List registrants with their entity counts."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/registrants",
             params=_query(
@@ -6195,6 +7518,7 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RegistrantsPage', answer)
 
     async def get_registry_relationships(
         self,
@@ -6209,9 +7533,9 @@ class AsyncClient:
         kind: str | None = None,
         type: str | None = None,
         sub_type: str | None = None,
-    ) -> Any:
+    ) -> RelationshipsPage:
         """GET /api/registry/relationships: List relationships."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/registry/relationships",
             params=_query(
@@ -6229,40 +7553,44 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('RelationshipsPage', answer)
 
     async def register_relationships_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> RegisterResult:
         """POST /api/registry/relationships: Register relationships (registrant API)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/registry/relationships",
             json=body,
         )
+        return cast('RegisterResult', answer)
 
     async def validate_entities_registry(
         self,
         body: Any,
-    ) -> Any:
+    ) -> ValidationResult:
         """POST /api/registry/validate: Validate component configurations against their JSON schemas."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/registry/validate",
             json=body,
         )
+        return cast('ValidationResult', answer)
 
     async def update_entity_status_registry(
         self,
         entity_type: str,
         body: Any,
-    ) -> Any:
+    ) -> Message:
         """POST /api/registry/{entityType}/status: Set the status of a model, component or relationship."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/registry/{_quote(entity_type)}/status",
             json=body,
         )
+        return cast('Message', answer)
 
     async def get_system_database(
         self,
@@ -6272,9 +7600,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> DatabaseSummary:
         """GET /api/system/database: Tables of the server database with their row counts."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/database",
             params=_query(
@@ -6287,24 +7615,27 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('DatabaseSummary', answer)
 
     async def reset_system_database(
         self,
-    ) -> Any:
+    ) -> Message:
         """DELETE /api/system/database/reset: Empty every table of the server database."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             "/api/system/database/reset",
         )
+        return cast('Message', answer)
 
     async def get_system_version(
         self,
-    ) -> Any:
+    ) -> SystemVersion:
         """GET /api/system/version: Server build, commit and release channel."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/version",
         )
+        return cast('SystemVersion', answer)
 
     async def get_health_live(
         self,
@@ -6326,22 +7657,24 @@ class AsyncClient:
 
     async def get_identity_user_profile(
         self,
-    ) -> Any:
+    ) -> User:
         """GET /api/identity/users/profile: The current user (identity path, same answer as /api/user)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/identity/users/profile",
         )
+        return cast('User', answer)
 
     async def get_identity_user_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> User:
         """GET /api/identity/users/profile/{id}: A user's profile by user id (identity path)."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/identity/users/profile/{_quote(id)}",
         )
+        return cast('User', answer)
 
     async def get_session_sync(
         self,
@@ -6354,42 +7687,46 @@ class AsyncClient:
 
     async def get_user(
         self,
-    ) -> Any:
+    ) -> User:
         """GET /api/user: The current user."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/user",
         )
+        return cast('User', answer)
 
     async def get_user_preferences(
         self,
-    ) -> Any:
+    ) -> Preference:
         """GET /api/user/prefs: The current user's preferences."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/user/prefs",
         )
+        return cast('Preference', answer)
 
     async def update_user_preferences(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Preference:
         """POST /api/user/prefs: Update the current user's preferences."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/user/prefs",
             json=body,
         )
+        return cast('Preference', answer)
 
     async def get_user_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> User:
         """GET /api/user/profile/{id}: A user's profile by user id."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/user/profile/{_quote(id)}",
         )
+        return cast('User', answer)
 
     async def get_workspaces(
         self,
@@ -6400,9 +7737,9 @@ class AsyncClient:
         search: str | None = None,
         order: str | None = None,
         org_id: str | None = None,
-    ) -> Any:
+    ) -> WorkspacePage:
         """GET /api/workspaces: List the caller's workspaces."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/workspaces",
             params=_query(
@@ -6416,49 +7753,54 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('WorkspacePage', answer)
 
     async def save_workspace(
         self,
         body: Any,
-    ) -> Any:
+    ) -> Workspace:
         """POST /api/workspaces: Create a workspace."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             "/api/workspaces",
             json=body,
         )
+        return cast('Workspace', answer)
 
     async def delete_workspace(
         self,
         id: str,
-    ) -> Any:
+    ) -> Workspace:
         """DELETE /api/workspaces/{id}: Delete a workspace and its assignments."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}",
         )
+        return cast('Workspace', answer)
 
     async def get_workspace_by_id(
         self,
         id: str,
-    ) -> Any:
+    ) -> Workspace:
         """GET /api/workspaces/{id}: One workspace."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}",
         )
+        return cast('Workspace', answer)
 
     async def update_workspace(
         self,
         id: str,
         body: Any,
-    ) -> Any:
+    ) -> Workspace:
         """PUT /api/workspaces/{id}: Rename or edit a workspace."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/workspaces/{_quote(id)}",
             json=body,
         )
+        return cast('Workspace', answer)
 
     async def get_designs_of_workspace(
         self,
@@ -6469,9 +7811,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> WorkspaceDesignPage:
         """GET /api/workspaces/{id}/designs: Designs assigned to a workspace."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/designs",
             params=_query(
@@ -6484,28 +7826,31 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('WorkspaceDesignPage', answer)
 
     async def remove_design_from_workspace(
         self,
         id: str,
         design_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/designs/{designID}: Unassign a design from a workspace."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/designs/{_quote(design_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def add_design_to_workspace(
         self,
         id: str,
         design_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/designs/{designID}: Assign a design to a workspace (idempotent)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/designs/{_quote(design_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def get_environments_of_workspace(
         self,
@@ -6516,9 +7861,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> EnvironmentPage:
         """GET /api/workspaces/{id}/environments: Environments assigned to a workspace."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/environments",
             params=_query(
@@ -6531,28 +7876,31 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('EnvironmentPage', answer)
 
     async def remove_environment_from_workspace(
         self,
         id: str,
         environment_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/environments/{environmentID}: Unassign a environment from a workspace."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/environments/{_quote(environment_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def add_environment_to_workspace(
         self,
         id: str,
         environment_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/environments/{environmentID}: Assign a environment to a workspace (idempotent)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/environments/{_quote(environment_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def get_teams_of_workspace(
         self,
@@ -6563,9 +7911,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> WorkspaceTeamPage:
         """GET /api/workspaces/{id}/teams: Teams assigned to a workspace."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/teams",
             params=_query(
@@ -6578,28 +7926,31 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('WorkspaceTeamPage', answer)
 
     async def remove_team_from_workspace(
         self,
         id: str,
         team_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/teams/{teamID}: Unassign a team from a workspace."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/teams/{_quote(team_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def add_team_to_workspace(
         self,
         id: str,
         team_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/teams/{teamID}: Assign a team to a workspace (idempotent)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/teams/{_quote(team_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def get_views_of_workspace(
         self,
@@ -6610,9 +7961,9 @@ class AsyncClient:
         page_size: int | None = None,
         search: str | None = None,
         order: str | None = None,
-    ) -> Any:
+    ) -> WorkspaceViewPage:
         """GET /api/workspaces/{id}/views: Views assigned to a workspace."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             f"/api/workspaces/{_quote(id)}/views",
             params=_query(
@@ -6625,25 +7976,28 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('WorkspaceViewPage', answer)
 
     async def remove_view_from_workspace(
         self,
         id: str,
         view_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """DELETE /api/workspaces/{id}/views/{viewID}: Unassign a view from a workspace."""
-        return await self.request(
+        answer = await self.request(
             'DELETE',
             f"/api/workspaces/{_quote(id)}/views/{_quote(view_id)}",
         )
+        return cast('WorkspaceMapping', answer)
 
     async def add_view_to_workspace(
         self,
         id: str,
         view_id: str,
-    ) -> Any:
+    ) -> WorkspaceMapping:
         """POST /api/workspaces/{id}/views/{viewID}: Assign a view to a workspace (idempotent)."""
-        return await self.request(
+        answer = await self.request(
             'POST',
             f"/api/workspaces/{_quote(id)}/views/{_quote(view_id)}",
         )
+        return cast('WorkspaceMapping', answer)

@@ -8,7 +8,8 @@
     with Client("http://localhost:9081", token="...") as meshery:
         print(meshery.get_system_version())
 
-Methods return the decoded answer: JSON as Python objects, text and YAML as
+Methods return the decoded answer: JSON as Python objects (typed by the ``TypedDict`` of the
+operation's response schema, keys as on the wire), text and YAML as
 ``str``, anything else as ``bytes``, and ``None`` for an empty answer. Any
 non-2xx answer raises ``MesheryApiError`` carrying the MeshKit error envelope.
 """
@@ -16,7 +17,7 @@ non-2xx answer raises ``MesheryApiError`` carrying the MeshKit error envelope.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 from urllib.parse import quote
 
 import httpx
@@ -25,6 +26,28 @@ __all__ = ["AsyncClient", "Client", "MesheryApiError", "SPEC_VERSION"]
 
 SPEC_VERSION = 'v0.0.1'
 DEFAULT_BASE_URL = "http://localhost:9081"
+# Timestamps arrive as Go's RFC 3339 text.
+WireTime = str
+Pet = TypedDict(
+    'Pet',
+    {
+        'name': 'str',
+        'ownerName': 'str',
+        'kind': "Literal['cat', 'dog'] | None",
+        'bornAt': 'WireTime | None',
+        'born_at': 'WireTime | None',
+    },
+    total=False,
+)
+SystemVersion = TypedDict(
+    'SystemVersion',
+    {
+        'build': 'str',
+        'release_channel': 'str | None',
+        'favouritePet': 'Pet | None',
+    },
+    total=False,
+)
 
 
 class MesheryApiError(Exception):
@@ -126,9 +149,9 @@ class Client:
         self,
         *,
         owner_name: str | None = None,
-    ) -> Any:
+    ) -> list[Pet]:
         """GET /api/pets: List every pet."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/pets",
             params=_query(
@@ -137,27 +160,30 @@ class Client:
                 }
             ),
         )
+        return cast('list[Pet]', answer)
 
     def update_pet(
         self,
         pet_id: str,
         body: Any,
-    ) -> Any:
+    ) -> Pet:
         """PUT /api/pets/{petID}: Replace a pet."""
-        return self.request(
+        answer = self.request(
             'PUT',
             f"/api/pets/{_quote(pet_id)}",
             json=body,
         )
+        return cast('Pet', answer)
 
     def get_system_version(
         self,
-    ) -> Any:
+    ) -> SystemVersion:
         """GET /api/system/version: Server build."""
-        return self.request(
+        answer = self.request(
             'GET',
             "/api/system/version",
         )
+        return cast('SystemVersion', answer)
 
 
 class AsyncClient:
@@ -193,9 +219,9 @@ class AsyncClient:
         self,
         *,
         owner_name: str | None = None,
-    ) -> Any:
+    ) -> list[Pet]:
         """GET /api/pets: List every pet."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/pets",
             params=_query(
@@ -204,24 +230,27 @@ class AsyncClient:
                 }
             ),
         )
+        return cast('list[Pet]', answer)
 
     async def update_pet(
         self,
         pet_id: str,
         body: Any,
-    ) -> Any:
+    ) -> Pet:
         """PUT /api/pets/{petID}: Replace a pet."""
-        return await self.request(
+        answer = await self.request(
             'PUT',
             f"/api/pets/{_quote(pet_id)}",
             json=body,
         )
+        return cast('Pet', answer)
 
     async def get_system_version(
         self,
-    ) -> Any:
+    ) -> SystemVersion:
         """GET /api/system/version: Server build."""
-        return await self.request(
+        answer = await self.request(
             'GET',
             "/api/system/version",
         )
+        return cast('SystemVersion', answer)
