@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generated import errors
@@ -39,13 +39,13 @@ async def convert(
         design=result.design,
         source_type=result.source_type,
         source=result.source,
-        problems=[p.to_json() for p in result.problems],
+        problems=[asdict(p) for p in result.problems],
     )
 
 
 async def validate(services: Services, design: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation problems of a design (bound to registry definitions first)."""
-    return [p.to_json() for p in await validate_design(services, design)]
+    return [asdict(p) for p in await validate_design(services, design)]
 
 
 def _pattern_data(body: Mapping[str, Any]) -> Mapping[str, Any]:
