@@ -13,8 +13,9 @@ time type (Go's RFC 3339 with ``Z``); a schema the emitter cannot express exactl
 ``anyOf``, ``allOf`` of several parts) is ``Any``, never something stricter than the spec.
 
 ``x-also-as`` on a property names a second wire spelling: the property is declared once and the
-encoder emits it under both names (``expand_also_as`` also adds the twin to the served document,
-marked ``x-twin-of``, so clients and SDKs see both).
+encoder emits it under both names: a second model field reads the same input and is serialized
+under the twin name, so pydantic-core writes both without a Python callback. ``expand_also_as``
+also adds the twin to the served document, marked ``x-twin-of``, so clients and SDKs see both.
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ class Field:
     also_as: str | None = None
 
     @property
+    def twin_name(self) -> str:
+        """The attribute holding the ``x-also-as`` copy (never a wire or Python name of the schema)."""
+        return f"{self.name}__also"
+
+    @property
+    def twin_sources(self) -> str:
+        """The input keys the copy reads: the field's wire and Python names."""
+        return ", ".join(repr(k) for k in dict.fromkeys((self.wire, self.name)))
+
+    @property
     def optional_type(self) -> str:
         return self.type if self.type == "Any" or self.type.endswith("| None") else f"{self.type} | None"
 
@@ -56,9 +67,6 @@ class ModelClass:
     fields: list[Field] = field(default_factory=list)
     extra: str = "allow"  # "allow" or "forbid"
 
-    @property
-    def twins(self) -> list[tuple[str, str]]:
-        return [(f.wire, f.also_as) for f in self.fields if f.also_as]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 ``ANSWERS`` maps ``(operationId, status)`` to the type the server validates a handler's
 result with and serializes (by wire name, unset fields left out) with pydantic-core.
 Component schemas keep their names; inline schemas are named after the operation and
-status. ``WireTime`` is the one timestamp format on the wire: Go's RFC 3339 with ``Z``.
+status. ``WireTime`` is the one timestamp format on the wire: RFC 3339 in UTC with ``Z``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 __all__ = ["ANSWERS", "WireTime", "wire_time"]
 
 
+def in_utc(value: datetime) -> datetime:
+    """``value`` in UTC (a naive value is UTC already: SQLite hands timestamps back without a zone)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def wire_time(value: datetime) -> str:
-    """Go's ``time.Time`` JSON form: RFC 3339 in UTC with ``Z``, fraction trimmed (naive means UTC)."""
-    value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    """The wire form of a timestamp as text, the same as the encoder writes ``WireTime``.
+
+    RFC 3339 in UTC with ``Z`` (Go's form), microseconds when there are any.
+    """
+    value = in_utc(value)
     text = value.replace(tzinfo=None).isoformat(timespec="seconds")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text + "Z"
+    return f"{text}.{value.microsecond:06d}Z" if value.microsecond else f"{text}Z"
 
 
-WireTime = Annotated[datetime, PlainSerializer(wire_time, return_type=str, when_used="always")]
+# Normalized to UTC at validation, then written by pydantic-core itself (no Python call per value).
+WireTime = Annotated[datetime, AfterValidator(in_utc)]
 
 
 class _Answer(BaseModel):
@@ -212,17 +212,24 @@ class DeployProblem(_Answer):
 class MesheryPatternPage(_Answer):
     page: int
     page_size: int
+    # x-also-as: the same input, sent again as 'pageSize'.
+    page_size__also: Annotated[
+        int | None,
+        Field(
+            validation_alias=AliasChoices('page_size'),
+            serialization_alias='pageSize',
+        ),
+    ] = None
     total_count: int
+    # x-also-as: the same input, sent again as 'totalCount'.
+    total_count__also: Annotated[
+        int | None,
+        Field(
+            validation_alias=AliasChoices('total_count'),
+            serialization_alias='totalCount',
+        ),
+    ] = None
     patterns: list[MesheryPattern]
-
-    @model_serializer(mode="wrap")
-    def _also_as(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Each ``x-also-as`` field under its second spelling too."""
-        data: dict[str, Any] = handler(self)
-        for wire, twin in [('page_size', 'pageSize'), ('total_count', 'totalCount')]:
-            if wire in data:
-                data[twin] = data[wire]
-        return data
 
 
 class MesheryPattern(_Answer):
@@ -231,10 +238,34 @@ class MesheryPattern(_Answer):
     id: str
     name: str
     user_id: str | None = None
+    # x-also-as: the same input, sent again as 'owner'.
+    user_id__also: Annotated[
+        str | None,
+        Field(
+            validation_alias=AliasChoices('user_id'),
+            serialization_alias='owner',
+        ),
+    ] = None
     pattern_file: str | None = None
+    # x-also-as: the same input, sent again as 'patternFile'.
+    pattern_file__also: Annotated[
+        str | None,
+        Field(
+            validation_alias=AliasChoices('pattern_file'),
+            serialization_alias='patternFile',
+        ),
+    ] = None
     location: PatternLocation
     visibility: Literal['private', 'public', 'published']
     catalog_data: dict[str, Any] | None = None
+    # x-also-as: the same input, sent again as 'catalogData'.
+    catalog_data__also: Annotated[
+        dict[str, Any] | None,
+        Field(
+            validation_alias=AliasChoices('catalog_data'),
+            serialization_alias='catalogData',
+        ),
+    ] = None
     type: MesheryPatternType | None = None
     design_type: Annotated[str | None, Field(alias='designType')] = None
     view_count: int | None = None
@@ -243,17 +274,24 @@ class MesheryPattern(_Answer):
     deployment_count: int | None = None
     share_count: int | None = None
     created_at: WireTime
+    # x-also-as: the same input, sent again as 'createdAt'.
+    created_at__also: Annotated[
+        WireTime | None,
+        Field(
+            validation_alias=AliasChoices('created_at'),
+            serialization_alias='createdAt',
+        ),
+    ] = None
     updated_at: WireTime
+    # x-also-as: the same input, sent again as 'updatedAt'.
+    updated_at__also: Annotated[
+        WireTime | None,
+        Field(
+            validation_alias=AliasChoices('updated_at'),
+            serialization_alias='updatedAt',
+        ),
+    ] = None
     problems: list[DesignProblem] | None = None
-
-    @model_serializer(mode="wrap")
-    def _also_as(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Each ``x-also-as`` field under its second spelling too."""
-        data: dict[str, Any] = handler(self)
-        for wire, twin in [('user_id', 'owner'), ('pattern_file', 'patternFile'), ('catalog_data', 'catalogData'), ('created_at', 'createdAt'), ('updated_at', 'updatedAt')]:
-            if wire in data:
-                data[twin] = data[wire]
-        return data
 
 
 class PatternLocation(_Answer):

@@ -59,7 +59,14 @@ def encode(operation_id: str, status: int, value: Any) -> bytes | None:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "/".join(str(p) for p in first["loc"]) or "(root)"
-        log.error("answer of %s (%d) does not fit its schema: %s", operation_id, status, exc)
+        log.error(
+            "answer of %s (%d) does not fit its schema: %d problem(s), first at %s: %s",
+            operation_id,
+            status,
+            exc.error_count(),
+            where,
+            first["msg"],
+        )
         raise errors.ErrAnswerUnfit(f"{operation_id} {status}: {where}: {first['msg']}") from exc
     return encoder.dump_json(checked, by_alias=True, exclude_unset=True)
 

@@ -129,7 +129,9 @@ async def relationships(store: Store, f: rq.RelationshipFilter, p: Paging) -> by
 
 async def categories(store: Store, p: Paging, *, search: str | None, name: str | None = None) -> bytes:
     total, rows = await rq.list_categories(store, search=search, name=name, page=p.window, desc=p.desc)
-    items = [orjson.dumps({"id": r.id, "name": r.name, "metadata": orjson.loads(r.meta) if r.meta else None}) for r in rows]
+    items = [
+        orjson.dumps({"id": r.id, "name": r.name, "metadata": orjson.loads(r.meta) if r.meta else None}) for r in rows
+    ]
     return render.page("categories", page=p.page, page_size=p.page_size(total), total=total, items=items)
 
 

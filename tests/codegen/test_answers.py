@@ -144,8 +144,8 @@ def test_emitted_encoder_writes_wire_names_twins_and_go_timestamps(emitted: Any)
     out = _encode(emitted, 200, {"id": 7, "created_at": born, "owner": {"name": None}})
     assert out == {
         "id": 7,
-        "createdAt": "2024-05-01T10:00:00.25Z",
-        "created_at": "2024-05-01T10:00:00.25Z",
+        "createdAt": "2024-05-01T10:00:00.250000Z",
+        "created_at": "2024-05-01T10:00:00.250000Z",
         "owner": {"name": None},
     }
     assert "tag" not in out, "what the handler did not set stays off the wire"
@@ -178,6 +178,9 @@ def test_emitted_encoder_refuses_values_that_do_not_fit(emitted: Any, value: dic
         _encode(emitted, 200, value)
 
 
-def test_wire_time_is_go_rfc3339(emitted: Any) -> None:
+def test_wire_time_is_rfc3339_in_utc_with_z_the_same_as_the_encoder(emitted: Any) -> None:
     assert emitted.wire_time(datetime(1, 1, 1)) == "0001-01-01T00:00:00Z"
-    assert emitted.wire_time(datetime(2024, 1, 2, 3, 4, 5, 120000, tzinfo=UTC)) == "2024-01-02T03:04:05.12Z"
+    assert emitted.wire_time(datetime(2024, 1, 2, 3, 4, 5, 120000, tzinfo=UTC)) == "2024-01-02T03:04:05.120000Z"
+    for value in (datetime(2024, 1, 2, 3, 4, 5, 120000), datetime(2024, 1, 2, tzinfo=timezone(timedelta(hours=-5)))):
+        encoded = _encode(emitted, 200, {"id": 1, "createdAt": value})["createdAt"]
+        assert encoded == emitted.wire_time(value)

@@ -4,7 +4,7 @@
 ``ANSWERS`` maps ``(operationId, status)`` to the type the server validates a handler's
 result with and serializes (by wire name, unset fields left out) with pydantic-core.
 Component schemas keep their names; inline schemas are named after the operation and
-status. ``WireTime`` is the one timestamp format on the wire: Go's RFC 3339 with ``Z``.
+status. ``WireTime`` is the one timestamp format on the wire: RFC 3339 in UTC with ``Z``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 __all__ = ["ANSWERS", "WireTime", "wire_time"]
 
 
+def in_utc(value: datetime) -> datetime:
+    """``value`` in UTC (a naive value is UTC already: SQLite hands timestamps back without a zone)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def wire_time(value: datetime) -> str:
-    """Go's ``time.Time`` JSON form: RFC 3339 in UTC with ``Z``, fraction trimmed (naive means UTC)."""
-    value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    """The wire form of a timestamp as text, the same as the encoder writes ``WireTime``.
+
+    RFC 3339 in UTC with ``Z`` (Go's form), microseconds when there are any.
+    """
+    value = in_utc(value)
     text = value.replace(tzinfo=None).isoformat(timespec="seconds")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text + "Z"
+    return f"{text}.{value.microsecond:06d}Z" if value.microsecond else f"{text}Z"
 
 
-WireTime = Annotated[datetime, PlainSerializer(wire_time, return_type=str, when_used="always")]
+# Normalized to UTC at validation, then written by pydantic-core itself (no Python call per value).
+WireTime = Annotated[datetime, AfterValidator(in_utc)]
 
 
 class _Answer(BaseModel):
@@ -47,15 +47,14 @@ class Pet(_Answer):
     owner_name: Annotated[str, Field(alias='ownerName')]
     kind: Literal['cat', 'dog'] | None = None
     born_at: Annotated[WireTime | None, Field(alias='bornAt')] = None
-
-    @model_serializer(mode="wrap")
-    def _also_as(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Each ``x-also-as`` field under its second spelling too."""
-        data: dict[str, Any] = handler(self)
-        for wire, twin in [('bornAt', 'born_at')]:
-            if wire in data:
-                data[twin] = data[wire]
-        return data
+    # x-also-as: the same input, sent again as 'born_at'.
+    born_at__also: Annotated[
+        WireTime | None,
+        Field(
+            validation_alias=AliasChoices('bornAt', 'born_at'),
+            serialization_alias='born_at',
+        ),
+    ] = None
 
 
 class SystemVersion(_Answer):
