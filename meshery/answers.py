@@ -53,7 +53,7 @@ def encode(operation_id: str, status: int, value: Any) -> bytes | None:
     if encoder is None:
         return None
     if isinstance(value, BaseModel):
-        value = value.model_dump(by_alias=True, exclude_none=True)
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
     try:
         checked = encoder.validate_python(value, from_attributes=True)
     except ValidationError as exc:
