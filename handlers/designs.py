@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from generated import errors
+from generated.answers import wire_time
 from meshery import context, http
 from meshery.designs import flows, intake, service, wire
 from meshery.designs.document import dump_design
@@ -218,7 +219,15 @@ def _graphql_page(page: dict[str, Any]) -> dict[str, Any]:
         "page_size": page["page_size"],
         "total_count": page["total_count"],
         "patterns": [
-            {**p, "canSupport": True, "errmsg": None, "catalog_data": p.get("catalog_data") or None}
+            {
+                **p,
+                "canSupport": True,
+                "errmsg": None,
+                "catalog_data": p.get("catalog_data") or None,
+                # GraphQL's String fields take text: the one wire time format.
+                "created_at": wire_time(p["created_at"]),
+                "updated_at": wire_time(p["updated_at"]),
+            }
             for p in page["patterns"]
         ],
     }
