@@ -77,3 +77,13 @@ async def test_wrap_keeps_the_handler_signature_and_finishes_its_result() -> Non
     assert list(inspect.signature(wrapped).parameters) == ["verbose"]
     response = await wrapped(verbose=True)
     assert json.loads(response.body)["commitsha"] == "abc"
+
+
+def test_every_answer_type_of_the_spec_builds_its_encoder() -> None:
+    """Encoders are built on first use; building all of them here finds a bad translation before a request does."""
+    from generated.answers import ANSWERS
+
+    assert len(ANSWERS) > 100
+    for operation_id, status in ANSWERS:
+        encoder = answers.adapter(operation_id, status)
+        assert encoder is not None and encoder.core_schema
