@@ -25,6 +25,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import PointerToNowhere, Unresolvable
 
+from codegen import answers
 from codegen.ir import (
     HTTP_METHODS,
     ApiModel,
@@ -114,7 +115,7 @@ def bundle(spec_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         for route in (area.get("paths") or {}):
             doc["paths"][route] = _tag_source(doc["paths"][route], area_path.name)
     expand_aliases(doc)
-    return doc, sources
+    return answers.expand_also_as(doc), sources
 
 
 def expand_aliases(doc: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from codegen import answers, graphql, handler_types, openapi, protos, pydantic_models, sdk
 from codegen import errors as error_catalog
-from codegen import graphql, handler_types, openapi, protos, pydantic_models, sdk
 from codegen.ir import CodegenError, module_name
 from codegen.render import header, render
 
@@ -75,6 +75,7 @@ def emit_all(layout: Layout, out_root: Path) -> list[Path]:
     pydantic_models.emit(gen / "openapi.yaml", gen / "models.py", spec_header)
     written.append(gen / "models.py")
     write("handler_types.py", handler_types.emit(api, (gen / "models.py").read_text(encoding="utf-8"), spec_header))
+    write("answers.py", answers.emit(api, spec_header))
     written += sdk.emit(api, gen / "sdk", spec_header)
 
     gql = graphql.load(layout.graphql_dir)

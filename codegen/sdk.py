@@ -4,7 +4,8 @@ Each operation becomes one method named after its operationId (snake_case in
 Python, as is in TypeScript). Path parameters are positional, query parameters
 keyword (Python) or one options object (TypeScript), a request body is one
 argument shaped by its media type. The TypeScript SDK also carries one type per
-component schema, so responses are typed; the Python SDK returns decoded JSON.
+component schema, so responses are typed; the Python SDK returns decoded JSON typed by the
+``TypedDict``s of ``codegen.sdk_types`` (the server's answer models).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codegen import sdk_types
 from codegen.ir import ApiModel, CodegenError, Operation, snake_case
 from codegen.render import header, render
 
@@ -48,6 +50,7 @@ class SdkOperation:
     body_required: bool
     ts_result: str
     public: bool
+    py_result: str = "Any"
 
     @property
     def py_path(self) -> str:
@@ -218,6 +221,7 @@ def _result(op: Operation, mapper: TypeMapper) -> str:
 
 def build(api: ApiModel) -> list[SdkOperation]:
     mapper = TypeMapper(api.schemas)
+    py_results = sdk_types.build(api).results
     operations = []
     for op in api.operations:
         body_kind, media = "", ""
@@ -243,6 +247,7 @@ def build(api: ApiModel) -> list[SdkOperation]:
                 body_required=bool(op.request_body and op.request_body.required),
                 ts_result=_result(op, mapper),
                 public=op.public,
+                py_result=py_results.get(op.operation_id, "Any"),
             )
         )
     return operations
@@ -256,7 +261,11 @@ def emit(api: ApiModel, out: Path, spec_header: str) -> list[Path]:
     ts_header = header("spec/openapi", api.sources, comment="//")
     files = {
         out / "python" / "meshery_client" / "__init__.py": render(
-            "sdk_python.py.jinja", header=spec_header, api=api, operations=operations
+            "sdk_python.py.jinja",
+            header=spec_header,
+            api=api,
+            operations=operations,
+            typed_dicts=sdk_types.build(api).dicts,
         ),
         out / "python" / "pyproject.toml": render("sdk_pyproject.toml.jinja", header=spec_header, api=api),
         out / "typescript" / "meshery-client.ts": render(

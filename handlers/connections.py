@@ -75,7 +75,7 @@ async def update_connection_by_id(connection_id: str, body: dict[str, Any]) -> h
 
 
 async def delete_connection(connection_id: str) -> http.Answer:
-    return http.json(service.to_json(await service.delete(context.current().services, connection_id)))
+    return http.json(service.view(await service.delete(context.current().services, connection_id)))
 
 
 async def save_connection(body: dict[str, Any]) -> http.Answer:

@@ -25,25 +25,19 @@ async def get_user_credentials(*, paging: Paging) -> http.Answer:
 
 async def save_user_credential(body: dict[str, Any]) -> http.Answer:
     services = context.current().services
-    return http.json(
-        service.to_json(services, await service.create(services, context.require_user().user_id, body)), 201
-    )
+    return http.json(service.view(services, await service.create(services, context.require_user().user_id, body)), 201)
 
 
 async def update_user_credential(body: dict[str, Any]) -> http.Answer:
     services = context.current().services
-    return http.json(service.to_json(services, await service.update(services, context.require_user().user_id, body)))
+    return http.json(service.view(services, await service.update(services, context.require_user().user_id, body)))
 
 
 async def delete_user_credential(credential_id: str) -> http.Answer:
     services = context.current().services
-    return http.json(
-        service.to_json(services, await service.delete(services, context.require_user().user_id, credential_id))
-    )
+    return http.json(service.view(services, await service.delete(services, context.require_user().user_id, credential_id)))
 
 
 async def get_user_credential_by_id(credential_id: str) -> http.Answer:
     services = context.current().services
-    return http.json(
-        service.to_json(services, await service.get(services, context.require_user().user_id, credential_id))
-    )
+    return http.json(service.view(services, await service.get(services, context.require_user().user_id, credential_id)))

@@ -11,11 +11,11 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from generated import errors
+from generated.answers import wire_time
 from generated.handler_types import Paging
 from meshery import context, http
-from meshery.designs import flows, intake, service
+from meshery.designs import flows, intake, service, wire
 from meshery.designs.document import dump_design
-from meshery.designs.wire import page_json, record_json
 from meshery.errors import spec_methods
 
 _DATETIME = TypeAdapter(datetime)
@@ -75,7 +75,7 @@ async def _page(
         updated_after=_time(updated_after),
         populate=populate,
     )
-    return page_json(result.page, result.page_size, result.total, result.rows, populate=populate)
+    return wire.page(result.page, result.page_size, result.total, result.rows, populate=populate)
 
 
 async def save_pattern(body: dict[str, Any]) -> http.Answer:
@@ -129,13 +129,13 @@ async def get_pattern(id_: str) -> http.Answer:
     ctx = context.current()
     row = await service.get_record(ctx.services, ctx.user, id_)
     await service.count_view(ctx.services, row)
-    return http.json(record_json(row))
+    return http.json(wire.record(row))
 
 
 async def delete_pattern(id_: str) -> http.Answer:
     _method_of_template("DELETE", id_)
     ctx = context.current()
-    return http.json(record_json(await service.delete_one(ctx.services, ctx.user, id_), populate=False))
+    return http.json(wire.record(await service.delete_one(ctx.services, ctx.user, id_), populate=False))
 
 
 async def create_pattern_from_source(id_: str, body: dict[str, Any]) -> http.Answer:
@@ -155,7 +155,7 @@ async def update_pattern_from_source(id_: str, body: dict[str, Any]) -> http.Ans
 async def clone_pattern(id_: str, body: dict[str, Any] | None = None) -> http.Answer:
     ctx = context.current()
     name = (body or {}).get("name")
-    return http.json(record_json(await service.clone(ctx.services, ctx.user, id_, name=name)))
+    return http.json(wire.record(await service.clone(ctx.services, ctx.user, id_, name=name)))
 
 
 def _filename(name: str, suffix: str) -> str:
@@ -190,7 +190,7 @@ async def delete_patterns(body: dict[str, Any]) -> http.Answer:
     ctx = context.current()
     ids = [str(p.get("id")) for p in body.get("patterns") or [] if isinstance(p, dict)]
     rows, missing = await service.delete(ctx.services, ctx.user, ids)
-    return http.json({"deleted": [record_json(r, populate=False) for r in rows], "notDeleted": missing})
+    return http.json({"deleted": [wire.record(r, populate=False) for r in rows], "notDeleted": missing})
 
 
 def _selector(selector: dict[str, Any] | None) -> dict[str, Any]:
@@ -217,7 +217,15 @@ def _graphql_page(page: dict[str, Any]) -> dict[str, Any]:
         "page_size": page["page_size"],
         "total_count": page["total_count"],
         "patterns": [
-            {**p, "canSupport": True, "errmsg": None, "catalog_data": p.get("catalog_data") or None}
+            {
+                **p,
+                "canSupport": True,
+                "errmsg": None,
+                "catalog_data": p.get("catalog_data") or None,
+                # GraphQL's String fields take text: the one wire time format.
+                "created_at": wire_time(p["created_at"]),
+                "updated_at": wire_time(p["updated_at"]),
+            }
             for p in page["patterns"]
         ],
     }

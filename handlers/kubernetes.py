@@ -76,7 +76,7 @@ async def get_kubernetes_contexts(*, paging: Paging) -> http.Answer:
 
 
 async def get_kubernetes_context(id_: str) -> http.Answer:
-    return http.json(service.context_json(await service.find(context.current().services, id_)))
+    return http.json(service.context_view(await service.find(context.current().services, id_)))
 
 
 async def delete_kubernetes_context(id_: str) -> http.Answer:

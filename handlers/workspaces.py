@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generated.handler_types import Paging
-from meshery import context, http
+from meshery import context, environments, http
 from meshery import workspaces as service
 from meshery.workspaces import ListQuery
 
@@ -32,35 +32,29 @@ async def get_workspaces(
 
 async def save_workspace(body: dict[str, Any]) -> http.Answer:
     ws = await service.create(context.current().services, context.require_user().user_id, body)
-    return http.json(service.to_json(ws), 201)
+    return http.json(environments.view(ws), 201)
 
 
 async def get_workspace_by_id(id_: str) -> http.Answer:
-    return http.json(
-        service.to_json(await service.get(context.current().services, context.require_user().user_id, id_))
-    )
+    return http.json(environments.view(await service.get(context.current().services, context.require_user().user_id, id_)))
 
 
 async def update_workspace(id_: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(
-        service.to_json(await service.update(context.current().services, context.require_user().user_id, id_, body))
-    )
+    return http.json(environments.view(await service.update(context.current().services, context.require_user().user_id, id_, body)))
 
 
 async def delete_workspace(id_: str) -> http.Answer:
-    return http.json(
-        service.to_json(await service.delete(context.current().services, context.require_user().user_id, id_))
-    )
+    return http.json(environments.view(await service.delete(context.current().services, context.require_user().user_id, id_)))
 
 
 async def _assign(id_: str, kind: str, member_id: str) -> http.Answer:
     member = await service.assign(context.current().services, context.require_user().user_id, id_, kind, member_id)
-    return http.json(service.member_json(member), 201)
+    return http.json(service.member_view(member), 201)
 
 
 async def _unassign(id_: str, kind: str, member_id: str) -> http.Answer:
     member = await service.unassign(context.current().services, context.require_user().user_id, id_, kind, member_id)
-    return http.json(service.member_json(member))
+    return http.json(service.member_view(member))
 
 
 async def get_environments_of_workspace(

@@ -20,7 +20,6 @@ from meshery.operator_manifests import OPERATOR_IMAGE
 from meshery.store import connections as repo
 from meshery.store import workspaces as workspace_repo
 from meshery.store.connections import Connection, ConnectionFilter
-from meshery.timestamps import iso
 
 __all__ = ["ConnectionFilter"]
 
@@ -54,8 +53,8 @@ def transition_map() -> dict[str, list[str]]:
     return {state: list(nexts) for state, nexts in TRANSITIONS.items()}
 
 
-def to_json(conn: Connection) -> dict[str, Any]:
-    """A connection as upstream's server puts it on the wire (snake_case, no credential)."""
+def view(conn: Connection) -> dict[str, Any]:
+    """What a connection's answer carries by Python name (no credential); the spec names it on the wire."""
     meta = {k: v for k, v in (conn.meta or {}).items() if not k.startswith("_")}
     return {
         "id": conn.id,
@@ -67,11 +66,11 @@ def to_json(conn: Connection) -> dict[str, Any]:
         "metadata": meta,
         "status": conn.status,
         "user_id": conn.user_id,
-        "created_at": iso(conn.created_at),
-        "updated_at": iso(conn.updated_at),
-        "deleted_at": iso(conn.deleted_at) if conn.deleted_at else None,
+        "created_at": conn.created_at,
+        "updated_at": conn.updated_at,
+        "deleted_at": conn.deleted_at,
         "environments": [],
-        "schemaVersion": "connections.meshery.io/v1beta1",
+        "schema_version": "connections.meshery.io/v1beta1",
     }
 
 
@@ -84,24 +83,24 @@ class Page:
     status_summary: dict[str, int]
 
 
-async def to_json_many(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
-    """Connections on the wire with the environments each is attached to (one query for all)."""
+async def views(services: Services, rows: list[Connection]) -> list[dict[str, Any]]:
+    """Connections' values with the environments each is attached to (one query for all)."""
     attached = await workspace_repo.environments_of_connections(services.store, [r.id for r in rows])
     out = []
     for row in rows:
-        item = to_json(row)
-        item["environments"] = [environment_wire.to_json(e) for e in attached.get(row.id, [])]
+        item = view(row)
+        item["environments"] = [environment_wire.view(e) for e in attached.get(row.id, [])]
         out.append(item)
     return out
 
 
 async def answer(services: Services, conn: Connection) -> dict[str, Any]:
-    return (await to_json_many(services, [conn]))[0]
+    return (await views(services, [conn]))[0]
 
 
 async def list_page(services: Services, flt: ConnectionFilter, *, page: int, page_size: int, order: str | None) -> Page:
     rows, total, summary = await repo.list_connections(services.store, flt, page=page, page_size=page_size, order=order)
-    return Page(page, page_size, total, await to_json_many(services, rows), summary)
+    return Page(page, page_size, total, await views(services, rows), summary)
 
 
 async def get(services: Services, connection_id: str) -> Connection:

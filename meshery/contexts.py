@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generated import errors
+from generated.answers import wire_time
 from meshery import notify
 from meshery.connections import CONNECTED, NOT_FOUND, REGISTERED
 from meshery.context import Services
 from meshery.kube import KubeClient, KubeconfigError, KubeContext, KubeError, KubeUnreachable, parse_kubeconfig
 from meshery.store import connections as repo
 from meshery.store.connections import Connection, ConnectionFilter, Credential
-from meshery.timestamps import iso
 
 _NS = uuid.UUID("5b3f2a4e-8c1d-4e7a-9f60-2d1c0b9a8e77")
 PING_TIMEOUT = 3.0
@@ -38,8 +38,8 @@ def preview(text: bytes) -> list[dict[str, Any]]:
     return [{"name": c.name, "id": c.id, "server": c.server, "is_current_context": c.current} for c in parse(text)]
 
 
-def context_json(conn: Connection) -> dict[str, Any]:
-    """A Kubernetes connection as upstream's ``K8sContext`` (credentials never included)."""
+def context_view(conn: Connection) -> dict[str, Any]:
+    """What a Kubernetes connection's ``K8sContext`` answer carries by Python name (never credentials)."""
     meta = conn.meta or {}
     return {
         "id": meta.get("id", conn.id),
@@ -53,8 +53,8 @@ def context_json(conn: Connection) -> dict[str, Any]:
         "version": meta.get("version", ""),
         "connection_id": conn.id,
         "status": conn.status,
-        "created_at": iso(conn.created_at),
-        "updated_at": iso(conn.updated_at),
+        "created_at": wire_time(conn.created_at),
+        "updated_at": wire_time(conn.updated_at),
     }
 
 
@@ -168,11 +168,11 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
             stored = await repo.get_connection(services.store, conn_id)
             assert stored is not None
             await runtime.start_sync(stored)
-            result.connected_contexts.append(context_json(stored))
+            result.connected_contexts.append(context_view(stored))
         else:
             stored = await repo.get_connection(services.store, conn_id)
             assert stored is not None
-            item = context_json(stored)
+            item = context_view(stored)
             item["error"] = f"unreachable: {ping}"
             result.errored_contexts.append(item)
             await notify.raise_event(
@@ -186,7 +186,7 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
                 metadata={"context": ctx.name, "server": ctx.server},
             )
         await runtime.publish_context(conn_id, stored.status)
-        result.registered_contexts.append(context_json(stored))
+        result.registered_contexts.append(context_view(stored))
     return result
 
 
@@ -212,7 +212,7 @@ async def list_page(
         page_size=page_size,
         order=order,
     )
-    return [context_json(r) for r in rows], total
+    return [context_view(r) for r in rows], total
 
 
 async def find(services: Services, context_id: str) -> Connection:
@@ -239,7 +239,7 @@ async def delete(services: Services, context_id: str) -> dict[str, Any]:
         description=f"Kubernetes context {conn.name} deleted",
         metadata={"context": conn.name},
     )
-    return context_json(conn)
+    return context_view(conn)
 
 
 async def ping(services: Services, context_id: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from meshery.secrets import SecretBox, SecretError
 from meshery.store import credentials as repo
 from meshery.store.connections import Credential
 from meshery.store.workspaces import now
-from meshery.timestamps import iso
 
 MASK = "********"
 
@@ -57,7 +56,8 @@ def _opened(services: Services, cred: Credential) -> Any:
         raise errors.ErrCredentialUnreadable(str(exc)) from None
 
 
-def to_json(services: Services, cred: Credential) -> dict[str, Any]:
+def view(services: Services, cred: Credential) -> dict[str, Any]:
+    """What a credential's answer carries by Python name: the secret's shape, never its values."""
     try:
         shape = mask(box(services).open(cred.secret))
     except SecretError:
@@ -68,9 +68,9 @@ def to_json(services: Services, cred: Credential) -> dict[str, Any]:
         "name": cred.name,
         "type": cred.type,
         "secret": shape if isinstance(shape, dict) else {},
-        "created_at": iso(cred.created_at),
-        "updated_at": iso(cred.updated_at),
-        "deleted_at": iso(cred.deleted_at) if cred.deleted_at else None,
+        "created_at": cred.created_at,
+        "updated_at": cred.updated_at,
+        "deleted_at": cred.deleted_at,
     }
 
 
@@ -85,7 +85,7 @@ async def list_page(
         "page_size": page_size,
         "total_count": total,
         "resultType": "credentials",
-        "credential": [to_json(services, r) for r in rows],
+        "credential": [view(services, r) for r in rows],
     }
 
 

@@ -2,8 +2,8 @@
 
 Each environment belongs to its creator; another user's environment is "not found". Deleting one
 detaches it from its connections and from the workspaces it was assigned to (the connections and
-workspaces stay). Answers use upstream's snake_case wire names and Go's ``sql.NullTime`` shape
-for ``deleted_at`` (rows are deleted, so it is never valid).
+workspaces stay). Answers are encoded from the spec (``Environment``: upstream's snake_case wire names); the values
+here carry Go's ``sql.NullTime`` shape for ``deleted_at`` (rows are deleted, so it is never valid).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from typing import Any
 from generated import errors
 from meshery import connections, notify
 from meshery.context import Services
-from meshery.environment_wire import null_time, to_json
+from meshery.environment_wire import null_time, view
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import Environment, EnvironmentConnection, ListQuery, Workspace
-from meshery.timestamps import iso
 
-# The wire form lives in meshery.environment_wire (the connection service needs it too).
-__all__ = ["null_time", "to_json"]
+# The answer values live in meshery.environment_wire (the connection service needs them too).
+__all__ = ["null_time", "view"]
 
 # The organization of objects created without one (the local provider has no organizations).
 LOCAL_ORG_ID = "ac7d4b1a-3c0e-5f6b-9a2d-6f1e0b8c4d27"
@@ -46,13 +45,13 @@ def apply_update(row: Environment | Workspace, body: dict[str, Any]) -> None:
     row.updated_at = repo.now()
 
 
-def link_json(link: EnvironmentConnection) -> dict[str, Any]:
+def link_view(link: EnvironmentConnection) -> dict[str, Any]:
     return {
         "id": link.id,
         "environment_id": link.environment_id,
         "connection_id": link.connection_id,
-        "created_at": iso(link.created_at),
-        "updated_at": iso(link.created_at),
+        "created_at": link.created_at,
+        "updated_at": link.created_at,
         "deleted_at": null_time(),
     }
 
@@ -64,18 +63,10 @@ class Page:
     total_count: int
     environments: list[dict[str, Any]]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "page": self.page,
-            "page_size": self.page_size,
-            "total_count": self.total_count,
-            "environments": self.environments,
-        }
-
 
 async def list_page(services: Services, q: ListQuery) -> Page:
     rows, total = await repo.list_owned(services.store, Environment, q)
-    return Page(q.page, q.page_size, total, [to_json(r) for r in rows])
+    return Page(q.page, q.page_size, total, [view(r) for r in rows])
 
 
 async def get(services: Services, owner: str, environment_id: str) -> Environment:
@@ -202,6 +193,6 @@ async def connections_page(
         "page": page,
         "page_size": page_size,
         "total_count": total,
-        "connections": await connections.to_json_many(services, rows),
+        "connections": await connections.views(services, rows),
         "status_summary": summary,
     }

@@ -1,4 +1,7 @@
-"""Helpers handlers use to answer: JSON from Pydantic models, text, HTML, redirects, SSE, raw bytes.
+"""Helpers handlers use to answer: JSON values, text, HTML, redirects, SSE, raw bytes.
+
+A JSON answer is a value (a dict by Python or wire names, a dataclass, an ORM row, a model)
+that ``meshery.answers`` validates and encodes with the operation's generated answer type.
 
 Redirects (which may set several cookies) and event streams are Starlette
 responses, which Connexion passes through unchanged; handlers build them
@@ -12,7 +15,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 JSON = {"Content-Type": "application/json"}
@@ -26,10 +28,9 @@ Raw = Response
 Reply = Answer | Response
 
 
-def json(model: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> Answer:
-    """A JSON answer with upstream field names (aliases) and no nulls for unset fields."""
-    body = model.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(model, BaseModel) else model
-    return body, status, JSON
+def json(value: Any, status: int = 200) -> Answer:
+    """A JSON answer: ``value`` goes on the wire as the operation's response schema names it."""
+    return value, status, JSON
 
 
 def text(body: str, status: int = 200) -> Answer:

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from generated import errors
-from meshery.context import RequestContext, Services
+from generated.answers import wire_time
+from meshery.context import RequestContext, Services, User
 from meshery.providers.base import BaseProvider
 from meshery.store import users as store_users
 
@@ -57,7 +58,7 @@ SYNC_SECTIONS: dict[str, SyncSection] = {}
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return wire_time(datetime.now(UTC))
 
 
 def canonical(prefs: dict[str, Any]) -> dict[str, Any]:

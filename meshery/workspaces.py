@@ -18,46 +18,28 @@ from meshery.designs.service import design_ids_exist
 from meshery.environments import LOCAL_ORG_ID, null_time, org_of
 from meshery.store import workspaces as repo
 from meshery.store.workspaces import ListQuery, Workspace, WorkspaceMember
-from meshery.timestamps import iso
 
 __all__ = ["ListQuery"]
 
 KINDS = ("environment", "design", "view", "team")
 
 
-# The single-workspace view spells these camelCase (upstream's view golden file); lists do not.
-_CAMEL = {
-    "organization_id": "organizationId",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-    "deleted_at": "deletedAt",
-}
-
-
-def item_json(ws: Workspace) -> dict[str, Any]:
-    """A workspace in a list (upstream's snake_case wire names, as an environment)."""
-    return environments.to_json(ws)
-
-
-def to_json(ws: Workspace) -> dict[str, Any]:
-    """One workspace as upstream's workspace view (camelCase)."""
-    return {_CAMEL.get(key, key): value for key, value in item_json(ws).items()}
-
-
-def member_json(member: WorkspaceMember) -> dict[str, Any]:
+def member_view(member: WorkspaceMember) -> dict[str, Any]:
+    """An assignment by Python name; the assigned object's id is ``<kind>_id``."""
     return {
         "id": member.id,
         "workspace_id": member.workspace_id,
         f"{member.kind}_id": member.member_id,
-        "created_at": iso(member.created_at),
-        "updated_at": iso(member.created_at),
+        "created_at": member.created_at,
+        "updated_at": member.created_at,
         "deleted_at": null_time(),
     }
 
 
 async def list_page(services: Services, q: ListQuery) -> dict[str, Any]:
     rows, total = await repo.list_owned(services.store, Workspace, q)
-    return {"page": q.page, "page_size": q.page_size, "total_count": total, "workspaces": [item_json(r) for r in rows]}
+    items = [environments.view(r) for r in rows]
+    return {"page": q.page, "page_size": q.page_size, "total_count": total, "workspaces": items}
 
 
 async def get(services: Services, owner: str, workspace_id: str) -> Workspace:
@@ -167,10 +149,10 @@ async def unassign(services: Services, owner: str, workspace_id: str, kind: str,
     return member
 
 
-async def environments_page(services: Services, owner: str, workspace_id: str, q: ListQuery) -> dict[str, Any]:
+async def environments_page(services: Services, owner: str, workspace_id: str, q: ListQuery) -> environments.Page:
     ws = await get(services, owner, workspace_id)
     rows, total = await repo.workspace_environments(services.store, ws.id, q)
-    return environments.Page(q.page, q.page_size, total, [environments.to_json(r) for r in rows]).to_json()
+    return environments.Page(q.page, q.page_size, total, [environments.view(r) for r in rows])
 
 
 async def designs_page(services: Services, owner: str, workspace_id: str, q: ListQuery) -> dict[str, Any]:
@@ -182,8 +164,8 @@ async def designs_page(services: Services, owner: str, workspace_id: str, q: Lis
             "name": r.name,
             "user_id": r.user_id,
             "visibility": r.visibility,
-            "created_at": iso(r.created_at),
-            "updated_at": iso(r.updated_at),
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
         }
         for r in rows
     ]
@@ -194,4 +176,4 @@ async def members_page(services: Services, owner: str, workspace_id: str, kind: 
     """Views or teams of a workspace: the stored assignments in upstream's page shape."""
     ws = await get(services, owner, workspace_id)
     rows, total = await repo.list_members(services.store, ws.id, kind, page=q.page, page_size=q.page_size)
-    return {"page": q.page, "page_size": q.page_size, "total_count": total, f"{kind}s": [member_json(m) for m in rows]}
+    return {"page": q.page, "page_size": q.page_size, "total_count": total, f"{kind}s": [member_view(m) for m in rows]}

@@ -111,25 +111,25 @@ def _runtime(services: Services) -> AdapterRuntime:
     return runtime
 
 
-# --- JSON -----------------------------------------------------------------------------------------
+# --- values by Python name (the answer schemas name them on the wire) -----------------------------
 
 
-def _ops_json(operations: Iterable[Operation]) -> list[dict[str, Any]]:
+def _ops(operations: Iterable[Operation]) -> list[dict[str, Any]]:
     return [{"key": o.key, "value": o.value, "category": o.category} for o in operations]
 
 
-def _state_json(state: AdapterState) -> dict[str, Any]:
+def _state_view(state: AdapterState) -> dict[str, Any]:
     return {
         "adapter_location": state.location, "name": state.name, "version": state.version,
-        "git_commit_sha": state.git_commit_sha, "ops": _ops_json(state.operations),
+        "git_commit_sha": state.git_commit_sha, "ops": _ops(state.operations),
         "health": state.health, "service": state.service, "error": state.error,
     }
 
 
-def _saved_json(saved: SavedAdapter, state: AdapterState | None) -> dict[str, Any]:
+def _saved_view(saved: SavedAdapter, state: AdapterState | None) -> dict[str, Any]:
     body = {
         "adapter_location": saved.location, "name": saved.name, "version": saved.version,
-        "git_commit_sha": saved.git_commit_sha, "ops": _ops_json(saved.operations),
+        "git_commit_sha": saved.git_commit_sha, "ops": _ops(saved.operations),
     }
     if state is not None:
         body.update(health=state.health, service=state.service, error=state.error)
@@ -200,7 +200,7 @@ async def _describe(location: str) -> AdapterInfo:
 
 
 def list_adapters(services: Services) -> list[dict[str, Any]]:
-    return [_state_json(s) for s in _runtime(services).tracker.states()]
+    return [_state_view(s) for s in _runtime(services).tracker.states()]
 
 
 async def _user_list(runtime: AdapterRuntime, user_id: str) -> list[SavedAdapter]:
@@ -264,7 +264,7 @@ async def ping(services: Services, user_id: str, raw: str, ctx: RequestContext |
 
 async def user_adapters(services: Services, user_id: str) -> list[dict[str, Any]]:
     runtime = _runtime(services)
-    return [_saved_json(s, runtime.tracker.get(s.location)) for s in await _user_list(runtime, user_id)]
+    return [_saved_view(s, runtime.tracker.get(s.location)) for s in await _user_list(runtime, user_id)]
 
 
 async def add_adapter(services: Services, user_id: str, raw: str) -> list[dict[str, Any]]:

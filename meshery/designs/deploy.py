@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generated import errors
@@ -143,8 +143,8 @@ async def _events(
 
 
 async def problems_of(services: Services, design: dict[str, Any]) -> list[dict[str, Any]]:
-    """Validation problems of the design, as JSON."""
-    return [p.to_json() for p in await validate.validate_design(services, design)]
+    """Validation problems of the design by Python name (the answer's schema names them on the wire)."""
+    return [asdict(p) for p in await validate.validate_design(services, design)]
 
 
 async def execute(services: Services, *, user_id: str | None, req: Request) -> tuple[dict[str, Any], int]:

@@ -49,6 +49,9 @@ class Outcome:
     message: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """Documented exception to encoding from the spec: this dict is also the ``result`` of a failure
+        event's metadata (stored and sent on the bus as plain JSON); in the HTTP answer the encoder still
+        validates it against ``DeployItem``."""
         out: dict[str, Any] = {
             "componentId": self.step.component_id,
             "name": self.step.name,

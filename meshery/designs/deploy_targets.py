@@ -34,6 +34,9 @@ class Target:
     error: errors.MesheryError | None = None
 
     def to_json(self) -> dict[str, object]:
+        """Documented exception to encoding from the spec: this dict is also in the deploy event's
+        metadata (stored and sent on the bus as plain JSON); in the HTTP answer the encoder still
+        validates it against ``DeployTarget``."""
         out: dict[str, object] = {
             "connectionId": self.connection_id,
             "name": self.name,

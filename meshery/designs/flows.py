@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generated import errors
 from meshery.context import Services, User
-from meshery.designs import intake, service
+from meshery.designs import intake, service, wire
 from meshery.designs.document import parse_design
 from meshery.designs.importers import import_source
 from meshery.designs.validate import validate_design
-from meshery.designs.wire import record_json
 from meshery.store import designs as repo
 
 
@@ -40,13 +39,13 @@ async def convert(
         design=result.design,
         source_type=result.source_type,
         source=result.source,
-        problems=[p.to_json() for p in result.problems],
+        problems=[asdict(p) for p in result.problems],
     )
 
 
 async def validate(services: Services, design: dict[str, Any]) -> list[dict[str, Any]]:
     """Validation problems of a design (bound to registry definitions first)."""
-    return [p.to_json() for p in await validate_design(services, design)]
+    return [asdict(p) for p in await validate_design(services, design)]
 
 
 def _pattern_data(body: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -137,9 +136,9 @@ async def save_request(
         **fields,
     )
     if body.get("save") is False:
-        return [record_json(_unsaved(draft), problems=converted.problems)]
+        return [wire.record(_unsaved(draft), problems=converted.problems)]
     row = await service.save(services, user, draft)
-    return [record_json(row, problems=converted.problems)]
+    return [wire.record(row, problems=converted.problems)]
 
 
 async def import_request(services: Services, user: User | None, body: Mapping[str, Any], upload: Any) -> dict[str, Any]:
@@ -168,7 +167,7 @@ async def import_request(services: Services, user: User | None, body: Mapping[st
         ),
         action="import",
     )
-    return record_json(row, problems=converted.problems)
+    return wire.record(row, problems=converted.problems)
 
 
 def _unsaved(draft: service.Draft) -> repo.PatternRow:

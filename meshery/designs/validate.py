@@ -55,16 +55,6 @@ class Problem:
     code: str
     message: str
 
-    def to_json(self) -> dict[str, str]:
-        return {
-            "componentId": self.component_id,
-            "component": self.component,
-            "kind": self.kind,
-            "path": self.path,
-            "code": self.code,
-            "message": self.message,
-        }
-
 
 @dataclass
 class Definition:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from generated.answers import wire_time
 from meshery.bus import BusError
 from meshery.store import events as event_store
 
@@ -50,8 +51,7 @@ class NewEvent:
 
 def _timestamp(value: datetime) -> str:
     # SQLite hands timestamps back without a zone; they were stored in UTC.
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.isoformat().replace("+00:00", "Z")
+    return wire_time(value)
 
 
 def wire(row: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from ariadne import ObjectType, ScalarType, SubscriptionType, make_executable_schema
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
+from generated.answers import wire_time
 from generated.graphql_schema import SDL
 from meshery import context
 from meshery.wiring import Wiring
@@ -59,7 +60,7 @@ def _identity(value: Any, *_args: Any, **_kwargs: Any) -> Any:
 
 def _serialize_time(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return wire_time(value)
     return str(value)
 
 

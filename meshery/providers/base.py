@@ -87,14 +87,3 @@ class BaseProvider(abc.ABC):
     async def sync_preferences(self, creds: Credentials, preferences: dict[str, Any]) -> bool:
         """Send the user's preferences to the provider; True when it took them."""
         return False
-
-
-def user_to_json(user: User) -> dict[str, Any]:
-    return {
-        "user_id": user.user_id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "avatar_url": user.avatar_url,
-        "provider": user.provider,
-    }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from meshery.context import Credentials, Session, User
-from meshery.providers.base import LOCAL, BaseProvider, LoginStart, user_to_json
+from meshery.providers.base import LOCAL, BaseProvider, LoginStart
 
 LOCAL_NAME = "None"
 LOCAL_USER = User(user_id="meshery", first_name="Meshery", last_name="Meshery", provider=LOCAL_NAME)
@@ -51,10 +52,10 @@ class LocalProvider(BaseProvider):
         return Session(user=LOCAL_USER, token=token)
 
     async def user_details(self, session: User, creds: Credentials) -> dict[str, Any]:
-        return user_to_json(LOCAL_USER)
+        return asdict(LOCAL_USER)
 
     async def user_by_id(self, user_id: str, creds: Credentials) -> dict[str, Any] | None:
-        return user_to_json(LOCAL_USER) if user_id == LOCAL_USER.user_id else None
+        return asdict(LOCAL_USER) if user_id == LOCAL_USER.user_id else None
 
     def login(self, *, callback_url: str, ref: str, has_session: bool) -> LoginStart:
         return LoginStart(location="/")

@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -28,7 +29,7 @@ import jwt
 from generated import errors
 from meshery.context import Credentials, Session, User
 from meshery.providers import tokens
-from meshery.providers.base import REMOTE, BaseProvider, LoginStart, user_to_json
+from meshery.providers.base import REMOTE, BaseProvider, LoginStart
 from meshery.providers.revocations import Revocations
 
 log = logging.getLogger(__name__)
@@ -319,7 +320,7 @@ class RemoteProvider(BaseProvider):
     async def user_details(self, session: User, creds: Credentials) -> dict[str, Any]:
         endpoint = self.endpoint("users-profile")
         if endpoint is None:
-            return user_to_json(session)
+            return asdict(session)
         response = await self._authorized("GET", endpoint, creds)
         data = self._json(response, endpoint)
         data.setdefault("provider", self.name)

@@ -89,7 +89,7 @@ async def models(store: Store, f: rq.ModelFilter, p: Paging, *, trim: bool = Fal
 
 async def _model_json(store: Store, ids: list[str], session: Any = None) -> dict[str, bytes]:
     rows = await rq.models_by_id(store, ids, session=session)
-    return {row[0]: orjson.dumps(render.model(row, trim=True)) for row in rows}
+    return {row.id: orjson.dumps(render.model(row, trim=True)) for row in rows}
 
 
 async def components(store: Store, f: rq.ComponentFilter, p: Paging, *, trim: bool = False) -> bytes:
@@ -112,12 +112,12 @@ async def components(store: Store, f: rq.ComponentFilter, p: Paging, *, trim: bo
                 if len(snapshot.counts) >= MAX_CACHED_COUNTS:
                     snapshot.counts.clear()
                 snapshot.counts[f] = total
-        missing = sorted({row[4] for row in rows} - snapshot.models.keys())
+        missing = sorted({row.model_id for row in rows} - snapshot.models.keys())
         if missing:
             if len(snapshot.models) >= MAX_CACHED_MODELS:
                 snapshot.models.clear()
             snapshot.models.update(await _model_json(store, missing, session))
-    items = [render.component(row, snapshot.models.get(row[4], b"null"), trim=trim) for row in rows]
+    items = [render.component(row, snapshot.models.get(row.model_id, b"null"), trim=trim) for row in rows]
     return render.page("components", page=p.page, page_size=p.page_size(total), total=total, items=items)
 
 
@@ -129,7 +129,9 @@ async def relationships(store: Store, f: rq.RelationshipFilter, p: Paging) -> by
 
 async def categories(store: Store, p: Paging, *, search: str | None, name: str | None = None) -> bytes:
     total, rows = await rq.list_categories(store, search=search, name=name, page=p.window, desc=p.desc)
-    items = [orjson.dumps({"id": r[0], "name": r[1], "metadata": orjson.loads(r[2]) if r[2] else None}) for r in rows]
+    items = [
+        orjson.dumps({"id": r.id, "name": r.name, "metadata": orjson.loads(r.meta) if r.meta else None}) for r in rows
+    ]
     return render.page("categories", page=p.page, page_size=p.page_size(total), total=total, items=items)
 
 
@@ -137,8 +139,12 @@ async def registrants(store: Store, p: Paging, *, search: str | None) -> bytes:
     total, rows = await rq.list_registrants(store, search=search, page=p.window, desc=p.desc)
     items = []
     for row in rows:
-        body = render.registrant(row, offset=0)
-        body["summary"] = {"models": int(row[8]), "components": int(row[9]), "relationships": int(row[10])}
+        body = render.registrant(row)
+        body["summary"] = {
+            "models": int(row.models),
+            "components": int(row.components),
+            "relationships": int(row.relationships),
+        }
         items.append(orjson.dumps(body))
     return render.page("registrants", page=p.page, page_size=p.page_size(total), total=total, items=items)
 

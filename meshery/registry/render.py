@@ -8,10 +8,12 @@ a page of components costs string joins, not a parse and a dump of each
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from generated.answers import wire_time
 from meshery.registry import codec
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -21,60 +23,59 @@ NIL = "00000000-0000-0000-0000-000000000000"
 def _time(value: Any) -> str:
     if value is None:
         return ZERO_TIME
-    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
+    return wire_time(value) if isinstance(value, datetime) else str(value)
 
 
-def registrant(row: Any, offset: int = 12) -> dict[str, Any]:
-    """The registrant columns of a model row (or a registrant row at ``offset`` 0) as upstream's connection."""
-    rid, name, rtype, sub_type, kind, status, created, updated = row[offset : offset + 8]
+def registrant(row: Any) -> dict[str, Any]:
+    """The ``registry_queries.REGISTRANT_COLUMNS`` of a model or registrant row as upstream's connection."""
     return {
-        "id": rid,
-        "name": name,
+        "id": row.registrant_id,
+        "name": row.registrant_name,
         "credential_id": NIL,
-        "type": rtype,
-        "sub_type": sub_type,
-        "kind": kind,
-        "status": status,
+        "type": row.registrant_type,
+        "sub_type": row.registrant_sub_type,
+        "kind": row.registrant_kind,
+        "status": row.registrant_status,
         "user_id": NIL,
-        "created_at": _time(created),
-        "updated_at": _time(updated),
+        "created_at": _time(row.registrant_created_at),
+        "updated_at": _time(row.registrant_updated_at),
         "deleted_at": ZERO_TIME,
     }
 
 
 def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
-    """A row of ``registry_queries.MODEL_COLUMNS`` (+ duplicates) as the upstream model JSON."""
-    body: dict[str, Any] = orjson.loads(row[1])
+    """A row of ``registry_queries.MODEL_COLUMNS`` and ``duplicates`` as the upstream model JSON."""
+    body: dict[str, Any] = orjson.loads(row.body)
     body.update(
-        id=row[0],
-        name=row[2],
-        version=row[3],
-        displayName=row[5],
-        status=row[6],
-        subCategory=row[7],
+        id=row.id,
+        name=row.name,
+        version=row.version,
+        displayName=row.display_name,
+        status=row.status,
+        subCategory=row.sub_category,
         registrant=registrant(row),
-        connection_id=row[12],
-        category={"id": row[20], "name": row[21]},
-        components_count=int(row[8]),
-        relationships_count=int(row[9]),
+        connection_id=row.registrant_id,
+        category={"id": row.category_id, "name": row.category_name},
+        components_count=int(row.components_count),
+        relationships_count=int(row.relationships_count),
         components=None,
         relationships=None,
     )
     body.setdefault("schemaVersion", "models.meshery.io/v1beta1")
     inner = body.get("model")
     if not isinstance(inner, dict):
-        body["model"] = {"version": row[4]}
+        body["model"] = {"version": row.model_version}
     if trim and isinstance(body.get("metadata"), dict):
         body["metadata"] = {k: v for k, v in body["metadata"].items() if not k.startswith("svg")}
-    if len(row) > 23:
-        body["duplicates"] = int(row[23] or 0)
+    if row.duplicates is not None:
+        body["duplicates"] = int(row.duplicates)
     return body
 
 
 def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None = None) -> bytes:
-    """A components row (id, status, kind, api_version, model_id, data[, duplicates]) as JSON."""
-    comp_id, status, kind, api_version, _model_id, data = row[:6]
-    body, schema = codec.unpack(data)
+    """A components row (columns id, status, kind, api_version, model_id, data, duplicates) as JSON."""
+    comp_id, status, kind, api_version = row.id, row.status, row.kind, row.api_version
+    body, schema = codec.unpack(row.data)
     inner = body[1:-1]
     parts = [b'{"id":', orjson.dumps(comp_id), b',"status":', orjson.dumps(status), b","]
     if inner:
@@ -89,7 +90,7 @@ def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None
         b'},"model":',
         model_json,
     ]
-    dup = duplicates if duplicates is not None else (row[6] if len(row) > 6 else 0)
+    dup = duplicates if duplicates is not None else getattr(row, "duplicates", 0)
     parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]
     return b"".join(parts)
 

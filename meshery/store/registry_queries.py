@@ -98,30 +98,35 @@ def _paged(query: Any, page: Page) -> Any:
     return query.limit(page.limit) if page.limit is not None else query
 
 
+# Rows are read by these labels (``row.category_id``), never by position, so a new column cannot
+# shift the fields of an answer.
+REGISTRANT_COLUMNS = (
+    RegistryRegistrant.id.label("registrant_id"),
+    RegistryRegistrant.name.label("registrant_name"),
+    RegistryRegistrant.type.label("registrant_type"),
+    RegistryRegistrant.sub_type.label("registrant_sub_type"),
+    RegistryRegistrant.kind.label("registrant_kind"),
+    RegistryRegistrant.status.label("registrant_status"),
+    RegistryRegistrant.created_at.label("registrant_created_at"),
+    RegistryRegistrant.updated_at.label("registrant_updated_at"),
+)
 MODEL_COLUMNS = (
-    RegistryModel.id,
-    RegistryModel.body,
-    RegistryModel.name,
-    RegistryModel.version,
-    RegistryModel.model_version,
-    RegistryModel.display_name,
-    RegistryModel.status,
-    RegistryModel.sub_category,
-    RegistryModel.components_count,
-    RegistryModel.relationships_count,
-    RegistryModel.created_at,
-    RegistryModel.updated_at,
-    RegistryRegistrant.id,
-    RegistryRegistrant.name,
-    RegistryRegistrant.type,
-    RegistryRegistrant.sub_type,
-    RegistryRegistrant.kind,
-    RegistryRegistrant.status,
-    RegistryRegistrant.created_at,
-    RegistryRegistrant.updated_at,
-    RegistryCategory.id,
-    RegistryCategory.name,
-    RegistryCategory.meta,
+    RegistryModel.id.label("id"),
+    RegistryModel.body.label("body"),
+    RegistryModel.name.label("name"),
+    RegistryModel.version.label("version"),
+    RegistryModel.model_version.label("model_version"),
+    RegistryModel.display_name.label("display_name"),
+    RegistryModel.status.label("status"),
+    RegistryModel.sub_category.label("sub_category"),
+    RegistryModel.components_count.label("components_count"),
+    RegistryModel.relationships_count.label("relationships_count"),
+    RegistryModel.created_at.label("created_at"),
+    RegistryModel.updated_at.label("updated_at"),
+    *REGISTRANT_COLUMNS,
+    RegistryCategory.id.label("category_id"),
+    RegistryCategory.name.label("category_name"),
+    RegistryCategory.meta.label("category_meta"),
 )
 
 
@@ -180,7 +185,7 @@ async def list_models(
     )
     column = MODEL_ORDER.get(order, RegistryModel.display_name)
     query = (
-        _model_source(select(*MODEL_COLUMNS, duplicates))
+        _model_source(select(*MODEL_COLUMNS, duplicates.label("duplicates")))
         .where(*where)
         .order_by(column.desc() if desc else column.asc(), RegistryModel.id)
     )
@@ -197,7 +202,9 @@ async def models_by_id(store: Store, ids: Sequence[str], *, session: AsyncSessio
         return list(
             (
                 await db.execute(
-                    _model_source(select(*MODEL_COLUMNS, literal(0))).where(RegistryModel.id.in_(ids))
+                    _model_source(select(*MODEL_COLUMNS, literal(0).label("duplicates"))).where(
+                        RegistryModel.id.in_(ids)
+                    )
                 )
             ).all()
         )
@@ -289,7 +296,7 @@ async def list_components(
             RegistryComponent.api_version,
             RegistryComponent.model_id,
             RegistryComponentBody.data,
-            duplicates,
+            duplicates.label("duplicates"),
         )
         .join(window, window.c.id == RegistryComponent.id)
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
@@ -398,17 +405,10 @@ async def list_registrants(store: Store, *, search: str | None, page: Page, desc
     order = RegistryRegistrant.kind.desc() if desc else RegistryRegistrant.kind.asc()
     query = (
         select(
-            RegistryRegistrant.id,
-            RegistryRegistrant.name,
-            RegistryRegistrant.type,
-            RegistryRegistrant.sub_type,
-            RegistryRegistrant.kind,
-            RegistryRegistrant.status,
-            RegistryRegistrant.created_at,
-            RegistryRegistrant.updated_at,
-            models,
-            components,
-            relationships,
+            *REGISTRANT_COLUMNS,
+            models.label("models"),
+            components.label("components"),
+            relationships.label("relationships"),
         )
         .where(*where)
         .order_by(order)
@@ -596,7 +596,7 @@ async def components_by_ids(store: Store, ids: Sequence[str], *, session: AsyncS
             RegistryComponent.api_version,
             RegistryComponent.model_id,
             RegistryComponentBody.data,
-            duplicates,
+            duplicates.label("duplicates"),
         )
         .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
         .where(RegistryComponent.id.in_(list(ids)))

@@ -65,6 +65,7 @@ def test_golden_tree_holds_every_artifact() -> None:
     """The fixture exercises every emitter (guards against an empty golden/)."""
     assert sorted(support.tree(support.GOLDEN)) == [
         "__init__.py",
+        "answers.py",
         "errors.py",
         "graphql_schema.py",
         "handler_types.py",

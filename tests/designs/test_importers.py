@@ -165,7 +165,7 @@ async def test_round_trip_of_an_imported_design(services: Services) -> None:
     again = await import_source(services, text.encode())
     assert again.source_type == "Design"
     assert again.design == result.design
-    assert [p.to_json() for p in again.problems] == [p.to_json() for p in result.problems]
+    assert again.problems == result.problems
 
 
 def test_source_types() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -340,6 +341,7 @@ async def test_graphql_fetch_patterns(client: httpx.AsyncClient) -> None:
     assert (item["name"], item["location"]) == ("gql", {"type": "local"})
     assert item["type"] == {"String": "Design", "Valid": True}
     assert yaml.safe_load(item["pattern_file"])["name"] == "gql"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", item["created_at"]), item["created_at"]
     bad = await client.post(
         "/api/system/graphql/query", json={"query": query, "variables": {"s": {"page": "x", "pageSize": "5"}}}
     )

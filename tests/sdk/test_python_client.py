@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,48 @@ def test_sdk_is_typed_for_mypy_strict() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+USE_OF_THE_SDK = """
+from meshery_client import Client
+
+def use(meshery: Client) -> str:
+    version = meshery.get_system_version()
+    page = meshery.get_system_database(pagesize=1)
+    designs = meshery.get_patterns()
+    first = designs["patterns"][0]
+    tables: int = page["total_tables"]
+    text = (first["patternFile"] or "") + (first["pattern_file"] or "")
+    return version["build"] + text + str(tables) + {wrong}
+"""
+
+
+@pytest.mark.parametrize(
+    ("wrong", "error"),
+    [
+        ('version["no_such_field"]', 'has no key "no_such_field"'),
+        ('page["tables"][0]["size"]', 'has no key "size"'),
+        ('str(page["page_size"].upper())', '"int" has no attribute "upper"'),
+        ('""', None),
+    ],
+)
+def test_sdk_results_are_typed_so_a_wrong_field_access_fails_mypy(
+    tmp_path: Path, wrong: str, error: str | None
+) -> None:
+    use = tmp_path / "use_sdk.py"
+    use.write_text(USE_OF_THE_SDK.format(wrong=wrong), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "c"), str(use)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MYPYPATH": str(SDK_PYTHON)},
+        cwd=tmp_path,
+    )
+    if error is None:
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        assert result.returncode == 1 and error in result.stdout, result.stdout + result.stderr
 
 
 async def test_async_client_calls_the_app(app: Starlette) -> None:
