@@ -1,4 +1,7 @@
-"""The real server process: start-up, restart on the same database, config errors, pages."""
+"""The real server process: start-up, restart on the same database, config errors, pages.
+
+The page tests only read, so they share one server process for the module.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -78,9 +82,17 @@ def test_invalid_config_stops_with_one_line(name: str, value: str, tmp_path: Pat
     assert name in lines[0] and errors.ErrConfigInvalid.code in lines[0]
 
 
-def test_playground_page_loads_no_external_script(server_factory: type[ServerProcess]) -> None:
-    server = server_factory()
-    server.start()
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    srv = ServerProcess(workdir=tmp_path_factory.mktemp("pages"))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_playground_page_loads_no_external_script(server: ServerProcess) -> None:
     page = httpx.get(f"{server.url}/api/system/graphql/playground")
     assert page.status_code == 200
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
@@ -91,9 +103,7 @@ def test_playground_page_loads_no_external_script(server_factory: type[ServerPro
             assert httpx.get(f"{server.url}{source}").status_code == 200, source
 
 
-def test_swagger_ui_and_spec(server_factory: type[ServerProcess]) -> None:
-    server = server_factory()
-    server.start()
+def test_swagger_ui_and_spec(server: ServerProcess) -> None:
     ui = httpx.get(f"{server.url}/api/docs/")
     assert ui.status_code == 200 and "swagger" in ui.text.lower()
     for src in re.findall(r'src="([^"]+)"', ui.text):

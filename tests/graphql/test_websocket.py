@@ -1,9 +1,13 @@
-"""GraphQL over WebSocket against the real server: both subscription protocols."""
+"""GraphQL over WebSocket against the real server: both subscription protocols.
+
+The tests that only read share one server process for the module; the NATS test starts its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,11 +26,14 @@ async def _recv(ws: Any) -> dict[str, Any]:
             return message  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def server(server_factory: type[ServerProcess]) -> ServerProcess:
-    srv = server_factory()
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    srv = ServerProcess(workdir=tmp_path_factory.mktemp("graphql-ws"))
     srv.start()
-    return srv
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 async def test_graphql_transport_ws_subscription_and_query(server: ServerProcess) -> None:
