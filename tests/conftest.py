@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 
 import pytest
 
@@ -43,6 +44,13 @@ PROCESS_FIXTURES = frozenset(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    ids = Counter(item.nodeid for item in items)
     for item in items:
         if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.process)
+        # Under pytest 9, Schemathesis gives the test of every operation (tests/test_fuzz.py) one
+        # and the same id; pytest-xdist schedules by id and ran one of 169. The operation's label
+        # as the id's parameter makes each id unique again.
+        label = getattr(item, "operation_label", None)
+        if ids[item.nodeid] > 1 and label and item._id.params is None:
+            item._id = item._id.with_params(label)
