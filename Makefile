@@ -70,11 +70,17 @@ lint: $(STAMP) ## ruff, mypy and the import-linter layer contracts
 
 golangci: lint ## Alias of lint (upstream's target name)
 
-test: $(STAMP) sdk-deps ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
-	$(PY) -m pytest
+# Workers of pytest-xdist; each file runs whole on one worker, so a module's shared server
+# or app is built once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-test-fast: $(STAMP) ## The suite without PostgreSQL and NATS
-	$(PY) -m pytest -m "not postgres and not nats"
+# pytest's last line gives the wall time; above it, the 15 slowest tests (addopts).
+test: $(STAMP) sdk-deps ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
+	$(PY) -m pytest $(PYTEST_WORKERS)
+
+test-fast: $(STAMP) ## The suite on SQLite without processes (no PostgreSQL, NATS, server, provider or adapter process)
+	$(PY) -m pytest $(PYTEST_WORKERS) -m "not postgres and not nats and not process"
 
 browser-deps: ## Optional, needs root: Debian's chromium, so the GraphiQL browser test runs instead of skipping
 	apt-get install -y --no-install-recommends chromium

@@ -1,9 +1,13 @@
-"""Suite-wide fixtures: real PostgreSQL and NATS once per session, the app per test."""
+"""Suite-wide fixtures: real PostgreSQL and NATS once per session (per pytest-xdist worker),
+the app built once per database and started per test; tests that start processes are marked."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
+
+import pytest
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 # Server processes started by tests (the fuzzer above all) dial adapters only on loopback, so
@@ -22,3 +26,31 @@ pytest_plugins = [
     "tests.fixtures.registry",
     "tests.fixtures.kubeemu",
 ]
+
+# Fixtures that start a process of their own (the real server, the reference provider, the
+# sample adapter, nats-server, PostgreSQL): a test needing any of them is marked `process`,
+# so `make test-fast` can leave it out.
+PROCESS_FIXTURES = frozenset(
+    {
+        "server_factory",
+        "shared_server",
+        "live_url",
+        "remote_provider",
+        "adapter_process",
+        "nats_server",
+        "postgres_server",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    ids = Counter(item.nodeid for item in items)
+    for item in items:
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.process)
+        # Under pytest 9, Schemathesis gives the test of every operation (tests/test_fuzz.py) one
+        # and the same id; pytest-xdist schedules by id and ran one of 169. The operation's label
+        # as the id's parameter makes each id unique again.
+        label = getattr(item, "operation_label", None)
+        if ids[item.nodeid] > 1 and label and item._id.params is None:
+            item._id = item._id.with_params(label)

@@ -1,4 +1,7 @@
-"""The real server process: start-up, restart on the same database, config errors, pages."""
+"""The real server process: start-up, restart on the same database, config errors, pages.
+
+The page tests only read, so they share one server process for the module.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -78,28 +82,34 @@ def test_invalid_config_stops_with_one_line(name: str, value: str, tmp_path: Pat
     assert name in lines[0] and errors.ErrConfigInvalid.code in lines[0]
 
 
-def test_playground_page_loads_no_external_script(server_factory: type[ServerProcess]) -> None:
-    server = server_factory()
-    server.start()
-    page = httpx.get(f"{server.url}/api/system/graphql/playground")
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    srv = ServerProcess(workdir=tmp_path_factory.mktemp("pages"))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_playground_page_loads_no_external_script(shared_server: ServerProcess) -> None:
+    page = httpx.get(f"{shared_server.url}/api/system/graphql/playground")
     assert page.status_code == 200
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
     assert sources, "the page references its assets"
     for source in sources:
         assert not re.match(r"^(https?:)?//", source), source
         if source.startswith("/"):
-            assert httpx.get(f"{server.url}{source}").status_code == 200, source
+            assert httpx.get(f"{shared_server.url}{source}").status_code == 200, source
 
 
-def test_swagger_ui_and_spec(server_factory: type[ServerProcess]) -> None:
-    server = server_factory()
-    server.start()
-    ui = httpx.get(f"{server.url}/api/docs/")
+def test_swagger_ui_and_spec(shared_server: ServerProcess) -> None:
+    ui = httpx.get(f"{shared_server.url}/api/docs/")
     assert ui.status_code == 200 and "swagger" in ui.text.lower()
     for src in re.findall(r'src="([^"]+)"', ui.text):
         assert not re.match(r"^(https?:)?//", src), src
-    assert "openapi: 3.0.3" in httpx.get(f"{server.url}/api/openapi.yaml").text
-    assert httpx.get(f"{server.url}/api/openapi.json").json()["openapi"] == "3.0.3"
+    assert "openapi: 3.0.3" in httpx.get(f"{shared_server.url}/api/openapi.yaml").text
+    assert httpx.get(f"{shared_server.url}/api/openapi.json").json()["openapi"] == "3.0.3"
 
 
 @pytest.mark.postgres

@@ -12,7 +12,7 @@ from meshery.events import NewEvent, raise_event, service, stream
 from meshery.events.settings import EventsConfig
 from meshery.events.stream import Listener, StreamClosed
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
 
 
 async def _raise(services: Services, n: int = 1, **kwargs: object) -> list[str]:

@@ -1,9 +1,13 @@
-"""GraphQL over WebSocket against the real server: both subscription protocols."""
+"""GraphQL over WebSocket against the real server: both subscription protocols.
+
+The tests that only read share one server process for the module; the NATS test starts its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,15 +26,18 @@ async def _recv(ws: Any) -> dict[str, Any]:
             return message  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def server(server_factory: type[ServerProcess]) -> ServerProcess:
-    srv = server_factory()
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    srv = ServerProcess(workdir=tmp_path_factory.mktemp("graphql-ws"))
     srv.start()
-    return srv
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
-async def test_graphql_transport_ws_subscription_and_query(server: ServerProcess) -> None:
-    async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
+async def test_graphql_transport_ws_subscription_and_query(shared_server: ServerProcess) -> None:
+    async with websockets.connect(shared_server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
         assert ws.subprotocol == "graphql-transport-ws"
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert (await _recv(ws))["type"] == "connection_ack"
@@ -43,8 +50,8 @@ async def test_graphql_transport_ws_subscription_and_query(server: ServerProcess
         await ws.send(json.dumps({"id": "1", "type": "complete"}))
 
 
-async def test_legacy_graphql_ws_subscription(server: ServerProcess) -> None:
-    async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-ws"]) as ws:
+async def test_legacy_graphql_ws_subscription(shared_server: ServerProcess) -> None:
+    async with websockets.connect(shared_server.ws_url + PATH, subprotocols=["graphql-ws"]) as ws:
         assert ws.subprotocol == "graphql-ws"
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert (await _recv(ws))["type"] == "connection_ack"
@@ -54,8 +61,8 @@ async def test_legacy_graphql_ws_subscription(server: ServerProcess) -> None:
         await ws.send(json.dumps({"id": "1", "type": "stop"}))
 
 
-async def test_invalid_subscription_reports_error(server: ServerProcess) -> None:
-    async with websockets.connect(server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
+async def test_invalid_subscription_reports_error(shared_server: ServerProcess) -> None:
+    async with websockets.connect(shared_server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         await _recv(ws)
         await ws.send(json.dumps({"id": "9", "type": "subscribe", "payload": {"query": "subscription { nope }"}}))
