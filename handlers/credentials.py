@@ -35,7 +35,9 @@ async def update_user_credential(body: dict[str, Any]) -> http.Answer:
 
 async def delete_user_credential(credential_id: str) -> http.Answer:
     services = context.current().services
-    return http.json(service.view(services, await service.delete(services, context.require_user().user_id, credential_id)))
+    return http.json(
+        service.view(services, await service.delete(services, context.require_user().user_id, credential_id))
+    )
 
 
 async def get_user_credential_by_id(credential_id: str) -> http.Answer:

@@ -32,11 +32,15 @@ async def get_environment_by_id(id_: str) -> http.Answer:
 
 
 async def update_environment(id_: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(service.view(await service.update(context.current().services, context.require_user().user_id, id_, body)))
+    return http.json(
+        service.view(await service.update(context.current().services, context.require_user().user_id, id_, body))
+    )
 
 
 async def delete_environment(id_: str) -> http.Answer:
-    return http.json(service.view(await service.delete(context.current().services, context.require_user().user_id, id_)))
+    return http.json(
+        service.view(await service.delete(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def get_connections_of_environment(environment_id: str, *, paging: Paging) -> http.Answer:
@@ -53,10 +57,14 @@ async def get_connections_of_environment(environment_id: str, *, paging: Paging)
 
 
 async def add_connection_to_environment(environment_id: str, connection_id: str) -> http.Answer:
-    link = await service.attach(context.current().services, context.require_user().user_id, environment_id, connection_id)
+    link = await service.attach(
+        context.current().services, context.require_user().user_id, environment_id, connection_id
+    )
     return http.json(service.link_view(link), 201)
 
 
 async def remove_connection_from_environment(environment_id: str, connection_id: str) -> http.Answer:
-    link = await service.detach(context.current().services, context.require_user().user_id, environment_id, connection_id)
+    link = await service.detach(
+        context.current().services, context.require_user().user_id, environment_id, connection_id
+    )
     return http.json(service.link_view(link))

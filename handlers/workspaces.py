@@ -36,15 +36,21 @@ async def save_workspace(body: dict[str, Any]) -> http.Answer:
 
 
 async def get_workspace_by_id(id_: str) -> http.Answer:
-    return http.json(environments.view(await service.get(context.current().services, context.require_user().user_id, id_)))
+    return http.json(
+        environments.view(await service.get(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def update_workspace(id_: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(environments.view(await service.update(context.current().services, context.require_user().user_id, id_, body)))
+    return http.json(
+        environments.view(await service.update(context.current().services, context.require_user().user_id, id_, body))
+    )
 
 
 async def delete_workspace(id_: str) -> http.Answer:
-    return http.json(environments.view(await service.delete(context.current().services, context.require_user().user_id, id_)))
+    return http.json(
+        environments.view(await service.delete(context.current().services, context.require_user().user_id, id_))
+    )
 
 
 async def _assign(id_: str, kind: str, member_id: str) -> http.Answer:

@@ -24,7 +24,7 @@ from typing import Any
 
 from generated import errors
 from generated.answers import wire_time
-from meshery.context import RequestContext, Services, User
+from meshery.context import RequestContext, Services
 from meshery.providers.base import BaseProvider
 from meshery.store import users as store_users
 
