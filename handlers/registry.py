@@ -41,8 +41,16 @@ def _paging(paging: Paging) -> queries.Paging:
 
 
 async def _models(
-    paging: Paging, *, trim: bool | None, name: str | None = None, category: str | None = None, **filters: Any
+    paging: Paging,
+    *,
+    trim: bool | None,
+    embed: tuple[bool | None, ...],
+    name: str | None = None,
+    category: str | None = None,
+    **filters: Any,
 ) -> http.Reply:
+    # annotations/components/relationships: upstream clients send them; model lists do not use them yet.
+    del embed
     flt = operations.model_filter(search=paging.search, name=name, category=category, **filters)
     return _answer(await queries.models(_store(), flt, _paging(paging), trim=bool(trim)))
 
@@ -53,12 +61,22 @@ async def get_meshmodel_models(
     version: str | None = None,
     status: str | None = None,
     trim: bool | None = None,
+    annotations: bool | None = None,
     id_: str | None = None,
     registrant: str | None = None,
+    components: bool | None = None,
+    relationships: bool | None = None,
     category: str | None = None,
 ) -> http.Reply:
     return await _models(
-        paging, trim=trim, category=category, version=version, status=status, model_id=id_, registrant=registrant
+        paging,
+        trim=trim,
+        embed=(annotations, components, relationships),
+        category=category,
+        version=version,
+        status=status,
+        model_id=id_,
+        registrant=registrant,
     )
 
 
@@ -69,11 +87,21 @@ async def get_meshmodel_models_by_name(
     version: str | None = None,
     status: str | None = None,
     trim: bool | None = None,
+    annotations: bool | None = None,
     id_: str | None = None,
     registrant: str | None = None,
+    components: bool | None = None,
+    relationships: bool | None = None,
 ) -> http.Reply:
     return await _models(
-        paging, trim=trim, name=model, version=version, status=status, model_id=id_, registrant=registrant
+        paging,
+        trim=trim,
+        embed=(annotations, components, relationships),
+        name=model,
+        version=version,
+        status=status,
+        model_id=id_,
+        registrant=registrant,
     )
 
 
@@ -84,11 +112,21 @@ async def get_meshmodel_models_by_category(
     version: str | None = None,
     status: str | None = None,
     trim: bool | None = None,
+    annotations: bool | None = None,
     id_: str | None = None,
     registrant: str | None = None,
+    components: bool | None = None,
+    relationships: bool | None = None,
 ) -> http.Reply:
     return await _models(
-        paging, trim=trim, category=category, version=version, status=status, model_id=id_, registrant=registrant
+        paging,
+        trim=trim,
+        embed=(annotations, components, relationships),
+        category=category,
+        version=version,
+        status=status,
+        model_id=id_,
+        registrant=registrant,
     )
 
 
@@ -100,12 +138,16 @@ async def get_meshmodel_models_by_category_and_model(
     version: str | None = None,
     status: str | None = None,
     trim: bool | None = None,
+    annotations: bool | None = None,
     id_: str | None = None,
     registrant: str | None = None,
+    components: bool | None = None,
+    relationships: bool | None = None,
 ) -> http.Reply:
     return await _models(
         paging,
         trim=trim,
+        embed=(annotations, components, relationships),
         name=model,
         category=category,
         version=version,

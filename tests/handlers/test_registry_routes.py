@@ -68,6 +68,20 @@ async def test_every_row_of_the_sql_assembled_hot_lists_fits_the_answer_schema(
         assert answers.encode(operation_id, 200, one) is not None
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/meshmodels/models", "/api/registry/models/demo", "/api/meshmodels/categories/x/models"]
+)
+async def test_model_lists_accept_the_embedding_flags_upstream_clients_send(
+    rclient: httpx.AsyncClient, path: str
+) -> None:
+    plain = await rclient.get(path)
+    flagged = await rclient.get(path, params={"components": "true", "relationships": "true", "annotations": "false"})
+    assert flagged.status_code == plain.status_code == 200
+    assert flagged.json() == plain.json()  # accepted, not embedded yet (the spec says so)
+    wrong = await rclient.get(path, params={"components": "maybe"})
+    assert wrong.status_code == 400 and wrong.json()["code"] == errors.ErrRequestValidation.code
+
+
 async def test_categories_registrants_relationships(rclient: httpx.AsyncClient) -> None:
     cats = (await rclient.get("/api/registry/categories")).json()
     assert [c["name"] for c in cats["categories"]] == ["App Definition and Development"]
