@@ -5,7 +5,10 @@ the request layer passes them (Connexion's ``pythonic_params``: snake_case,
 a trailing ``_`` on builtins and keywords), their Python types from the
 parameter schemas, whether a request may leave them out, the request body
 argument, the generated model of the 2xx answer when the spec names one, and
-which query parameters fill the one ``Paging`` argument (``x-paging``).
+which query parameters fill the one ``Paging`` argument (``x-paging``), and
+the parameter groups (``x-group: <Group>.<field>``): one frozen dataclass per
+group, filled from its query parameters and passed as one argument named in
+snake_case (``ComponentFilter`` -> ``component_filter``).
 ``meshery.wiring.bind`` checks each handler against this table; the emitted
 Protocols state the same parameters to a type checker.
 """
@@ -18,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from codegen.ir import ApiModel, CodegenError, Operation, Parameter
+from codegen.ir import ApiModel, CodegenError, Operation, Parameter, snake_case
 from codegen.openapi import PAGING_FIELDS
 from codegen.render import render
 
@@ -37,6 +40,20 @@ class Arg:
     type: str
     always: bool
     paging: str | None = None
+    group: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """One parameter group (``x-group``): a frozen dataclass of optional fields, one handler argument."""
+
+    name: str
+    fields: tuple[tuple[str, str], ...]
+
+    @property
+    def arg(self) -> str:
+        return snake_case(self.name)
 
 
 @dataclass(frozen=True)
@@ -53,10 +70,11 @@ class HandlerSignature:
     @property
     def handler_args(self) -> tuple[Arg, ...]:
         """What the handler itself declares: the paging parameters folded into one ``paging``."""
-        own = tuple(a for a in self.args if a.paging is None)
+        own = tuple(a for a in self.args if a.paging is None and a.group is None)
+        grouped = tuple(Arg(snake_case(g), snake_case(g), "group", g, True) for g in self.operation.groups)
         if not self.operation.paged:
-            return own
-        return (*own, Arg(PAGING_ARG, PAGING_ARG, "paging", "Paging", True))
+            return (*own, *grouped)
+        return (*own, *grouped, Arg(PAGING_ARG, PAGING_ARG, "paging", "Paging", True))
 
 
 def python_name(wire: str) -> str:
@@ -140,7 +158,16 @@ def signature(api: ApiModel, op: Operation, model_names: set[str]) -> HandlerSig
         schema = _resolve(spec, param.schema)
         always = param.location == "path" or param.required or "default" in schema
         args.append(
-            Arg(python_name(param.name), param.name, param.location, _param_type(spec, param), always, param.paging)
+            Arg(
+                python_name(param.name),
+                param.name,
+                param.location,
+                _param_type(spec, param),
+                always,
+                param.paging,
+                param.group,
+                param.group_field,
+            )
         )
     args += _body_args(spec, op)
     names: dict[str, str] = {}
@@ -153,6 +180,22 @@ def signature(api: ApiModel, op: Operation, model_names: set[str]) -> HandlerSig
         names[arg.name] = arg.wire
     if op.paged and PAGING_ARG in names:
         raise CodegenError(f"{op.method} {op.path} ({op.source}): a paged operation cannot name a parameter `paging`")
+    filled: dict[tuple[str, str], str] = {}
+    for arg in args:
+        if arg.group is None or arg.field is None:
+            continue
+        if (arg.group, arg.field) in filled:
+            raise CodegenError(
+                f"{op.method} {op.path} ({op.source}): {arg.wire!r} and {filled[arg.group, arg.field]!r} both fill "
+                f"{arg.group}.{arg.field}"
+            )
+        filled[arg.group, arg.field] = arg.wire
+    for group in op.groups:
+        if snake_case(group) in names or (op.paged and snake_case(group) == PAGING_ARG):
+            raise CodegenError(
+                f"{op.method} {op.path} ({op.source}): the argument `{snake_case(group)}` of group {group} "
+                "clashes with a parameter of the same name"
+            )
     return HandlerSignature(operation=op, args=tuple(args), returns=_returns(spec, op, model_names))
 
 
@@ -169,8 +212,29 @@ def signatures(api: ApiModel, models_source: str) -> list[HandlerSignature]:
     return [signature(api, op, names) for op in sorted(api.operations, key=lambda o: o.operation_id)]
 
 
+def groups(sigs: list[HandlerSignature]) -> list[Group]:
+    """Every parameter group, its fields in the order first declared; one field has one type everywhere."""
+    fields: dict[str, dict[str, tuple[str, str]]] = {}
+    for sig in sigs:
+        for arg in sig.args:
+            if arg.group is None or arg.field is None:
+                continue
+            seen = fields.setdefault(arg.group, {})
+            typed, where = seen.setdefault(arg.field, (arg.type, sig.operation.operation_id))
+            if typed != arg.type:
+                raise CodegenError(
+                    f"{arg.group}.{arg.field} is `{typed}` in {where} but `{arg.type}` in "
+                    f"{sig.operation.operation_id} (query {arg.wire!r})"
+                )
+    return [
+        Group(name, tuple((f, typed) for f, (typed, _) in by_field.items()))
+        for name, by_field in sorted(fields.items())
+    ]
+
+
 def emit(api: ApiModel, models_source: str, header: str) -> str:
     """The text of ``generated/handler_types.py``."""
+    sigs = signatures(api, models_source)
     return render(
-        "handler_types.py.jinja", header=header, signatures=signatures(api, models_source), paging_fields=PAGING_FIELDS
+        "handler_types.py.jinja", header=header, signatures=sigs, paging_fields=PAGING_FIELDS, groups=groups(sigs)
     )

@@ -44,6 +44,9 @@ class Parameter:
     description: str = ""
     # Which field of the one paging type this parameter fills (``x-paging``), if any.
     paging: str | None = None
+    # Which parameter group and field this parameter fills (``x-group: <Group>.<field>``), if any.
+    group: str | None = None
+    group_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class Operation:
     def paged(self) -> bool:
         """True when some parameter fills the paging type (the handler takes ``paging``)."""
         return any(p.paging for p in self.parameters)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The parameter groups (``x-group``) whose parameters the handler takes as one argument each."""
+        return tuple(dict.fromkeys(p.group for p in self.parameters if p.group))
 
     @property
     def public(self) -> bool:

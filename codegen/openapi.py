@@ -10,12 +10,15 @@ Two extensions are read here. ``x-alias-of: <operationId>`` on an operation
 makes it a twin of another: the source declares only its ``operationId`` (and
 optionally ``summary``/``description``), bundling copies the rest from the
 target, and the twin is served by the target's handler. ``x-paging: <field>``
-on a parameter says which field of the one paging type it fills.
+on a parameter says which field of the one paging type it fills;
+``x-group: <Group>.<field>`` on a query parameter says which field of the
+parameter group ``<Group>`` (one frozen dataclass, one handler argument) it fills.
 """
 
 from __future__ import annotations
 
 import copy
+import keyword
 import re
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,8 @@ ALIAS_KEY = "x-alias-of"
 ALIAS_OWN_KEYS = frozenset({"operationId", "summary", "description", ALIAS_KEY, "x-source"})
 PAGING_KEY = "x-paging"
 PAGING_FIELDS = ("page", "size", "search", "order", "sort")
+GROUP_KEY = "x-group"
+_GROUP = re.compile(r"^([A-Z][A-Za-z0-9]*)\.([a-z][a-z0-9_]*)$")
 _TEMPLATE = re.compile(r"{([^}]+)}")
 
 
@@ -281,6 +286,7 @@ def _parameter(doc: dict[str, Any], node: dict[str, Any], where: str) -> Paramet
         )
     if paging is not None and p["in"] != "query":
         raise CodegenError(f"{where}: parameter {p['name']!r}: {PAGING_KEY} is for query parameters only")
+    group, group_field = _group(p, where)
     return Parameter(
         name=p["name"],
         location=p["in"],
@@ -288,7 +294,27 @@ def _parameter(doc: dict[str, Any], node: dict[str, Any], where: str) -> Paramet
         schema=p.get("schema", {}),
         description=p.get("description", ""),
         paging=paging,
+        group=group,
+        group_field=group_field,
     )
+
+
+def _group(p: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """``(Group, field)`` of a parameter marked ``x-group: <Group>.<field>``, else ``(None, None)``."""
+    value = p.get(GROUP_KEY)
+    if value is None:
+        return None, None
+    found = _GROUP.match(value) if isinstance(value, str) else None
+    if found is None or keyword.iskeyword(found.group(2)):
+        raise CodegenError(
+            f"{where}: parameter {p['name']!r}: {GROUP_KEY} must read `<Group>.<field>` (a CapWords class "
+            f"name, a snake_case field), found {value!r}"
+        )
+    if p["in"] != "query":
+        raise CodegenError(f"{where}: parameter {p['name']!r}: {GROUP_KEY} is for query parameters only")
+    if p.get(PAGING_KEY) is not None:
+        raise CodegenError(f"{where}: parameter {p['name']!r}: {GROUP_KEY} and {PAGING_KEY} exclude each other")
+    return found.group(1), found.group(2)
 
 
 def _request_body(doc: dict[str, Any], node: dict[str, Any] | None) -> RequestBody | None:

@@ -3,8 +3,9 @@
 Every route exists twice, under ``/api/meshmodels`` (upstream's deprecated
 alias) and ``/api/registry``; the spec declares each ``/api/registry``
 operation ``x-alias-of`` its twin, so both are bound to the one function here.
-List handlers take their filters as keyword arguments and one ``paging``
-(spec/openapi/registry.yaml) and answer JSON bytes assembled by
+List handlers take their filters as one spec-declared parameter group
+(``x-group``: ``ComponentFilter``, ``ModelFilter``, ``RelationshipFilter``)
+and one ``paging`` (spec/openapi/registry.yaml) and answer JSON bytes assembled by
 ``meshery.registry.queries``.
 """
 
@@ -16,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from generated import errors
-from generated.handler_types import Paging
+from generated.handler_types import ComponentFilter, ModelFilter, Paging, RelationshipFilter
 from meshery import context, http
 from meshery.registry import operations, queries, service
 
@@ -41,120 +42,37 @@ def _paging(paging: Paging) -> queries.Paging:
 
 
 async def _models(
-    paging: Paging,
-    *,
-    trim: bool | None,
-    embed: tuple[bool | None, ...],
-    name: str | None = None,
-    category: str | None = None,
-    **filters: Any,
+    paging: Paging, flt: ModelFilter, *, name: str | None = None, category: str | None = None
 ) -> http.Reply:
     # annotations/components/relationships: upstream clients send them; model lists do not use them yet.
-    del embed
-    flt = operations.model_filter(search=paging.search, name=name, category=category, **filters)
-    return _answer(await queries.models(_store(), flt, _paging(paging), trim=bool(trim)))
-
-
-async def get_meshmodel_models(
-    *,
-    paging: Paging,
-    version: str | None = None,
-    status: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    id_: str | None = None,
-    registrant: str | None = None,
-    components: bool | None = None,
-    relationships: bool | None = None,
-    category: str | None = None,
-) -> http.Reply:
-    return await _models(
-        paging,
-        trim=trim,
-        embed=(annotations, components, relationships),
+    found = operations.model_filter(
+        search=paging.search,
+        name=name,
         category=category,
-        version=version,
-        status=status,
-        model_id=id_,
-        registrant=registrant,
+        version=flt.version,
+        status=flt.status,
+        model_id=flt.id,
+        registrant=flt.registrant,
     )
+    return _answer(await queries.models(_store(), found, _paging(paging), trim=bool(flt.trim)))
 
 
-async def get_meshmodel_models_by_name(
-    model: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    status: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    id_: str | None = None,
-    registrant: str | None = None,
-    components: bool | None = None,
-    relationships: bool | None = None,
-) -> http.Reply:
-    return await _models(
-        paging,
-        trim=trim,
-        embed=(annotations, components, relationships),
-        name=model,
-        version=version,
-        status=status,
-        model_id=id_,
-        registrant=registrant,
-    )
+async def get_meshmodel_models(*, model_filter: ModelFilter, paging: Paging, category: str | None = None) -> http.Reply:
+    return await _models(paging, model_filter, category=category)
 
 
-async def get_meshmodel_models_by_category(
-    category: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    status: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    id_: str | None = None,
-    registrant: str | None = None,
-    components: bool | None = None,
-    relationships: bool | None = None,
-) -> http.Reply:
-    return await _models(
-        paging,
-        trim=trim,
-        embed=(annotations, components, relationships),
-        category=category,
-        version=version,
-        status=status,
-        model_id=id_,
-        registrant=registrant,
-    )
+async def get_meshmodel_models_by_name(model: str, *, model_filter: ModelFilter, paging: Paging) -> http.Reply:
+    return await _models(paging, model_filter, name=model)
+
+
+async def get_meshmodel_models_by_category(category: str, *, model_filter: ModelFilter, paging: Paging) -> http.Reply:
+    return await _models(paging, model_filter, category=category)
 
 
 async def get_meshmodel_models_by_category_and_model(
-    category: str,
-    model: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    status: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    id_: str | None = None,
-    registrant: str | None = None,
-    components: bool | None = None,
-    relationships: bool | None = None,
+    category: str, model: str, *, model_filter: ModelFilter, paging: Paging
 ) -> http.Reply:
-    return await _models(
-        paging,
-        trim=trim,
-        embed=(annotations, components, relationships),
-        name=model,
-        category=category,
-        version=version,
-        status=status,
-        model_id=id_,
-        registrant=registrant,
-    )
+    return await _models(paging, model_filter, name=model, category=category)
 
 
 async def delete_model_meshmodel(model: str) -> http.Reply:
@@ -165,229 +83,89 @@ async def delete_model_meshmodel(model: str) -> http.Reply:
 # --- components ----------------------------------------------------------------------------------
 
 
-async def _components(
-    paging: Paging,
-    *,
-    version: str | None,
-    api_version: str | None,
-    trim: bool | None,
-    annotations: bool | None,
-    status: str | None,
-    **fixed: Any,
-) -> http.Reply:
-    flt = operations.component_filter(
-        search=paging.search, version=version, api_version=api_version, annotations=annotations, status=status, **fixed
+async def _components(paging: Paging, flt: ComponentFilter, **fixed: str) -> http.Reply:
+    found = operations.component_filter(
+        search=paging.search,
+        version=flt.version,
+        api_version=flt.api_version,
+        annotations=flt.annotations,
+        status=flt.status,
+        **fixed,
     )
-    return _answer(await queries.components(_store(), flt, _paging(paging), trim=bool(trim)))
+    return _answer(await queries.components(_store(), found, _paging(paging), trim=bool(flt.trim)))
 
 
-async def get_meshmodel_components(
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
-) -> http.Reply:
-    return await _components(
-        paging, version=version, api_version=api_version, trim=trim, annotations=annotations, status=status
-    )
+async def get_meshmodel_components(*, component_filter: ComponentFilter, paging: Paging) -> http.Reply:
+    return await _components(paging, component_filter)
 
 
 async def get_meshmodel_components_by_name(
-    name: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    name: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging, version=version, api_version=api_version, trim=trim, annotations=annotations, status=status, name=name
-    )
+    return await _components(paging, component_filter, name=name)
 
 
 async def get_meshmodel_components_by_model(
-    model: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    model: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging, version=version, api_version=api_version, trim=trim, annotations=annotations, status=status, model=model
-    )
+    return await _components(paging, component_filter, model=model)
 
 
 async def get_meshmodel_components_by_model_and_name(
-    model: str,
-    name: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    model: str, name: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging,
-        version=version,
-        api_version=api_version,
-        trim=trim,
-        annotations=annotations,
-        status=status,
-        model=model,
-        name=name,
-    )
+    return await _components(paging, component_filter, model=model, name=name)
 
 
 async def get_meshmodel_components_by_category(
-    category: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    category: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging,
-        version=version,
-        api_version=api_version,
-        trim=trim,
-        annotations=annotations,
-        status=status,
-        category=category,
-    )
+    return await _components(paging, component_filter, category=category)
 
 
 async def get_meshmodel_components_by_category_and_name(
-    category: str,
-    name: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    category: str, name: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging,
-        version=version,
-        api_version=api_version,
-        trim=trim,
-        annotations=annotations,
-        status=status,
-        category=category,
-        name=name,
-    )
+    return await _components(paging, component_filter, category=category, name=name)
 
 
 async def get_meshmodel_components_by_category_and_model(
-    category: str,
-    model: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    category: str, model: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging,
-        version=version,
-        api_version=api_version,
-        trim=trim,
-        annotations=annotations,
-        status=status,
-        category=category,
-        model=model,
-    )
+    return await _components(paging, component_filter, category=category, model=model)
 
 
 async def get_meshmodel_components_by_category_and_model_and_name(
-    category: str,
-    model: str,
-    name: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    api_version: str | None = None,
-    trim: bool | None = None,
-    annotations: bool | None = None,
-    status: str | None = None,
+    category: str, model: str, name: str, *, component_filter: ComponentFilter, paging: Paging
 ) -> http.Reply:
-    return await _components(
-        paging,
-        version=version,
-        api_version=api_version,
-        trim=trim,
-        annotations=annotations,
-        status=status,
-        category=category,
-        model=model,
-        name=name,
-    )
+    return await _components(paging, component_filter, category=category, model=model, name=name)
 
 
 # --- relationships, policies, categories, registrants -------------------------------------------
 
 
-async def _relationships(
-    paging: Paging, *, version: str | None, kind: str | None, type_: str | None, sub_type: str | None, **fixed: Any
-) -> http.Reply:
-    flt = operations.relationship_filter(
-        search=paging.search, version=version, kind=kind, type=type_, sub_type=sub_type, **fixed
+async def _relationships(paging: Paging, flt: RelationshipFilter, *, kind: str | None, **fixed: str) -> http.Reply:
+    found = operations.relationship_filter(
+        search=paging.search, version=flt.version, kind=kind, type=flt.type, sub_type=flt.sub_type, **fixed
     )
-    return _answer(await queries.relationships(_store(), flt, _paging(paging)))
+    return _answer(await queries.relationships(_store(), found, _paging(paging)))
 
 
-async def get_meshmodel_relationships(
-    *,
-    paging: Paging,
-    version: str | None = None,
-    kind: str | None = None,
-    type_: str | None = None,
-    sub_type: str | None = None,
-) -> http.Reply:
-    return await _relationships(paging, version=version, kind=kind, type_=type_, sub_type=sub_type)
+async def get_meshmodel_relationships(*, relationship_filter: RelationshipFilter, paging: Paging) -> http.Reply:
+    return await _relationships(paging, relationship_filter, kind=relationship_filter.kind)
 
 
 async def get_meshmodel_relationships_by_model(
-    model: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    kind: str | None = None,
-    type_: str | None = None,
-    sub_type: str | None = None,
+    model: str, *, relationship_filter: RelationshipFilter, paging: Paging
 ) -> http.Reply:
-    return await _relationships(paging, version=version, kind=kind, type_=type_, sub_type=sub_type, model=model)
+    return await _relationships(paging, relationship_filter, kind=relationship_filter.kind, model=model)
 
 
 async def get_meshmodel_relationships_by_model_and_name(
-    model: str,
-    name: str,
-    *,
-    paging: Paging,
-    version: str | None = None,
-    kind: str | None = None,
-    type_: str | None = None,
-    sub_type: str | None = None,
+    model: str, name: str, *, relationship_filter: RelationshipFilter, paging: Paging
 ) -> http.Reply:
     # The path's name is the relationship kind; it replaces a `kind` query parameter.
-    del kind
-    return await _relationships(paging, version=version, kind=name, type_=type_, sub_type=sub_type, model=model)
+    return await _relationships(paging, relationship_filter, kind=name, model=model)
 
 
 async def get_meshmodel_policies_by_model(model: str, *, paging: Paging) -> http.Reply:

@@ -10,7 +10,9 @@ answer model disagree with the operation's generated signature
 Handlers of paged operations take one ``paging: Paging``; the function bound
 for the request layer exposes the individual query parameters instead (the
 request layer reads ``inspect.signature`` to decide what to pass) and builds
-the ``Paging`` from them on each call.
+the ``Paging`` from them on each call. Parameter groups (``x-group``) fold
+the same way: one argument per group (``component_filter: ComponentFilter``),
+built from the group's query parameters on each call.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from generated.graphql_schema import RootField
-from generated.handler_types import SIGNATURES, Arg, Paging, Signature
+from generated.handler_types import GROUPS, SIGNATURES, Arg, Paging, Signature
 from generated.operations import OperationInfo
 
 HANDLER_PACKAGE = "handlers"
@@ -116,6 +118,9 @@ def _plainly_agrees(func: Callable[..., Any], sig: Signature) -> bool:
     """
     expected: dict[str, Any] = {a.name: a.type for a in sig.args}
     expected[PAGING_ARG] = Paging
+    for group in sig.groups:
+        arg_name, cls = GROUPS[group]
+        expected[arg_name] = cls
     for name, text in getattr(func, "__annotations__", {}).items():
         if not isinstance(text, str):
             return False
@@ -148,9 +153,11 @@ def _check_signature(func: Callable[..., Any], sig: Signature, where: str) -> li
         hints = {} if _plainly_agrees(func, sig) else typing.get_type_hints(func)
     except (NameError, TypeError) as exc:
         return [f"{where}: its annotations cannot be resolved ({exc})"]
-    own = {a.name: a for a in sig.args if a.paging is None}
+    own = {a.name: a for a in sig.args if a.paging is None and a.group is None}
     folded = {a.name: a for a in sig.args if a.paging is not None}
-    declared = ", ".join(own) + (", paging" if folded else "") or "none"
+    grouped = {a.name: a for a in sig.args if a.group is not None}
+    group_args = {GROUPS[g][0]: (g, GROUPS[g][1]) for g in sig.groups}
+    declared = ", ".join([*own, *group_args, *(["paging"] if folded else [])]) or "none"
     for name, param in params.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             stars = "*" if param.kind == param.VAR_POSITIONAL else "**"
@@ -161,6 +168,16 @@ def _check_signature(func: Callable[..., Any], sig: Signature, where: str) -> li
             problems.append(
                 f"{where}: parameter `{name}` (query `{folded[name].wire}`) is paging; take `paging: Paging` instead"
             )
+        elif name in grouped:
+            arg = grouped[name]
+            problems.append(
+                f"{where}: parameter `{name}` (query `{arg.wire}`) is in group {arg.group}; take "
+                f"`{GROUPS[str(arg.group)][0]}: {arg.group}` instead"
+            )
+        elif name in group_args:
+            group, cls = group_args[name]
+            if name in hints and not accepts(hints[name], cls):
+                problems.append(f"{where}: parameter `{name}` is `{_type_name(hints[name])}`, expected `{group}`")
         elif name == PAGING_ARG and folded:
             if name in hints and not accepts(hints[name], Paging):
                 problems.append(f"{where}: parameter `paging` is `{_type_name(hints[name])}`, expected `Paging`")
@@ -189,6 +206,10 @@ def _check_signature(func: Callable[..., Any], sig: Signature, where: str) -> li
     if folded and PAGING_ARG not in params:
         by = ", ".join(a.wire for a in folded.values())
         problems.append(f"{where}: missing parameter `paging: Paging` (the operation is paged by {by})")
+    for arg_name, (group, _) in group_args.items():
+        if arg_name not in params:
+            by = ", ".join(a.wire for a in grouped.values() if a.group == group)
+            problems.append(f"{where}: missing parameter `{arg_name}: {group}` (the group of query {by})")
     returned = hints.get("return")
     if returned is not None and _is_generated_model(returned) and sig.returns is not None:
         if not accepts(sig.returns, returned):
@@ -233,18 +254,34 @@ def build_paging(args: Iterable[Arg], values: Mapping[str, Any]) -> Paging:
     )
 
 
+def build_group(group: str, args: Iterable[Arg], values: Mapping[str, Any]) -> Any:
+    """The ``group`` dataclass of one request: each field from its query parameter, None when not given."""
+    cls = GROUPS[group][1]
+    return cls(**{str(a.field): values.get(a.name) for a in args if a.group == group})
+
+
 def adapt_paging(func: Callable[..., Any], sig: Signature) -> Callable[..., Any]:
-    """``func`` (taking ``paging``) as a function taking the operation's paging query parameters."""
+    """``func`` (taking ``paging`` and group arguments) as a function taking the folded query parameters."""
     folded = tuple(a for a in sig.args if a.paging is not None)
-    names = {a.name for a in folded}
+    grouped = tuple(a for a in sig.args if a.group is not None)
+    names = {a.name for a in (*folded, *grouped)}
+    group_args = {g: GROUPS[g][0] for g in sig.groups}
 
     @functools.wraps(func)
     async def paged(**kwargs: Any) -> Any:
         values = {name: kwargs.pop(name) for name in names if name in kwargs}
-        return await func(**kwargs, paging=build_paging(folded, values))
+        for group, arg_name in group_args.items():
+            kwargs[arg_name] = build_group(group, grouped, values)
+        if folded:
+            kwargs[PAGING_ARG] = build_paging(folded, values)
+        return await func(**kwargs)
 
-    own = [p for p in inspect.signature(func).parameters.values() if p.name != PAGING_ARG]
-    extra = [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any) for a in folded]
+    hidden = {*group_args.values(), *([PAGING_ARG] if folded else [])}
+    own = [p for p in inspect.signature(func).parameters.values() if p.name not in hidden]
+    extra = [
+        inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any)
+        for a in (*folded, *grouped)
+    ]
     paged.__signature__ = inspect.signature(func).replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
     del paged.__wrapped__
     return paged
@@ -298,7 +335,7 @@ def bind(
         where = f"handler {info.handler} of {op_id} ({info.method} {info.path})"
         found = check_signature(func, sig, where)
         problems += found
-        if found or not sig.paged:
+        if found or not (sig.paged or sig.groups):
             ops[op_id] = func
         else:
             # Twins (x-alias-of) share one handler, so they share one adapted function too.
