@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -59,9 +60,76 @@ def test_paged_operation_folds_paging_parameters_into_one_argument() -> None:
         ("page", "int", True, "page"),
         ("pagesize", "int", True, "size"),
         ("owner_name", "str", False, None),
+        ("species", "str", False, None),
+        ("vaccinated", "bool", False, None),
     ]
-    assert [a.name for a in listing.handler_args] == ["owner_name", "paging"]
+    assert [a.name for a in listing.handler_args] == ["owner_name", "pet_filter", "paging"]
     assert listing.returns == "list[models.Pet]"
+
+
+def test_grouped_parameters_fold_into_one_argument_of_the_group_type() -> None:
+    listing = _signatures()["listPets"]
+    assert [(a.wire, a.group, a.field) for a in listing.args if a.group] == [
+        ("species", "PetFilter", "species"),
+        ("vaccinated", "PetFilter", "vaccinated"),
+    ]
+    pet_filter = next(a for a in listing.handler_args if a.name == "pet_filter")
+    assert (pet_filter.source, pet_filter.type, pet_filter.always) == ("group", "PetFilter", True)
+    assert handler_types.groups(list(_signatures().values())) == [
+        handler_types.Group("PetFilter", (("species", "str"), ("vaccinated", "bool")))
+    ]
+
+
+def test_emitted_group_is_a_frozen_dataclass_of_optional_fields() -> None:
+    api = openapi.load(SPEC)
+    source = handler_types.emit(api, (support.GOLDEN / "models.py").read_text(encoding="utf-8"), "# header")
+    assert "class PetFilter:\n" in source
+    assert "    species: str | None = None\n    vaccinated: bool | None = None\n" in source
+    assert "'PetFilter': ('pet_filter', PetFilter)," in source
+    assert "pet_filter: PetFilter, paging: Paging" in source
+
+
+@pytest.mark.parametrize("value", ["petFilter.species", "PetFilter", "PetFilter.Species", "PetFilter.class", 3])
+def test_malformed_group(project: Path, value: Any) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["components"]["parameters"]["species"]["x-group"] = value
+
+    support.edit_yaml(project / "spec" / "openapi" / "openapi.yaml", change)
+    assert "parameter 'species': x-group must read `<Group>.<field>`" in _error(project)
+
+
+def test_group_is_for_query_parameters_only(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["components"]["parameters"]["petID"]["x-group"] = "PetFilter.pet_id"
+
+    support.edit_yaml(project / "spec" / "openapi" / "openapi.yaml", change)
+    assert "parameter 'petID': x-group is for query parameters only" in _error(project)
+
+
+def test_group_field_has_one_type(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/pets"]["get"]["parameters"][-1]["x-group"] = "PetFilter.species"
+        doc["paths"]["/api/pets"]["get"]["parameters"].pop(-2)
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    api = openapi.load(project / "spec" / "openapi")
+    source = (support.GOLDEN / "models.py").read_text(encoding="utf-8")
+    sigs = handler_types.signatures(api, source)
+    assert handler_types.groups(sigs) == [handler_types.Group("PetFilter", (("species", "bool"),))]
+    listing = next(s for s in sigs if s.operation.operation_id == "listPets")
+    other = replace(listing.args[-1], type="str")
+    with pytest.raises(CodegenError, match=r"PetFilter.species is `bool` in listAnimals but `str` in listPets"):
+        handler_types.groups([*sigs, replace(listing, args=(other,))])
+
+
+def test_two_parameters_filling_one_group_field(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/pets"]["get"]["parameters"][-1]["x-group"] = "PetFilter.species"
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    api = openapi.load(project / "spec" / "openapi")
+    with pytest.raises(CodegenError, match=r"'vaccinated' and 'species' both fill PetFilter.species"):
+        handler_types.signatures(api, "")
 
 
 def test_path_parameter_and_body() -> None:

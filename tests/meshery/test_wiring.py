@@ -10,7 +10,7 @@ import pytest
 
 from generated import models
 from generated.graphql_schema import ROOT_FIELDS, RootField
-from generated.handler_types import SIGNATURES, Arg, Paging, Signature
+from generated.handler_types import SIGNATURES, Arg, ComponentFilter, Paging, RelationshipFilter, Signature
 from generated.operations import OPERATIONS, OperationInfo
 from meshery import wiring
 
@@ -273,6 +273,90 @@ def test_paged_handler_must_not_redeclare_paging_parameters() -> None:
     assert "missing parameter `paging: Paging` (the operation is paged by page, pagesize, pageSize, search, order)" in (
         message
     )
+
+
+_GROUPED_ARGS = (
+    Arg("thing_id", "thingID", "path", str, True),
+    Arg("version", "version", "query", str, False, group="RelationshipFilter", field="version"),
+    Arg("kind", "kind", "query", str, False, group="RelationshipFilter", field="kind"),
+    Arg("limit", "limit", "query", int, False),
+)
+
+
+async def test_grouped_handler_receives_one_group_and_exposes_the_query_parameters() -> None:
+    seen: list[tuple[RelationshipFilter, int | None]] = []
+
+    async def get_thing(thing_id: str, *, relationship_filter: RelationshipFilter, limit: int | None = None) -> str:
+        seen.append((relationship_filter, limit))
+        return thing_id
+
+    bound = _bind_one(get_thing, _sig("getThing", *_GROUPED_ARGS)).operations["getThing"]
+    assert bound is not get_thing
+    assert list(inspect.signature(bound).parameters) == ["thing_id", "limit", "version", "kind"]
+    assert await bound(thing_id="t", kind="edge", limit=3) == "t"
+    assert await bound(thing_id="u") == "u"
+    assert seen == [(RelationshipFilter(kind="edge"), 3), (RelationshipFilter(), None)]
+
+
+async def test_grouped_and_paged_handler_receives_both() -> None:
+    seen: list[tuple[RelationshipFilter, Paging]] = []
+
+    async def get_thing(thing_id: str, *, relationship_filter: RelationshipFilter, paging: Paging) -> None:
+        seen.append((relationship_filter, paging))
+
+    args = (*_PAGED_ARGS, *_GROUPED_ARGS[1:3])
+    bound = _bind_one(get_thing, _sig("getThing", *args)).operations["getThing"]
+    params = list(inspect.signature(bound).parameters)
+    assert params == ["thing_id", "page", "pagesize", "page_size", "search", "order", "version", "kind"]
+    await bound(thing_id="t", page=1, pagesize="5", version="v1.0.0", kind="edge")
+    assert seen == [(RelationshipFilter(version="v1.0.0", kind="edge"), Paging(page=1, size=5))]
+
+
+def test_grouped_handler_must_take_the_group_argument() -> None:
+    async def get_thing(thing_id: str, *, limit: int | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError) as caught:
+        _bind_one(get_thing, _sig("getThing", *_GROUPED_ARGS))
+    assert "handlers.things.get_thing of getThing (GET /x): missing parameter `relationship_filter: " in str(caught.value)
+    assert "`relationship_filter: RelationshipFilter` (the group of query version, kind)" in str(caught.value)
+
+
+def test_grouped_handler_must_not_redeclare_group_parameters() -> None:
+    async def get_thing(
+        thing_id: str, *, relationship_filter: RelationshipFilter, kind: str | None = None, limit: int | None = None
+    ) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError) as caught:
+        _bind_one(get_thing, _sig("getThing", *_GROUPED_ARGS))
+    message = str(caught.value)
+    assert "getThing (GET /x): parameter `kind` (query `kind`) is in group RelationshipFilter; take " in message
+    assert "take `relationship_filter: RelationshipFilter` instead" in message
+    assert "missing parameter" not in message
+
+
+def test_group_argument_must_have_the_group_type() -> None:
+    async def get_thing(thing_id: str, *, relationship_filter: ComponentFilter, limit: int | None = None) -> None:
+        return None
+
+    with pytest.raises(wiring.WiringError, match=r"parameter `relationship_filter` is `ComponentFilter`, expected "
+                       r"`RelationshipFilter`"):
+        _bind_one(get_thing, _sig("getThing", *_GROUPED_ARGS))
+
+
+def test_real_grouped_operations_expose_the_query_parameters() -> None:
+    bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
+    grouped = {op_id: sig.groups for op_id, sig in SIGNATURES.items() if sig.groups}
+    assert grouped["getMeshmodelComponentsByName"] == ("ComponentFilter",)
+    assert grouped["getRegistryModels"] == ("ModelFilter",)
+    assert grouped["getMeshmodelRelationshipsByModelAndName"] == ("RelationshipFilter",)
+    assert len(grouped) == 30
+    for op_id in grouped:
+        params = inspect.signature(bound.operations[op_id]).parameters
+        assert "version" in params and not {"component_filter", "model_filter", "relationship_filter"} & set(params)
+    components = inspect.signature(bound.operations["getMeshmodelComponents"]).parameters
+    assert {"version", "api_version", "trim", "annotations", "status"} <= set(components)
 
 
 def test_aliases_bind_to_one_function() -> None:
