@@ -318,8 +318,9 @@ def test_grouped_handler_must_take_the_group_argument() -> None:
 
     with pytest.raises(wiring.WiringError) as caught:
         _bind_one(get_thing, _sig("getThing", *_GROUPED_ARGS))
-    assert "handlers.things.get_thing of getThing (GET /x): missing parameter `relationship_filter: " in str(caught.value)
-    assert "`relationship_filter: RelationshipFilter` (the group of query version, kind)" in str(caught.value)
+    message = str(caught.value)
+    assert "handlers.things.get_thing of getThing (GET /x): missing parameter `relationship_filter: " in message
+    assert "`relationship_filter: RelationshipFilter` (the group of query version, kind)" in message
 
 
 def test_grouped_handler_must_not_redeclare_group_parameters() -> None:
