@@ -41,9 +41,11 @@ def test_public_operation_and_query_parameter() -> None:
     assert (listing.method, listing.path, listing.tag, listing.source) == ("GET", "/api/pets", "pets", "pets.yaml")
     assert listing.public and listing.security == ()
     assert listing.handler == "handlers.pets.list_pets"
-    page, size, param = listing.parameters
+    page, size, param, species, vaccinated = listing.parameters
     assert (param.name, param.location, param.required) == ("ownerName", "query", False)
     assert (page.paging, size.paging, param.paging) == ("page", "size", None) and listing.paged
+    assert (species.group, species.group_field, vaccinated.group_field) == ("PetFilter", "species", "vaccinated")
+    assert (param.group, page.group) == (None, None) and listing.groups == ("PetFilter",)
     assert listing.request_body is None
 
 
