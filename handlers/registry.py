@@ -34,7 +34,7 @@ def _store() -> Any:
 
 def _paging(paging: Paging) -> queries.Paging:
     return queries.paging(
-        page=paging.page, pagesize=paging.size_text, page_size=None, order=paging.order, sort=paging.sort
+        page=paging.page, size=paging.size, unbounded=paging.unbounded, order=paging.order, sort=paging.sort
     )
 
 

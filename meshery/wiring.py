@@ -229,20 +229,29 @@ def _size(value: Any) -> tuple[int | None, bool]:
     return int(value), False
 
 
-def build_paging(args: Iterable[Arg], values: Mapping[str, Any]) -> Paging:
-    """The ``Paging`` of one request.
+def paging_order(args: Iterable[Arg]) -> tuple[Arg, ...]:
+    """The paging arguments in the order their values are taken (computed once per operation).
 
     Of two spellings of one field (``pagesize``, ``pageSize``) the one the request gave wins over a
-    spec default; when it gave both, the later-declared one (upstream's newer ``pageSize``) wins.
+    spec default; when it gave both, the later-declared one (upstream's newer ``pageSize``) wins. A
+    parameter without a spec default is present only when the request gave it, so it goes first.
     """
+    ranked = sorted(enumerate(args), key=lambda pair: (pair[1].always, -pair[0]))
+    return tuple(arg for _, arg in ranked if arg.paging is not None)
+
+
+def build_paging(args: Iterable[Arg], values: Mapping[str, Any]) -> Paging:
+    """The ``Paging`` of one request (see ``paging_order`` for which spelling wins)."""
+    return _paging_of(paging_order(args), values)
+
+
+def _paging_of(ordered: tuple[Arg, ...], values: Mapping[str, Any]) -> Paging:
     fields: dict[str, Any] = {}
-    ordered = list(args)
-    # A parameter without a spec default is present only when the request gave it: it goes first.
-    for _, arg in sorted(enumerate(ordered), key=lambda pair: (pair[1].always, -pair[0])):
+    for arg in ordered:
         value = values.get(arg.name)
-        if arg.paging is None or value is None or arg.paging in fields:
+        if value is None or arg.paging in fields:
             continue
-        fields[arg.paging] = value
+        fields[str(arg.paging)] = value
     size, unbounded = _size(fields.pop("size", None))
     return Paging(
         page=int(fields.get("page") or 0),
@@ -263,6 +272,7 @@ def build_group(group: str, args: Iterable[Arg], values: Mapping[str, Any]) -> A
 def adapt_paging(func: Callable[..., Any], sig: Signature) -> Callable[..., Any]:
     """``func`` (taking ``paging`` and group arguments) as a function taking the folded query parameters."""
     folded = tuple(a for a in sig.args if a.paging is not None)
+    ordered = paging_order(folded)
     grouped = tuple(a for a in sig.args if a.group is not None)
     names = {a.name for a in (*folded, *grouped)}
     group_args = {g: GROUPS[g][0] for g in sig.groups}
@@ -273,7 +283,7 @@ def adapt_paging(func: Callable[..., Any], sig: Signature) -> Callable[..., Any]
         for group, arg_name in group_args.items():
             kwargs[arg_name] = build_group(group, grouped, values)
         if folded:
-            kwargs[PAGING_ARG] = build_paging(folded, values)
+            kwargs[PAGING_ARG] = _paging_of(ordered, values)
         return await func(**kwargs)
 
     hidden = {*group_args.values(), *([PAGING_ARG] if folded else [])}
@@ -339,7 +349,9 @@ def bind(
             ops[op_id] = func
         else:
             # Twins (x-alias-of) share one handler, so they share one adapted function too.
-            ops[op_id] = adapted.setdefault(info.handler, adapt_paging(func, sig))
+            if info.handler not in adapted:
+                adapted[info.handler] = adapt_paging(func, sig)
+            ops[op_id] = adapted[info.handler]
 
     roots: dict[tuple[str, str], Callable[..., Any]] = {}
     root_args: dict[tuple[str, str], dict[str, str]] = {}

@@ -67,18 +67,13 @@ class Paging:
         return total if self.size is None else self.size
 
 
-def paging(
-    *, page: int | None, pagesize: str | None, page_size: str | None, order: str | None, sort: str | None
-) -> Paging:
-    raw = page_size or pagesize
-    size: int | None = DEFAULT_PAGE_SIZE
-    if raw == "all":
-        size = None
-    elif raw:
-        size = int(raw)
+def paging(*, page: int, size: int | None, unbounded: bool, order: str | None, sort: str | None) -> Paging:
+    """The store's window of a request's paging: no size is the default size, ``unbounded`` every row."""
+    if not unbounded and size is None:
+        size = DEFAULT_PAGE_SIZE
     field, _, direction = (order or "").partition(" ")
     desc = (sort or direction or "asc").lower() == "desc"
-    return Paging(page=page or 0, size=size, order=field, desc=desc)
+    return Paging(page=page, size=None if unbounded else size, order=field, desc=desc)
 
 
 async def models(store: Store, f: rq.ModelFilter, p: Paging, *, trim: bool = False) -> bytes:
