@@ -49,6 +49,7 @@ from generated.operations import OperationInfo
 from meshery import errors, session
 
 METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 sanitize: Callable[[str], str] = functools.lru_cache(maxsize=4096)(pythonic)
 """Connexion's ``pythonic_params`` renaming (camelCase to snake_case), remembered per name."""
@@ -140,6 +141,9 @@ class Endpoint:
         )
         self.answer = _Answer(operation)
         self.has_body = bool(operation.request_body)
+        # A body sent without a Content-Type is read as JSON where the operation takes JSON, as
+        # upstream's handlers decode it (otherwise it reached the handler as unvalidated bytes).
+        self.json_by_default = self.has_body and "application/json" in operation.consumes
         # OpenAPI 3 names the body argument from x-body-name, whatever the media type.
         self.wants_body = sanitize(operation.body_name("")) in self.arguments or self.has_kwargs
         self.parameter_free = not operation.parameters
@@ -202,6 +206,8 @@ class Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Validate, call the handler, send its answer (inside the session's context)."""
+        if self.json_by_default and not any(name == b"content-type" for name, _ in scope["headers"]):
+            scope["headers"] = [*scope["headers"], JSON_CONTENT_TYPE]
         request = await self.validate(ConnexionRequest(scope, receive, uri_parser=self.uri_parser))
         result = await self.function(**await self.arguments_of(request))
         await self.answer.to_response(result)(request.scope, request.receive, send)

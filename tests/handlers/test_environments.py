@@ -100,3 +100,13 @@ async def test_bad_input_is_catalogued_4xx(users_client: httpx.AsyncClient) -> N
     ):
         assert response.status_code == 400, response.text
         assert response.json()["code"].startswith("meshery-server-")
+
+
+async def test_a_json_body_without_content_type_is_read_as_json(users_client: httpx.AsyncClient) -> None:
+    body = b'{"name": "untyped", "description": "no content type"}'
+    for path in ("/api/environments", "/api/workspaces"):
+        created = await users_client.post(path, content=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["name"] == "untyped"
+        refused = await users_client.post(path, content=b'{"description": "no name"}')
+        assert refused.status_code == 400
