@@ -18,7 +18,7 @@ export PORT
 	graphql-build graphql-docs-build error error-util bench browser-deps sdk sdk-deps clean \
 	server-integration-tests-meshsync server-integration-tests-meshsync-check-dependencies \
 	server-integration-tests-meshsync-setup server-integration-tests-meshsync-run \
-	server-integration-tests-meshsync-cleanup bench-meshsync
+	server-integration-tests-meshsync-cleanup bench-meshsync docker-build docker-run wheel-size
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -161,6 +161,34 @@ server-binary: build-server ## Install the wheel into build/server-venv and run 
 	@test -x build/server-venv/bin/python || $(PYTHON) -m venv build/server-venv
 	build/server-venv/bin/pip install --quiet --force-reinstall dist/meshery_server-*.whl
 	build/server-venv/bin/meshery-server
+
+# --- container image (upstream's target names) -----------------------------------------------
+# docker, else podman, whichever answers `info` (a CLI without a reachable daemon does not count).
+# Without one the targets say so and succeed: nothing else here needs a container engine.
+
+IMAGE ?= meshery-server
+IMAGE_TAG ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+CONTAINER_ENGINE ?= $(shell for e in docker podman; do command -v $$e >/dev/null 2>&1 \
+	&& $$e info >/dev/null 2>&1 && { echo $$e; break; }; done)
+NO_ENGINE = echo "$@: no working container engine (docker or podman with a reachable daemon) on this machine; nothing was built or run"
+
+docker-build: ## Build the image meshery-server:<version> from Containerfile (docker or podman)
+	@if [ -z "$(CONTAINER_ENGINE)" ]; then $(NO_ENGINE); exit 0; fi; \
+	$(CONTAINER_ENGINE) build -f Containerfile -t $(IMAGE):$(IMAGE_TAG) . && \
+	$(CONTAINER_ENGINE) image inspect --format '{{.Size}}' $(IMAGE):$(IMAGE_TAG) | \
+		awk '{printf "image $(IMAGE):$(IMAGE_TAG): %.1f MB\n", $$1 / 1e6}'
+
+docker-run: ## Run the image on PORT (default 9081); extra variables with DOCKER_RUN_ARGS
+	@if [ -z "$(CONTAINER_ENGINE)" ]; then $(NO_ENGINE); exit 0; fi; \
+	$(CONTAINER_ENGINE) run --rm -p $(PORT):9081 $(DOCKER_RUN_ARGS) $(IMAGE):$(IMAGE_TAG)
+
+wheel-size: build-server ## Size of the wheel and of it installed with its dependencies (build/wheel-size-venv)
+	@rm -rf build/wheel-size-venv && $(PYTHON) -m venv build/wheel-size-venv
+	@build/wheel-size-venv/bin/pip install --quiet dist/meshery_server-*.whl
+	@ls -l dist/meshery_server-*.whl | awk '{printf "wheel: %.2f MB\n", $$5 / 1e6}'
+	@du -sm build/wheel-size-venv/lib/python*/site-packages/{meshery,handlers,generated} | \
+		awk '{s += $$1} END {printf "installed meshery-server packages: %d MB\n", s}'
+	@du -sm build/wheel-size-venv | awk '{printf "installed with dependencies: %d MB\n", $$1}'
 
 # --- API documents -------------------------------------------------------------
 

@@ -26,6 +26,8 @@ async def get_health_ready() -> http.Answer:
     services = ctx.services if ctx is not None else None
     if services is None or not services.store.migrated:
         raise errors.ErrDatabaseNotReady("migrations have not finished")
+    if services.draining:
+        raise errors.ErrServerDraining("the server is stopping; send new requests to another replica")
     if not await service.ready(services):
         raise errors.ErrDatabaseUnavailable("the database does not answer")
     return http.text("ok")

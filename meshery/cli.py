@@ -1,15 +1,61 @@
-"""``meshery-server``: read the environment, then serve the app with uvicorn."""
+"""``meshery-server``: read the environment, then serve the app with uvicorn.
+
+``meshery-server healthcheck [live|ready]`` probes the server running on this machine's
+``PORT`` instead (exit 0 when it answers 200): the container image's HEALTHCHECK.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
+import urllib.error
+import urllib.request
 import warnings
 
 from meshery.config import ConfigError, Settings
 
+PROBES = ("live", "ready")
+PROBE_TIMEOUT = 3.0
+STARTUP_FAILURE = 3  # as uvicorn.run exits when the app could not start
+
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "healthcheck":
+        return healthcheck(args[1:])
+    if args:
+        print(f"meshery-server: unknown arguments {args!r}; usage: meshery-server [healthcheck [live|ready]]",
+              file=sys.stderr)
+        return 2
+    return serve()
+
+
+def healthcheck(args: list[str]) -> int:
+    """0 when ``/healthz/<probe>`` of the local server answers 200, else 1 (2: bad usage)."""
+    probe = args[0] if args else "live"
+    if probe not in PROBES or len(args) > 1:
+        print(f"meshery-server healthcheck: expected one of {', '.join(PROBES)}", file=sys.stderr)
+        return 2
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"meshery-server: {exc.code}: invalid configuration: {exc.detail}", file=sys.stderr)
+        return 2
+    url = f"http://127.0.0.1:{settings.port}/healthz/{probe}"
+    try:
+        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"{url}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{url}: {status}")
+    return 0 if status == 200 else 1
+
+
+def serve() -> int:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -22,24 +68,44 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from meshery import logs
+    from meshery import lifecycle, logs
     from meshery.app import create_app
-    from meshery.serving import EnvelopeHttpToolsProtocol
+    from meshery.serving import Drain, DrainingServer, EnvelopeHttpToolsProtocol
 
     logs.setup(settings.effective_log_level)
     app = create_app(settings)
-    tune_gc()
-    uvicorn.run(
+    state = app.state.meshery
+
+    def begin() -> None:
+        if state.services is not None:
+            lifecycle.begin_drain(state.services)
+
+    async def close_streams() -> None:
+        if state.services is not None:
+            await lifecycle.close_streams(state.services)
+
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=settings.debug,
         ws_ping_interval=10,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=max(settings.shutdown_grace_period, 0.5),
         http=EnvelopeHttpToolsProtocol,
     )
-    return 0
+    drain = Drain(
+        grace_period=settings.shutdown_grace_period,
+        delay=settings.shutdown_drain_delay,
+        begin=begin,
+        close_streams=close_streams,
+    )
+    tune_gc()
+    server = DrainingServer(config, drain)
+    # uvicorn re-raises the stop signal once shut down: SIGINT arrives here as KeyboardInterrupt.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def tune_gc() -> None:

@@ -120,6 +120,13 @@ def _parse_paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in value.split(os.pathsep) if p)
 
 
+def _parse_seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 <= seconds <= 3600:
+        raise ValueError
+    return seconds
+
+
 def _parse_meshsync_mode(value: str) -> str:
     mode = value.strip().lower()
     if mode not in ("embedded", "operator"):
@@ -159,6 +166,10 @@ class Settings:
     meshsync_default_deployment_mode: str = "embedded"
     os_name: str = "meshery"
     meshery_server_callback_url: str = ""
+    # Graceful stop (meshery.serving): readiness fails at once, then the drain delay, then
+    # in-flight requests finish; all within the grace period.
+    shutdown_grace_period: float = 25.0
+    shutdown_drain_delay: float = 5.0
 
     @property
     def effective_log_level(self) -> int:
@@ -211,4 +222,6 @@ class Settings:
         read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
         read("MESHSYNC_DEFAULT_DEPLOYMENT_MODE", "meshsync_default_deployment_mode", _parse_meshsync_mode,
              "embedded or operator")
+        read("SHUTDOWN_GRACE_PERIOD", "shutdown_grace_period", _parse_seconds, "seconds from 0 to 3600")
+        read("SHUTDOWN_DRAIN_DELAY", "shutdown_drain_delay", _parse_seconds, "seconds from 0 to 3600")
         return cls(**values)  # type: ignore[arg-type]

@@ -42,6 +42,8 @@ class Services:
     # The Kubernetes side (sealed credentials, MeshSync, connection status): created by
     # ``meshery.lifecycle`` right after this object, so it is there before any request.
     kube: KubeRuntime = field(init=False, repr=False)
+    # Set when a graceful stop began (``meshery.lifecycle.begin_drain``): readiness answers 503.
+    draining: bool = False
 
 
 @dataclass(frozen=True)

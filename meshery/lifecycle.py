@@ -5,6 +5,11 @@ start-up it is migrated before the server accepts requests (a failing
 migration stops start-up); when it does not answer yet, the server starts
 anyway, reports not-ready on /healthz/ready and keeps retrying with backoff,
 so an orchestrator can start the database and the server in any order.
+
+Graceful stop (driven by ``meshery.serving.DrainingServer``): ``begin_drain`` makes
+readiness answer 503 at once; ``close_streams`` ends the SSE event streams cleanly once the
+drain delay is over; ``stop_services`` then stops MeshSync watches and adapters, flushes the
+bus and closes the database, bounded by ``SHUTDOWN_GRACE_PERIOD``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from meshery import bus as bus_module
 from meshery.adapters import service as adapters
 from meshery.config import Settings
 from meshery.context import Services
+from meshery.events import stream as event_stream
 from meshery.meshsync import manager as meshsync_manager
 from meshery.registry import service as registry_service
 from meshery.store import Store, migrate, system
@@ -99,9 +105,44 @@ async def start_services(settings: Settings) -> Services:
     return services
 
 
-async def stop_services(services: Services) -> None:
+def begin_drain(services: Services) -> None:
+    """From now on /healthz/ready answers 503; everything else is still served."""
+    if not services.draining:
+        services.draining = True
+        log.info("draining: /healthz/ready answers 503 from now on")
+
+
+async def close_streams(services: Services) -> int:
+    """End every SSE event stream of this replica cleanly; returns how many were open.
+
+    Each client gets the end of its chunked body (EventSource reconnects, through the load
+    balancer, to another replica). GraphQL WebSockets are closed by the server itself when
+    it stops accepting (close code 1012, service restart).
+    """
+    hub = event_stream.hub_for(services)
+    listeners = list(hub.listeners)
+    for listener in listeners:
+        listener.close("the server is stopping")
+    if listeners:
+        log.info("closed %d event stream(s)", len(listeners))
+    return len(listeners)
+
+
+async def _stop_politely(services: Services) -> None:
     await adapters.stop(services)
-    await services.kube.stop()
+    await services.kube.stop()  # MeshSync watches and the operator consumer
+
+
+async def stop_services(services: Services) -> None:
+    services.draining = True
+    try:
+        async with asyncio.timeout(services.settings.shutdown_grace_period):
+            await _stop_politely(services)
+    except TimeoutError:
+        err = errors.ErrShutdownIncomplete(
+            f"adapters and MeshSync did not stop within {services.settings.shutdown_grace_period} s; cancelled"
+        )
+        log.error("%s: %s", err.code, err.message)
     for task in services.background:
         task.cancel()
     for task in services.background:

@@ -1,12 +1,28 @@
-"""uvicorn's httptools protocol, with its own refusals of malformed requests in the MeshKit envelope.
+"""How uvicorn serves the app: envelope refusals of unparsable requests, and the graceful stop.
 
 A request that cannot even be parsed (a URL over 65,535 bytes, a broken request line) never
-reaches the app; uvicorn answers it with a plain-text 400. This protocol answers the same
-400 as every other bad request: JSON, with a catalogued code.
+reaches the app; uvicorn answers it with a plain-text 400. ``EnvelopeHttpToolsProtocol``
+answers the same 400 as every other bad request: JSON, with a catalogued code.
+
+``DrainingServer`` is uvicorn's server with a drain in front of its shutdown. On SIGTERM:
+readiness fails at once (``Drain.begin``), requests are still served for the drain delay
+(so a load balancer probing readiness stops sending new ones), then the long-lived streams
+are ended (``Drain.close_streams``), and only then does uvicorn stop accepting, let the
+requests in flight finish (for what is left of the grace period) and run the app's shutdown.
+SIGINT (Ctrl-C) skips the delay; a second signal stops at once, as uvicorn does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from uvicorn import Config, Server
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from generated import errors
@@ -33,3 +49,62 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         status_end = answer.index(b"\r\n") + 2
         self.transport.write(answer[:status_end] + default + answer[status_end:])
         self.transport.close()
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Drain:
+    """What the server does before it stops: the app's side of a graceful stop."""
+
+    grace_period: float
+    delay: float
+    begin: Callable[[], None]
+    close_streams: Callable[[], Awaitable[object]]
+
+
+class DrainingServer(Server):
+    """uvicorn's server whose first SIGTERM or SIGINT drains before uvicorn's own shutdown."""
+
+    def __init__(self, config: Config, drain: Drain) -> None:
+        super().__init__(config)
+        self.drain = drain
+        self.draining: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.draining is not None or self.should_exit or self._loop is None:
+            super().handle_exit(sig, frame)  # a second signal (or none served yet): stop now
+            return
+        self._captured_signals.append(sig)  # re-raised by uvicorn once it has shut down
+        # A signal handler runs between two bytecodes of the loop's thread: schedule, do not run.
+        self._loop.call_soon_threadsafe(self._start_drain, sig)
+
+    def _start_drain(self, sig: int) -> None:
+        if self.draining is None and not self.should_exit:
+            self.draining = asyncio.get_running_loop().create_task(self._drain(sig), name="drain")
+
+    async def _drain(self, sig: int) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        grace = self.drain.grace_period
+        delay = min(self.drain.delay, grace) if sig == signal.SIGTERM else 0.0
+        try:
+            self.drain.begin()
+            log.info(
+                "%s: draining for %.1f s, then stopping within %.1f s", signal.Signals(sig).name, delay, grace
+            )
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self.drain.close_streams()
+        except Exception:
+            log.exception("drain failed; stopping now")
+        finally:
+            # uvicorn waits this long for the requests in flight once it stops accepting.
+            self.config.timeout_graceful_shutdown = max(grace - (loop.time() - started), 0.5)
+            self.should_exit = True
