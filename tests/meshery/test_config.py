@@ -87,3 +87,13 @@ def test_invalid_value_names_the_variable(name: str, value: str) -> None:
 
 def test_blank_values_mean_default() -> None:
     assert Settings.from_env({"PORT": " ", "DEBUG": ""}).port == 9081
+
+
+def test_shutdown_periods() -> None:
+    assert (Settings().shutdown_grace_period, Settings().shutdown_drain_delay) == (25.0, 5.0)
+    s = Settings.from_env({"SHUTDOWN_GRACE_PERIOD": "12.5", "SHUTDOWN_DRAIN_DELAY": "0"})
+    assert (s.shutdown_grace_period, s.shutdown_drain_delay) == (12.5, 0.0)
+    for name in ("SHUTDOWN_GRACE_PERIOD", "SHUTDOWN_DRAIN_DELAY"):
+        for value in ("-1", "soon", "3601"):
+            with pytest.raises(ConfigError, match=name):
+                Settings.from_env({name: value})
