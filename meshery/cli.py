@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import sys
 import urllib.error
 import urllib.request
@@ -91,7 +92,7 @@ def serve() -> int:
         log_config=None,
         access_log=settings.debug,
         ws_ping_interval=10,
-        timeout_graceful_shutdown=max(settings.shutdown_grace_period, 0.5),
+        timeout_graceful_shutdown=max(math.ceil(settings.shutdown_grace_period), 1),
         http=EnvelopeHttpToolsProtocol,
     )
     drain = Drain(

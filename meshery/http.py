@@ -10,7 +10,10 @@ here so they need not import Starlette.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json as _json
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -84,9 +87,51 @@ def event_stream(events: AsyncIterator[Any], *, retry_ms: int | None = None) -> 
     """
 
     async def body() -> AsyncIterator[bytes]:
-        if retry_ms is not None:
-            yield f"retry: {retry_ms}\n\n".encode()
-        async for item in events:
-            yield f"data: {_json.dumps(item, separators=(',', ':'))}\n\n".encode()
+        stop = asyncio.Event()
+        _OPEN_STREAMS.add(stop)
+        try:
+            if retry_ms is not None:
+                yield f"retry: {retry_ms}\n\n".encode()
+            async for item in _until_stopped(events, stop):
+                yield f"data: {_json.dumps(item, separators=(',', ':'))}\n\n".encode()
+        finally:
+            _OPEN_STREAMS.discard(stop)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+# The stop signals of the open ``event_stream`` answers (a graceful stop ends them all).
+_OPEN_STREAMS: weakref.WeakSet[asyncio.Event] = weakref.WeakSet()
+
+
+def end_event_streams() -> int:
+    """End every open ``event_stream`` answer cleanly (its body ends); returns how many."""
+    stops = list(_OPEN_STREAMS)
+    for stop in stops:
+        stop.set()
+    return len(stops)
+
+
+async def _until_stopped(events: AsyncIterator[Any], stop: asyncio.Event) -> AsyncIterator[Any]:
+    """``events``' items until it ends or ``stop`` is set."""
+    iterator = aiter(events)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            item = asyncio.ensure_future(anext(iterator))
+            await asyncio.wait({item, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not item.done():
+                item.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await item
+                return
+            try:
+                yield item.result()
+            except StopAsyncIteration:
+                return
+    finally:
+        stopped.cancel()
+        closer = getattr(iterator, "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await closer()

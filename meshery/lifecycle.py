@@ -21,6 +21,7 @@ import time
 
 from generated import errors
 from meshery import bus as bus_module
+from meshery import http
 from meshery.adapters import service as adapters
 from meshery.config import Settings
 from meshery.context import Services
@@ -123,9 +124,11 @@ async def close_streams(services: Services) -> int:
     listeners = list(hub.listeners)
     for listener in listeners:
         listener.close("the server is stopping")
-    if listeners:
-        log.info("closed %d event stream(s)", len(listeners))
-    return len(listeners)
+    # The other SSE answers (provider list, controller status), built by ``meshery.http``.
+    closed = len(listeners) + http.end_event_streams()
+    if closed:
+        log.info("closed %d event stream(s)", closed)
+    return closed
 
 
 async def _stop_politely(services: Services) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -105,6 +106,6 @@ class DrainingServer(Server):
         except Exception:
             log.exception("drain failed; stopping now")
         finally:
-            # uvicorn waits this long for the requests in flight once it stops accepting.
-            self.config.timeout_graceful_shutdown = max(grace - (loop.time() - started), 0.5)
+            # uvicorn waits this long (whole seconds) for the requests in flight once it stops accepting.
+            self.config.timeout_graceful_shutdown = max(math.ceil(grace - (loop.time() - started)), 1)
             self.should_exit = True

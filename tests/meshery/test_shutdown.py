@@ -30,6 +30,7 @@ from tests.fixtures.server import ServerProcess
 
 GRAPHQL = "/api/system/graphql/query"
 SUBSCRIBE = "/api/system/events/subscribe"
+PROVIDERS = "/api/providers/stream"
 PATHS = ("/api/system/version", "/api/system/events?page=0&pagesize=5")  # no database, and a database read
 PROBE_INTERVAL = 0.1
 WORKERS = 4
@@ -189,27 +190,28 @@ async def test_a_replica_stopped_under_load_loses_no_request(replicas: list[Serv
 @dataclass
 class Streams:
     sse_ended_cleanly: asyncio.Future[bool]
+    providers_ended_cleanly: asyncio.Future[bool]
     ws_close_code: asyncio.Future[int | None]
 
 
 async def _open_streams(server: ServerProcess) -> AsyncIterator[Streams]:
     loop = asyncio.get_running_loop()
-    streams = Streams(loop.create_future(), loop.create_future())
-    opened = asyncio.Event()
+    streams = Streams(loop.create_future(), loop.create_future(), loop.create_future())
+    opened = [asyncio.Event(), asyncio.Event()]
 
-    async def sse() -> None:
+    async def sse(path: str, accept: str, ended: asyncio.Future[bool], started: asyncio.Event) -> None:
         try:
             async with (
                 httpx.AsyncClient(base_url=server.url, timeout=None) as client,
-                client.stream("GET", SUBSCRIBE) as response,
+                client.stream("GET", path, headers={"accept": accept}) as response,
             ):
                 assert response.status_code == 200
-                opened.set()
+                started.set()
                 async for _line in response.aiter_lines():
                     pass
-            streams.sse_ended_cleanly.set_result(True)  # the chunked body ended: a clean end
+            ended.set_result(True)  # the chunked body ended: a clean end
         except httpx.HTTPError:
-            streams.sse_ended_cleanly.set_result(False)
+            ended.set_result(False)
 
     async def ws() -> None:
         async with websockets.connect(server.ws_url + GRAPHQL, subprotocols=["graphql-transport-ws"]) as conn:
@@ -224,8 +226,14 @@ async def _open_streams(server: ServerProcess) -> AsyncIterator[Streams]:
                 pass
             streams.ws_close_code.set_result(conn.close_code)
 
-    tasks = [asyncio.create_task(sse()), asyncio.create_task(ws())]
-    await asyncio.wait_for(opened.wait(), PATIENCE)
+    tasks = [
+        # The events stream (the hub's) and the provider list that follows changes (meshery.http's).
+        asyncio.create_task(sse(SUBSCRIBE, "*/*", streams.sse_ended_cleanly, opened[0])),
+        asyncio.create_task(sse(PROVIDERS, "text/event-stream", streams.providers_ended_cleanly, opened[1])),
+        asyncio.create_task(ws()),
+    ]
+    for event in opened:
+        await asyncio.wait_for(event.wait(), PATIENCE)
     try:
         yield streams
     finally:
@@ -277,6 +285,7 @@ async def test_sigterm_serves_the_drain_delay_then_closes_streams_and_finishes_i
 
             # Then the SSE stream ends cleanly and the WebSocket is closed with 1012 (service restart).
             assert await asyncio.wait_for(streams.sse_ended_cleanly, PATIENCE) is True
+            assert await asyncio.wait_for(streams.providers_ended_cleanly, PATIENCE) is True
             assert await asyncio.wait_for(streams.ws_close_code, PATIENCE) == 1012
             # The port stops accepting; the request in flight is still being answered.
             await _until(lambda: _refuses_connections(server), "the port closes")
@@ -291,6 +300,7 @@ async def test_sigterm_serves_the_drain_delay_then_closes_streams_and_finishes_i
     await _until(lambda: server.process is None or server.process.poll() is not None, "the server exits")
     assert server.process.returncode == -signal.SIGTERM
     logs = server.logs()
-    assert "closed 2 event stream(s)" in logs  # the SSE client and the GraphQL subscription
+    # The events SSE client, the GraphQL subscription (a hub listener too) and the provider stream.
+    assert "closed 3 event stream(s)" in logs
     assert "timeout graceful shutdown exceeded" not in logs
     assert "Application shutdown complete" in logs
