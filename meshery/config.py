@@ -145,6 +145,7 @@ class Settings:
     disable_operator: bool = False
     playground: bool = False
     register_static_k8s: bool = True
+    register_core_model: bool = True
     otel_config: str = ""
     database_url: str = ""
     nats_url: str = ""
@@ -196,6 +197,7 @@ class Settings:
         read("DISABLE_OPERATOR", "disable_operator", _parse_bool, "true or false")
         read("PLAYGROUND", "playground", _parse_bool, "true or false")
         read("REGISTER_STATIC_K8S", "register_static_k8s", _parse_bool, "true or false")
+        read("REGISTER_CORE_MODEL", "register_core_model", _parse_bool, "true or false")
         read("OTEL_CONFIG", "otel_config", str, "a YAML document")
         read("DATABASE_URL", "database_url", _parse_database_url, "a sqlite://, postgres:// or postgresql:// URL")
         read("NATS_URL", "nats_url", _parse_nats_url, "a nats:// URL (comma-separated for a cluster)")
@@ -209,6 +211,10 @@ class Settings:
         read("OS", "os_name", str, "an OS name sent to remote providers")
         read("MESHERY_SERVER_CALLBACK_URL", "meshery_server_callback_url", _parse_callback, "an http(s) URL")
         read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
-        read("MESHSYNC_DEFAULT_DEPLOYMENT_MODE", "meshsync_default_deployment_mode", _parse_meshsync_mode,
-             "embedded or operator")
+        read(
+            "MESHSYNC_DEFAULT_DEPLOYMENT_MODE",
+            "meshsync_default_deployment_mode",
+            _parse_meshsync_mode,
+            "embedded or operator",
+        )
         return cls(**values)  # type: ignore[arg-type]
