@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from meshery.context import Services
@@ -67,7 +67,7 @@ async def _object(services: Services, change: dict[str, Any]) -> dict[str, Any]:
 
 async def watch(
     services: Services, ids: Sequence[str] | None, event_types: Sequence[str] | None
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any]]:
     """MeshSyncEvents of the clusters of ``ids`` (connection, context or cluster ids; none: all)."""
     wanted = {i for i in ids or () if i}
     types = {t for t in event_types or () if t}
