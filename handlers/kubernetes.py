@@ -124,20 +124,25 @@ async def _with_context_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 async def resolve_get_operator_status(connection_id: str | None = None) -> dict[str, Any] | None:
-    if not connection_id:
-        raise errors.ErrInvalidSelector("connectionID (or k8scontextID) is required")
-    for item in await _with_context_ids(await controllers.statuses(context.current().services, connection_id)):
+    services = context.current().services
+    for item in await _with_context_ids(await controllers.statuses(services, _required(connection_id))):
         if item["controller"] == "OPERATOR":
             return item
     return None
 
 
-async def resolve_get_meshsync_status(connection_id: str) -> dict[str, Any]:
-    return await controllers.controller_status(context.current().services, connection_id, "MESHSYNC")
+def _required(connection_id: str | None) -> str:
+    if not connection_id:
+        raise errors.ErrInvalidSelector("connectionID (or k8scontextID) is required")
+    return connection_id
 
 
-async def resolve_get_nats_status(connection_id: str) -> dict[str, Any]:
-    return await controllers.controller_status(context.current().services, connection_id, "BROKER")
+async def resolve_get_meshsync_status(connection_id: str | None = None) -> dict[str, Any]:
+    return await controllers.controller_status(context.current().services, _required(connection_id), "MESHSYNC")
+
+
+async def resolve_get_nats_status(connection_id: str | None = None) -> dict[str, Any]:
+    return await controllers.controller_status(context.current().services, _required(connection_id), "BROKER")
 
 
 async def resolve_change_operator_status(input: dict[str, Any] | None = None) -> str:

@@ -131,6 +131,10 @@ async def test_controllers_and_operator_by_context_id(cluster: Cluster, protocol
         }
         current = await client.start(docs.OPERATOR_STATUS, connectionID=cluster.connection_id)
         assert (await client.next(current))["operator"]["connectionID"] == cluster.connection_id
+        meshsync = await client.start(docs.MESHSYNC_STATUS_2024, k8scontextID=cluster.context_id)
+        assert (await client.next(meshsync))["controller"]["name"] == "meshsync"
+        nats = await client.start(docs.NATS_STATUS_2024, k8scontextID=cluster.context_id)
+        assert (await client.next(nats))["controller"]["name"] == "broker"
 
 
 def _istio(data: dict[str, Any]) -> list[str]:

@@ -100,3 +100,17 @@ subscription MeshSyncEventsSubscription($connectionIDs: [String!], $eventTypes: 
   }
 }
 """
+
+# 2024 UI
+MESHSYNC_STATUS_2024 = """
+query MeshsyncStatusQuery($k8scontextID: String!) {
+  controller: getMeshsyncStatus(k8scontextID: $k8scontextID) { name version status }
+}
+"""
+
+# 2024 UI
+NATS_STATUS_2024 = """
+query NatsStatusQuery($k8scontextID: String!) {
+  controller: getNatsStatus(k8scontextID: $k8scontextID) { name version status }
+}
+"""
