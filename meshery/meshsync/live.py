@@ -57,14 +57,6 @@ def _identity(change: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _object(services: Services, change: dict[str, Any]) -> dict[str, Any]:
-    if change.get("type") != "DELETED":
-        stored = await tables.get_resource(services.store, str(change.get("id", "")))
-        if stored is not None:
-            return model.to_wire(stored)
-    return _identity(change)
-
-
 async def watch(
     services: Services, ids: Sequence[str] | None, event_types: Sequence[str] | None
 ) -> AsyncGenerator[dict[str, Any]]:
@@ -80,6 +72,7 @@ async def watch(
             except (ValueError, AttributeError):
                 log.debug("malformed meshsync change summary ignored")
                 continue
+            selected = []
             for change in changes:
                 if types and change.get("type") not in types:
                     continue
@@ -87,9 +80,16 @@ async def watch(
                 connection_id, context_id = await clusters.ids(cluster_id, str(change.get("connectionID", "")))
                 if wanted and not wanted & {cluster_id, connection_id, context_id}:
                     continue
+                selected.append((change, connection_id, context_id))
+            # One read for the batch: the objects as stored (a deleted one has only its identity).
+            stored = await tables.get_resources(
+                services.store, [str(c.get("id", "")) for c, _, _ in selected if c.get("type") != "DELETED"]
+            )
+            for change, connection_id, context_id in selected:
+                item = stored.get(str(change.get("id", ""))) if change.get("type") != "DELETED" else None
                 yield {
                     "type": change.get("type", ""),
-                    "object": await _object(services, change),
+                    "object": model.to_wire(item) if item is not None else _identity(change),
                     "connectionID": connection_id,
                     "contextId": context_id,
                 }

@@ -194,7 +194,7 @@ async def addons(services: Services, mesh_type: str | None, cluster_ids: Sequenc
     return out
 
 
-def _is_telemetry(obj: dict[str, Any]) -> bool:
+def is_telemetry(obj: dict[str, Any]) -> bool:
     meta = obj.get("metadata") or {}
     labels = meta.get("labels") or {}
     names = [str(meta.get("name", "")), str(labels.get("app", "")), str(labels.get("app.kubernetes.io/name", ""))]
@@ -206,7 +206,7 @@ async def telemetry_components(services: Services, contexts: Sequence[str] | Non
     clusters = await _clusters(services, contexts)
     out = []
     async for obj in _objects(services, ResourceQuery(kinds=["Service"], cluster_ids=clusters)):
-        if _is_telemetry(obj):
+        if is_telemetry(obj):
             out.append(
                 {
                     "name": (obj.get("metadata") or {}).get("name", ""),

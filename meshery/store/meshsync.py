@@ -366,6 +366,23 @@ async def get_resource(store: Store, resource_id: str) -> StoredResource | None:
         return (await _hydrate(session, [(pair[0], pair[1])], with_spec=True, with_status=True))[0]
 
 
+async def get_resources(store: Store, resource_ids: Sequence[str]) -> dict[str, StoredResource]:
+    """The stored resources of ``resource_ids`` that exist, by id, in a few statements."""
+    pairs: list[tuple[Any, Any]] = []
+    async with store.read() as session:
+        for chunk in _chunks(list(dict.fromkeys(resource_ids))):
+            pairs.extend(
+                (r, m)
+                for r, m in await session.execute(
+                    select(KubernetesResource, KubernetesResourceObjectMeta)
+                    .join(KubernetesResourceObjectMeta, KubernetesResourceObjectMeta.id == KubernetesResource.id)
+                    .where(KubernetesResource.id.in_(list(chunk)))
+                )
+            )
+        items = await _hydrate(session, pairs, with_spec=True, with_status=True)
+    return {item.resource["id"]: item for item in items}
+
+
 async def find_resource(
     store: Store, *, kind: str, name: str, namespace: str, cluster_ids: Sequence[str]
 ) -> StoredResource | None:
