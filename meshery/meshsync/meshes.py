@@ -174,7 +174,10 @@ async def data_planes(
     clusters = await _clusters(services, cluster_ids)
     names = selected_meshes(mesh_type)
     found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    async for obj in _objects(services, ResourceQuery(kinds=["Pod"], cluster_ids=clusters)):
+    # Only pods whose spec names a proxy can hold one (upstream filters the same way).
+    hints = sorted({"proxy"}.union(*(MESHES[name].sidecars for name in names)))
+    q = ResourceQuery(kinds=["Pod"], cluster_ids=clusters, spec_contains=hints)
+    async for obj in _objects(services, q):
         namespace = (obj.get("metadata") or {}).get("namespace", "")
         for name in names:
             mesh = MESHES[name]

@@ -245,6 +245,8 @@ class ResourceQuery:
     cluster_ids: Sequence[str] = ()
     labels: Sequence[tuple[str, str | None]] = ()
     search: str | None = None
+    spec_contains: Sequence[str] = ()
+    """Only objects whose spec text contains one of these strings (a cheap pre-filter)."""
 
 
 _ORDER = {
@@ -275,6 +277,9 @@ def _conditions(q: ResourceQuery) -> list[Any]:
         conds.append(KubernetesResource.id.in_(kv))
     if q.search:
         conds.append(search.condition(q.search, KubernetesResourceObjectMeta.name, KubernetesResource.kind))
+    if q.spec_contains:
+        texts = [KubernetesResourceSpec.attribute.contains(t, autoescape=True) for t in q.spec_contains]
+        conds.append(KubernetesResource.id.in_(select(KubernetesResourceSpec.id).where(or_(*texts))))
     return conds
 
 
