@@ -153,11 +153,14 @@ class GraphQLRootField:
     area: str
     description: str
     args: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+    """(argument, the argument it is a second spelling of) pairs, from ``@alias(of:)``."""
 
     @property
     def python_args(self) -> tuple[tuple[str, str], ...]:
-        """(GraphQL argument, Python keyword) pairs."""
-        return tuple((arg, snake_case(arg)) for arg, _ in self.args)
+        """(GraphQL argument, Python keyword) pairs; an alias gets its target's keyword."""
+        targets = dict(self.aliases)
+        return tuple((arg, snake_case(targets.get(arg, arg))) for arg, _ in self.args)
 
     @property
     def function(self) -> str:

@@ -111,19 +111,38 @@ async def stream_controllers_status(connection_ids: list[str] | None = None) -> 
 # --- GraphQL ---------------------------------------------------------------------------------
 
 
-async def resolve_get_operator_status(connection_id: str) -> dict[str, Any] | None:
-    for item in await controllers.statuses(context.current().services, connection_id):
+async def _with_context_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each status item with ``contextId`` (the 2024 UI keys statuses by context id)."""
+    services = context.current().services
+    ids: dict[str, str] = {}
+    for item in items:
+        conn_id = str(item["connectionID"])
+        if conn_id not in ids:
+            conn = await service.find(services, conn_id)
+            ids[conn_id] = str((conn.meta or {}).get("id") or conn.id)
+    return [{**item, "contextId": ids[str(item["connectionID"])]} for item in items]
+
+
+async def resolve_get_operator_status(connection_id: str | None = None) -> dict[str, Any] | None:
+    services = context.current().services
+    for item in await _with_context_ids(await controllers.statuses(services, _required(connection_id))):
         if item["controller"] == "OPERATOR":
             return item
     return None
 
 
-async def resolve_get_meshsync_status(connection_id: str) -> dict[str, Any]:
-    return await controllers.controller_status(context.current().services, connection_id, "MESHSYNC")
+def _required(connection_id: str | None) -> str:
+    if not connection_id:
+        raise errors.ErrInvalidSelector("connectionID (or k8scontextID) is required")
+    return connection_id
 
 
-async def resolve_get_nats_status(connection_id: str) -> dict[str, Any]:
-    return await controllers.controller_status(context.current().services, connection_id, "BROKER")
+async def resolve_get_meshsync_status(connection_id: str | None = None) -> dict[str, Any]:
+    return await controllers.controller_status(context.current().services, _required(connection_id), "MESHSYNC")
+
+
+async def resolve_get_nats_status(connection_id: str | None = None) -> dict[str, Any]:
+    return await controllers.controller_status(context.current().services, _required(connection_id), "BROKER")
 
 
 async def resolve_change_operator_status(input: dict[str, Any] | None = None) -> str:
@@ -157,5 +176,7 @@ async def subscribe_k8s_context(selector: dict[str, Any]) -> AsyncIterator[dict[
 async def subscribe_meshery_controllers_status(
     connection_ids: list[str] | None = None,
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    async for items in controllers.watch_statuses(context.current().services, connection_ids):
-        yield items
+    # The 2024 UI subscribes with k8scontextIDs [""] for "every context".
+    ids = [i for i in connection_ids or () if i]
+    async for items in controllers.watch_statuses(context.current().services, ids or None):
+        yield await _with_context_ids(items)

@@ -9,7 +9,7 @@ from typing import Any
 
 from generated.handler_types import Paging
 from meshery import context, http, resync
-from meshery.meshsync import ingest, readback
+from meshery.meshsync import ingest, live, meshes, readback
 
 
 async def get_mesh_sync_resources(
@@ -78,9 +78,7 @@ async def resolve_resync_cluster(k8scontext_id: str, selector: dict[str, Any] | 
     return await resync.resync(context.current().services, k8scontext_id, selector or {})
 
 
-async def resolve_get_kubectl_describe(
-    name: str, kind: str, namespace: str, **aliases: Any
-) -> dict[str, Any]:
+async def resolve_get_kubectl_describe(name: str, kind: str, namespace: str, **aliases: Any) -> dict[str, Any]:
     return await readback.describe(
         context.current().services,
         name=name,
@@ -99,3 +97,33 @@ async def subscribe_cluster_resources(
     async with aclosing(view):
         async for resources in view:
             yield resources
+
+
+async def subscribe_mesh_sync_events(
+    connection_ids: list[str] | None = None, event_types: list[str | None] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    types = [t for t in event_types or () if t]
+    async with aclosing(live.watch(context.current().services, connection_ids or [], types)) as events:
+        async for event in events:
+            yield event
+
+
+def _mesh_filter(filter: dict[str, Any] | None) -> tuple[str | None, list[str]]:
+    f = filter or {}
+    return f.get("type"), list(f.get("k8sClusterIDs") or [])
+
+
+async def resolve_get_control_planes(filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    return await meshes.control_planes(context.current().services, *_mesh_filter(filter))
+
+
+async def resolve_get_data_planes(filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    return await meshes.data_planes(context.current().services, *_mesh_filter(filter))
+
+
+async def resolve_get_available_addons(filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    return await meshes.addons(context.current().services, *_mesh_filter(filter))
+
+
+async def resolve_fetch_telemetry_components(contexts: list[str] | None = None) -> list[dict[str, Any]]:
+    return await meshes.telemetry_components(context.current().services, contexts or [])

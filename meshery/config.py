@@ -152,6 +152,7 @@ class Settings:
     disable_operator: bool = False
     playground: bool = False
     register_static_k8s: bool = True
+    register_core_model: bool = True
     otel_config: str = ""
     database_url: str = ""
     nats_url: str = ""
@@ -207,6 +208,7 @@ class Settings:
         read("DISABLE_OPERATOR", "disable_operator", _parse_bool, "true or false")
         read("PLAYGROUND", "playground", _parse_bool, "true or false")
         read("REGISTER_STATIC_K8S", "register_static_k8s", _parse_bool, "true or false")
+        read("REGISTER_CORE_MODEL", "register_core_model", _parse_bool, "true or false")
         read("OTEL_CONFIG", "otel_config", str, "a YAML document")
         read("DATABASE_URL", "database_url", _parse_database_url, "a sqlite://, postgres:// or postgresql:// URL")
         read("NATS_URL", "nats_url", _parse_nats_url, "a nats:// URL (comma-separated for a cluster)")

@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 from ariadne import ObjectType, ScalarType, SubscriptionType, make_executable_schema
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, StringValueNode
 
 from generated.answers import wire_time
 from generated.graphql_schema import SDL
@@ -64,6 +64,35 @@ def _serialize_time(value: Any) -> str:
     return str(value)
 
 
+def _alias_of(directives: Any) -> str | None:
+    for directive in directives or ():
+        if directive.name.value == "alias":
+            for arg in directive.arguments or ():
+                if arg.name.value == "of" and isinstance(arg.value, StringValueNode):
+                    return str(arg.value.value)
+    return None
+
+
+def _read(key: str) -> Callable[..., Any]:
+    def resolve(obj: Any, _info: GraphQLResolveInfo[Any], **_kwargs: Any) -> Any:
+        if isinstance(obj, dict):
+            return obj.get(key)
+        return getattr(obj, key, None)
+
+    return resolve
+
+
+def bind_field_aliases(schema: GraphQLSchema) -> None:
+    """A field declared ``@alias(of: "x")`` answers the value of field ``x`` of the same object."""
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for field in type_.fields.values():
+            of = _alias_of(field.ast_node.directives if field.ast_node is not None else None)
+            if of is not None:
+                field.resolve = _read(of)
+
+
 def build(wiring: Wiring) -> GraphQLSchema:
     bindables: dict[str, ObjectType] = {}
     for (type_name, field), func in sorted(wiring.root_fields.items()):
@@ -81,4 +110,6 @@ def build(wiring: Wiring) -> GraphQLSchema:
         ScalarType("Any"),
         ScalarType("Time", serializer=_serialize_time),
     ]
-    return make_executable_schema(SDL, *bindables.values(), *scalars)
+    schema = make_executable_schema(SDL, *bindables.values(), *scalars)
+    bind_field_aliases(schema)
+    return schema

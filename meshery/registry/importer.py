@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from generated import errors
-from meshery.registry import build, kubernetes, sources
+from meshery.registry import build, core, kubernetes, sources
 from meshery.registry.parse import Problem
 from meshery.registry.prepare import Job, Prepared, prepare
 from meshery.store import Store
@@ -223,8 +223,8 @@ async def _run(
             )
 
 
-async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -> Report:
-    """Bring the registry in line with ``roots`` (and the static Kubernetes model)."""
+async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool, core_model: bool = False) -> Report:
+    """Bring the registry in line with ``roots`` (and the built-in core and static Kubernetes models)."""
     started = time.perf_counter()
     report = Report()
     known = await store_registry.packages(store)
@@ -238,10 +238,13 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
             continue
         seen.add(ref.key)
         jobs.append(Job(ref.key, ref.location, ref.fingerprint, ref))
+    built_in = [(core.LOCATION, core.fingerprint())] if core_model else []
     if static_k8s:
-        key = sources.package_key(kubernetes.LOCATION)
+        built_in.append((kubernetes.LOCATION, kubernetes.fingerprint()))
+    for location, fingerprint in built_in:
+        key = sources.package_key(location)
         seen.add(key)
-        jobs.append(Job(key, kubernetes.LOCATION, kubernetes.fingerprint()))
+        jobs.append(Job(key, location, fingerprint))
     report.packages = len(jobs)
     todo = []
     for job in jobs:
@@ -294,6 +297,9 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
             )
             report.vanished += 1
     if report.changed:
+        # The built-in models' names too: a model from the sources of the same name must win
+        # over them even when only the sources changed (and in registries imported before).
+        names.update((core.MODEL_NAME, kubernetes.MODEL_NAME))
         await store_registry.refresh_latest(store, None if report.vanished else names)
     report.seconds = time.perf_counter() - started
     return report

@@ -20,6 +20,7 @@ from meshery.registry.parse import Parsed
 
 GENERATOR_VERSION = "1"
 LOCATION = "static:kubernetes"
+MODEL_NAME = "kubernetes"
 SCHEMA_PACKAGE = "kubernetes_validate"
 REF_PREFIX = "#/$defs/"
 # Kinds that are not namespaced (the schemas do not say; this is the API's scope).
@@ -145,7 +146,7 @@ def _model(k8s_version: str) -> dict[str, Any]:
     return {
         "schemaVersion": "models.meshery.io/v1beta1",
         "version": "v1.0.0",
-        "name": "kubernetes",
+        "name": MODEL_NAME,
         "displayName": "Kubernetes",
         "description": "Built-in Kubernetes kinds, generated from Kubernetes' published JSON schemas.",
         "status": "enabled",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshery.registry import build, kubernetes, sources
+from meshery.registry import build, core, kubernetes, sources
 from meshery.registry.parse import Parsed, Problem, parse_files
 
 
@@ -30,7 +30,7 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Job:
-    """What to prepare: a package on disk (``ref``) or, without one, the static Kubernetes model."""
+    """What to prepare: a package on disk (``ref``) or, without one, a built-in model by its location."""
 
     key: str
     location: str
@@ -39,7 +39,7 @@ class Job:
 
     def load(self) -> Parsed:
         if self.ref is None:
-            return kubernetes.generate()
+            return core.generate() if self.location == core.LOCATION else kubernetes.generate()
         files, problems = sources.read_package(self.ref)
         return parse_files(files, problems)
 

@@ -48,6 +48,7 @@ async def run_import(services: Services, roots: list[Path] | None = None) -> imp
             services.store,
             sources(services) if roots is None else roots,
             static_k8s=services.settings.register_static_k8s,
+            core_model=services.settings.register_core_model,
         )
     log.info(
         "registry import done in %.2f s: %d packages (%d imported, %d unchanged, %d failed, %d ignored, "

@@ -245,6 +245,8 @@ class ResourceQuery:
     cluster_ids: Sequence[str] = ()
     labels: Sequence[tuple[str, str | None]] = ()
     search: str | None = None
+    spec_contains: Sequence[str] = ()
+    """Only objects whose spec text contains one of these strings (a cheap pre-filter)."""
 
 
 _ORDER = {
@@ -275,6 +277,9 @@ def _conditions(q: ResourceQuery) -> list[Any]:
         conds.append(KubernetesResource.id.in_(kv))
     if q.search:
         conds.append(search.condition(q.search, KubernetesResourceObjectMeta.name, KubernetesResource.kind))
+    if q.spec_contains:
+        texts = [KubernetesResourceSpec.attribute.contains(t, autoescape=True) for t in q.spec_contains]
+        conds.append(KubernetesResource.id.in_(select(KubernetesResourceSpec.id).where(or_(*texts))))
     return conds
 
 
@@ -364,6 +369,23 @@ async def get_resource(store: Store, resource_id: str) -> StoredResource | None:
         if pair is None:
             return None
         return (await _hydrate(session, [(pair[0], pair[1])], with_spec=True, with_status=True))[0]
+
+
+async def get_resources(store: Store, resource_ids: Sequence[str]) -> dict[str, StoredResource]:
+    """The stored resources of ``resource_ids`` that exist, by id, in a few statements."""
+    pairs: list[tuple[Any, Any]] = []
+    async with store.read() as session:
+        for chunk in _chunks(list(dict.fromkeys(resource_ids))):
+            pairs.extend(
+                (r, m)
+                for r, m in await session.execute(
+                    select(KubernetesResource, KubernetesResourceObjectMeta)
+                    .join(KubernetesResourceObjectMeta, KubernetesResourceObjectMeta.id == KubernetesResource.id)
+                    .where(KubernetesResource.id.in_(list(chunk)))
+                )
+            )
+        items = await _hydrate(session, pairs, with_spec=True, with_status=True)
+    return {item.resource["id"]: item for item in items}
 
 
 async def find_resource(

@@ -214,20 +214,36 @@ async def touch_packages(store: Store, fingerprints: dict[str, str]) -> None:
             )
 
 
+# Packages the server builds itself (the static Kubernetes model, the core model) have locations
+# with this prefix; a model of the same name from the model sources or an upload always wins.
+BUILT_IN_PREFIX = "static:"
+
+
 async def refresh_latest(store: Store, names: Iterable[str] | None = None) -> None:
-    """Mark the newest non-duplicate version of each model name (all names when None) as latest."""
+    """Mark the newest non-duplicate version of each model name (all names when None) as latest.
+
+    A built-in model ranks below every other model of its name, whatever their versions: the
+    built-in Kubernetes model never hides a ``kubernetes`` model the operator provides.
+    """
     wanted = None if names is None else sorted(set(names))
     if wanted == []:
         return
     async with store.write() as session:
-        query = select(RegistryModel.id, RegistryModel.name, RegistryModel.model_version, RegistryModel.status)
+        query = select(
+            RegistryModel.id,
+            RegistryModel.name,
+            RegistryModel.model_version,
+            RegistryModel.status,
+            RegistryPackage.location,
+        ).outerjoin(RegistryPackage, RegistryPackage.id == RegistryModel.package_id)
         if wanted is not None:
             query = query.where(RegistryModel.name.in_(wanted))
         best: dict[str, tuple[tuple[Any, ...], str]] = {}
         ids: list[str] = []
-        for model_id, name, model_version, status in await session.execute(query):
+        for model_id, name, model_version, status, location in await session.execute(query):
             ids.append(model_id)
-            rank = (status != "duplicate", version_key(model_version))
+            built_in = (location or "").startswith(BUILT_IN_PREFIX)
+            rank = (status != "duplicate", not built_in, version_key(model_version))
             if name not in best or rank > best[name][0]:
                 best[name] = (rank, model_id)
         latest = {model_id for _, model_id in best.values()}

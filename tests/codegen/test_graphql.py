@@ -60,9 +60,7 @@ def test_syntax_error_names_the_file(project: Path) -> None:
 
 
 def test_root_field_declared_twice(project: Path) -> None:
-    (_sdl_dir(project) / "zoo.graphql").write_text(
-        "extend type Query {\n  pets: [String!]!\n}\n", encoding="utf-8"
-    )
+    (_sdl_dir(project) / "zoo.graphql").write_text("extend type Query {\n  pets: [String!]!\n}\n", encoding="utf-8")
     message = _error(project)
     assert message == f"{_sdl_dir(project) / 'zoo.graphql'}: Query.pets is already declared in pets.graphql"
 
@@ -82,9 +80,7 @@ def test_area_whose_name_is_no_module_name(project: Path) -> None:
 
 
 def test_schema_that_does_not_build(project: Path) -> None:
-    (_sdl_dir(project) / "zoo.graphql").write_text(
-        "extend type Query {\n  keeper: Keeper\n}\n", encoding="utf-8"
-    )
+    (_sdl_dir(project) / "zoo.graphql").write_text("extend type Query {\n  keeper: Keeper\n}\n", encoding="utf-8")
     message = _error(project)
     assert message.startswith(f"GraphQL schema in {_sdl_dir(project)} does not build: ")
     assert "Keeper" in message
@@ -93,3 +89,29 @@ def test_schema_that_does_not_build(project: Path) -> None:
 def test_missing_root_file(project: Path) -> None:
     (_sdl_dir(project) / "schema.graphql").unlink()
     assert _error(project).endswith("schema.graphql: the GraphQL root file is missing")
+
+
+ALIAS_DIRECTIVE = "directive @alias(of: String!) on FIELD_DEFINITION | ARGUMENT_DEFINITION\n"
+
+
+def test_an_argument_alias_reaches_the_resolver_as_its_target(project: Path) -> None:
+    (_sdl_dir(project) / "animals.graphql").write_text(
+        ALIAS_DIRECTIVE
+        + 'extend type Query {\n  animals(ownerID: String, legacyOwner: String @alias(of: "ownerID")): [String!]!\n}\n',
+        encoding="utf-8",
+    )
+    field = next(f for f in graphql.load(_sdl_dir(project)).root_fields if f.name == "animals")
+    assert field.aliases == (("legacyOwner", "ownerID"),)
+    assert field.python_args == (("ownerID", "owner_id"), ("legacyOwner", "owner_id"))
+
+
+@pytest.mark.parametrize("target", ["nope", "other"])
+def test_an_alias_must_name_a_plain_argument(project: Path, target: str) -> None:
+    (_sdl_dir(project) / "animals.graphql").write_text(
+        ALIAS_DIRECTIVE
+        + "extend type Query {\n"
+        + f'  animals(a: String @alias(of: "{target}"), other: String @alias(of: "a")): [String!]!\n'
+        + "}\n",
+        encoding="utf-8",
+    )
+    assert "is an alias of" in _error(project)

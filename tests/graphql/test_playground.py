@@ -46,8 +46,7 @@ ENDPOINT = "/api/system/graphql/query"
 CHROMIUM = Path(os.environ.get("MESHERY_TEST_CHROMIUM", "/usr/bin/chromium"))
 # Starlette 1.10's TestClient warns on import while it still runs on httpx (not httpx2).
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:Using `httpx` with `starlette.testclient` is deprecated"
-    ":starlette.exceptions.StarletteDeprecationWarning"
+    "ignore:Using `httpx` with `starlette.testclient` is deprecated:starlette.exceptions.StarletteDeprecationWarning"
 )
 VENDORED = (
     "graphiql.min.js",
@@ -227,9 +226,7 @@ def _serve(app: Starlette) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, loop="asyncio", ws="websockets-sansio", lifespan="off", log_level="warning"
-    )
+    config = uvicorn.Config(app, loop="asyncio", ws="websockets-sansio", lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -261,9 +258,7 @@ class _DevTools:
     def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         self._next_id += 1
         message_id = self._next_id
-        self._connection.send(
-            json.dumps({"id": message_id, "method": method, "params": params or {}})
-        )
+        self._connection.send(json.dumps({"id": message_id, "method": method, "params": params or {}}))
         while True:
             message: dict[str, Any] = json.loads(self._connection.recv(timeout=30))
             if message.get("id") == message_id:
@@ -302,9 +297,7 @@ class _DevTools:
 def _chromium() -> Iterator[_DevTools]:
     """Start headless Chromium with remote debugging; yield a client for its first page."""
     # Chromium's helper processes may still be writing the profile when the browser exits.
-    with tempfile.TemporaryDirectory(
-        prefix="meshery-chromium-", ignore_cleanup_errors=True
-    ) as profile:
+    with tempfile.TemporaryDirectory(prefix="meshery-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [
                 str(CHROMIUM),
@@ -330,11 +323,7 @@ def _chromium() -> Iterator[_DevTools]:
             port_file = Path(profile, "DevToolsActivePort")
             _wait_for(
                 # Complete once it holds both lines: the port and the browser target's path.
-                lambda: (
-                    process.poll() is None
-                    and port_file.is_file()
-                    and len(port_file.read_text().splitlines()) >= 2
-                ),
+                lambda: process.poll() is None and port_file.is_file() and len(port_file.read_text().splitlines()) >= 2,
                 30,
                 "Chromium did not open its DevTools port",
             )
@@ -390,17 +379,12 @@ def test_graphiql_renders_and_runs_operations_in_chromium() -> None:
         browser.call("Page.navigate", {"url": base + PAGE_PATH})
 
         browser.wait_for("!!document.querySelector('.graphiql-container')")
-        assert browser.wait_for(f"{_EDITOR} && {_EDITOR}.CodeMirror.getValue()").strip() == (
-            DEFAULT_QUERY.strip()
-        )
-        assert browser.evaluate("window.mesheryPlayground.subscriptionUrl") == (
-            f"ws://{origin}{ENDPOINT}"
-        )
+        assert browser.wait_for(f"{_EDITOR} && {_EDITOR}.CodeMirror.getValue()").strip() == (DEFAULT_QUERY.strip())
+        assert browser.evaluate("window.mesheryPlayground.subscriptionUrl") == (f"ws://{origin}{ENDPOINT}")
 
         browser.evaluate("document.querySelector('.graphiql-execute-button').click()")
         response = browser.wait_for(
-            f"{_RESPONSE} && {_RESPONSE}.CodeMirror.getValue().includes('Query') "
-            f"&& {_RESPONSE}.CodeMirror.getValue()"
+            f"{_RESPONSE} && {_RESPONSE}.CodeMirror.getValue().includes('Query') && {_RESPONSE}.CodeMirror.getValue()"
         )
         assert json.loads(response) == {"data": {"__typename": "Query"}}
 
@@ -409,9 +393,7 @@ def test_graphiql_renders_and_runs_operations_in_chromium() -> None:
         browser.evaluate(f"{_EDITOR}.CodeMirror.setValue('subscription {{ counter }}')")
         # GraphiQL parses an edit after a debounce; only then does it send the documentAST
         # that makes the fetcher pick the WebSocket.
-        browser.wait_for(
-            f"{_EDITOR}.CodeMirror.documentAST?.definitions[0].operation === 'subscription'"
-        )
+        browser.wait_for(f"{_EDITOR}.CodeMirror.documentAST?.definitions[0].operation === 'subscription'")
         browser.evaluate("document.querySelector('.graphiql-execute-button').click()")
         response = browser.wait_for(
             f"{_RESPONSE}.CodeMirror.getValue().includes('3') && {_RESPONSE}.CodeMirror.getValue()"
@@ -422,27 +404,16 @@ def test_graphiql_renders_and_runs_operations_in_chromium() -> None:
         exceptions = [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
         assert not exceptions, exceptions
         requested = [
-            e["params"]["request"]["url"]
-            for e in browser.events
-            if e.get("method") == "Network.requestWillBeSent"
+            e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"
         ]
-        sockets = [
-            e["params"]["url"]
-            for e in browser.events
-            if e.get("method") == "Network.webSocketCreated"
-        ]
+        sockets = [e["params"]["url"] for e in browser.events if e.get("method") == "Network.webSocketCreated"]
         assert f"{base}{STATIC_PREFIX}/graphiql.min.js" in requested
         assert f"ws://{origin}{ENDPOINT}" in sockets
-        foreign = [
-            url
-            for url in requested + sockets
-            if not url.startswith((base + "/", f"ws://{origin}/", "data:"))
-        ]
+        foreign = [url for url in requested + sockets if not url.startswith((base + "/", f"ws://{origin}/", "data:"))]
         assert not foreign, foreign
         failed = [
             (e["params"]["response"]["status"], e["params"]["response"]["url"])
             for e in browser.events
-            if e.get("method") == "Network.responseReceived"
-            and e["params"]["response"]["status"] >= 400
+            if e.get("method") == "Network.responseReceived" and e["params"]["response"]["status"] >= 400
         ]
         assert not failed, failed
