@@ -1,0 +1,37 @@
+"""Files of the server's data folder, for ``/api/system/fileDownload`` and ``/api/system/fileView``.
+
+Upstream opens whatever path the query names. Here a path is resolved (symbolic links
+followed) and must end inside ``USER_DATA_FOLDER``; anything else is refused before the
+file is touched.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generated import errors
+
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def resolve(root: Path, name: str) -> Path:
+    """The regular file ``name`` (relative to ``root`` or absolute inside it)."""
+    if "\x00" in name:
+        raise errors.ErrFileOutsideDataFolder("the path contains a NUL byte")
+    base = root.expanduser().resolve()
+    candidate = Path(name).expanduser()
+    target = (candidate if candidate.is_absolute() else base / candidate).resolve()
+    if target != base and base not in target.parents:
+        raise errors.ErrFileOutsideDataFolder(f"{name!r} is not inside the data folder")
+    if not target.is_file():
+        raise errors.ErrFileNotFound(f"{name!r} is not a file of the data folder")
+    return target
+
+
+def read(root: Path, name: str) -> tuple[str, bytes]:
+    """The file's base name and bytes (at most ``MAX_BYTES``)."""
+    path = resolve(root, name)
+    if os.path.getsize(path) > MAX_BYTES:
+        raise errors.ErrFileNotFound(f"{name!r} is larger than {MAX_BYTES} bytes; it is not served")
+    return path.name, path.read_bytes()
