@@ -120,6 +120,13 @@ def _parse_paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in value.split(os.pathsep) if p)
 
 
+def _parse_ui_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a folder (a Meshery UI static export, with index.html)")
+    return path
+
+
 def _parse_meshsync_mode(value: str) -> str:
     mode = value.strip().lower()
     if mode not in ("embedded", "operator"):
@@ -159,6 +166,7 @@ class Settings:
     meshsync_default_deployment_mode: str = "embedded"
     os_name: str = "meshery"
     meshery_server_callback_url: str = ""
+    ui_path: Path | None = None
 
     @property
     def effective_log_level(self) -> int:
@@ -211,4 +219,5 @@ class Settings:
         read("GRAPHQL_CACHE_SIZE", "graphql_cache_size", _parse_size, "an integer >= 0 (0 turns the cache off)")
         read("MESHSYNC_DEFAULT_DEPLOYMENT_MODE", "meshsync_default_deployment_mode", _parse_meshsync_mode,
              "embedded or operator")
+        read("MESHERY_UI_PATH", "ui_path", _parse_ui_path, "a folder holding a Meshery UI static export")
         return cls(**values)  # type: ignore[arg-type]
