@@ -2,7 +2,8 @@
 
 Upstream opens whatever path the query names. Here a path is resolved (symbolic links
 followed) and must end inside ``USER_DATA_FOLDER``; anything else is refused before the
-file is touched.
+file is touched, and so are the folder's secrets: the database files and the key that
+seals credentials (``*.key``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from pathlib import Path
 from generated import errors
 
 MAX_BYTES = 64 * 1024 * 1024
+PRIVATE_PREFIXES = ("mesherydb",)
+PRIVATE_SUFFIXES = (".key", ".pem", ".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".db")
+
+
+def private(path: Path) -> bool:
+    """The database and key files, which are never served."""
+    name = path.name.lower()
+    return name.startswith(PRIVATE_PREFIXES) or name.endswith(PRIVATE_SUFFIXES)
 
 
 def resolve(root: Path, name: str) -> Path:
@@ -24,6 +33,8 @@ def resolve(root: Path, name: str) -> Path:
     target = (candidate if candidate.is_absolute() else base / candidate).resolve()
     if target != base and base not in target.parents:
         raise errors.ErrFileOutsideDataFolder(f"{name!r} is not inside the data folder")
+    if private(target):
+        raise errors.ErrFileOutsideDataFolder(f"{name!r} is a database or key file, which is never served")
     if not target.is_file():
         raise errors.ErrFileNotFound(f"{name!r} is not a file of the data folder")
     return target
