@@ -7,8 +7,8 @@ from typing import Any
 
 from generated import errors
 from generated.handler_types import Paging
-from meshery import connections as service
 from meshery import connection_actions, context, contexts, http, registration
+from meshery import connections as service
 from meshery.connections import ConnectionFilter
 
 
@@ -107,21 +107,26 @@ async def update_connection_controllers_config(connection_id: str, body: dict[st
 
 
 async def get_connections_status() -> http.Answer:
-    return http.json({"connections_status": await connection_actions.status_counts(context.current().services)})
+    owner = context.require_user().user_id
+    return http.json({"connections_status": await connection_actions.status_counts(context.current().services, owner)})
 
 
 async def update_connections_status(connection_kind: str, body: dict[str, Any]) -> http.Answer:
-    result = await connection_actions.change_statuses(context.current().services, connection_kind, body)
+    owner = context.require_user().user_id
+    result = await connection_actions.change_statuses(context.current().services, owner, connection_kind, body)
     return http.json(result, 202)
 
 
 async def verify_connection_url(connection_kind: str, id_: str) -> http.Answer:
-    details = await connection_actions.url_details(context.current().services, connection_kind, id_)
-    return http.json({**details, "connection": None})
+    owner = context.require_user().user_id
+    details = await connection_actions.url_details(context.current().services, owner, connection_kind, id_)
+    details.pop("connection", None)
+    return http.json(details)
 
 
 async def get_connection_details(connection_kind: str, id_: str) -> http.Answer:
-    return http.json(await connection_actions.url_details(context.current().services, connection_kind, id_))
+    owner = context.require_user().user_id
+    return http.json(await connection_actions.url_details(context.current().services, owner, connection_kind, id_))
 
 
 async def connection_metadata(connection_kind: str, body: dict[str, Any]) -> http.Answer:
@@ -137,11 +142,14 @@ async def configure_connection(connection_kind: str, body: dict[str, Any]) -> ht
 async def get_kubernetes_connection_context(connection_id: str) -> http.Answer:
     services = context.current().services
     conn = await service.get(services, connection_id)
+    if conn.user_id != context.require_user().user_id:
+        raise errors.ErrConnectionNotFound(f"connection {connection_id}")
     if conn.kind != "kubernetes":
         raise errors.ErrConnectionKindMismatch(f"connection {connection_id} is of kind {conn.kind}, not kubernetes")
     return http.json(contexts.context_view(conn))
 
 
 async def delete_meshery_connection(meshery_server_id: str) -> http.Answer:
-    await connection_actions.delete_meshery(context.current().services, meshery_server_id)
+    owner = context.require_user().user_id
+    await connection_actions.delete_meshery(context.current().services, owner, meshery_server_id)
     return None, 204, {}

@@ -10,6 +10,7 @@ from generated import errors, models
 from generated.handler_types import Paging
 from meshery import context, data_files, http
 from meshery import system as service
+from meshery.providers.base import BaseProvider
 
 
 async def get_system_version() -> http.Answer:
@@ -88,7 +89,7 @@ LOCAL_EXTENSION_NOTICE = "extension not available for current provider"
 async def get_extension_version() -> http.Answer:
     """A remote provider's ``package_version``; upstream's 200 notice with the local provider."""
     impl = context.current().provider_impl
-    props = impl.properties() if impl is not None else {}
+    props = impl.properties() if isinstance(impl, BaseProvider) else {}
     if props.get("providerType") != "remote":
         return http.json(LOCAL_EXTENSION_NOTICE)
     return http.json({"version": str(props.get("package_version") or "")})

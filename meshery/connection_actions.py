@@ -1,6 +1,9 @@
 """Connection routes beyond one connection's CRUD: counts by status, status changes of several
 connections of a kind, the connection wizard's URL steps, and Meshery server connections.
 
+Every function works on the requesting user's connections only (another user's connection
+is "not found"), whatever the store's own scoping.
+
 The wizard (``verify``, ``details``, ``metadata``, ``configure`` under
 ``/api/integrations/connections/{kind}/``) works on a URL: it is checked (absolute http(s)
 with a host, never fetched), normalised, compared with the user's connections of that kind,
@@ -20,14 +23,30 @@ from meshery.store import connections as repo
 from meshery.store.connections import Connection, ConnectionFilter
 
 MESHERY_KIND = "meshery"
+ALL = 100_000
 
 
-async def status_counts(services: Services) -> list[dict[str, Any]]:
+async def _own(services: Services, owner: str, conn_id: str) -> Connection:
+    conn = await connections.get(services, conn_id)
+    if conn.user_id != owner:
+        raise errors.ErrConnectionNotFound(f"connection {conn_id}")
+    return conn
+
+
+async def _own_of_kind(services: Services, owner: str, kind: str) -> list[Connection]:
+    return [c for c in await repo.connections_by_kind(services.store, kind) if c.user_id == owner]
+
+
+async def status_counts(services: Services, owner: str) -> list[dict[str, Any]]:
     """One ``{status, count}`` per status the user's connections are in (upstream's ConnectionsStatusPage)."""
-    _rows, _total, summary = await repo.list_connections(
-        services.store, ConnectionFilter(), page=0, page_size=0, order=None
+    rows, _total, _summary = await repo.list_connections(
+        services.store, ConnectionFilter(user_id=owner), page=0, page_size=ALL, order=None
     )
-    return [{"status": status, "count": count} for status, count in sorted(summary.items())]
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.user_id == owner:
+            counts[row.status] = counts.get(row.status, 0) + 1
+    return [{"status": status, "count": count} for status, count in sorted(counts.items())]
 
 
 def _is_uuid(value: str) -> bool:
@@ -38,7 +57,9 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-async def change_statuses(services: Services, kind: str, changes: dict[str, Any]) -> dict[str, dict[str, str]]:
+async def change_statuses(
+    services: Services, owner: str, kind: str, changes: dict[str, Any]
+) -> dict[str, dict[str, str]]:
     """Move each connection to its target status; what could not move is reported, not raised."""
     for conn_id, target in changes.items():
         if not _is_uuid(conn_id) or not isinstance(target, str) or target not in connections.STATUSES:
@@ -49,7 +70,7 @@ async def change_statuses(services: Services, kind: str, changes: dict[str, Any]
     failed: dict[str, str] = {}
     for conn_id, target in changes.items():
         try:
-            conn = await connections.get(services, conn_id)
+            conn = await _own(services, owner, conn_id)
             if conn.kind != kind:
                 raise errors.ErrConnectionKindMismatch(f"connection {conn_id} is of kind {conn.kind}, not {kind}")
             updated[conn_id] = (await connections.update(services, conn_id, {"status": target})).status
@@ -70,8 +91,8 @@ def normalise_url(url: str) -> tuple[str, dict[str, str]]:
     return clean, {"scheme": parts.scheme.lower(), "host": parts.hostname, "path": path, "name": name}
 
 
-async def _existing(services: Services, kind: str, url: str) -> Connection | None:
-    for conn in await repo.connections_by_kind(services.store, kind):
+async def _existing(services: Services, owner: str, kind: str, url: str) -> Connection | None:
+    for conn in await _own_of_kind(services, owner, kind):
         stored = (conn.meta or {}).get("url")
         if isinstance(stored, str) and stored and normalise_url_or_none(stored) == url:
             return conn
@@ -85,17 +106,14 @@ def normalise_url_or_none(url: str) -> str | None:
         return None
 
 
-async def url_details(services: Services, kind: str, url: str) -> dict[str, Any]:
-    """The URL's parts and the user's connection of this kind to it (or None)."""
+async def url_details(services: Services, owner: str, kind: str, url: str) -> dict[str, Any]:
+    """The URL's parts and, under ``connection``, the user's connection of this kind to it (if any)."""
     clean, parts = normalise_url(url)
-    found = await _existing(services, kind, clean)
-    return {
-        "kind": kind,
-        "url": clean,
-        **parts,
-        "verified": True,
-        "connection": await connections.answer(services, found) if found is not None else None,
-    }
+    details: dict[str, Any] = {"kind": kind, "url": clean, **parts, "verified": True}
+    found = await _existing(services, owner, kind, clean)
+    if found is not None:
+        details["connection"] = await connections.answer(services, found)
+    return details
 
 
 def metadata(kind: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +125,7 @@ def metadata(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 async def configure(services: Services, owner: str, kind: str, body: dict[str, Any]) -> Connection:
     """Store the connection to the metadata's URL (update the user's existing one to that URL)."""
     meta = metadata(kind, body)
-    found = await _existing(services, kind, meta["url"])
+    found = await _existing(services, owner, kind, meta["url"])
     if found is not None:
         return await connections.update(services, found.id, {"name": meta["name"], "metadata": meta})
     payload = {
@@ -121,11 +139,11 @@ async def configure(services: Services, owner: str, kind: str, body: dict[str, A
     return await connections.create(services, owner, payload)
 
 
-async def delete_meshery(services: Services, server_id: str) -> list[str]:
-    """Delete the Meshery server connections whose id or ``metadata.server_id`` is ``server_id``."""
+async def delete_meshery(services: Services, owner: str, server_id: str) -> list[str]:
+    """Delete the user's Meshery server connections whose id or ``metadata.server_id`` is ``server_id``."""
     targets = [
         c.id
-        for c in await repo.connections_by_kind(services.store, MESHERY_KIND)
+        for c in await _own_of_kind(services, owner, MESHERY_KIND)
         if server_id in (c.id, str((c.meta or {}).get("server_id") or ""))
     ]
     if not targets:

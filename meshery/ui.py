@@ -35,7 +35,10 @@ def lookup(root: Path, path: str) -> Path | None:
     if any(s in (".", "..") or "\\" in s or "\x00" in s for s in segments):
         return None
     base = root.joinpath(*segments) if segments else root
-    candidates = [base / INDEX] if not segments or path.endswith("/") else [base, base.with_name(base.name + ".html"), base / INDEX]
+    if not segments or path.endswith("/"):
+        candidates = [base / INDEX]
+    else:
+        candidates = [base, base.with_name(base.name + ".html"), base / INDEX]
     for candidate in candidates:
         try:
             resolved = candidate.resolve()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from meshery.config import Settings
 from handlers.system import LOCAL_EXTENSION_NOTICE
+from meshery.config import Settings
 
 
 def _seed(settings: Settings) -> None:
