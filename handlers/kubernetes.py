@@ -180,8 +180,8 @@ async def get_kubernetes_nats_status(connection_id: str) -> http.Answer:
     return http.json(await cluster_status.controller_status(context.current().services, connection_id, "BROKER"))
 
 
-async def resync_kubernetes_context(id_: str, body: dict[str, Any] | None = None) -> http.Answer:
-    flags = body or {}
+async def resync_kubernetes_context(id_: str, body: dict[str, Any]) -> http.Answer:
+    flags = body
     selector = {
         "ReSync": bool(flags.get("reSync")),
         "clearDB": bool(flags.get("clearDb")),

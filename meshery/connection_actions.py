@@ -23,6 +23,7 @@ from meshery.store import connections as repo
 from meshery.store.connections import Connection, ConnectionFilter
 
 MESHERY_KIND = "meshery"
+NAME_LIMIT = 255  # the longest connection name (the spec's maxLength)
 ALL = 100_000
 
 
@@ -62,13 +63,16 @@ async def change_statuses(
 ) -> dict[str, dict[str, str]]:
     """Move each connection to its target status; what could not move is reported, not raised."""
     for conn_id, target in changes.items():
-        if not _is_uuid(conn_id) or not isinstance(target, str) or target not in connections.STATUSES:
+        if not isinstance(target, str) or target not in connections.STATUSES:
             raise errors.ErrConnectionStatusPayload(
-                f"{conn_id!r}: {target!r}; keys are connection ids, values one of {list(connections.STATUSES)}"
+                f"{conn_id!r}: {target!r}; values are one of {list(connections.STATUSES)}"
             )
     updated: dict[str, str] = {}
     failed: dict[str, str] = {}
     for conn_id, target in changes.items():
+        if not _is_uuid(conn_id):
+            failed[conn_id] = "not a connection id"
+            continue
         try:
             conn = await _own(services, owner, conn_id)
             if conn.kind != kind:
@@ -81,14 +85,18 @@ async def change_statuses(
 
 def normalise_url(url: str) -> tuple[str, dict[str, str]]:
     """The URL without fragment, default path or trailing slash, and its parts; 400 when not http(s)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if host is None or parts.scheme.lower() not in ("http", "https"):
         raise errors.ErrConnectionUrlInvalid(f"{url!r} is not an absolute http(s) URL")
     path = parts.path.rstrip("/")
     clean = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
     segments = [s for s in path.split("/") if s]
-    name = segments[-1].removesuffix(".git") if segments else parts.hostname
-    return clean, {"scheme": parts.scheme.lower(), "host": parts.hostname, "path": path, "name": name}
+    name = (segments[-1].removesuffix(".git") if segments else host)[:NAME_LIMIT]
+    return clean, {"scheme": parts.scheme.lower(), "host": host, "path": path, "name": name}
 
 
 async def _existing(services: Services, owner: str, kind: str, url: str) -> Connection | None:

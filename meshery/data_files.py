@@ -28,14 +28,21 @@ def resolve(root: Path, name: str) -> Path:
     """The regular file ``name`` (relative to ``root`` or absolute inside it)."""
     if "\x00" in name:
         raise errors.ErrFileOutsideDataFolder("the path contains a NUL byte")
-    base = root.expanduser().resolve()
-    candidate = Path(name).expanduser()
-    target = (candidate if candidate.is_absolute() else base / candidate).resolve()
+    try:
+        base = root.expanduser().resolve()
+        candidate = Path(name)  # never expanduser: `~user` of a request names no home of ours
+        target = (candidate if candidate.is_absolute() else base / candidate).resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise errors.ErrFileNotFound(f"{name!r} cannot be a file of the data folder") from None
     if target != base and base not in target.parents:
         raise errors.ErrFileOutsideDataFolder(f"{name!r} is not inside the data folder")
     if private(target):
         raise errors.ErrFileOutsideDataFolder(f"{name!r} is a database or key file, which is never served")
-    if not target.is_file():
+    try:
+        regular = target.is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        regular = False
+    if not regular:
         raise errors.ErrFileNotFound(f"{name!r} is not a file of the data folder")
     return target
 
@@ -43,6 +50,9 @@ def resolve(root: Path, name: str) -> Path:
 def read(root: Path, name: str) -> tuple[str, bytes]:
     """The file's base name and bytes (at most ``MAX_BYTES``)."""
     path = resolve(root, name)
-    if os.path.getsize(path) > MAX_BYTES:
-        raise errors.ErrFileNotFound(f"{name!r} is larger than {MAX_BYTES} bytes; it is not served")
-    return path.name, path.read_bytes()
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise errors.ErrFileNotFound(f"{name!r} is larger than {MAX_BYTES} bytes; it is not served")
+        return path.name, path.read_bytes()
+    except OSError as exc:  # unreadable (permissions) or gone since it was resolved
+        raise errors.ErrFileNotFound(f"{name!r} cannot be read: {exc.strerror}") from None

@@ -42,10 +42,10 @@ def lookup(root: Path, path: str) -> Path | None:
     for candidate in candidates:
         try:
             resolved = candidate.resolve()
-        except OSError:
+            if resolved.is_file() and root in resolved.parents:
+                return resolved
+        except (OSError, ValueError):  # a name too long for the file system, and the like
             continue
-        if resolved.is_file() and (resolved == root or root in resolved.parents):
-            return resolved
     return None
 
 

@@ -85,6 +85,7 @@ async def test_unknown_and_malformed_ids(client: httpx.AsyncClient) -> None:
     assert resync.status_code == 404
     bad = await client.post(f"/api/system/kubernetes/contexts/{MISSING}/resync", json={"reSync": "maybe"})
     assert bad.status_code == 400
+    assert (await client.post(f"/api/system/kubernetes/contexts/{MISSING}/resync")).status_code == 400
     assert bad.json()["code"].startswith("meshery-server-")
 
 
