@@ -92,4 +92,6 @@ async def get_extension_version() -> http.Answer:
     props = impl.properties() if isinstance(impl, BaseProvider) else {}
     if props.get("providerType") != "remote":
         return http.json(LOCAL_EXTENSION_NOTICE)
-    return http.json({"version": str(props.get("package_version") or "")})
+    # Upstream's ProviderProperties spells it package_version; providers written to the
+    # capabilities document's camelCase send packageVersion.
+    return http.json({"version": str(props.get("package_version") or props.get("packageVersion") or "")})
