@@ -3,8 +3,10 @@
 An operation's ``x-forms`` maps a form name to the request schema it describes: ``request:``
 an operationId (its JSON request body), or ``schema:`` a component schema. Each form becomes
 ``{"rjsfSchema": ..., "uiSchema": ...}``: the schema with every ``$ref`` resolved, cut to
-``fields`` (in that order), spec-only keys (``x-*``, ``readOnly`` fields, twin spellings)
-removed, a title on every field, plus ``enums``/``defaults`` the form offers; the UI schema
+``fields`` (in that order; ``from`` names the request property behind a field the form
+spells otherwise, e.g. upstream's ``organization`` for ``organization_id``), spec-only keys
+(``x-*``, ``readOnly`` fields, twin spellings) removed, a title on every field, plus
+``enums``/``defaults`` the form offers; the UI schema
 is ``ui:order`` and the per-field RJSF hints of ``ui``. Nothing is written when no operation
 declares forms, so a spec without them generates what it did before.
 """
@@ -19,7 +21,7 @@ from typing import Any
 from codegen.ir import CodegenError
 from codegen.render import render
 
-ENTRY_KEYS = {"title", "description", "request", "schema", "fields", "titles", "enums", "defaults", "ui"}
+ENTRY_KEYS = {"title", "description", "request", "schema", "fields", "from", "titles", "enums", "defaults", "ui"}
 METHODS = ("get", "put", "post", "delete", "options", "patch", "head", "trace")
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
@@ -97,16 +99,17 @@ def build(doc: dict[str, Any], name: str, entry: dict[str, Any], ops: dict[str, 
     schema = _source(doc, name, entry, ops)
     props: dict[str, Any] = schema.get("properties") or {}
     fields = list(entry.get("fields") or props)
-    for extra in ("titles", "enums", "defaults", "ui"):
+    source: dict[str, str] = {f: str((entry.get("from") or {}).get(f, f)) for f in fields}
+    for extra in ("from", "titles", "enums", "defaults", "ui"):
         unknown = set(entry.get(extra) or {}) - set(fields)
         if unknown:
             raise CodegenError(f"{where}.{extra}: {sorted(unknown)} are not fields of the form")
-    missing = [f for f in fields if f not in props]
+    missing = [source[f] for f in fields if source[f] not in props]
     if missing:
         raise CodegenError(f"{where}: fields {missing} are not properties of its request schema")
     properties: dict[str, Any] = {}
     for field in fields:
-        prop = copy.deepcopy(props[field])
+        prop = copy.deepcopy(props[source[field]])
         prop["title"] = (entry.get("titles") or {}).get(field) or prop.get("title") or humanize(field)
         if field in (entry.get("enums") or {}):
             prop["enum"] = list(entry["enums"][field])
@@ -114,7 +117,7 @@ def build(doc: dict[str, Any], name: str, entry: dict[str, Any], ops: dict[str, 
             prop["default"] = entry["defaults"][field]
         properties[field] = prop
     rjsf: dict[str, Any] = {"title": entry.get("title") or humanize(name), "type": "object", "properties": properties}
-    required = [f for f in schema.get("required") or [] if f in properties]
+    required = [f for f in fields if source[f] in (schema.get("required") or [])]
     if required:
         rjsf["required"] = required
     if entry.get("description"):

@@ -90,12 +90,21 @@ def test_fields_titles_enums_and_defaults() -> None:
         ({"schema": "ThingPayload", "ui": {"color": {"ui:widget": "x"}}}, "not fields of the form"),
         ({"schema": "ThingPayload", "ui": {"name": {"widget": "x"}}}, "RJSF keys"),
         ({"schema": "ThingPayload", "colour": 1}, "an entry is a mapping"),
+        ({"schema": "ThingPayload", "fields": ["who"], "from": {"who": "nobody"}}, "not properties"),
+        ({"schema": "ThingPayload", "from": {"who": "owner"}}, "not fields of the form"),
         ({"schema": "Loop"}, "refers to itself"),
     ],
 )
 def test_bad_entries_are_named(entry: dict[str, Any], message: str) -> None:
     with pytest.raises(CodegenError, match=message):
         forms.collect(spec({"thing": entry}))
+
+
+def test_a_field_named_otherwise_than_its_property() -> None:
+    entry = {"schema": "ThingPayload", "fields": ["who", "name"], "from": {"who": "owner"}}
+    schema = forms.collect(spec({"thing": entry}))["thing"]["rjsfSchema"]
+    assert schema["properties"]["who"] == {"type": "string", "format": "uuid", "title": "Who"}
+    assert schema["required"] == ["who", "name"]
 
 
 def test_nothing_is_written_without_forms() -> None:

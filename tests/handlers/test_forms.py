@@ -40,11 +40,21 @@ async def test_environment_form_is_the_save_environment_request(client: httpx.As
     body = (await client.get("/api/schema/resource/environment")).json()
     request = _request_schema("saveEnvironment")
     props = body["rjsfSchema"]["properties"]
-    assert list(props) == ["name", "description"]
-    for field in props:  # the constraints come from the request the server validates
+    assert list(props) == ["organization", "name", "description"]
+    for field in ("name", "description"):  # the constraints come from the request the server validates
         assert props[field]["maxLength"] == request["properties"][field]["maxLength"]  # type: ignore[index]
+    assert "pattern" in props["organization"]  # organization_id's schema (a UUID), under upstream's name
     assert body["rjsfSchema"]["required"] == ["name"]
     assert body["uiSchema"]["description"] == {"ui:widget": "textarea"}
+
+
+@pytest.mark.parametrize("name", ["environment", "workspace"])
+async def test_the_ui_can_fill_the_organization_choices(client: httpx.AsyncClient, name: str) -> None:
+    """The UI writes rjsfSchema.properties.organization.enum and uiSchema.organization["ui:widget"]."""
+    body = (await client.get(f"/api/schema/resource/{name}")).json()
+    assert isinstance(body["rjsfSchema"]["properties"]["organization"], dict)
+    assert isinstance(body["uiSchema"]["organization"], dict)
+    assert body["uiSchema"]["ui:order"][0] == "organization"
 
 
 async def test_design_form_offers_the_import_choices(client: httpx.AsyncClient) -> None:
