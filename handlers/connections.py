@@ -130,7 +130,14 @@ async def get_connection_details(connection_kind: str, id_: str) -> http.Answer:
 
 
 async def connection_metadata(connection_kind: str, body: dict[str, Any]) -> http.Answer:
-    return http.json(connection_actions.metadata(connection_kind, body))
+    owner = context.require_user().user_id
+    return http.json(await connection_actions.store_metadata(context.current().services, owner, connection_kind, body))
+
+
+async def get_connection_status_by_url(connection_kind: str, id_: str) -> http.Answer:
+    services = context.current().services
+    conn = await connection_actions.by_url(services, context.require_user().user_id, connection_kind, id_)
+    return http.json(await service.answer(services, conn))
 
 
 async def configure_connection(connection_kind: str, body: dict[str, Any]) -> http.Answer:

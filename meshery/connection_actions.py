@@ -125,9 +125,30 @@ async def url_details(services: Services, owner: str, kind: str, url: str) -> di
 
 
 def metadata(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The wizard's metadata as ``configure`` stores it: the URL normalised, a name when absent."""
-    clean, parts = normalise_url(str(body.get("url") or ""))
+    """The wizard's metadata as ``configure`` stores it: the URL normalised, a name when absent.
+
+    Upstream's Helm wizard names the URL ``repoURL``; it is read as ``url`` and kept as sent.
+    """
+    clean, parts = normalise_url(str(body.get("url") or body.get("repoURL") or ""))
     return {**body, "url": clean, "name": str(body.get("name") or parts["name"])}
+
+
+async def store_metadata(services: Services, owner: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``metadata``, merged into the user's connection to that URL when there is one."""
+    meta = metadata(kind, body)
+    found = await _existing(services, owner, kind, meta["url"])
+    if found is not None:
+        await connections.update(services, found.id, {"metadata": meta})
+    return meta
+
+
+async def by_url(services: Services, owner: str, kind: str, url: str) -> Connection:
+    """The user's connection of this kind to ``url``; not found otherwise."""
+    clean, _parts = normalise_url(url)
+    found = await _existing(services, owner, kind, clean)
+    if found is None:
+        raise errors.ErrConnectionNotFound(f"no {kind} connection to {clean}")
+    return found
 
 
 async def configure(services: Services, owner: str, kind: str, body: dict[str, Any]) -> Connection:

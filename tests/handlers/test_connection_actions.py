@@ -91,6 +91,16 @@ async def test_url_wizard(users_client: httpx.AsyncClient) -> None:
     assert (again["id"], again["name"]) == (conn["id"], "main")
     listed = (await users_client.get(CONNECTIONS, params={"kind": "helm"})).json()
     assert listed["total_count"] == 1
+    # Upstream's Helm wizard: the status by URL, metadata under repoURL stored on the connection.
+    status = await users_client.get(f"{CONNECTIONS}/helm/status", params={"id": url})
+    assert (status.status_code, status.json()["id"]) == (200, conn["id"])
+    charts = {"repoURL": url, "charts": ["nginx"]}
+    stored = (await users_client.post(f"{CONNECTIONS}/helm/metadata", json=charts)).json()
+    assert stored["url"] == "https://charts.example.com/stable" and stored["charts"] == ["nginx"]
+    assert (await users_client.get(f"{CONNECTIONS}/{conn['id']}")).json()["metadata"]["charts"] == ["nginx"]
+    none = await users_client.get(f"{CONNECTIONS}/helm/status", params={"id": "https://other.example"})
+    assert (none.status_code, none.json()["code"]) == (404, "meshery-server-1303")
+    assert (await users_client.get(f"{CONNECTIONS}/helm/status")).status_code == 400
     # Bob has none.
     bobs = await users_client.get(f"{CONNECTIONS}/helm/details", params={"id": url}, headers=BOB)
     assert "connection" not in bobs.json()
