@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from codegen import answers, graphql, handler_types, openapi, protos, pydantic_models, sdk
+from codegen import answers, forms, graphql, handler_types, openapi, protos, pydantic_models, sdk
 from codegen import errors as error_catalog
 from codegen.ir import CodegenError, module_name
 from codegen.render import header, render
@@ -76,6 +76,9 @@ def emit_all(layout: Layout, out_root: Path) -> list[Path]:
     written.append(gen / "models.py")
     write("handler_types.py", handler_types.emit(api, (gen / "models.py").read_text(encoding="utf-8"), spec_header))
     write("answers.py", answers.emit(api, spec_header))
+    form_schemas = forms.emit(api.spec, spec_header)
+    if form_schemas is not None:
+        write("form_schemas.py", form_schemas)
     written += sdk.emit(api, gen / "sdk", spec_header)
 
     gql = graphql.load(layout.graphql_dir)

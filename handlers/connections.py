@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generated import errors
 from generated.handler_types import Paging
+from meshery import connection_actions, context, contexts, http, registration
 from meshery import connections as service
-from meshery import context, http, registration
 from meshery.connections import ConnectionFilter
 
 
@@ -100,3 +101,62 @@ async def get_connection_controllers_config(connection_id: str) -> http.Answer:
 
 async def update_connection_controllers_config(connection_id: str, body: dict[str, Any]) -> http.Answer:
     return http.json(await service.update_controllers_config(context.current().services, connection_id, body))
+
+
+# --- counts, bulk status changes, the connection wizard, per-kind routes -----------------------
+
+
+async def get_connections_status() -> http.Answer:
+    owner = context.require_user().user_id
+    return http.json({"connections_status": await connection_actions.status_counts(context.current().services, owner)})
+
+
+async def update_connections_status(connection_kind: str, body: dict[str, Any]) -> http.Answer:
+    owner = context.require_user().user_id
+    result = await connection_actions.change_statuses(context.current().services, owner, connection_kind, body)
+    return http.json(result, 202)
+
+
+async def verify_connection_url(connection_kind: str, id_: str) -> http.Answer:
+    owner = context.require_user().user_id
+    details = await connection_actions.url_details(context.current().services, owner, connection_kind, id_)
+    details.pop("connection", None)
+    return http.json(details)
+
+
+async def get_connection_details(connection_kind: str, id_: str) -> http.Answer:
+    owner = context.require_user().user_id
+    return http.json(await connection_actions.url_details(context.current().services, owner, connection_kind, id_))
+
+
+async def connection_metadata(connection_kind: str, body: dict[str, Any]) -> http.Answer:
+    owner = context.require_user().user_id
+    return http.json(await connection_actions.store_metadata(context.current().services, owner, connection_kind, body))
+
+
+async def get_connection_status_by_url(connection_kind: str, id_: str) -> http.Answer:
+    services = context.current().services
+    conn = await connection_actions.by_url(services, context.require_user().user_id, connection_kind, id_)
+    return http.json(await service.answer(services, conn))
+
+
+async def configure_connection(connection_kind: str, body: dict[str, Any]) -> http.Answer:
+    services = context.current().services
+    conn = await connection_actions.configure(services, context.require_user().user_id, connection_kind, body)
+    return http.json(await service.answer(services, conn), 201)
+
+
+async def get_kubernetes_connection_context(connection_id: str) -> http.Answer:
+    services = context.current().services
+    conn = await service.get(services, connection_id)
+    if conn.user_id != context.require_user().user_id:
+        raise errors.ErrConnectionNotFound(f"connection {connection_id}")
+    if conn.kind != "kubernetes":
+        raise errors.ErrConnectionKindMismatch(f"connection {connection_id} is of kind {conn.kind}, not kubernetes")
+    return http.json(contexts.context_view(conn))
+
+
+async def delete_meshery_connection(meshery_server_id: str) -> http.Answer:
+    owner = context.require_user().user_id
+    await connection_actions.delete_meshery(context.current().services, owner, meshery_server_id)
+    return None, 204, {}

@@ -9,9 +9,9 @@ from typing import Any
 
 from generated import errors
 from generated.handler_types import Paging
-from meshery import context, controllers, http
+from meshery import cluster_status, context, controllers, http, resync
 from meshery import contexts as service
-from meshery.meshsync import manager
+from meshery.meshsync import manager, readback
 
 
 async def _file_bytes(k8sfile: Any) -> bytes:
@@ -180,3 +180,36 @@ async def subscribe_meshery_controllers_status(
     ids = [i for i in connection_ids or () if i]
     async for items in controllers.watch_statuses(context.current().services, ids or None):
         yield await _with_context_ids(items)
+
+
+# --- REST replacements of GraphQL status queries (current UI) --------------------------------
+
+
+async def get_kubernetes_namespaces(cluster_ids: list[str] | None = None) -> http.Answer:
+    return http.json({"namespaces": await readback.namespaces(context.current().services, cluster_ids or [])})
+
+
+async def get_kubernetes_operator_status(connection_id: str) -> http.Answer:
+    return http.json(await cluster_status.operator_status(context.current().services, connection_id))
+
+
+async def get_kubernetes_meshsync_status(connection_id: str) -> http.Answer:
+    return http.json(await cluster_status.controller_status(context.current().services, connection_id, "MESHSYNC"))
+
+
+async def get_kubernetes_nats_status(connection_id: str) -> http.Answer:
+    return http.json(await cluster_status.controller_status(context.current().services, connection_id, "BROKER"))
+
+
+async def resync_kubernetes_context(id_: str, body: dict[str, Any]) -> http.Answer:
+    flags = body
+    selector = {
+        "ReSync": bool(flags.get("reSync")),
+        "clearDB": bool(flags.get("clearDb")),
+        "hardReset": bool(flags.get("hardReset")),
+    }
+    return http.json({"status": await resync.resync(context.current().services, id_, selector)})
+
+
+async def get_controllers_default_config() -> http.Answer:
+    return http.json(cluster_status.default_config(context.current().services))

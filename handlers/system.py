@@ -8,8 +8,9 @@ from typing import Any
 
 from generated import errors, models
 from generated.handler_types import Paging
-from meshery import context, http
+from meshery import context, data_files, http
 from meshery import system as service
+from meshery.providers.base import BaseProvider
 
 
 async def get_system_version() -> http.Answer:
@@ -64,3 +65,35 @@ async def resolve_server_version() -> dict[str, Any]:
 async def subscribe_broker_connection() -> AsyncIterator[bool]:
     async for connected in context.current().services.bus.watch_status():
         yield connected
+
+
+# --- files of the data folder, the provider extension's version --------------------------------
+
+
+async def download_file(file: str) -> http.Raw:
+    name, data = data_files.read(context.current().services.settings.user_data_folder, file)
+    quoted = name.replace("\\", "_").replace('"', "_")
+    return http.raw(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{quoted}"'},
+    )
+
+
+async def view_file(file: str) -> http.Raw:
+    _name, data = data_files.read(context.current().services.settings.user_data_folder, file)
+    return http.raw(data, media_type="text/plain")
+
+
+LOCAL_EXTENSION_NOTICE = "extension not available for current provider"
+
+
+async def get_extension_version() -> http.Answer:
+    """A remote provider's ``package_version``; upstream's 200 notice with the local provider."""
+    impl = context.current().provider_impl
+    props = impl.properties() if isinstance(impl, BaseProvider) else {}
+    if props.get("providerType") != "remote":
+        return http.json(LOCAL_EXTENSION_NOTICE)
+    # Upstream's ProviderProperties spells it package_version; providers written to the
+    # capabilities document's camelCase send packageVersion.
+    return http.json({"version": str(props.get("package_version") or props.get("packageVersion") or "")})

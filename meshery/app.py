@@ -41,7 +41,7 @@ from starlette.staticfiles import StaticFiles
 from generated import errors as catalog
 from generated.graphql_schema import ROOT_FIELDS
 from generated.operations import OPERATIONS
-from meshery import answers, apidocs, apispec, context, dispatch, errors, lifecycle, session, validation, wiring
+from meshery import answers, apidocs, apispec, context, dispatch, errors, lifecycle, session, ui, validation, wiring
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
@@ -172,15 +172,18 @@ def create_app(settings: Settings) -> Starlette:
         *apidocs.routes(),
     ]
     sessions = session.SessionMiddleware(rest, state=state)
+    # With MESHERY_UI_PATH, a UI static export answers what no route does (meshery.ui).
+    ui_files = [Middleware(ui.UIFiles, root=settings.ui_path, table=table, state=state)] if settings.ui_path else []
     app = Starlette(
         routes=[*own_routes, Mount("/", rest)],
         middleware=[
+            *ui_files,
             Middleware(
                 dispatch.Dispatcher,
                 table=table,
                 sessions=sessions,
                 shadowed=dispatch.shadowing_prefixes(own_routes),
-            )
+            ),
         ],
         # MesheryError and HTTPException are answered by the exception
         # middleware; anything else reaches the server-error handler (500).

@@ -125,6 +125,11 @@ def _parse_seconds(value: str) -> float:
     if not 0 <= seconds <= 3600:
         raise ValueError
     return seconds
+def _parse_ui_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a folder (a Meshery UI static export, with index.html)")
+    return path
 
 
 def _parse_meshsync_mode(value: str) -> str:
@@ -171,6 +176,7 @@ class Settings:
     # in-flight requests finish; all within the grace period.
     shutdown_grace_period: float = 25.0
     shutdown_drain_delay: float = 5.0
+    ui_path: Path | None = None
 
     @property
     def effective_log_level(self) -> int:
@@ -226,4 +232,5 @@ class Settings:
              "embedded or operator")
         read("SHUTDOWN_GRACE_PERIOD", "shutdown_grace_period", _parse_seconds, "seconds from 0 to 3600")
         read("SHUTDOWN_DRAIN_DELAY", "shutdown_drain_delay", _parse_seconds, "seconds from 0 to 3600")
+        read("MESHERY_UI_PATH", "ui_path", _parse_ui_path, "a folder holding a Meshery UI static export")
         return cls(**values)  # type: ignore[arg-type]
