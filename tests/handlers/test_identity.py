@@ -119,3 +119,24 @@ async def test_local_teams_and_changes(client: httpx.AsyncClient) -> None:
         assert (answer.status_code, answer.json()["code"]) == (400, errors.ErrIdentityLocalProvider.code), path
     bad = await client.get("/api/identity/orgs/not-a-uuid/teams")
     assert bad.status_code == 400
+
+
+async def test_lists_are_scoped_by_either_spelling_of_the_organization(client: httpx.AsyncClient) -> None:
+    local = (await client.post("/api/environments", json={"name": "here"})).json()
+    away = (await client.post("/api/environments", json={"name": "away", "organizationId": OTHER})).json()
+    space = (await client.post("/api/workspaces", json={"name": "ws", "description": "d"})).json()
+    assert space["organizationId"] == LOCAL_ORG_ID
+    for spelling in ("orgID", "orgId"):
+        here = (await client.get("/api/environments", params={spelling: LOCAL_ORG_ID, "pagesize": 100})).json()
+        names = {e["name"] for e in here["environments"]}
+        assert "here" in names and "away" not in names, spelling
+        there = (await client.get("/api/environments", params={spelling: OTHER})).json()
+        assert [e["id"] for e in there["environments"]] == [away["id"]], spelling
+        spaces = (await client.get("/api/workspaces", params={spelling: LOCAL_ORG_ID, "pagesize": 100})).json()
+        assert space["id"] in [w["id"] for w in spaces["workspaces"]], spelling
+        assert (await client.get("/api/workspaces", params={spelling: OTHER})).json()["workspaces"] == []
+    bad = await client.get("/api/environments", params={"orgId": "not-a-uuid"})
+    assert bad.status_code == 400
+    for env in (local, away):
+        await client.delete(f"/api/environments/{env['id']}")
+    await client.delete(f"/api/workspaces/{space['id']}")
