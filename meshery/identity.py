@@ -32,11 +32,12 @@ from meshery.providers.remote import RemoteProvider
 __all__ = ["LOCAL_ORG_ID", "LOCAL_ORG_NAME", "Forwarded"]
 
 LOCAL_ORG_NAME = "Local Provider"
-# The theme the UI applies for an organization without one (no custom logo, default colours).
+# The theme of an organization without one: no custom logo (empty assets), default colours.
+NO_LOGO: dict[str, str] = {"svg": "", "location": ""}
 LOCAL_ORG_PREFERENCES: dict[str, Any] = {
     "theme": {
         "id": "00000000-0000-0000-0000-000000000000",
-        "logo": {"desktopView": {}, "mobileView": {}, "darkDesktopView": {}, "darkMobileView": {}},
+        "logo": {view: NO_LOGO for view in ("desktopView", "mobileView", "darkDesktopView", "darkMobileView")},
         "vars": {},
     },
     "dashboard": {},
