@@ -14,6 +14,11 @@ group row above the header row). Columns are found by name, case-insensitive:
     Description | Feature       -> description
     Local Provider              -> granted by the local provider when TRUE
 
+The UI grants itself an action when a key has its id *and* its function (compared in lodash's
+``lowerCase``); UI versions spell some functions differently (2024's "Manage service mesh life
+cycle" is now "Manage cloud native infrastructure life cycle"), so a key id may appear on several
+rows, one per function spelling.
+
     rows = permissions.local_keys(settings.keys_path)   # the granted rows, file order
 """
 
@@ -112,11 +117,12 @@ def load(path: Path | None = None) -> tuple[KeyRow, ...]:
 
 
 def local_keys(path: Path | None = None) -> tuple[KeyRow, ...]:
-    """The rows the local provider grants: those whose "Local Provider" is TRUE (each id once)."""
-    seen: set[str] = set()
+    """The rows the local provider grants: those whose "Local Provider" is TRUE (each id and function once)."""
+    seen: set[tuple[str, str]] = set()
     granted: list[KeyRow] = []
     for row in load(path):
-        if row.local and row.id not in seen:
-            seen.add(row.id)
+        key = (row.id, row.function.lower())
+        if row.local and key not in seen:
+            seen.add(key)
             granted.append(row)
     return tuple(granted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from generated import errors
@@ -10,16 +12,34 @@ from meshery.environments import LOCAL_ORG_ID
 from meshery.providers.local import LOCAL_USER_UUID
 
 OTHER = "0dd47d1a-d1c9-47dc-897c-40bf4a71d96b"
-# Key ids the UI checks on its pages (connections, environments, workspaces, settings, registry).
-UI_KEYS = {
-    "b35c9ce0-e787-4de6-8560-631007b0b947",  # view connections
-    "e3656bbc-fba2-483d-9996-34f8614cd21b",  # view environment
-    "bc9379e8-dc18-4655-b53c-c641271c4ba3",  # view workspace
-    "fdc038e3-1fdf-403a-af8a-53c0de8d7820",  # view settings
-    "cc069117-08cc-44e3-9c61-ae0eeca0bcf1",  # view registry
-    "fce15b20-78ac-42af-b79c-b8f19bdb0802",  # add cluster
-    "c1330df4-1bbe-4d5d-8828-f4bd9ee989e5",  # view extensions
+# (key id, subject) pairs the UI checks: CAN(action, subject) holds when a key has the id and its
+# function equals the subject in lodash's lowerCase. From the 2024 UI and the current UI.
+UI_CHECKS = {
+    ("b35c9ce0-e787-4de6-8560-631007b0b947", "View Connections"),
+    ("e3656bbc-fba2-483d-9996-34f8614cd21b", "View Environment"),
+    ("52cbe0b8-9aa7-4605-8eed-aa37e595adbb", "Assign Connections To Environment"),
+    ("bc9379e8-dc18-4655-b53c-c641271c4ba3", "View Workspace"),
+    ("64a1bad5-30f1-431a-aea0-8073d14a0262", "Assign designs to workspaces"),
+    ("fdc038e3-1fdf-403a-af8a-53c0de8d7820", "View Settings"),
+    ("cc069117-08cc-44e3-9c61-ae0eeca0bcf1", "View Registry"),
+    ("fce15b20-78ac-42af-b79c-b8f19bdb0802", "Add cluster"),
+    ("c1330df4-1bbe-4d5d-8828-f4bd9ee989e5", "View Extensions"),
+    ("96759f76-4add-45f8-b4ef-d4ace5ab1bc4", "View Credentials"),
+    ("84fc402c-f33e-4a21-a0e3-e14f9e20b125", "Reset database"),
+    ("b2861578-c573-45fe-a95e-0356d56e1d1b", "Add performace profile"),
+    ("b2861578-c573-45fe-a95e-0356d56e1d1b", "Add performance profile"),
+    ("cdec6212-bbbf-4cab-b10d-76d12bee7e56", "View Meshery User Preferences"),
+    ("eb1d8db3-e110-41b9-9f5f-cd271f7fc4a9", "View Meshery User Preferences"),
+    ("fdc485dc-f68b-405c-9e54-7b9a7254c282", "View service mesh"),
+    ("fdc485dc-f68b-405c-9e54-7b9a7254c282", "View cloud native infrastructure"),
+    ("255fd148-e3fd-4408-a48c-0d157a57d4d9", "Manage service mesh life cycle"),
+    ("255fd148-e3fd-4408-a48c-0d157a57d4d9", "Manage cloud native infrastructure life cycle"),
 }
+
+
+def lower_case(text: str) -> str:
+    """lodash's ``lowerCase`` for the words of key functions: words lower-cased, joined by one space."""
+    return " ".join(w.lower() for w in re.findall(r"[A-Za-z0-9]+", text))
 
 
 async def test_local_organization_is_the_one_environments_use(client: httpx.AsyncClient) -> None:
@@ -50,7 +70,8 @@ async def test_local_keys_are_the_seed_rows_granted_locally(client: httpx.AsyncC
     ids = {k["id"] for k in body["keys"]}
     granted = permissions.local_keys()
     assert ids == {row.id for row in granted} and body["total_count"] == len(granted) == body["totalCount"]
-    assert ids >= UI_KEYS
+    rules = {(k["id"], lower_case(k["function"])) for k in body["keys"]}
+    assert {(action, lower_case(subject)) for action, subject in UI_CHECKS} <= rules
     # rows the local provider does not grant (teams, organizations, catalog requests) are left out
     assert "41a9eb36-b99b-4715-8140-780f97d3c6a0" not in ids
     key = body["keys"][0]

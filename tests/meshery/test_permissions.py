@@ -28,7 +28,7 @@ def test_keys_file_layouts(tmp_path: Path) -> None:
         ("View Settings", "Settings", "Settings Management", "See settings")
     ]
     shipped = permissions.load()
-    assert len({r.id for r in shipped}) == len(shipped) and any(not r.local for r in shipped)
+    assert len({(r.id, r.function) for r in shipped}) == len(shipped) and any(not r.local for r in shipped)
     broken = tmp_path / "broken.csv"
     broken.write_text("a,b\n1,2\n")
     for path in (broken, tmp_path / "absent.csv"):
