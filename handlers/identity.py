@@ -39,14 +39,19 @@ async def update_org(org_id: str, body: dict[str, Any]) -> http.Reply:
     ctx = context.current()
     return _reply(
         "updateOrg",
-        await service.change(ctx, "PUT", f"/api/identity/orgs/{org_id}", body=body, what="change an organization"),
+        await service.change(
+            ctx, "PUT", f"/api/identity/orgs/{org_id}", body=body, org_id=org_id, what="change an organization"
+        ),
     )
 
 
 async def delete_org(org_id: str) -> http.Reply:
     ctx = context.current()
     return _reply(
-        "deleteOrg", await service.change(ctx, "DELETE", f"/api/identity/orgs/{org_id}", what="delete an organization")
+        "deleteOrg",
+        await service.change(
+            ctx, "DELETE", f"/api/identity/orgs/{org_id}", org_id=org_id, what="delete an organization"
+        ),
     )
 
 
@@ -62,7 +67,9 @@ async def create_team(org_id: str, body: dict[str, Any]) -> http.Reply:
     ctx = context.current()
     return _reply(
         "createTeam",
-        await service.change(ctx, "POST", f"/api/identity/orgs/{org_id}/teams", body=body, what="create a team"),
+        await service.change(
+            ctx, "POST", f"/api/identity/orgs/{org_id}/teams", body=body, org_id=org_id, what="create a team"
+        ),
     )
 
 
@@ -73,23 +80,31 @@ async def get_team_by_id(org_id: str, team_id: str) -> http.Reply:
 async def add_team_to_org(org_id: str, team_id: str, body: dict[str, Any] | None = None) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/teams/{team_id}"
     return _reply(
-        "addTeamToOrg", await service.change(context.current(), "POST", path, body=body or {}, what="add a team")
+        "addTeamToOrg",
+        await service.change(context.current(), "POST", path, body=body or {}, org_id=org_id, what="add a team"),
     )
 
 
 async def update_team(org_id: str, team_id: str, body: dict[str, Any]) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/teams/{team_id}"
-    return _reply("updateTeam", await service.change(context.current(), "PUT", path, body=body, what="change a team"))
+    return _reply(
+        "updateTeam",
+        await service.change(context.current(), "PUT", path, body=body, org_id=org_id, what="change a team"),
+    )
 
 
 async def delete_team(org_id: str, team_id: str) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/teams/{team_id}"
-    return _reply("deleteTeam", await service.change(context.current(), "DELETE", path, what="delete a team"))
+    return _reply(
+        "deleteTeam", await service.change(context.current(), "DELETE", path, org_id=org_id, what="delete a team")
+    )
 
 
 async def remove_team_from_org(org_id: str, team_id: str) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/teams/{team_id}/remove"
-    return _reply("removeTeamFromOrg", await service.change(context.current(), "POST", path, what="remove a team"))
+    return _reply(
+        "removeTeamFromOrg", await service.change(context.current(), "POST", path, org_id=org_id, what="remove a team")
+    )
 
 
 async def list_users_not_in_team(org_id: str, team_id: str, *, paging: Paging) -> http.Reply:
@@ -98,13 +113,17 @@ async def list_users_not_in_team(org_id: str, team_id: str, *, paging: Paging) -
 
 async def add_user_to_team(org_id: str, team_id: str, user_id: str) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/teams/{team_id}/users/{user_id}"
-    return _reply("addUserToTeam", await service.change(context.current(), "POST", path, what="add a user to a team"))
+    return _reply(
+        "addUserToTeam",
+        await service.change(context.current(), "POST", path, org_id=org_id, what="add a user to a team"),
+    )
 
 
 async def remove_user_from_team(org_id: str, team_id: str, user_id: str) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/teams/{team_id}/users/{user_id}"
     return _reply(
-        "removeUserFromTeam", await service.change(context.current(), "DELETE", path, what="remove a user from a team")
+        "removeUserFromTeam",
+        await service.change(context.current(), "DELETE", path, org_id=org_id, what="remove a user from a team"),
     )
 
 
@@ -123,7 +142,8 @@ async def get_user_keys(org_id: str, *, paging: Paging) -> http.Reply:
 async def add_user_to_org(org_id: str, user_id: str) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/users/{user_id}"
     return _reply(
-        "addUserToOrg", await service.change(context.current(), "POST", path, what="add a user to an organization")
+        "addUserToOrg",
+        await service.change(context.current(), "POST", path, org_id=org_id, what="add a user to an organization"),
     )
 
 
@@ -131,7 +151,9 @@ async def delete_user_from_org(org_id: str, user_id: str) -> http.Reply:
     path = f"/api/identity/orgs/{org_id}/users/{user_id}"
     return _reply(
         "deleteUserFromOrg",
-        await service.change(context.current(), "DELETE", path, what="remove a user from an organization"),
+        await service.change(
+            context.current(), "DELETE", path, org_id=org_id, what="remove a user from an organization"
+        ),
     )
 
 

@@ -306,9 +306,14 @@ async def keys(ctx: RequestContext, org_id: str, paging: Paging) -> dict[str, An
     return {"page": 0, "page_size": len(rows), "total_count": len(rows), "keys": rows}
 
 
-async def change(ctx: RequestContext, method: str, path: str, *, body: Any = None, what: str) -> Forwarded:
-    """A change of organizations, teams or memberships: the remote provider's; refused locally."""
+async def change(
+    ctx: RequestContext, method: str, path: str, *, org_id: str | None = None, body: Any = None, what: str
+) -> Forwarded:
+    """A change of organizations, teams or memberships: the remote provider's; refused locally
+    (an organization other than the local one is not found first)."""
     remote = remote_of(ctx)
     if remote is None:
+        if org_id is not None:
+            _check_org(org_id)
         raise _refuse(what)
     return await forward(ctx, remote, method, path, body=body)

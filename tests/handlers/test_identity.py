@@ -137,9 +137,13 @@ async def test_local_teams_and_changes(client: httpx.AsyncClient) -> None:
     ]
     for method, path, body in changes:
         answer = await client.request(method, path, json=body)
-        assert (answer.status_code, answer.json()["code"]) == (400, errors.ErrIdentityLocalProvider.code), path
+        assert (answer.status_code, answer.json()["code"]) == (403, errors.ErrIdentityLocalProvider.code), path
+    # another organization is not found before the change is refused; so is text that is no id
+    for path in (f"/api/identity/orgs/{OTHER}/teams/{OTHER}", "/api/identity/orgs/by-domain"):
+        answer = await client.put(path, json={"name": "t"})
+        assert (answer.status_code, answer.json()["code"]) == (404, errors.ErrOrganizationNotFound.code), path
     bad = await client.get("/api/identity/orgs/not-a-uuid/teams")
-    assert bad.status_code == 400
+    assert bad.status_code == 404
 
 
 async def test_lists_are_scoped_by_either_spelling_of_the_organization(client: httpx.AsyncClient) -> None:
