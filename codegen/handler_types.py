@@ -152,9 +152,17 @@ def _returns(spec: dict[str, Any], op: Operation, model_names: set[str]) -> str 
 def signature(api: ApiModel, op: Operation, model_names: set[str]) -> HandlerSignature:
     spec = api.spec
     args: list[Arg] = []
+    wires = {p.name: python_name(p.name) for p in op.parameters}
     for param in op.parameters:
         if param.location not in ("path", "query"):
             continue  # headers and cookies are read by the middleware, never passed to handlers
+        if param.spelling_of is not None:
+            if wires.get(param.spelling_of) != python_name(param.name):
+                raise CodegenError(
+                    f"{op.method} {op.path} ({op.source}): {param.name!r} is x-spelling-of {param.spelling_of!r}, "
+                    "which is not a parameter of the operation reaching the handler under the same name"
+                )
+            continue  # the handler takes the spelling it names
         schema = _resolve(spec, param.schema)
         always = param.location == "path" or param.required or "default" in schema
         args.append(

@@ -47,6 +47,9 @@ class Parameter:
     # Which parameter group and field this parameter fills (``x-group: <Group>.<field>``), if any.
     group: str | None = None
     group_field: str | None = None
+    # The parameter this one is another spelling of (``x-spelling-of: <name>``): both reach the
+    # handler as one argument (e.g. ``orgId`` and ``orgID`` as ``org_id``), the first one given wins.
+    spelling_of: str | None = None
 
 
 @dataclass(frozen=True)

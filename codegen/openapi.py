@@ -296,6 +296,7 @@ def _parameter(doc: dict[str, Any], node: dict[str, Any], where: str) -> Paramet
         paging=paging,
         group=group,
         group_field=group_field,
+        spelling_of=p.get("x-spelling-of"),
     )
 
 

@@ -167,8 +167,8 @@ def _ts_literal(value: Any) -> str:
 def _params(op: Operation, mapper: TypeMapper, location: str) -> tuple[SdkParam, ...]:
     params = []
     for param in op.parameters:
-        if param.location != location:
-            continue
+        if param.location != location or param.spelling_of is not None:
+            continue  # a second spelling (x-spelling-of): the SDK sends the one it names
         params.append(
             SdkParam(
                 wire=param.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from meshery.context import Credentials, Session, User
@@ -10,6 +11,11 @@ from meshery.providers.base import LOCAL, BaseProvider, LoginStart
 
 LOCAL_NAME = "None"
 LOCAL_USER = User(user_id="meshery", first_name="Meshery", last_name="Meshery", provider=LOCAL_NAME)
+# The local user's stable id (a UUID, as `@meshery/schemas` wants for a user's `id`); its `user_id`
+# stays "meshery", the name upstream's local provider uses and every stored row's owner.
+LOCAL_USER_UUID = "2e5d8c1f-7a4b-5c3e-9f60-1b2a3c4d5e6f"
+# The local user exists since the server started (its profile times).
+STARTED_AT = datetime.now(UTC)
 # Upstream's local provider advertises these (``DefaultLocalProvider.Initialize``).
 LOCAL_FEATURES = (
     "persist-meshery-patterns",
@@ -52,10 +58,24 @@ class LocalProvider(BaseProvider):
         return Session(user=LOCAL_USER, token=token)
 
     async def user_details(self, session: User, creds: Credentials) -> dict[str, Any]:
-        return asdict(LOCAL_USER)
+        return local_profile()
 
     async def user_by_id(self, user_id: str, creds: Credentials) -> dict[str, Any] | None:
-        return asdict(LOCAL_USER) if user_id == LOCAL_USER.user_id else None
+        return local_profile() if user_id.lower() in (LOCAL_USER.user_id, LOCAL_USER_UUID) else None
 
     def login(self, *, callback_url: str, ref: str, has_session: bool) -> LoginStart:
         return LoginStart(location="/")
+
+
+def local_profile() -> dict[str, Any]:
+    """The local user's profile: upstream's fields plus the id, status and times of `@meshery/schemas`."""
+    return {
+        **asdict(LOCAL_USER),
+        "id": LOCAL_USER_UUID,
+        "status": "active",
+        "role_names": [],
+        "created_at": STARTED_AT,
+        "updated_at": STARTED_AT,
+        "last_login_time": STARTED_AT,
+        "deleted_at": None,
+    }

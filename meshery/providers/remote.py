@@ -361,6 +361,27 @@ class RemoteProvider(BaseProvider):
             return False
         return True
 
+    # --- identity (organizations, teams, users, keys) ----------------------------
+
+    async def identity_request(
+        self,
+        method: str,
+        path: str,
+        creds: Credentials,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        """One identity call to the provider with the user's token (refreshed once on 401/403).
+
+        ``path`` is the provider path (a capability endpoint or the same ``/api/identity/...``
+        path Meshery Cloud serves); the answer is the provider's, unread.
+        """
+        kwargs: dict[str, Any] = {"params": params or {}}
+        if body is not None:
+            kwargs["json"] = body
+        return await self._authorized(method, path, creds, **kwargs)
+
 
 def _unverified_exp(access_token: str) -> float | None:
     """The ``exp`` of a token this provider already accepted (only used to bound a revocation record)."""

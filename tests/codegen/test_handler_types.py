@@ -218,3 +218,27 @@ def test_two_parameters_reaching_one_keyword(project: Path) -> None:
     api = openapi.load(project / "spec" / "openapi")
     with pytest.raises(CodegenError, match=r"'owner_name' and 'ownerName' both reach the handler of list"):
         handler_types.signatures(api, "")
+
+
+def test_a_second_spelling_reaches_the_handler_as_the_one_it_names(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/pets"]["get"]["parameters"].append(
+            {"name": "owner_name", "in": "query", "x-spelling-of": "ownerName", "schema": {"type": "string"}}
+        )
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    api = openapi.load(project / "spec" / "openapi")
+    sig = next(s for s in handler_types.signatures(api, "") if s.operation.operation_id == "listPets")
+    assert [a.wire for a in sig.args if a.name == "owner_name"] == ["ownerName"]
+
+
+def test_a_second_spelling_must_name_a_parameter_of_the_same_keyword(project: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["paths"]["/api/pets"]["get"]["parameters"].append(
+            {"name": "owner_name", "in": "query", "x-spelling-of": "limit", "schema": {"type": "string"}}
+        )
+
+    support.edit_yaml(project / "spec" / "openapi" / "pets.yaml", change)
+    api = openapi.load(project / "spec" / "openapi")
+    with pytest.raises(CodegenError, match=r"'owner_name' is x-spelling-of 'limit'"):
+        handler_types.signatures(api, "")

@@ -120,7 +120,8 @@ async def test_providers_list_and_stream(remote_client: RemoteClient, remote_pro
         assert set(providers) == {"None", "Reference"}
         assert providers["Reference"]["providerType"] == "remote"
         assert providers["Reference"]["providerUrl"] == remote_provider.url
-        assert {c["feature"] for c in providers["Reference"]["capabilities"]} == {"sync-prefs", "users-profile"}
+        assert {c["feature"] for c in providers["Reference"]["capabilities"]} == {
+            "sync-prefs", "users-profile", "organizations", "users-keys", "users-identity"}
         assert providers["None"]["providerType"] == "local"
         stream = await http.get("/api/providers/stream")
         assert stream.headers["content-type"].startswith("text/event-stream")

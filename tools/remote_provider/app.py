@@ -22,6 +22,10 @@ from starlette.routing import Route
 
 SYNC_PREFS = "/user/preferences"
 USERS_PROFILE = "/user/profile"
+ORGANIZATIONS = "/api/identity/orgs"
+USERS_IDENTITY = "/api/identity/users"
+# The one permission key this provider grants every user (a key id of upstream's seed file).
+VIEW_SETTINGS_KEY = "fdc038e3-1fdf-403a-af8a-53c0de8d7820"
 
 
 def _b64url_decode(value: str) -> str:
@@ -117,6 +121,9 @@ class ProviderState:
             "capabilities": [
                 {"feature": "sync-prefs", "endpoint": SYNC_PREFS},
                 {"feature": "users-profile", "endpoint": USERS_PROFILE},
+                {"feature": "organizations", "endpoint": ORGANIZATIONS},
+                {"feature": "users-keys", "endpoint": ""},
+                {"feature": "users-identity", "endpoint": USERS_IDENTITY},
             ],
             "restrictedAccess": {"isMesheryUiRestricted": False, "allowedComponents": {}},
             "redirects": {},
@@ -221,6 +228,54 @@ def create_app(state: ProviderState) -> Starlette:
         state.counters["sync"] += 1
         return JSONResponse({"message": "saved"}, 201)
 
+    def org_of(user_id: str) -> dict[str, Any]:
+        """Each user has one organization of their own (stable id per user)."""
+        return {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:org:{user_id}")),
+            "name": f"{user_id}'s organization",
+            "description": "",
+            "country": "",
+            "region": "",
+            "owner": state.user(user_id)["id"],
+            "metadata": {},
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        }
+
+    def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"page": 0, "page_size": len(items), "total_count": len(items), key: items}
+
+    async def organizations(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return JSONResponse(page("organizations", [org_of(str(claims["user_id"]))]))
+
+    async def organization(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org = org_of(str(claims["user_id"]))
+        if request.path_params["org_id"] != org["id"]:
+            return JSONResponse({"error": "no such organization"}, 404)
+        return JSONResponse(page("organizations", [org]))
+
+    async def org_keys(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        if request.path_params["org_id"] != org_of(str(claims["user_id"]))["id"]:
+            return JSONResponse({"error": "no such organization"}, 404)
+        key = {"id": VIEW_SETTINGS_KEY, "owner": state.user(str(claims["user_id"]))["id"], "function": "View Settings",
+               "category": "Settings", "subcategory": "Settings Management", "description": "",
+               "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}
+        return JSONResponse(page("keys", [key]))
+
+    async def identity_users(request: Request) -> Response:
+        if authorized(request) is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        return JSONResponse(page("data", sorted(state.users.values(), key=lambda u: str(u["user_id"]))))
+
     async def debug_token(request: Request) -> Response:
         body = await request.json()
         return JSONResponse({"token": state.issue(str(body["user"]), ttl=int(body.get("ttl", state.token_ttl)))})
@@ -241,6 +296,10 @@ def create_app(state: ProviderState) -> Starlette:
         Route(USERS_PROFILE, profile),
         Route(USERS_PROFILE + "/{user_id}", profile_by_id),
         Route(SYNC_PREFS, preferences, methods=["GET", "PUT"]),
+        Route(ORGANIZATIONS, organizations),
+        Route(ORGANIZATIONS + "/{org_id}", organization),
+        Route(ORGANIZATIONS + "/{org_id}/users/keys", org_keys),
+        Route(USERS_IDENTITY, identity_users),
     ]
     if state.debug_endpoints:
         routes += [
