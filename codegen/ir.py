@@ -47,6 +47,8 @@ class Parameter:
     # Which parameter group and field this parameter fills (``x-group: <Group>.<field>``), if any.
     group: str | None = None
     group_field: str | None = None
+    # What the lenient reader accepts beyond the schema (``x-lenient``: ``values``, ``jsonArray``).
+    lenient: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
