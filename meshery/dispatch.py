@@ -256,8 +256,16 @@ class Endpoint:
                     JSON_CONTENT_TYPE if name == b"content-type" else (name, value) for name, value in scope["headers"]
                 ]
         request = await self.validate(ConnexionRequest(scope, receive, uri_parser=self.uri_parser))
-        result = await self.function(**await self.arguments_of(request, carried))
-        await self.answer.to_response(result)(request.scope, request.receive, send)
+        if self.form_fields is None:
+            result = await self.function(**await self.arguments_of(request, carried))
+            await self.answer.to_response(result)(request.scope, request.receive, send)
+            return
+        try:
+            result = await self.function(**await self.arguments_of(request, carried))
+            await self.answer.to_response(result)(request.scope, request.receive, send)
+        finally:
+            # Uploaded parts the handler does not take (fields the reader ignores) are closed here.
+            await request.close()
 
 
 def _signature(function: Callable[..., Any]) -> tuple[list[str], bool]:

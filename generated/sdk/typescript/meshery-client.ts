@@ -1352,9 +1352,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -1486,9 +1486,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -1582,9 +1582,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field (`name`, `created_at`, `updated_at`, `visibility`) optionally followed by ` asc` or ` desc`; default `updated_at desc`. Also accepted: empty (the default). */
@@ -1735,9 +1735,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -1771,9 +1771,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -1985,9 +1985,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -2068,9 +2068,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** `name`, `namespace`, `kind`, `apiVersion` or `creationTimestamp`, optionally followed by ` asc` or ` desc`. Also accepted: empty (the default). */
@@ -4009,9 +4009,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** `name` or `count`, optionally followed by ` asc` or ` desc`. Also accepted: empty (the default). */
@@ -4134,9 +4134,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -4202,9 +4202,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -4247,9 +4247,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -4292,9 +4292,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
@@ -4337,9 +4337,9 @@ export class MesheryClient {
       /** Zero-based page number (at most 10,000,000, so an offset always fits the database's integers). Also accepted: empty or `undefined` (the default). */
       page?: number;
       /** Items per page (upstream spelling; `pageSize` is accepted too). Also accepted: `all` (every item); `0` or empty (the default). */
-      pagesize?: number;
+      pagesize?: number | "all";
       /** Alias of `pagesize` used by upstream's newer schemas. Also accepted: `all` (every item); `0` or empty (the default). */
-      pageSize?: number;
+      pageSize?: number | "all";
       /** Case-insensitive substring filter. */
       search?: string;
       /** Sort field, optionally followed by ` asc` or ` desc` (e.g. `name desc`). Also accepted: empty (the default). */
