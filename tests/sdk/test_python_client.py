@@ -34,7 +34,7 @@ def test_query_parameters_are_keyword_only_with_wire_names() -> None:
     params = inspect.signature(Client.get_system_database).parameters
     assert params["page_size"].kind is inspect.Parameter.KEYWORD_ONLY
     # The server's lenient reader takes `all` (x-lenient), so the SDK lets a caller ask for every item.
-    assert params["pagesize"].annotation == 'int | Literal["all"] | None'
+    assert params["pagesize"].annotation == "int | Literal['all'] | None"
 
 
 def test_sdk_is_typed_for_mypy_strict() -> None:
