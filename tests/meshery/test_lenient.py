@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from generated import errors as catalog
-from meshery import contexts
+from meshery import contexts, lenient
 from tests.fixtures.server import free_port
 from tests.handlers.test_kubernetes import unreachable_kubeconfig, upload
 
@@ -214,3 +214,48 @@ def test_in_cluster_kubeconfig_is_built_from_the_service_account(tmp_path: Path)
     assert (ctx.name, ctx.server, ctx.namespace) == ("in-cluster", "https://[fd00::1]:6443", "default")
     with pytest.raises(catalog.ErrNotInCluster):
         contexts.in_cluster_kubeconfig({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, tmp_path / "missing")
+
+
+# --- the rule itself (meshery.lenient), without an app ------------------------------------------
+
+PLAN = lenient.plan(
+    "op",
+    [
+        {"name": "pagesize", "in": "query", "x-lenient": {"values": {"all": "all", "0": "default", "": "default"}}},
+        {"name": "status", "in": "query", "x-lenient": {"jsonArray": True}},
+        {"name": "id", "in": "path"},
+    ],
+    {"unknownParameters": "ignore"},
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "rewritten", "carried"),
+    [
+        (b"pagesize=all&x=1", b"", {"pagesize": "all"}),
+        (b"pagesize=0&status=a", b"status=a", {}),
+        (b'status=["a","b c"]&pagesize=5', b"status=a&status=b+c&pagesize=5", {}),
+        (b"status=%5B%22a%22%5D", b"status=a", {}),
+        (b"status=[]", b"", {}),
+        (b"status=[1,true]", b"status=1&status=true", {}),
+        (b"id=7&pagesize=", b"", {}),
+    ],
+)
+def test_a_query_is_rewritten_by_the_rule(query: bytes, rewritten: bytes, carried: dict[str, str]) -> None:
+    assert PLAN is not None
+    reading = PLAN.read(query)
+    assert reading is not None
+    assert (reading.query_string, reading.carried) == (rewritten, carried)
+
+
+@pytest.mark.parametrize(
+    "query", [b"pagesize=5&status=a", b"pagesize=ALL", b"status=[broken", b'status={"a":1}', b'status=[["a"]]']
+)
+def test_a_query_the_rule_has_nothing_to_say_about_is_left_alone(query: bytes) -> None:
+    assert PLAN is not None
+    assert PLAN.read(query) is None
+
+
+def test_without_a_root_rule_the_strict_reader_applies() -> None:
+    assert lenient.plan("op", [{"name": "a", "in": "query"}], {}) is None
+    assert lenient.json_body_types({}) == frozenset()
