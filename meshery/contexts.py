@@ -53,7 +53,9 @@ def in_cluster_kubeconfig(env: dict[str, str] | None = None, account: Path | Non
         token = (account / "token").read_text(encoding="utf-8").strip()
         ca = (account / "ca.crt").read_bytes()
     except OSError as exc:
-        raise errors.ErrNotInCluster(f"not running in a Kubernetes cluster: no service account ({exc.strerror})") from None
+        raise errors.ErrNotInCluster(
+            f"not running in a Kubernetes cluster: no service account ({exc.strerror})"
+        ) from None
     try:
         namespace = (account / "namespace").read_text(encoding="utf-8").strip()
     except OSError:

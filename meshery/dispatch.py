@@ -26,8 +26,8 @@ from __future__ import annotations
 import collections.abc
 import functools
 import types
-from logging import DEBUG
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from logging import DEBUG
 from typing import Any
 
 from connexion.decorators.parameter import get_arguments, pythonic, unwrap_decorators
@@ -161,9 +161,11 @@ class Endpoint:
         self.json_from_text = (
             takes_json and "text/plain" not in operation.consumes and "text/plain" in lenient.json_body_types(reader)
         )
-        form_schema = next(
-            (operation.body_schema(m) for m in operation.consumes if m in FORM_CONTENT_TYPES), None
-        ) if self.has_body else None
+        form_schema = (
+            next((operation.body_schema(m) for m in operation.consumes if m in FORM_CONTENT_TYPES), None)
+            if self.has_body
+            else None
+        )
         self.form_fields: frozenset[str] | None = (
             frozenset((form_schema or {}).get("properties", {})) if form_schema is not None else None
         )

@@ -334,7 +334,9 @@ async def test_the_lenient_reader_reads_what_upstream_reads(
         assert as_json.json()["tag"] == ["a", "b"]
         repeated = await http.get("/items/1", params=[("tag", "a"), ("tag", "b")])
         assert repeated.json()["tag"] == ["a", "b"]
-        made = await http.post("/items/2", content=b'{"name": "n"}', headers={"content-type": "text/plain;charset=UTF-8"})
+        made = await http.post(
+            "/items/2", content=b'{"name": "n"}', headers={"content-type": "text/plain;charset=UTF-8"}
+        )
         assert (made.status_code, made.json()) == (201, {"item": 2, "name": "n"})
         bare = await http.post("/items/2", content=b'{"name": "m"}')
         assert (bare.status_code, bare.json()) == (201, {"item": 2, "name": "m"})

@@ -73,9 +73,7 @@ async def test_json_array_filters_select_as_repeated_parameters(client: httpx.As
     query = 'status=["not found"]&kind=["kubernetes","prometheus"]'
     as_array = (await client.get(httpx.URL("/api/integrations/connections", query=query.encode()))).json()
     repeated = (
-        await client.get(
-            "/api/integrations/connections", params=[("status", "not found"), ("kind", "kubernetes")]
-        )
+        await client.get("/api/integrations/connections", params=[("status", "not found"), ("kind", "kubernetes")])
     ).json()
     assert as_array["total_count"] == repeated["total_count"] == 2
     ui = '["connected"]'
@@ -87,7 +85,10 @@ async def test_json_array_filters_select_as_repeated_parameters(client: httpx.As
 
 async def test_pagesize_all_zero_and_empty_mean_everything_and_the_default(client: httpx.AsyncClient) -> None:
     await upload(client, unreachable_kubeconfig(*(f"c{i}" for i in range(12))))
-    for route, key in (("/api/integrations/connections", "connections"), ("/api/system/kubernetes/contexts", "contexts")):
+    for route, key in (
+        ("/api/integrations/connections", "connections"),
+        ("/api/system/kubernetes/contexts", "contexts"),
+    ):
         every = (await client.get(route, params={"pagesize": "all", "page": "3"})).json()
         assert (len(every[key]), every["total_count"], every["page"]) == (12, 12, 0)
         for default in ("0", ""):
@@ -145,7 +146,9 @@ JSON_POSTS = {
 }
 
 
-@pytest.mark.parametrize("headers", [TEXT_PLAIN, {"Content-Type": "text/plain"}, None], ids=["charset", "plain", "none"])
+@pytest.mark.parametrize(
+    "headers", [TEXT_PLAIN, {"Content-Type": "text/plain"}, None], ids=["charset", "plain", "none"]
+)
 @pytest.mark.parametrize("name", sorted(JSON_POSTS))
 async def test_json_bodies_without_a_json_content_type(
     client: httpx.AsyncClient, name: str, headers: dict[str, str] | None
@@ -209,7 +212,9 @@ def test_in_cluster_kubeconfig_is_built_from_the_service_account(tmp_path: Path)
     (tmp_path / "token").write_text("t0k\n")
     (tmp_path / "ca.crt").write_bytes(b"CA")
     (ctx,) = contexts.parse(
-        contexts.in_cluster_kubeconfig({"KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "6443"}, tmp_path)
+        contexts.in_cluster_kubeconfig(
+            {"KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "6443"}, tmp_path
+        )
     )
     assert (ctx.name, ctx.server, ctx.namespace) == ("in-cluster", "https://[fd00::1]:6443", "default")
     with pytest.raises(catalog.ErrNotInCluster):
