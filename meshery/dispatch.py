@@ -55,6 +55,7 @@ from meshery import errors, lenient, session
 
 METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+QUERY_CACHE = 256  # distinct query strings remembered per operation by the lenient reader
 
 sanitize: Callable[[str], str] = functools.lru_cache(maxsize=4096)(pythonic)
 """Connexion's ``pythonic_params`` renaming (camelCase to snake_case), remembered per name."""
@@ -136,6 +137,10 @@ class Endpoint:
         self.operation = operation
         self.info = info
         self.query_plan = lenient.plan(operation.operation_id, operation.parameters, reader)
+        # Clients repeat their queries (the UI polls the same lists): each distinct one is read once.
+        self.read_query: Callable[[bytes], lenient.Reading | None] | None = (
+            functools.lru_cache(maxsize=QUERY_CACHE)(self.query_plan.read) if self.query_plan else None
+        )
         self.function: Callable[..., Awaitable[Any]] = operation.function
         self.arguments, self.has_kwargs = _signature(self.function)
         self.validation = RequestValidationOperation(
@@ -243,10 +248,11 @@ class Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Validate, call the handler, send its answer (inside the session's context)."""
-        carried: dict[str, str] | None = None
-        if self.query_plan is not None and scope["query_string"]:
-            reading = self.query_plan.read(scope["query_string"])
+        carried: Mapping[str, str] | None = None
+        if self.read_query is not None and scope["query_string"]:
+            reading = self.read_query(scope["query_string"])
             if reading is not None:
+                lenient.log_ignored(self.operation.operation_id, reading)
                 scope["query_string"] = reading.query_string
                 carried = reading.carried
         if self.json_by_default:

@@ -38,7 +38,8 @@ class Reading:
     """A query as the handler should see it: the rewritten query string and values kept past validation."""
 
     query_string: bytes
-    carried: dict[str, str] = field(default_factory=dict)
+    carried: Mapping[str, str] = field(default_factory=dict)  # shared by requests with the same query: read only
+    ignored: tuple[str, ...] = ()  # the parameters dropped as unknown
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ class QueryPlan:
         pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
         kept: list[tuple[str, str]] = []
         carried: dict[str, str] = {}
+        ignored: list[str] = []
         changed = False
         for name, value in pairs:
             if name not in self.known:
                 if self.ignore_unknown:
                     changed = True
-                    log.debug("%s: ignored query parameter %r", self.operation_id, name)
+                    ignored.append(name)
                     continue
             elif name in self.values:
                 meaning = self.values[name].get(value)
@@ -79,7 +81,7 @@ class QueryPlan:
             kept.append((name, value))
         if not changed:
             return None
-        return Reading(urlencode(kept).encode("latin-1"), carried)
+        return Reading(urlencode(kept).encode("latin-1"), carried, tuple(ignored))
 
 
 def _json_array(text: str) -> list[str] | None:
@@ -128,6 +130,12 @@ def plan(operation_id: str, parameters: Iterable[Mapping[str, Any]], root: Mappi
         arrays=frozenset(arrays),
         ignore_unknown=ignores_unknown(root),
     )
+
+
+def log_ignored(operation_id: str, reading: Reading) -> None:
+    """Log (debug) the query parameters a request sent that its operation does not declare."""
+    if reading.ignored and log.isEnabledFor(logging.DEBUG):
+        log.debug("%s: ignored query parameters %s", operation_id, sorted(set(reading.ignored)))
 
 
 def unknown_fields(operation_id: str, names: Iterable[str], known: frozenset[str]) -> None:
