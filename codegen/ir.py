@@ -50,6 +50,8 @@ class Parameter:
     # The parameter this one is another spelling of (``x-spelling-of: <name>``): both reach the
     # handler as one argument (e.g. ``orgId`` and ``orgID`` as ``org_id``), the first one given wins.
     spelling_of: str | None = None
+    # What the lenient reader accepts beyond the schema (``x-lenient``: ``values``, ``jsonArray``).
+    lenient: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ target, and the twin is served by the target's handler. ``x-paging: <field>``
 on a parameter says which field of the one paging type it fills;
 ``x-group: <Group>.<field>`` on a query parameter says which field of the
 parameter group ``<Group>`` (one frozen dataclass, one handler argument) it fills.
+The root's ``x-lenient`` (how requests are read) is copied onto each parameter it
+covers (``codegen.lenient``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import PointerToNowhere, Unresolvable
 
-from codegen import answers
+from codegen import answers, lenient
 from codegen.ir import (
     HTTP_METHODS,
     ApiModel,
@@ -120,6 +122,7 @@ def bundle(spec_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         for route in (area.get("paths") or {}):
             doc["paths"][route] = _tag_source(doc["paths"][route], area_path.name)
     expand_aliases(doc)
+    lenient.expand(doc)
     return answers.expand_also_as(doc), sources
 
 
@@ -297,6 +300,7 @@ def _parameter(doc: dict[str, Any], node: dict[str, Any], where: str) -> Paramet
         group=group,
         group_field=group_field,
         spelling_of=p.get("x-spelling-of"),
+        lenient=p.get(lenient.KEY) or {},
     )
 
 

@@ -10,6 +10,7 @@ component schema, so responses are typed; the Python SDK returns decoded JSON ty
 
 from __future__ import annotations
 
+import json
 import keyword
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,15 +170,27 @@ def _params(op: Operation, mapper: TypeMapper, location: str) -> tuple[SdkParam,
     for param in op.parameters:
         if param.location != location or param.spelling_of is not None:
             continue  # a second spelling (x-spelling-of): the SDK sends the one it names
+        py_type = mapper.python(param.schema)
+        ts_type = (
+            _query_ts(mapper.typescript(mapper.resolve(param.schema)))
+            if location == "query"
+            else mapper.typescript(param.schema)
+        )
+        # Values the server's lenient reader gives a meaning (``x-lenient``) that a caller would
+        # choose on purpose: ``all`` (every item). ``default`` values are what leaving it out does.
+        chosen = sorted(v for v, meaning in param.lenient.get("values", {}).items() if meaning == "all")
+        for value in chosen:
+            if py_type != "str":
+                py_type = f"{py_type} | Literal[{json.dumps(value)}]"
+            if ts_type != "string":
+                ts_type = f"{ts_type} | {json.dumps(value)}"
         params.append(
             SdkParam(
                 wire=param.name,
                 py_name=_py_identifier(param.name),
                 ts_name=_ts_identifier(param.name),
-                py_type=mapper.python(param.schema),
-                ts_type=_query_ts(mapper.typescript(mapper.resolve(param.schema)))
-                if location == "query"
-                else mapper.typescript(param.schema),
+                py_type=py_type,
+                ts_type=ts_type,
                 required=param.required,
                 description=" ".join(param.description.split()),
             )

@@ -50,15 +50,29 @@ def _names(*values: str | None) -> list[str] | None:
     return names or None
 
 
+def _flag(value: Any) -> bool:
+    """A form checkbox as upstream's handler reads it (``strconv.ParseBool``: true, 1, t...)."""
+    return isinstance(value, str) and value.strip().lower() in {"1", "t", "true", "on", "yes"}
+
+
 async def upload_kubeconfig(body: dict[str, Any] | None = None, k8sfile: Any = None) -> http.Answer:
+    """Register a kubeconfig's contexts: all, the ``contexts``/``selectedContexts`` ones, or ``contextName``;
+    with ``inClusterConfig`` the cluster the server runs in (no file)."""
     form = body or {}
     ctx = context.current()
-    data = await _file_bytes(k8sfile)
+    in_cluster = _flag(form.get("inClusterConfig"))
+    if in_cluster:
+        if k8sfile is not None and hasattr(k8sfile, "close"):
+            await k8sfile.close()
+        data = service.in_cluster_kubeconfig()
+    else:
+        data = await _file_bytes(k8sfile)
     result = await service.upload(
         ctx.services,
         owner=ctx.user.user_id if ctx.user else "",
         text=data,
-        selected=_names(form.get("contexts"), form.get("selectedContexts")),
+        selected=_names(form.get("contexts"), form.get("selectedContexts"), form.get("contextName")),
+        in_cluster=in_cluster,
     )
     return http.json(result.__dict__)
 

@@ -4,13 +4,19 @@ Each uploaded context becomes a connection of kind ``kubernetes`` (id derived fr
 and the owner, so a second upload updates it) with its cluster and user blocks sealed in a
 credential. Selected contexts are registered, pinged concurrently and, when they answer,
 connected (MeshSync starts); those that do not answer are reported and kept as ``not found``.
+With ``inClusterConfig`` the cluster the server runs in is registered from its service account
+(``in_cluster_kubeconfig``), as upstream does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import os
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from generated import errors
@@ -24,6 +30,46 @@ from meshery.store.connections import Connection, ConnectionFilter, Credential
 
 _NS = uuid.UUID("5b3f2a4e-8c1d-4e7a-9f60-2d1c0b9a8e77")
 PING_TIMEOUT = 3.0
+# Where Kubernetes mounts a pod's service account (token, CA bundle, namespace).
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+IN_CLUSTER = "in-cluster"
+IN_CLUSTER_DEPLOYMENT = "in_cluster"
+OUT_OF_CLUSTER_DEPLOYMENT = "out_of_cluster"
+
+
+def in_cluster_kubeconfig(env: dict[str, str] | None = None, account: Path | None = None) -> bytes:
+    """A kubeconfig of the cluster this server runs in, from the pod's service account.
+
+    Raises ``ErrNotInCluster`` when not running in a cluster (no ``KUBERNETES_SERVICE_HOST``, or no
+    token or CA file).
+    """
+    env = dict(os.environ) if env is None else env
+    account = SERVICE_ACCOUNT_DIR if account is None else account
+    host = env.get("KUBERNETES_SERVICE_HOST", "").strip()
+    port = env.get("KUBERNETES_SERVICE_PORT", "443").strip() or "443"
+    if not host:
+        raise errors.ErrNotInCluster("not running in a Kubernetes cluster: KUBERNETES_SERVICE_HOST is not set")
+    try:
+        token = (account / "token").read_text(encoding="utf-8").strip()
+        ca = (account / "ca.crt").read_bytes()
+    except OSError as exc:
+        raise errors.ErrNotInCluster(
+            f"not running in a Kubernetes cluster: no service account ({exc.strerror})"
+        ) from None
+    try:
+        namespace = (account / "namespace").read_text(encoding="utf-8").strip()
+    except OSError:
+        namespace = "default"
+    server = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+    doc = {
+        "clusters": [{"name": IN_CLUSTER, "cluster": {
+            "server": server, "certificate-authority-data": base64.b64encode(ca).decode()}}],
+        "users": [{"name": IN_CLUSTER, "user": {"token": token}}],
+        "contexts": [{"name": IN_CLUSTER, "context": {
+            "cluster": IN_CLUSTER, "user": IN_CLUSTER, "namespace": namespace}}],
+        "current-context": IN_CLUSTER,
+    }  # fmt: skip
+    return json.dumps(doc).encode()
 
 
 def parse(text: bytes) -> list[KubeContext]:
@@ -82,7 +128,13 @@ async def _ping(ctx: KubeContext) -> tuple[dict[str, Any], str] | str:
         await client.close()
 
 
-async def _save(services: Services, owner: str, ctx: KubeContext, ping: tuple[dict[str, Any], str] | str) -> str:
+async def _save(
+    services: Services,
+    owner: str,
+    ctx: KubeContext,
+    ping: tuple[dict[str, Any], str] | str,
+    deployment: str = OUT_OF_CLUSTER_DEPLOYMENT,
+) -> str:
     """Store a context as a connection (registered if it answered, else ``not found``) with its sealed credential."""
     conn_id = str(uuid.uuid5(_NS, f"{ctx.id}/{owner}"))
     cred_id = str(uuid.uuid5(_NS, f"{conn_id}/credential"))
@@ -94,7 +146,7 @@ async def _save(services: Services, owner: str, ctx: KubeContext, ping: tuple[di
             "id": ctx.id,
             "name": ctx.name,
             "server": ctx.server,
-            "deployment_type": "out_of_cluster",
+            "deployment_type": deployment,
             "meshery_instance_id": services.instance_id,
         }
     )
@@ -144,8 +196,13 @@ async def _save(services: Services, owner: str, ctx: KubeContext, ping: tuple[di
     return conn_id
 
 
-async def upload(services: Services, *, owner: str, text: bytes, selected: list[str] | None) -> UploadResult:
+async def upload(
+    services: Services, *, owner: str, text: bytes, selected: list[str] | None, in_cluster: bool = False
+) -> UploadResult:
+    """Register the kubeconfig's contexts (``selected`` ones only, when given; ``in_cluster``: its one context is
+    the cluster the server runs in)."""
     contexts = parse(text)
+    deployment = IN_CLUSTER_DEPLOYMENT if in_cluster else OUT_OF_CLUSTER_DEPLOYMENT
     if selected:
         unknown = set(selected) - {c.name for c in contexts}
         if unknown == set(selected):
@@ -160,7 +217,7 @@ async def upload(services: Services, *, owner: str, text: bytes, selected: list[
             chosen.append(ctx)
     pings = await asyncio.gather(*(_ping(ctx) for ctx in chosen))
     for ctx, ping in zip(chosen, pings, strict=True):
-        conn_id = await _save(services, owner, ctx, ping)
+        conn_id = await _save(services, owner, ctx, ping, deployment)
         reachable = not isinstance(ping, str)
         if reachable:
             await repo.set_status(services.store, conn_id, CONNECTED)

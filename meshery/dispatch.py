@@ -15,6 +15,10 @@ Only requests that fully match an operation are served here. Anything else
 redirects, paths under the outer app's own routes, a server ``root_path``,
 websockets, lifespan) goes to the app behind it, the Connexion stack, which
 answers exactly as before.
+
+Every served request is first read by the lenient reader (``meshery.lenient``, declared by the
+spec's ``x-lenient``): unknown query parameters and form fields ignored, the paging values
+upstream's clients send, JSON arrays in list filters, JSON bodies sent as ``text/plain``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import collections.abc
 import functools
 import types
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from logging import DEBUG
 from typing import Any
 
 from connexion.decorators.parameter import get_arguments, pythonic, unwrap_decorators
@@ -46,10 +51,11 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from generated.operations import OperationInfo
-from meshery import errors, session
+from meshery import errors, lenient, session
 
 METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+QUERY_CACHE = 256  # distinct query strings remembered per operation by the lenient reader
 
 sanitize: Callable[[str], str] = functools.lru_cache(maxsize=4096)(pythonic)
 """Connexion's ``pythonic_params`` renaming (camelCase to snake_case), remembered per name."""
@@ -122,9 +128,19 @@ class Endpoint:
         *,
         validator_map: Mapping[str, Any],
         strict_validation: bool,
+        reader: Mapping[str, Any] | None = None,
     ) -> None:
+        reader = reader or {}
+        # Unknown query parameters are dropped (and logged) by the reader, unknown form fields
+        # logged here; Connexion's strict checks would only find nothing or refuse them.
+        strict_validation = strict_validation and not lenient.ignores_unknown(reader)
         self.operation = operation
         self.info = info
+        self.query_plan = lenient.plan(operation.operation_id, operation.parameters, reader)
+        # Clients repeat their queries (the UI polls the same lists): each distinct one is read once.
+        self.read_query: Callable[[bytes], lenient.Reading | None] | None = (
+            functools.lru_cache(maxsize=QUERY_CACHE)(self.query_plan.read) if self.query_plan else None
+        )
         self.function: Callable[..., Awaitable[Any]] = operation.function
         self.arguments, self.has_kwargs = _signature(self.function)
         self.validation = RequestValidationOperation(
@@ -143,7 +159,21 @@ class Endpoint:
         self.has_body = bool(operation.request_body)
         # A body sent without a Content-Type is read as JSON where the operation takes JSON, as
         # upstream's handlers decode it (otherwise it reached the handler as unvalidated bytes).
-        self.json_by_default = self.has_body and "application/json" in operation.consumes
+        takes_json = self.has_body and "application/json" in operation.consumes
+        self.json_by_default = takes_json
+        # A JSON body sent as text/plain (browser fetch's default) is read as JSON, where the
+        # operation takes JSON and not text.
+        self.json_from_text = (
+            takes_json and "text/plain" not in operation.consumes and "text/plain" in lenient.json_body_types(reader)
+        )
+        form_schema = (
+            next((operation.body_schema(m) for m in operation.consumes if m in FORM_CONTENT_TYPES), None)
+            if self.has_body
+            else None
+        )
+        self.form_fields: frozenset[str] | None = (
+            frozenset((form_schema or {}).get("properties", {})) if form_schema is not None else None
+        )
         # OpenAPI 3 names the body argument from x-body-name, whatever the media type.
         self.wants_body = sanitize(operation.body_name("")) in self.arguments or self.has_kwargs
         self.parameter_free = not operation.parameters
@@ -182,8 +212,11 @@ class Endpoint:
                 return ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
         return request
 
-    async def arguments_of(self, request: ConnexionRequest) -> dict[str, Any]:
-        """The handler's keyword arguments, by Connexion's rules (``AsyncParameterDecorator``)."""
+    async def arguments_of(self, request: ConnexionRequest, carried: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The handler's keyword arguments, by Connexion's rules (``AsyncParameterDecorator``).
+
+        ``carried``: query values the lenient reader kept past validation (``pagesize=all``).
+        """
         mimetype = mimetype_of(request.content_type)
         if self.takes_nothing and mimetype not in FORM_CONTENT_TYPES:
             # Connexion would compute only arguments the handler does not take (and reject none).
@@ -191,6 +224,9 @@ class Endpoint:
         body = await request.get_body() if self.wants_body else None
         # Connexion always reads the form; for any other content type Starlette's form is empty.
         files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
+        if self.form_fields is not None and mimetype in FORM_CONTENT_TYPES and lenient.log.isEnabledFor(DEBUG):
+            names = [*(await request.form()), *files]
+            lenient.unknown_fields(self.operation.operation_id, names, self.form_fields)
         kwargs = get_arguments(
             self.operation,
             path_params=request.path_params,
@@ -202,15 +238,42 @@ class Endpoint:
             sanitize=sanitize,
             content_type=mimetype,
         )
-        return {sanitize(k): v for k, v in kwargs.items()}
+        arguments = {sanitize(k): v for k, v in kwargs.items()}
+        if carried:
+            for name, value in carried.items():
+                key = sanitize(name)
+                if key in self.arguments or self.has_kwargs:
+                    arguments[key] = value
+        return arguments
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Validate, call the handler, send its answer (inside the session's context)."""
-        if self.json_by_default and not any(name == b"content-type" for name, _ in scope["headers"]):
-            scope["headers"] = [*scope["headers"], JSON_CONTENT_TYPE]
+        carried: Mapping[str, str] | None = None
+        if self.read_query is not None and scope["query_string"]:
+            reading = self.read_query(scope["query_string"])
+            if reading is not None:
+                lenient.log_ignored(self.operation.operation_id, reading)
+                scope["query_string"] = reading.query_string
+                carried = reading.carried
+        if self.json_by_default:
+            content_type = next((value for name, value in scope["headers"] if name == b"content-type"), None)
+            if content_type is None:
+                scope["headers"] = [*scope["headers"], JSON_CONTENT_TYPE]
+            elif self.json_from_text and content_type[:10].lower() == b"text/plain":
+                scope["headers"] = [
+                    JSON_CONTENT_TYPE if name == b"content-type" else (name, value) for name, value in scope["headers"]
+                ]
         request = await self.validate(ConnexionRequest(scope, receive, uri_parser=self.uri_parser))
-        result = await self.function(**await self.arguments_of(request))
-        await self.answer.to_response(result)(request.scope, request.receive, send)
+        if self.form_fields is None:
+            result = await self.function(**await self.arguments_of(request, carried))
+            await self.answer.to_response(result)(request.scope, request.receive, send)
+            return
+        try:
+            result = await self.function(**await self.arguments_of(request, carried))
+            await self.answer.to_response(result)(request.scope, request.receive, send)
+        finally:
+            # Uploaded parts the handler does not take (fields the reader ignores) are closed here.
+            await request.close()
 
 
 def _signature(function: Callable[..., Any]) -> tuple[list[str], bool]:
@@ -270,6 +333,7 @@ def build_table(
     strict_validation: bool,
 ) -> Table:
     """One endpoint per operation of ``spec``, in the spec's order (Connexion's routing order)."""
+    reader = lenient.rule(spec.raw)
     entries: list[tuple[str, str, Endpoint]] = []
     for path, methods in spec.get("paths", {}).items():
         for method in methods:
@@ -277,7 +341,9 @@ def build_table(
                 continue
             operation = spec.operation_cls.from_spec(spec, path=path, method=method, resolver=resolver)
             info = operations[operation.operation_id]
-            endpoint = Endpoint(operation, info, validator_map=validator_map, strict_validation=strict_validation)
+            endpoint = Endpoint(
+                operation, info, validator_map=validator_map, strict_validation=strict_validation, reader=reader
+            )
             entries.append((path, method, endpoint))
     return Table(entries)
 

@@ -254,7 +254,8 @@ def _paging_of(ordered: tuple[Arg, ...], values: Mapping[str, Any]) -> Paging:
         fields[str(arg.paging)] = value
     size, unbounded = _size(fields.pop("size", None))
     return Paging(
-        page=int(fields.get("page") or 0),
+        # ``pagesize=all`` is every item from the first, whatever page was asked (as upstream).
+        page=0 if unbounded else int(fields.get("page") or 0),
         size=size,
         unbounded=unbounded,
         search=fields.get("search"),

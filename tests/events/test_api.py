@@ -136,7 +136,7 @@ INVALID_FILTERS: list[dict[str, str]] = [
     {"category": "[1]"},
     {"actedUpon": '{"a": 1}'},
     {"status": "new"},
-    {"pagesize": "0"},
+    {"pagesize": "-1"},
     {"pagesize": "1001"},
     {"order": "sideways"},
     {"sort": "id"},

@@ -71,9 +71,8 @@ async def test_reset_empties_tables_and_keeps_schema(client: httpx.AsyncClient) 
     [
         ({"page": "-1"}, errors.ErrRequestValidation),
         ({"page": "abc"}, errors.ErrRequestValidation),
-        ({"pagesize": "0"}, errors.ErrRequestValidation),
+        ({"pagesize": "-1"}, errors.ErrRequestValidation),
         ({"order": "name; drop table x"}, errors.ErrRequestValidation),
-        ({"bogus": "1"}, errors.ErrUnknownParameter),
     ],
 )
 async def test_bad_parameters_get_400_with_code(

@@ -186,7 +186,7 @@ async def test_bad_ids_and_bodies_are_catalogued_4xx(users_client: httpx.AsyncCl
         await users_client.post("/api/workspaces", json={"name": ""}),
         await users_client.post("/api/workspaces", json={"name": "x", "organization_id": "bad"}),
         await users_client.get("/api/workspaces", params={"orgID": "bad"}),
-        await users_client.get("/api/workspaces", params={"pagesize": 0}),
+        await users_client.get("/api/workspaces", params={"pagesize": -1}),
         await users_client.post("/api/workspaces", content=b"{", headers={"Content-Type": "application/json"}),
     ):
         assert response.status_code == 400, response.text

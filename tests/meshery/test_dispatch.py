@@ -271,3 +271,85 @@ async def test_everything_else_goes_to_the_app_behind(small: tuple[dispatch.Disp
         assert (await http.get("/docs")).status_code == 418
         assert (await http.get("/nothing")).status_code == 418
     assert fallback.paths == ["/items/not-a-number", "/items/1", "/items/summary", "/docs", "/nothing"]
+
+
+# --- the same small spec read by the lenient reader (root x-lenient) ---------------------------
+
+SIZE_VALUES = {"all": "all", "0": "default", "": "default"}
+TAG = {
+    "name": "tag",
+    "in": "query",
+    "style": "form",
+    "explode": True,
+    "schema": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}},
+    "x-lenient": {"jsonArray": True},
+}
+
+
+def _lenient_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(json.dumps(SPEC))
+    spec["x-lenient"] = {"unknownParameters": "ignore", "jsonBody": ["text/plain", "none"], "arrays": "json"}
+    get = spec["paths"]["/items/{itemId}"]["get"]
+    get["operationId"] = "lenientItem"
+    get["parameters"][1]["x-lenient"] = {"values": SIZE_VALUES}
+    get["parameters"].append(TAG)
+    return spec
+
+
+async def lenient_item(item_id: int, page_size: Any, tag: list[str] | None = None) -> Any:
+    return {"item": item_id, "page_size": page_size, "tag": tag}
+
+
+@pytest.fixture
+def lenient_app() -> dispatch.Dispatcher:
+    handlers = {**HANDLERS, "lenientItem": lenient_item}
+    spec = apispec.CheckedSpecification(_lenient_spec())
+    infos = {
+        op_id: OperationInfo(
+            operation_id=op_id, method="GET", path="/", tag="t", handler=f"t.{op_id}", public=True, security=()
+        )
+        for op_id in handlers
+    }
+    resolver = Resolver(function_resolver=lambda op_id: answers.wrap(op_id, handlers[op_id]))
+    table = dispatch.build_table(
+        spec, resolver=resolver, operations=infos, validator_map=validation.VALIDATOR_MAP, strict_validation=True
+    )
+    state = context.AppState(providers=ProviderRegistry.from_settings(Settings()))
+    fallback = Fallback()
+    return dispatch.Dispatcher(fallback, table=table, sessions=session.SessionMiddleware(fallback, state=state))
+
+
+async def test_the_lenient_reader_reads_what_upstream_reads(
+    lenient_app: dispatch.Dispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with _client(lenient_app) as http:
+        with caplog.at_level("DEBUG", logger="meshery.lenient"):
+            unknown = await http.get("/items/1", params={"other": "1", "pageSize": "3"})
+            again = await http.get("/items/1", params={"other": "1", "pageSize": "3"})  # the remembered reading
+        assert unknown.json() == again.json() == {"item": 1, "page_size": 3, "tag": None}
+        assert caplog.text.count("ignored query parameters ['other']") == 2
+        assert (await http.get("/items/1", params={"pageSize": "all"})).json()["page_size"] == "all"
+        for default in ("0", ""):
+            assert (await http.get("/items/1", params={"pageSize": default})).json()["page_size"] == 10
+        as_json = await http.get(httpx.URL("/items/1", query=b'tag=["a","b"]'))
+        assert as_json.json()["tag"] == ["a", "b"]
+        repeated = await http.get("/items/1", params=[("tag", "a"), ("tag", "b")])
+        assert repeated.json()["tag"] == ["a", "b"]
+        made = await http.post(
+            "/items/2", content=b'{"name": "n"}', headers={"content-type": "text/plain;charset=UTF-8"}
+        )
+        assert (made.status_code, made.json()) == (201, {"item": 2, "name": "n"})
+        bare = await http.post("/items/2", content=b'{"name": "m"}')
+        assert (bare.status_code, bare.json()) == (201, {"item": 2, "name": "m"})
+
+
+async def test_the_lenient_reader_still_refuses_present_and_wrong_values(lenient_app: dispatch.Dispatcher) -> None:
+    async with _client(lenient_app) as http:
+        for query in (b"pageSize=-1", b"pageSize=abc", b"pageSize=ALL", b'tag=["c"]', b"tag=[broken"):
+            wrong = await http.get(httpx.URL("/items/1", query=query))
+            assert wrong.status_code == 400, query
+            assert wrong.json()["code"] == catalog.ErrRequestValidation.code
+        csv = await http.post("/items/1", content=b"{}", headers={"content-type": "text/csv"})
+        assert csv.json()["code"] == catalog.ErrUnsupportedMediaType.code
+        not_json = await http.post("/items/1", content=b"{", headers={"content-type": "text/plain"})
+        assert not_json.status_code == 400

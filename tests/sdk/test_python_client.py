@@ -33,7 +33,8 @@ def test_every_operation_has_a_method_in_both_clients() -> None:
 def test_query_parameters_are_keyword_only_with_wire_names() -> None:
     params = inspect.signature(Client.get_system_database).parameters
     assert params["page_size"].kind is inspect.Parameter.KEYWORD_ONLY
-    assert params["pagesize"].annotation == "int | None"
+    # The server's lenient reader takes `all` (x-lenient), so the SDK lets a caller ask for every item.
+    assert params["pagesize"].annotation == "int | Literal['all'] | None"
 
 
 def test_sdk_is_typed_for_mypy_strict() -> None:

@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from generated import models
 
 PAGING_FIELDS: tuple[str, ...] = ('page', 'size', 'search', 'order', 'sort')
+# The page size of ``pagesize=all`` (upstream: every item): the largest value every database's integers hold.
+EVERY_ITEM = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ class Paging:
     """One page of a list: ``page``, its size (``pagesize`` or ``pageSize``), ``search``, ``order``, ``sort``.
 
     ``size`` is None when the request gave none; ``unbounded`` is True for
-    upstream's ``pagesize=all``.
+    upstream's ``pagesize=all`` (every item, from the first: ``page`` is then 0).
     """
 
     page: int = 0
@@ -39,7 +41,9 @@ class Paging:
     sort: str | None = None
 
     def page_size(self, default: int) -> int:
-        """Items per page, ``default`` when the request gave no size (ignores ``unbounded``)."""
+        """Items per page: ``default`` when the request gave no size, ``EVERY_ITEM`` for ``all``."""
+        if self.unbounded:
+            return EVERY_ITEM
         return self.size if self.size is not None else default
 
     @property
