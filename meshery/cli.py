@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     from meshery.app import create_app
     from meshery.serving import EnvelopeHttpToolsProtocol
 
-    logs.setup(settings.effective_log_level)
+    logs.setup(settings.effective_log_level, settings.log_format)
     app = create_app(settings)
     tune_gc()
     uvicorn.run(

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from generated import errors
+from meshery.observability import metrics
 from meshery.registry import build, kubernetes, sources
 from meshery.registry.parse import Problem
 from meshery.registry.prepare import Job, Prepared, prepare
@@ -211,6 +212,7 @@ async def _run(
         for problem in problems:
             if len(report.problems) < MAX_RECORDED_PROBLEMS:
                 report.problems.append({**problem.as_dict(), "package": prepared.location})
+        metrics.registry_progress(done=index + 1, todo=len(todo), components=report.components)  # /metrics
         now = time.perf_counter()
         if now - last_log >= PROGRESS_EVERY:
             last_log = now
@@ -270,6 +272,7 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool) -
                 started=started,
             )
         finally:
+            metrics.registry_progress(done=len(todo), todo=len(todo), components=report.components, running=False)
             for future in ahead:
                 future.cancel()
                 if future.done() and not future.cancelled():
