@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ariadne.types import Extension, Resolver
+from ariadne.types import Extension, ExtensionList, Resolver
 from graphql import GraphQLError, GraphQLResolveInfo
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -44,7 +44,7 @@ class OperationExtension(Extension):
         if self.span is not None:
             self.token = otel_context.attach(trace.set_span_in_context(self.span))
 
-    def resolve(self, next_: Resolver, obj: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def resolve(self, next_: Resolver, obj: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         if not self.named and info.path.prev is None:
             self.named = True
             self.kind = info.operation.operation.value
@@ -68,7 +68,7 @@ class OperationExtension(Extension):
         metrics.graphql_done(self.kind, self.name, ok=not self.failed, seconds=time.perf_counter() - self.started)
 
 
-def extensions(_request: Any, _context: Any) -> list[type[Extension]]:
+def extensions(_request: Any, _context: Any) -> ExtensionList:
     """The extensions of one request: the operation observer while traces or metrics are on."""
     if tracing.ON or metrics.ON:
         return [OperationExtension]

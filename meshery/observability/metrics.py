@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import (
@@ -196,7 +196,7 @@ def received(subject: str) -> None:
         BUS_RECEIVED.labels(subject).inc()
 
 
-def meshsync_ingested(summaries: list[Mapping[str, Any]]) -> None:
+def meshsync_ingested(summaries: Sequence[Mapping[str, Any]]) -> None:
     """A batch of MeshSync changes written (one summary each, ``type`` DELETED for deletions)."""
     if ON:
         deleted = sum(1 for s in summaries if s.get("type") == "DELETED")

@@ -44,7 +44,7 @@ def resource(config: otel_config.TraceConfig, *, version: str) -> Resource:
     if config.environment:
         attributes["deployment.environment.name"] = config.environment
     found = Resource.create(attributes)
-    if found.attributes.get("service.name", "").startswith("unknown_service"):
+    if str(found.attributes.get("service.name", "")).startswith("unknown_service"):
         found = found.merge(Resource({"service.name": otel_config.DEFAULT_SERVICE}))
     return found
 

@@ -25,7 +25,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from opentelemetry.util.types import AttributeValue
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +39,7 @@ _provider: TracerProvider | None = None
 _propagator = TraceContextTextMapPropagator()
 _NOOP: contextlib.nullcontext[None] = contextlib.nullcontext()
 
+AttributeValue = str | bool | int | float
 Attributes = Mapping[str, AttributeValue]
 
 
