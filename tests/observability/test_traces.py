@@ -97,9 +97,7 @@ async def test_errors_and_unmatched_paths(spans: Spans, client: httpx.AsyncClien
 
 
 async def test_graphql_operation_span(spans: Spans, client: httpx.AsyncClient) -> None:
-    answer = await client.post(
-        "/api/system/graphql/query", json={"query": "query Version { serverVersion { build } }"}
-    )
+    answer = await client.post("/api/system/graphql/query", json={"query": "query Version { serverVersion { build } }"})
     assert answer.status_code == 200, answer.text
     http_span = spans.one("graphql")
     operation = spans.one("query Version")
