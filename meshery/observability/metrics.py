@@ -86,13 +86,13 @@ MESHSYNC_OBJECTS = Counter(
 )
 REGISTRY_PACKAGES = Gauge(
     "meshery_registry_import_packages",
-    "Model packages of the running (or last) registry import: to read, and read so far.",
+    "Model packages of the running (or last) registry import: found (total) and dealt with (done).",
     ["state"],
     registry=REGISTRY,
 )
-REGISTRY_COMPONENTS = Gauge(
-    "meshery_registry_import_components",
-    "Components imported so far by the running (or last) registry import.",
+REGISTRY_COMPONENTS = Counter(
+    "meshery_registry_imported_components",
+    "Components registry imports stored since the server started.",
     registry=REGISTRY,
 )
 REGISTRY_RUNNING = Gauge("meshery_registry_import_running", "1 while a registry import runs.", registry=REGISTRY)
@@ -206,12 +206,19 @@ def meshsync_ingested(summaries: Sequence[Mapping[str, Any]]) -> None:
             MESHSYNC_OBJECTS.labels("deleted").inc(deleted)
 
 
-def registry_progress(*, done: int, todo: int, components: int, running: bool = True) -> None:
+def registry_progress(*, done: int | None, total: int, running: bool = True) -> None:
+    """The running registry import has read ``done`` of ``total`` packages (None: unchanged)."""
     if ON:
-        REGISTRY_PACKAGES.labels("todo").set(todo)
-        REGISTRY_PACKAGES.labels("done").set(done)
-        REGISTRY_COMPONENTS.set(components)
+        REGISTRY_PACKAGES.labels("total").set(total)
+        if done is not None:
+            REGISTRY_PACKAGES.labels("done").set(done)
         REGISTRY_RUNNING.set(1 if running else 0)
+
+
+def registry_components(count: int) -> None:
+    """Components imported by the running registry import so far."""
+    if ON:
+        REGISTRY_COMPONENTS.inc(count)
 
 
 def watch_pool(owner: Any, database: str, probe: PoolProbe) -> None:

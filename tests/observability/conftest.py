@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from meshery.observability import tracing
+from tests.designs.deploy_samples import kubeconfig_with_down, upload
+from tests.kubeemu import KubeEmulator
 
 
 class Spans:
@@ -48,3 +53,13 @@ def spans() -> Iterator[Spans]:
         yield Spans(exporter)
     finally:
         tracing.uninstall()
+
+
+@pytest.fixture
+async def connection(kube_emulator_tls: KubeEmulator, tmp_path: Path, client: httpx.AsyncClient) -> AsyncIterator[str]:
+    """The emulator uploaded as a connection (request ``spans`` first to trace the app)."""
+    answer = await upload(client, kubeconfig_with_down(kube_emulator_tls, tmp_path / "uploaded"))
+    (conn_id,) = [c["connection_id"] for c in answer["connected_contexts"]]
+    yield conn_id
+    assert (await client.delete(f"/api/system/kubernetes/contexts/{conn_id}")).status_code == 200
+    await asyncio.sleep(0.3)

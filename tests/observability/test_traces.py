@@ -6,18 +6,13 @@ GraphQL operations get their own span under the HTTP one, and with tracing off n
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from meshery.observability import tracing
-from tests.designs.deploy_samples import as_yaml, full_design, kubeconfig_with_down, upload
-from tests.kubeemu import KubeEmulator
+from tests.designs.deploy_samples import as_yaml, full_design
 from tests.observability.conftest import Spans
 
 
@@ -29,18 +24,6 @@ def database_backend() -> str:
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
-
-
-@pytest.fixture
-async def connection(
-    spans: Spans, kube_emulator_tls: KubeEmulator, tmp_path: Path, client: httpx.AsyncClient
-) -> AsyncIterator[str]:
-    """The emulator uploaded as a connection (with tracing on from before the app started)."""
-    answer = await upload(client, kubeconfig_with_down(kube_emulator_tls, tmp_path / "uploaded"))
-    (conn_id,) = [c["connection_id"] for c in answer["connected_contexts"]]
-    yield conn_id
-    assert (await client.delete(f"/api/system/kubernetes/contexts/{conn_id}")).status_code == 200
-    await asyncio.sleep(0.3)
 
 
 def descendants(spans: Spans, root: ReadableSpan) -> list[ReadableSpan]:
