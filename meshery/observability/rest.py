@@ -17,6 +17,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,11 +48,8 @@ def matched(scope: Scope, operation_id: str, route: str) -> None:
     if observed is None:
         return
     observed.operation, observed.route = operation_id, route
-    span = observed.span
-    if span is not None:
-        span.update_name(operation_id)
-        span.set_attribute("http.route", route)
-        span.set_attribute("meshery.operation_id", operation_id)
+    if observed.span is not None:
+        observed.span.update_name(operation_id)
 
 
 def _headers(scope: Scope) -> dict[str, str] | None:
@@ -82,20 +81,28 @@ class Observer:
             finally:
                 metrics.clients(metrics.WEBSOCKET_CLIENTS, -1)
             return
-        if tracing.ON:
-            with (
-                tracing.continued(_headers(scope)),
-                tracing.span(
-                    f"{scope['method']} {UNMATCHED}",
-                    kind=SpanKind.SERVER,
-                    attributes={"http.request.method": scope["method"], "url.path": scope["path"]},
-                ) as span,
-            ):
-                await self._serve(scope, receive, send, span)
-        else:
+        span = tracing.start(
+            f"{scope['method']} {UNMATCHED}",
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": scope["method"], "url.path": scope["path"]},
+            parent=tracing.extract(_headers(scope)),
+        )
+        if span is None:
             await self._serve(scope, receive, send, None)
+            return
+        # Made current by hand: the SDK's context manager costs more than the rest of the span.
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            await self._serve(scope, receive, send, span)
+        except BaseException as exc:
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            otel_context.detach(token)
+            span.end()
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: Any) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: trace.Span | None) -> None:
         started = time.perf_counter()
         observed = Observed(span)
         scope[SLOT] = observed
@@ -122,8 +129,12 @@ class Observer:
             if observed.stream:
                 metrics.clients(metrics.SSE_CLIENTS, -1)
             status = observed.status
-            if span is not None and status:
-                span.set_attribute("http.response.status_code", status)
+            if span is not None:
+                attributes: dict[str, str | int] = {"http.response.status_code": status}
+                if observed.route:
+                    attributes["http.route"] = observed.route
+                    attributes["meshery.operation_id"] = observed.operation
+                span.set_attributes(attributes)
                 if status >= 500:
                     span.set_status(Status(StatusCode.ERROR))
             if metrics.ON:

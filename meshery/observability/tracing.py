@@ -81,12 +81,18 @@ def span(
     return tracer.start_as_current_span(name, kind=kind, attributes=attributes)
 
 
-def start(name: str, *, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes | None = None) -> trace.Span | None:
-    """A span the caller ends itself (for work that begins and ends in callbacks); None when off."""
+def start(
+    name: str,
+    *,
+    kind: SpanKind = SpanKind.INTERNAL,
+    attributes: Attributes | None = None,
+    parent: otel_context.Context | None = None,
+) -> trace.Span | None:
+    """A span the caller ends itself (child of ``parent``, else of the current span); None when off."""
     tracer = _tracer
     if tracer is None:
         return None
-    return tracer.start_span(name, kind=kind, attributes=attributes)
+    return tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
 
 
 def inject(headers: Mapping[str, str] | None) -> dict[str, str] | None:
