@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.benchmark in ("all", "workspaces"):
             ok &= workspaces.run()
         if args.benchmark in ("all", "observability"):
-            ok &= observability.run(rounds=args.rounds)
+            ok &= observability.run(rounds=args.rounds, load=load)
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

@@ -81,6 +81,9 @@ class Observer:
             finally:
                 metrics.clients(metrics.WEBSOCKET_CLIENTS, -1)
             return
+        if not tracing.ON:
+            await self._serve(scope, receive, send, None)
+            return
         span = tracing.start(
             f"{scope['method']} {UNMATCHED}",
             kind=SpanKind.SERVER,
