@@ -22,7 +22,10 @@ QUERY = 'meshery_http_requests_total{operation="getSystemVersion",status="200"}'
 
 
 def query(client: httpx.Client, base: str, expression: str) -> list[dict[str, Any]]:
-    answer = client.get(f"{base}/api/v1/query", params={"query": expression})
+    try:
+        answer = client.get(f"{base}/api/v1/query", params={"query": expression})
+    except httpx.TransportError:  # Prometheus still starting
+        return []
     if answer.status_code != 200:
         return []
     found: list[dict[str, Any]] = answer.json()["data"]["result"]
