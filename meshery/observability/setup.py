@@ -98,5 +98,5 @@ def configure(settings: ObservedSettings) -> None:
         "tracing on: exporter %s%s, sampling %s",
         config.exporter,
         f" to {config.endpoint}" if config.endpoint else "",
-        "1.0" if config.sampling is None else config.sampling,
+        "from OTEL_TRACES_SAMPLER (default: all)" if config.sampling is None else config.sampling,
     )
