@@ -16,8 +16,7 @@ becomes its child across ``await``. Trace context crosses processes as W3C ``tra
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -25,8 +24,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-
-log = logging.getLogger(__name__)
 
 SCOPE = "meshery-server"
 TRACEPARENT = "traceparent"
@@ -59,10 +56,6 @@ def uninstall() -> None:
     _provider, _tracer, ON = None, None, False
     if provider is not None:
         provider.shutdown()
-
-
-def provider() -> TracerProvider | None:
-    return _provider
 
 
 def flush(timeout_millis: int = 5000) -> None:
@@ -109,20 +102,6 @@ def extract(headers: Mapping[str, str] | None) -> otel_context.Context | None:
     if not headers or TRACEPARENT not in headers:
         return None
     return _propagator.extract(headers)
-
-
-@contextlib.contextmanager
-def continued(headers: Mapping[str, str] | None) -> Iterator[None]:
-    """Make the trace context carried by ``headers`` current for the block (gRPC servers, consumers)."""
-    parent = extract(headers) if _tracer is not None else None
-    if parent is None:
-        yield
-        return
-    token = otel_context.attach(parent)
-    try:
-        yield
-    finally:
-        otel_context.detach(token)
 
 
 def consumed(subject: str, headers: Mapping[str, str] | None, *, queue: str | None = None) -> None:
