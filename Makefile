@@ -15,7 +15,7 @@ export PORT
 .PHONY: help venv generate check-generated proto-build lint golangci test test-fast \
 	server server-local server-skip-compgen server-without-operator server-with-adapters \
 	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
-	graphql-build graphql-docs-build error error-util bench browser-deps sdk sdk-deps clean \
+	graphql-build graphql-docs-build error error-util bench browser-deps prometheus-deps sdk sdk-deps clean \
 	server-integration-tests-meshsync server-integration-tests-meshsync-check-dependencies \
 	server-integration-tests-meshsync-setup server-integration-tests-meshsync-run \
 	server-integration-tests-meshsync-cleanup bench-meshsync docker-build docker-run wheel-size
@@ -84,6 +84,9 @@ test-fast: $(STAMP) ## The suite on SQLite without processes (no PostgreSQL, NAT
 
 browser-deps: ## Optional, needs root: Debian's chromium, so the GraphiQL browser test runs instead of skipping
 	apt-get install -y --no-install-recommends chromium
+
+prometheus-deps: ## Optional, needs root: Debian's prometheus, so the /metrics scrape test runs instead of skipping
+	apt-get install -y --no-install-recommends prometheus
 
 bench: $(STAMP) ## Benchmarks; results are written under bench/results/
 	$(PY) -m bench

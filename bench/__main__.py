@@ -28,6 +28,7 @@ from bench import (
     inprocess,
     loadgen,
     meshsync,
+    observability,
     registry,
     rest,
     startup,
@@ -48,6 +49,7 @@ BENCHMARKS = (
     "registry",
     "designs",
     "workspaces",
+    "observability",
 )
 
 
@@ -137,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= designs_deploy.main([*size, "--rounds", str(args.deploy_rounds)]) == 0
         if args.benchmark in ("all", "workspaces"):
             ok &= workspaces.run()
+        if args.benchmark in ("all", "observability"):
+            ok &= observability.run(rounds=args.rounds, load=load)
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

@@ -45,6 +45,9 @@ from meshery import answers, apidocs, apispec, context, dispatch, errors, lifecy
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
+from meshery.observability import gql as observed_graphql
+from meshery.observability import rest as observed_rest
+from meshery.observability import setup as observability
 from meshery.providers import ProviderRegistry
 
 GRAPHQL_PATH = "/api/system/graphql/query"
@@ -131,7 +134,7 @@ def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool,
         execute_get_queries=True,
         introspection=True,
         debug=debug,
-        http_handler=transport.HTTPHandler(),
+        http_handler=transport.HTTPHandler(extensions=observed_graphql.extensions),
         websocket_handler=transport.ProtocolSwitch(),
     )
 
@@ -139,6 +142,7 @@ def build_graphql(state: context.AppState, bound: wiring.Wiring, *, debug: bool,
 def create_app(settings: Settings) -> Starlette:
     """The whole server as one ASGI app; nothing starts until its lifespan runs."""
     bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
+    observability.configure(settings)  # traces (OTEL_CONFIG, OTEL_*) and metrics (METRICS_ACCESS)
     state = context.AppState(providers=ProviderRegistry.from_settings(settings))
     spec = apispec.specification()
     rest = build_rest(state, bound, spec=spec)
@@ -177,6 +181,8 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[*own_routes, Mount("/", rest)],
         middleware=[
+            # Spans and metrics of every request (meshery.observability.rest), outside everything.
+            Middleware(observed_rest.Observer, names={GRAPHQL_PATH: "graphql", PLAYGROUND_PATH: "graphqlPlayground"}),
             *ui_files,
             Middleware(
                 dispatch.Dispatcher,

@@ -73,7 +73,7 @@ def serve() -> int:
     from meshery.app import create_app
     from meshery.serving import Drain, DrainingServer, EnvelopeHttpToolsProtocol
 
-    logs.setup(settings.effective_log_level)
+    logs.setup(settings.effective_log_level, settings.log_format)
     app = create_app(settings)
     state = app.state.meshery
 

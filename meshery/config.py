@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from generated import errors
 from meshery import __version__
 from meshery import adapter_address as address
+from meshery.observability import otel_config
 
 T = TypeVar("T")
 
@@ -139,6 +140,21 @@ def _parse_meshsync_mode(value: str) -> str:
     return mode
 
 
+def _parse_otel_config(value: str) -> str:
+    otel_config.parse(value)  # ValueError says what is wrong
+    return value
+
+
+def _parse_choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        low = value.strip().lower()
+        if low not in choices:
+            raise ValueError(" or ".join(choices))
+        return low
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed configuration; see the README's table for what each field does."""
@@ -177,6 +193,11 @@ class Settings:
     shutdown_grace_period: float = 25.0
     shutdown_drain_delay: float = 5.0
     ui_path: Path | None = None
+    # Observability (meshery.observability): who may read /metrics, log line format, tracing switches.
+    metrics_access: str = "public"
+    log_format: str = "text"
+    otel_traces_exporter: str = ""
+    otel_sdk_disabled: bool = False
 
     @property
     def effective_log_level(self) -> int:
@@ -215,7 +236,7 @@ class Settings:
         read("PLAYGROUND", "playground", _parse_bool, "true or false")
         read("REGISTER_STATIC_K8S", "register_static_k8s", _parse_bool, "true or false")
         read("REGISTER_CORE_MODEL", "register_core_model", _parse_bool, "true or false")
-        read("OTEL_CONFIG", "otel_config", str, "a YAML document")
+        read("OTEL_CONFIG", "otel_config", _parse_otel_config, "a YAML document or the path of one")
         read("DATABASE_URL", "database_url", _parse_database_url, "a sqlite://, postgres:// or postgresql:// URL")
         read("NATS_URL", "nats_url", _parse_nats_url, "a nats:// URL (comma-separated for a cluster)")
         read("USER_DATA_FOLDER", "user_data_folder", lambda v: Path(v).expanduser(), "a folder path")
@@ -233,4 +254,9 @@ class Settings:
         read("SHUTDOWN_GRACE_PERIOD", "shutdown_grace_period", _parse_seconds, "seconds from 0 to 3600")
         read("SHUTDOWN_DRAIN_DELAY", "shutdown_drain_delay", _parse_seconds, "seconds from 0 to 3600")
         read("MESHERY_UI_PATH", "ui_path", _parse_ui_path, "a folder holding a Meshery UI static export")
+        read("METRICS_ACCESS", "metrics_access", _parse_choice("public", "session", "off"), "public, session or off")
+        read("LOG_FORMAT", "log_format", _parse_choice("text", "json"), "text or json")
+        read("OTEL_TRACES_EXPORTER", "otel_traces_exporter", _parse_choice("otlp", "console", "none"),
+             "otlp, console or none")
+        read("OTEL_SDK_DISABLED", "otel_sdk_disabled", _parse_bool, "true or false")
         return cls(**values)  # type: ignore[arg-type]

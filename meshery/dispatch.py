@@ -52,6 +52,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from generated.operations import OperationInfo
 from meshery import errors, lenient, session
+from meshery.observability import rest as observed_rest
 
 METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
@@ -398,6 +399,7 @@ class Dispatcher:
             await self.app(scope, receive, send)
             return
         endpoint, path_params = found
+        observed_rest.matched(scope, endpoint.info.operation_id, endpoint.info.path)  # names span and metrics
         scope = {**scope, "path_params": path_params}
         started = False
 

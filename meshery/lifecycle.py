@@ -27,6 +27,7 @@ from meshery.config import Settings
 from meshery.context import Services
 from meshery.events import stream as event_stream
 from meshery.meshsync import manager as meshsync_manager
+from meshery.observability import metrics
 from meshery.registry import service as registry_service
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
@@ -97,6 +98,7 @@ async def start_services(settings: Settings) -> Services:
     services = Services(settings=settings, store=store, bus=bus)
     services.kube = meshsync_manager.KubeRuntime(services)
     services.background.append(asyncio.create_task(_log_bus_status(services)))
+    services.background.append(asyncio.create_task(metrics.watch_loop_lag(), name="event-loop-lag"))  # /metrics
     await adapters.start(services)
     if await store.ping():
         await _prepare_database(services, started)

@@ -20,6 +20,7 @@ import grpc.aio
 from generated.meshes import meshops_pb2 as pb
 from generated.meshes import meshops_pb2_grpc as pb_grpc
 from meshery.adapter_address import Location
+from meshery.adapters import instrument
 
 CURRENT = "AdapterService"
 LEGACY = "MeshService"
@@ -96,7 +97,9 @@ class AdapterClient:
         self.location = location
         self.name = f"{location.host}:{location.port}"
         self.info_timeout = info_timeout
-        self.channel = grpc.aio.insecure_channel(location.target, options=CHANNEL_OPTIONS)
+        self.channel = grpc.aio.insecure_channel(
+            location.target, options=CHANNEL_OPTIONS, interceptors=instrument.interceptors(location.target)
+        )
         self._current = pb_grpc.AdapterServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self._legacy = pb_grpc.MeshServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.service: str | None = None

@@ -19,9 +19,14 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from opentelemetry.trace import SpanKind
+
+from meshery.observability import metrics, tracing
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 1024
+INBOX_PREFIX = "_INBOX."  # request/reply inboxes: one subject per request, left out of metrics
 GroupKey = tuple[str, str | None]
 T = TypeVar("T")
 """A subscription's (subject pattern, queue group) pair; queue groups are scoped by pattern."""
@@ -115,6 +120,10 @@ def tokens_match(pattern: Sequence[str], subject: Sequence[str]) -> bool:
         if index >= len(subject) or (token != "*" and token != subject[index]):
             return False
     return len(pattern) == len(subject)
+
+
+def _messaging(subject: str) -> dict[str, str]:
+    return {"messaging.system": "nats", "messaging.destination.name": subject, "messaging.operation.type": "send"}
 
 
 def subject_matches(pattern: str, subject: str) -> bool:
@@ -212,7 +221,11 @@ class Subscription:
                 raise StopAsyncIteration
             self._wakeup.clear()
             await self._wakeup.wait()
-        return self._messages.popleft()
+        message = self._messages.popleft()
+        if (metrics.ON or tracing.ON) and not self.subject.startswith(INBOX_PREFIX):  # meshery.observability
+            metrics.received(self.subject)
+            tracing.consumed(message.subject, message.headers, queue=self.queue)
+        return message
 
 
 # --- connection status ------------------------------------------------------------------------
@@ -293,6 +306,11 @@ class Bus(abc.ABC):
         """Send `data` to every subscriber of `subject`; never blocks on slow subscribers."""
         validate_subject(subject)
         self._require_running()
+        metrics.published(subject)
+        if tracing.ON:  # a producer span, and its context in the headers for the consumers (meshery.observability)
+            with tracing.span(f"publish {subject}", kind=SpanKind.PRODUCER, attributes=_messaging(subject)):
+                await self._send(Message(subject=subject, data=data, headers=tracing.inject(headers)))
+            return
         await self._send(Message(subject=subject, data=data, headers=headers))
 
     async def subscribe(
@@ -323,7 +341,7 @@ class Bus(abc.ABC):
         """
         validate_subject(subject)
         self._require_running()
-        inbox = f"_INBOX.{self.instance_id}.{next(self._inbox_seq)}"
+        inbox = f"{INBOX_PREFIX}{self.instance_id}.{next(self._inbox_seq)}"
         replies = Subscription(subject=inbox, queue=None, max_pending=8, on_unsubscribe=self._detach)
         # The inbox and the request leave on one connection in order, so the subscription
         # needs no round trip to be in place before the request is sent.

@@ -22,6 +22,7 @@ from kubernetes.aio import config as kube_config
 from kubernetes.aio.client import ApiClient
 from kubernetes.aio.config.config_exception import ConfigException
 
+from meshery.kube import instrument
 from meshery.kube.kubeconfig import KubeconfigError, KubeContext
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ class KubeClient:
             raise KubeUnreachable(f"{self.context.server}: {type(exc).__name__}: {exc}") from None
         return resp.response
 
+    @instrument.traced  # one client span per call while tracing is on (meshery.observability)
     async def request(
         self,
         method: str,

@@ -20,6 +20,7 @@ from typing import Any
 from generated import errors
 from meshery.bus import Bus, BusError
 from meshery.meshsync import model
+from meshery.observability import metrics
 from meshery.store import Store
 from meshery.store import meshsync as tables
 
@@ -158,6 +159,7 @@ class Ingestor:
         self.stats.seconds += time.perf_counter() - started
         self.stats.deleted += sum(1 for s in summaries if s["type"] == "DELETED")
         self.stats.written += sum(1 for s in summaries if s["type"] != "DELETED")
+        metrics.meshsync_ingested(summaries)  # meshery.observability
         await self.publish(summaries)
 
     async def publish(self, summaries: list[dict[str, Any]]) -> None:

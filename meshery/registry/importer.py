@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from generated import errors
+from meshery.observability import metrics
 from meshery.registry import build, core, kubernetes, sources
 from meshery.registry.parse import Problem
 from meshery.registry.prepare import Job, Prepared, prepare
@@ -203,6 +204,7 @@ async def _run(
         if outcome == "imported" and rows is not None:
             report.imported += 1
             report.components += len(rows.components)
+            metrics.registry_components(len(rows.components))
             report.relationships += len(rows.relationships)
         elif outcome == "failed":
             report.failed += 1
@@ -211,6 +213,7 @@ async def _run(
         for problem in problems:
             if len(report.problems) < MAX_RECORDED_PROBLEMS:
                 report.problems.append({**problem.as_dict(), "package": prepared.location})
+        metrics.registry_progress(done=report.packages - len(todo) + index + 1, total=report.packages)  # /metrics
         now = time.perf_counter()
         if now - last_log >= PROGRESS_EVERY:
             last_log = now
@@ -257,6 +260,7 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool, c
         log.info("registry import: %d packages found, %d to read", len(jobs), len(todo))
     touched: dict[str, str] = {}
     names: set[str] = set()
+    metrics.registry_progress(done=report.unchanged, total=report.packages)  # /metrics
     with _executor(len(todo)) as pool:
         loop = asyncio.get_running_loop()
         ahead = collections.deque(loop.run_in_executor(pool, prepare, job) for job in todo[:PREFETCH])
@@ -273,6 +277,7 @@ async def import_sources(store: Store, roots: list[Path], *, static_k8s: bool, c
                 started=started,
             )
         finally:
+            metrics.registry_progress(done=None, total=report.packages, running=False)
             for future in ahead:
                 future.cancel()
                 if future.done() and not future.cancelled():

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from generated import errors
+from meshery.store import instrument
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class Store:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        instrument.attach(self.engine, self.dialect)  # statement spans, pool metrics (meshery.observability)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time; queueing writers here turns lock
         # contention inside this process into waiting instead of errors.

@@ -1,0 +1,198 @@
+"""What traces and metrics cost a request, against the same build with both off.
+
+Issue 18's targets: with tracing on (100 % sampling, every span handed to the SDK's in-memory
+exporter) and with metrics on, a request to the trivial ``GET /api/system/version`` and to the
+database route ``GET /api/system/database`` costs at most 10 % more than with both off.
+
+Two measurements, same variants: ``off`` (no tracer, ``METRICS_ACCESS=off``), ``traces``
+(tracer, metrics off), ``metrics`` (``METRICS_ACCESS=public``, no tracer) and ``both``.
+
+- Over HTTP (the target): a real server process per run as in ``rest`` (uvicorn, one worker),
+  loaded by ``bench.loadgen``; ``traces`` runs ``bench.observed_server``, the same server with
+  an in-memory exporter installed. The figure compared is the server's CPU time per request
+  (its CPU seconds over the window divided by the requests served), which a busy shared
+  machine disturbs far less than requests per second; req/s ratios are printed beside it.
+- In process (the framework's share alone): process CPU time of raw ASGI calls into one app
+  (``bench.inprocess.call``), without sockets or HTTP parsing, started afresh per variant
+  (same exporter, through the batch processor); a smaller denominator, so the same
+  microseconds of a span weigh more here.
+
+Variants alternate within each round; figures are medians over rounds, ratios variant/off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from bench import ab, loadgen, results, servers
+from bench.clients import Target
+from bench.inprocess import call
+
+VARIANTS = ("off", "traces", "metrics", "both")
+ROUTES = {"version": "/api/system/version", "database": "/api/system/database"}
+TARGET = 1.10
+
+
+async def per_request_us(app: Any, path: str, *, n: int) -> float:
+    """Process CPU microseconds per in-process GET (all threads: the exporter's too), best of three."""
+    for _ in range(max(n // 10, 50)):
+        await call(app, path)
+    samples = []
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(n):
+            await call(app, path)
+        samples.append((time.process_time() - started) / n * 1e6)
+    return round(min(samples), 1)
+
+
+def _switch(variant: str) -> Any:
+    """Turn tracing and metrics on or off for ``variant``; the in-memory exporter when tracing."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from meshery.observability import metrics, tracing
+
+    metrics.enable("public" if variant in ("metrics", "both") else "off")
+    if variant in ("traces", "both"):
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()  # sampling: always on (the SDK's default parent-based always-on)
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+        tracing.install(provider)
+        return exporter
+    tracing.uninstall()
+    return None
+
+
+async def _measure(*, requests: int, rounds: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, int]]:
+    warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
+    from meshery import app as app_module
+    from meshery.config import Settings
+    from meshery.observability import metrics, tracing
+
+    samples: dict[str, dict[str, list[float]]] = {route: {v: [] for v in VARIANTS} for route in ROUTES}
+    spans: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="meshery-bench-observability-") as tmp:
+        app = app_module.create_app(Settings(user_data_folder=Path(tmp) / "meshery", register_static_k8s=False))
+        try:
+            for _round in range(rounds):
+                for variant in VARIANTS:
+                    exporter = _switch(variant)
+                    async with app.router.lifespan_context(app):
+                        for route, path in ROUTES.items():
+                            n = requests if route == "version" else max(requests // 5, 100)
+                            samples[route][variant].append(await per_request_us(app, path, n=n))
+                            if exporter is not None:
+                                tracing.flush()
+                                spans[f"{route} ({variant})"] = len(exporter.get_finished_spans())
+                                exporter.clear()
+        finally:
+            tracing.uninstall()
+            metrics.enable("public")
+    return samples, spans
+
+
+class TracedServer(servers.ServerKind):
+    """Our server with the in-memory exporter installed (``bench.observed_server``)."""
+
+    def argv(self, port: int) -> list[str]:
+        return [sys.executable, "-m", "bench.observed_server"]
+
+
+TRACED = TracedServer("ours-traced", "/healthz/ready")
+HTTP_VARIANTS = {
+    "off": (servers.OURS, {"METRICS_ACCESS": "off"}),
+    "traces": (TRACED, {"METRICS_ACCESS": "off"}),
+    "metrics": (servers.OURS, {"METRICS_ACCESS": "public"}),
+    "both": (TRACED, {"METRICS_ACCESS": "public"}),
+}
+
+
+def _check(answer: Any) -> str | None:
+    return None if isinstance(answer, dict) else "not a JSON object"
+
+
+def http_run(*, load: loadgen.LoadOptions, rounds: int) -> dict[str, Any]:
+    """Every variant over HTTP, interleaved, per route: median req/s, p50, server CPU per request."""
+    summary: dict[str, Any] = {}
+    runs: list[ab.Run] = []
+    with tempfile.TemporaryDirectory(prefix="meshery-bench-observability-http-") as tmp:
+        variants = [ab.Variant(label, kind, env) for label, (kind, env) in HTTP_VARIANTS.items()]
+        for route, path in ROUTES.items():
+            print(f"observability {route}: GET {path}", file=sys.stderr, flush=True)
+            mine = ab.run_rounds(
+                variants,
+                case=route,
+                make_target=lambda server, path=path: Target(server.url(path)),  # type: ignore[misc]
+                check=_check,
+                rounds=rounds,
+                options=load,
+                workdir=Path(tmp),
+            )
+            runs += mine
+            figures = {label: ab.summarize(mine, label) for label in HTTP_VARIANTS}
+            for label, found in figures.items():
+                # Per run (CPU seconds over the window / requests served), then the median over rounds.
+                found["cpu_us_per_request"] = results.median(
+                    [r.result.server_cpu / r.result.rps * 1e6 for r in mine if r.label == label and r.result.rps
+                     and r.result.server_cpu is not None]
+                )  # fmt: skip
+            off = figures["off"]
+            summary[route] = {
+                "variants": figures,
+                "ratio_cpu_per_request": {
+                    v: results.ratio(figures[v]["cpu_us_per_request"] or 0, off["cpu_us_per_request"] or 0)
+                    for v in VARIANTS[1:]
+                },
+                "ratio_rps": {v: results.ratio(figures[v]["rps"], off["rps"]) for v in VARIANTS[1:]},
+                "errors": sum(f["errors"] for f in figures.values()),
+            }
+    summary["runs"] = [r.to_json() for r in runs]
+    return summary
+
+
+def run(*, requests: int = 2000, rounds: int = 3, load: loadgen.LoadOptions | None = None) -> bool:
+    http = http_run(load=load or loadgen.LoadOptions(), rounds=rounds)
+    print("  observability overhead (raw ASGI calls, traces and metrics on/off)...", file=sys.stderr, flush=True)
+    samples, spans = asyncio.run(_measure(requests=requests, rounds=rounds))
+    figures = {route: {v: statistics.median(s) for v, s in by.items()} for route, by in samples.items()}
+    ratios = {route: {v: round(by[v] / by["off"], 3) for v in VARIANTS if v != "off"} for route, by in figures.items()}
+    met = all(
+        (http[route]["ratio_cpu_per_request"][v] or 99) <= TARGET for route in ROUTES for v in ("traces", "metrics")
+    )
+    ok = all(http[route]["errors"] == 0 for route in ROUTES)
+    options = load or loadgen.LoadOptions()
+    path = results.write(
+        "observability",
+        parameters={"requests": requests, "rounds": rounds, "best_of": 3, "target": TARGET, **options.parameters()},
+        figures={
+            "http": http,
+            "in_process": {"us_per_request": figures, "samples": samples, "ratios": ratios, "spans": spans},
+            "target_met_over_http": met,
+        },
+        ok=ok,
+    )
+    print("\nOver HTTP: server CPU microseconds per request (median over rounds; lower is better)")
+    rows = [[route, *(http[route]["variants"][v]["cpu_us_per_request"] for v in VARIANTS)] for route in ROUTES]
+    print(results.table(["route", *VARIANTS], rows))
+    print(f"\nOver HTTP: ratios against 'off': CPU per request (req/s in brackets); target <= {TARGET}")
+    rows = [
+        [route, *(f"{http[route]['ratio_cpu_per_request'][v]} ({http[route]['ratio_rps'][v]})" for v in VARIANTS[1:])]
+        for route in ROUTES
+    ]
+    print(results.table(["route", "traces", "metrics", "both"], rows))
+    print("\nIn process: CPU microseconds per request (median over rounds of best of 3; lower is better)")
+    rows = [[route, *(figures[route][v] for v in VARIANTS)] for route in ROUTES]
+    print(results.table(["route", *VARIANTS], rows))
+    print("\nIn process: ratios against 'off' (the framework's share alone)")
+    print(results.table(["route", "traces", "metrics", "both"], [[r, *ratios[r].values()] for r in ROUTES]))
+    print(f"{'target met' if met else 'TARGET MISSED'} over HTTP; written {path.relative_to(path.parents[2])}\n")
+    return ok

@@ -1,0 +1,102 @@
+"""Start-up: the settings turned into a tracer provider, metrics on or off.
+
+``configure`` is called once per app (``meshery.app.create_app``). Tracing is process-wide;
+an app whose settings ask for none leaves an installed provider alone (tests install one
+with an in-memory exporter before they build an app).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
+
+from generated import errors
+from meshery.observability import metrics, otel_config, tracing
+
+log = logging.getLogger(__name__)
+
+
+class ObservedSettings(Protocol):
+    """What ``configure`` reads of ``meshery.config.Settings``."""
+
+    @property
+    def otel_config(self) -> str: ...
+    @property
+    def otel_traces_exporter(self) -> str: ...
+    @property
+    def otel_sdk_disabled(self) -> bool: ...
+    @property
+    def metrics_access(self) -> str: ...
+    @property
+    def build(self) -> str: ...
+
+
+def resource(config: otel_config.TraceConfig, *, version: str) -> Resource:
+    """``service.*`` attributes: the file's, else ``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES``, else ours."""
+    attributes: dict[str, str] = {"service.version": config.service_version or version}
+    if config.service_name:
+        attributes["service.name"] = config.service_name
+    if config.environment:
+        attributes["deployment.environment.name"] = config.environment
+    found = Resource.create(attributes)
+    if str(found.attributes.get("service.name", "")).startswith("unknown_service"):
+        found = found.merge(Resource({"service.name": otel_config.DEFAULT_SERVICE}))
+    return found
+
+
+def exporter(config: otel_config.TraceConfig) -> SpanExporter | None:
+    if config.exporter == "none":
+        return None
+    if config.exporter == "console":
+        return ConsoleSpanExporter()
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter(endpoint=config.endpoint, headers=dict(config.headers) or None)
+
+
+def build_provider(
+    config: otel_config.TraceConfig, *, version: str, processor: SpanProcessor | None = None
+) -> TracerProvider:
+    """A provider for ``config``: its resource, sampler, and a batch processor to its exporter."""
+    sampler: Sampler | None = None
+    if config.sampling is not None:
+        sampler = ParentBased(TraceIdRatioBased(config.sampling))
+    provider = TracerProvider(resource=resource(config, version=version), sampler=sampler)
+    if processor is None:
+        found = exporter(config)
+        processor = BatchSpanProcessor(found) if found is not None else None
+    if processor is not None:
+        provider.add_span_processor(processor)
+    return provider
+
+
+def configure(settings: ObservedSettings) -> None:
+    """Metrics on unless ``METRICS_ACCESS=off``; tracing on when the settings ask for it."""
+    metrics.enable(settings.metrics_access)
+    config = otel_config.wanted(
+        otel_config=settings.otel_config,
+        traces_exporter=settings.otel_traces_exporter,
+        sdk_disabled=settings.otel_sdk_disabled,
+    )
+    if config is None:
+        if settings.otel_sdk_disabled and tracing.ON:
+            tracing.uninstall()
+        return
+    try:
+        provider = build_provider(config, version=settings.build)
+    except (OSError, ValueError) as exc:
+        err = errors.ErrTracingExport(f"{type(exc).__name__}: {exc}")
+        log.error("%s: %s; serving without traces", err.code, err.message)
+        return
+    tracing.install(provider)
+    log.info(
+        "tracing on: exporter %s%s, sampling %s",
+        config.exporter,
+        f" to {config.endpoint}" if config.endpoint else "",
+        "from OTEL_TRACES_SAMPLER (default: all)" if config.sampling is None else config.sampling,
+    )
