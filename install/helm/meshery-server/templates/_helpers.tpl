@@ -98,6 +98,12 @@ GRAPHQL_CACHE_SIZE: {{ $c.graphqlCacheSize | toString | quote }}
 MESHSYNC_DEFAULT_DEPLOYMENT_MODE: {{ $c.meshsyncDefaultDeploymentMode | quote }}
 SHUTDOWN_GRACE_PERIOD: {{ $c.shutdownGracePeriod | toString | quote }}
 SHUTDOWN_DRAIN_DELAY: {{ $c.shutdownDrainDelay | toString | quote }}
+REGISTER_CORE_MODEL: {{ $c.registerCoreModel | toString | quote }}
+MESHERY_UI_PATH: {{ $c.uiPath | quote }}
+METRICS_ACCESS: {{ $c.metricsAccess | quote }}
+LOG_FORMAT: {{ $c.logFormat | quote }}
+OTEL_TRACES_EXPORTER: {{ $c.otelTracesExporter | quote }}
+OTEL_SDK_DISABLED: {{ $c.otelSdkDisabled | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
