@@ -42,6 +42,7 @@ from generated import errors as catalog
 from generated.graphql_schema import ROOT_FIELDS
 from generated.operations import OPERATIONS
 from meshery import answers, apidocs, apispec, context, dispatch, errors, lifecycle, session, ui, validation, wiring
+from meshery import limits as request_limits
 from meshery.config import Settings
 from meshery.graphql import cache, schema, transport
 from meshery.graphql.playground import page as playground
@@ -183,6 +184,8 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[
             # Spans and metrics of every request (meshery.observability.rest), outside everything.
             Middleware(observed_rest.Observer, names={GRAPHQL_PATH: "graphql", PLAYGROUND_PATH: "graphqlPlayground"}),
+            # Control characters, JSON depth and body sizes refused before any route (meshery.limits).
+            Middleware(request_limits.RequestLimits, limits=request_limits.Limits.of(settings)),
             *ui_files,
             Middleware(
                 dispatch.Dispatcher,

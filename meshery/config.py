@@ -126,6 +126,22 @@ def _parse_seconds(value: str) -> float:
     if not 0 <= seconds <= 3600:
         raise ValueError
     return seconds
+
+
+def _parse_positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError
+    return number
+
+
+def _parse_timeout(value: str) -> float:
+    seconds = float(value)
+    if not 0.1 <= seconds <= 3600:
+        raise ValueError
+    return seconds
+
+
 def _parse_ui_path(value: str) -> Path:
     path = Path(value).expanduser()
     if not path.is_dir():
@@ -198,6 +214,13 @@ class Settings:
     log_format: str = "text"
     otel_traces_exporter: str = ""
     otel_sdk_disabled: bool = False
+    # Request limits (meshery.limits, meshery.serving): body sizes in bytes, JSON nesting, timeouts of slow clients.
+    request_body_limit: int = 64 * 1024 * 1024
+    multipart_body_limit: int = 256 * 1024 * 1024
+    json_depth_limit: int = 100
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 60.0
+    http_idle_timeout: float = 5.0
 
     @property
     def effective_log_level(self) -> int:
@@ -259,4 +282,10 @@ class Settings:
         read("OTEL_TRACES_EXPORTER", "otel_traces_exporter", _parse_choice("otlp", "console", "none"),
              "otlp, console or none")
         read("OTEL_SDK_DISABLED", "otel_sdk_disabled", _parse_bool, "true or false")
+        read("REQUEST_BODY_LIMIT", "request_body_limit", _parse_positive, "a number of bytes >= 1")
+        read("MULTIPART_BODY_LIMIT", "multipart_body_limit", _parse_positive, "a number of bytes >= 1")
+        read("JSON_DEPTH_LIMIT", "json_depth_limit", _parse_positive, "an integer >= 1")
+        read("HTTP_HEADER_TIMEOUT", "http_header_timeout", _parse_timeout, "seconds from 0.1 to 3600")
+        read("HTTP_BODY_TIMEOUT", "http_body_timeout", _parse_timeout, "seconds from 0.1 to 3600")
+        read("HTTP_IDLE_TIMEOUT", "http_idle_timeout", _parse_timeout, "seconds from 0.1 to 3600")
         return cls(**values)  # type: ignore[arg-type]

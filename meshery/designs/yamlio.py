@@ -105,9 +105,22 @@ def fast_path(text: str) -> bool:
     return True
 
 
-def load_all(text: str, *, what: str, invalid: type[errors.MesheryError]) -> list[Any]:
-    """The documents of a YAML stream as JSON values (see ``jsonable``), empty ones kept as None."""
-    docs: list[Any] = jsonable(_load_all(text, what=what, invalid=invalid))
+def load_all(
+    text: str,
+    *,
+    what: str,
+    invalid: type[errors.MesheryError],
+    too_large: type[errors.MesheryError] = errors.ErrDesignTooLarge,
+    max_nodes: int = MAX_NODES,
+    max_depth: int = MAX_DEPTH,
+) -> list[Any]:
+    """The documents of a YAML stream as JSON values (see ``jsonable``), empty ones kept as None.
+
+    ``too_large`` is raised past the expansion (``max_nodes``) or depth (``max_depth``) budget.
+    """
+    docs: list[Any] = jsonable(
+        _load_all(text, what=what, invalid=invalid, too_large=too_large, max_nodes=max_nodes, max_depth=max_depth)
+    )
     return docs
 
 
@@ -146,7 +159,15 @@ def _convert(value: Any) -> Any:
     return value
 
 
-def _load_all(text: str, *, what: str, invalid: type[errors.MesheryError]) -> list[Any]:
+def _load_all(
+    text: str,
+    *,
+    what: str,
+    invalid: type[errors.MesheryError],
+    too_large: type[errors.MesheryError] = errors.ErrDesignTooLarge,
+    max_nodes: int = MAX_NODES,
+    max_depth: int = MAX_DEPTH,
+) -> list[Any]:
     if fast_path(text):
         try:
             return [
@@ -166,13 +187,20 @@ def _load_all(text: str, *, what: str, invalid: type[errors.MesheryError]) -> li
     except yaml.YAMLError as exc:
         raise invalid(f"the {what} is not valid YAML or JSON: {first_line(exc)}") from None
     except RecursionError:
-        raise errors.ErrDesignTooLarge(f"the {what} is nested too deeply") from None
+        raise too_large(f"the {what} is nested too deeply") from None
     if _has_alias(text):  # without aliases nothing is shared or recursive: the text bounds the size
-        check_budget(docs, what=what)
+        check_budget(docs, what=what, too_large=too_large, max_nodes=max_nodes, max_depth=max_depth)
     return docs
 
 
-def check_budget(doc: Any, *, what: str = "design") -> None:
+def check_budget(
+    doc: Any,
+    *,
+    what: str = "design",
+    too_large: type[errors.MesheryError] = errors.ErrDesignTooLarge,
+    max_nodes: int = MAX_NODES,
+    max_depth: int = MAX_DEPTH,
+) -> None:
     """Refuse a value whose expansion (shared alias targets counted at every use) or depth exceeds the budget.
 
     Sizes are memoised per object, so a "billion laughs" document costs only its distinct nodes;
@@ -187,17 +215,17 @@ def check_budget(doc: Any, *, what: str = "design") -> None:
         if done:
             children = value.values() if isinstance(value, dict) else value
             total = 1 + sum(sizes.get(id(c), 1) for c in children)
-            if total > MAX_NODES:
-                raise errors.ErrDesignTooLarge(f"the {what} expands to more than {MAX_NODES} values (YAML aliases?)")
+            if total > max_nodes:
+                raise too_large(f"the {what} expands to more than {max_nodes} values (YAML aliases?)")
             sizes[key] = total
             open_ids.discard(key)
             continue
         if not isinstance(value, (dict, list)) or key in sizes:
             continue
         if key in open_ids:
-            raise errors.ErrDesignTooLarge(f"the {what} refers to itself (a recursive YAML alias)")
-        if depth > MAX_DEPTH:
-            raise errors.ErrDesignTooLarge(f"the {what} is nested deeper than {MAX_DEPTH} levels")
+            raise too_large(f"the {what} refers to itself (a recursive YAML alias)")
+        if depth > max_depth:
+            raise too_large(f"the {what} is nested deeper than {max_depth} levels")
         open_ids.add(key)
         stack.append((value, depth, True))
         children = value.values() if isinstance(value, dict) else value

@@ -4,6 +4,10 @@ One component per served version of each CRD, carrying the version's
 ``openAPIV3Schema`` as its JSON schema, as upstream's generator does for CRDs
 found in Helm charts and manifests. With ``register`` the result is
 registered like an uploaded package.
+
+The CRD text is read by the budgeted loader (``meshery.safe_load``: size, aliases, expansion,
+depth) in a worker thread with a time budget, together with building the components (which
+serialises every schema): a hostile document costs a 4xx, not the event loop.
 """
 
 from __future__ import annotations
@@ -11,15 +15,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from generated import errors
+from meshery import safe_load
 from meshery.context import Services
-from meshery.registry import importer, prepare
+from meshery.registry import builtin, importer, prepare
 from meshery.registry.parse import Problem, parse_documents
 from meshery.store import registry as store_registry
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _display(kind: str) -> str:
@@ -69,13 +70,14 @@ def crd_components(doc: dict[str, Any], index: int) -> tuple[list[dict[str, Any]
     return out, []
 
 
-async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
+def read_crds(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Problem]]:
+    """The CRDs of ``text``, their components and the problems found (run off the event loop)."""
     components: list[dict[str, Any]] = []
     problems: list[Problem] = []
     try:
-        docs = [d for d in yaml.load_all(str(body.get("crds") or ""), Loader=_Loader) if d is not None]
-    except (yaml.YAMLError, RecursionError) as exc:
-        problems.append(Problem(errors.ErrRegistryEntityInvalid.code, "crds", f"not YAML: {str(exc)[:200]}"))
+        docs = safe_load.yaml_documents(text, what="crds", invalid=errors.ErrRegistryEntityInvalid)
+    except errors.ErrRegistryEntityInvalid as exc:
+        problems.append(Problem(errors.ErrRegistryEntityInvalid.code, "crds", f"not YAML: {str(exc.detail)[:200]}"))
         docs = []
     crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
     if not crds and not problems:
@@ -84,6 +86,12 @@ async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
         found, bad = crd_components(crd, index)
         components += found
         problems += bad
+    return crds, components, problems
+
+
+async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
+    text = str(body.get("crds") or "")
+    crds, components, problems = await safe_load.off_loop(lambda: read_crds(text), what="crds")
     given: dict[str, Any] = body["model"] if isinstance(body.get("model"), dict) else {}
     first_spec: dict[str, Any] = crds[0]["spec"] if crds and isinstance(crds[0].get("spec"), dict) else {}
     first_group = str(first_spec.get("group") or "generated")
@@ -101,6 +109,7 @@ async def generate(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     }
     registered = False
     if body.get("register") and components:
+        builtin.refuse(model.get("name"))
         prepared = prepare.register_parsed(parse_documents("generate", [model, *components]), origin="generate")
         outcome, _rows, more = await importer.store_prepared(services.store, prepared)
         problems += more

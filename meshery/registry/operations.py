@@ -17,7 +17,7 @@ import orjson
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry import build, codec, importer, render
+from meshery.registry import build, builtin, codec, importer, render
 from meshery.registry.export import export_model
 from meshery.registry.generate import generate
 from meshery.registry.parse import parse_documents
@@ -59,6 +59,9 @@ def relationship_filter(**kwargs: Any) -> rq.RelationshipFilter:
 
 
 async def delete_model(services: Services, model_id: str) -> None:
+    total, rows = await rq.list_models(services.store, rq.ModelFilter(model_id=model_id), rq.Page(0, 1), order="", desc=False)
+    if total:
+        builtin.refuse(rows[0].name, action="delete")
     if not await store_registry.delete_model(services.store, model_id):
         raise errors.ErrRegistryNotFound(f"no model with id {model_id!r}")
     await store_registry.refresh_latest(services.store, None)
@@ -147,6 +150,7 @@ async def register_entity(services: Services, body: dict[str, Any], *, expected:
     model = entity.get("model")
     if not isinstance(model, dict) or not isinstance(model.get("name"), str) or not model["name"]:
         return _refused(expected, invalid, f"the {expected} carries no model (model.name)")
+    builtin.refuse(model["name"])
     entity.setdefault(
         "schemaVersion",
         "components.meshery.io/v1beta1" if expected == "component" else "relationships.meshery.io/v1alpha3",

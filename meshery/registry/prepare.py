@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshery.registry import build, core, kubernetes, sources
+from meshery.registry import build, builtin, core, kubernetes, sources
 from meshery.registry.parse import Parsed, Problem, parse_files
 
 
@@ -66,5 +66,7 @@ def prepare(job: Job) -> Prepared:
 def register_parsed(parsed: Parsed, *, origin: str) -> Prepared:
     """A package that arrived by API, prepared for ``importer.store_prepared`` (keyed by its model)."""
     facts, _ = build.model_facts(parsed)
+    if facts is not None:
+        builtin.refuse(facts.name)
     location = f"upload:{facts.name}/{facts.model_version}/{facts.version}" if facts else f"upload:{origin}"
     return from_parsed(sources.package_key(location), location, parsed.content_hash, parsed)
