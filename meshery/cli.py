@@ -69,9 +69,9 @@ def serve() -> int:
 
     import uvicorn
 
-    from meshery import lifecycle, logs
+    from meshery import lifecycle, logs, memory
     from meshery.app import create_app
-    from meshery.serving import Drain, DrainingServer, EnvelopeHttpToolsProtocol
+    from meshery.serving import Drain, DrainingServer, protocol
 
     logs.setup(settings.effective_log_level, settings.log_format)
     app = create_app(settings)
@@ -93,7 +93,9 @@ def serve() -> int:
         access_log=settings.debug,
         ws_ping_interval=10,
         timeout_graceful_shutdown=max(math.ceil(settings.shutdown_grace_period), 1),
-        http=EnvelopeHttpToolsProtocol,
+        # Slow clients are disconnected (meshery.serving): idle between requests, headers, body.
+        timeout_keep_alive=settings.http_idle_timeout,  # type: ignore[arg-type]  # uvicorn types it int
+        http=protocol(header_timeout=settings.http_header_timeout, body_timeout=settings.http_body_timeout),
     )
     drain = Drain(
         grace_period=settings.shutdown_grace_period,
@@ -102,6 +104,7 @@ def serve() -> int:
         close_streams=close_streams,
     )
     tune_gc()
+    memory.tune()  # large request bodies are handed back to the system once freed (meshery.memory)
     server = DrainingServer(config, drain)
     # uvicorn re-raises the stop signal once shut down: SIGINT arrives here as KeyboardInterrupt.
     with contextlib.suppress(KeyboardInterrupt):

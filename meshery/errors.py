@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -102,8 +103,33 @@ def allowed_methods(path: str) -> str:
     return ", ".join(spec_methods(path))
 
 
+ECHO_LIMIT = 2000
+"""Longest text of an error answer: a message echoing a 5 MB value is cut to this many characters."""
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut in the middle to ``limit`` characters (its start and end say what and why)."""
+    if len(text) <= limit:
+        return text
+    head = limit * 3 // 4
+    tail = limit - head
+    return f"{text[:head]} ... [{len(text) - limit} characters left out] ... {text[-tail:]}"
+
+
+def _shortened(envelope: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in envelope.items():
+        if isinstance(value, str):
+            out[key] = shorten(value)
+        elif isinstance(value, list):
+            out[key] = [shorten(v) if isinstance(v, str) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
 def body_and_headers(err: errors.MesheryError) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(err.envelope(), separators=(",", ":")).encode()
+    body = json.dumps(_shortened(err.envelope()), separators=(",", ":")).encode()
     return body, {**BASE_HEADERS, **err.headers}
 
 

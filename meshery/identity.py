@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import ValidationError
 
@@ -28,6 +29,12 @@ from meshery.context import RequestContext
 from meshery.environments import LOCAL_ORG_ID
 from meshery.providers.local import LOCAL_USER_UUID, STARTED_AT
 from meshery.providers.remote import RemoteProvider
+
+
+def _seg(value: str) -> str:
+    """An id as one URL path segment for the provider (``x?a=b`` must not become a query)."""
+    return quote(value, safe="")
+
 
 __all__ = ["LOCAL_ORG_ID", "LOCAL_ORG_NAME", "Forwarded"]
 
@@ -197,7 +204,7 @@ async def organizations(ctx: RequestContext, paging: Paging, *, all_: bool | Non
 async def organization(ctx: RequestContext, org_id: str) -> dict[str, Any] | Forwarded:
     remote = remote_of(ctx)
     if remote is not None:
-        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{org_id}")
+        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{_seg(org_id)}")
     _check_org(org_id)
     return page_of([local_org(_owner_id(await _profile(ctx)))], "organizations", None)
 
@@ -212,7 +219,7 @@ async def organization_by_domain(ctx: RequestContext, domain: str) -> dict[str, 
 async def organization_preferences(ctx: RequestContext, org_id: str) -> dict[str, Any] | Forwarded:
     remote = remote_of(ctx)
     if remote is not None:
-        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{org_id}/preferences")
+        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{_seg(org_id)}/preferences")
     _check_org(org_id)
     return {"preferences": LOCAL_ORG_PREFERENCES}
 
@@ -220,7 +227,7 @@ async def organization_preferences(ctx: RequestContext, org_id: str) -> dict[str
 async def teams(ctx: RequestContext, org_id: str, paging: Paging) -> dict[str, Any] | Forwarded:
     remote = remote_of(ctx)
     if remote is not None:
-        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{org_id}/teams", query=paging_query(paging))
+        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{_seg(org_id)}/teams", query=paging_query(paging))
     _check_org(org_id)
     return page_of([], "teams", paging)
 
@@ -228,7 +235,7 @@ async def teams(ctx: RequestContext, org_id: str, paging: Paging) -> dict[str, A
 async def team(ctx: RequestContext, org_id: str, team_id: str) -> dict[str, Any] | Forwarded:
     remote = remote_of(ctx)
     if remote is not None:
-        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{org_id}/teams/{team_id}")
+        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{_seg(org_id)}/teams/{_seg(team_id)}")
     _check_org(org_id)
     raise errors.ErrTeamNotFound(f"team {team_id}")
 
@@ -239,9 +246,9 @@ async def team_users(
     """The members of a team (``org_id`` None) or the organization's users outside it."""
     remote = remote_of(ctx)
     path = (
-        f"/api/identity/teams/{team_id}/users"
+        f"/api/identity/teams/{_seg(team_id)}/users"
         if org_id is None
-        else f"/api/identity/orgs/{org_id}/teams/{team_id}/users"
+        else f"/api/identity/orgs/{_seg(org_id)}/teams/{_seg(team_id)}/users"
     )
     if remote is not None:
         return await forward(ctx, remote, "GET", path, query=paging_query(paging))
@@ -256,7 +263,7 @@ async def org_users(
     remote = remote_of(ctx)
     if remote is not None:
         query = {**paging_query(paging), "filter": filter_, "teamId": team_id}
-        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{org_id}/users", query=query)
+        return await forward(ctx, remote, "GET", f"/api/identity/orgs/{_seg(org_id)}/users", query=query)
     _check_org(org_id)
     return await _local_users(ctx, paging, in_team=team_id)
 
@@ -285,7 +292,8 @@ async def keys(ctx: RequestContext, org_id: str, paging: Paging) -> dict[str, An
     remote = remote_of(ctx)
     if remote is not None:
         endpoint = remote.endpoint("organizations")
-        path = f"{endpoint.rstrip('/')}/{org_id}/users/keys" if endpoint else f"/api/identity/orgs/{org_id}/users/keys"
+        org = _seg(org_id)
+        path = f"{endpoint.rstrip('/')}/{org}/users/keys" if endpoint else f"/api/identity/orgs/{org}/users/keys"
         return await forward(ctx, remote, "GET", path, query=paging_query(paging))
     owner = _owner_id(await _profile(ctx)) or LOCAL_USER_UUID
     rows = [

@@ -41,8 +41,13 @@ def _libc() -> ctypes.CDLL | None:
 
 
 _LIBC = _libc()
-_last_trim = 0.0
-_pending: asyncio.Task[None] | None = None
+
+
+class _Trims:
+    """When the last trim ran, and the one waiting to run."""
+
+    last = 0.0
+    pending: asyncio.Task[None] | None = None
 
 
 def tune() -> bool:
@@ -62,20 +67,17 @@ def trim() -> bool:
 
 def trim_soon() -> None:
     """Schedule one ``trim`` (in a worker thread) unless one ran or is pending within ``TRIM_EVERY``."""
-    global _pending, _last_trim
-    if _LIBC is None or (_pending is not None and not _pending.done()):
+    if _LIBC is None or (_Trims.pending is not None and not _Trims.pending.done()):
         return
-    now = time.monotonic()
-    delay = max(0.0, _last_trim + TRIM_EVERY - now)
+    delay = max(0.0, _Trims.last + TRIM_EVERY - time.monotonic())
     with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule on
-        _pending = asyncio.get_running_loop().create_task(_trim_after(delay), name="malloc-trim")
+        _Trims.pending = asyncio.get_running_loop().create_task(_trim_after(delay), name="malloc-trim")
 
 
 async def _trim_after(delay: float) -> None:
-    global _last_trim
     if delay:
         await asyncio.sleep(delay)
-    _last_trim = time.monotonic()
+    _Trims.last = time.monotonic()
     try:
         await asyncio.to_thread(trim)
     except Exception:  # a failed trim costs memory, never a request

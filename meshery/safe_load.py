@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from generated import errors
-from meshery.designs import yamlio
+from meshery import yamlio
 
 T = TypeVar("T")
 
@@ -55,6 +55,15 @@ _INNERMOST = re.compile(rb"[\[{][^\[\]{}]*+[\]}]")
 def alias_count(text: str) -> int:
     """How many alias nodes ``text`` holds (an upper bound: ``*x`` inside quoted text counts too)."""
     return sum(1 for _ in _ALIAS.finditer(text))
+
+
+_INDENT = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+
+
+def depth_bound(text: str) -> int:
+    """An upper bound of the nesting of YAML text: its deepest indentation plus its flow brackets."""
+    indent = max((len(m) for m in _INDENT.findall(text)), default=0)
+    return indent + text.count("[") + text.count("{") + 1
 
 
 def yaml_documents(
@@ -87,8 +96,10 @@ def yaml_documents(
         max_nodes=budget.max_nodes,
         max_depth=budget.max_depth,
     )
-    # Without aliases the loader checked nothing but recursion: the depth is checked here.
-    check_depth(docs, what=what, max_depth=budget.max_depth)
+    # Without aliases the loader checked nothing but recursion: the depth is checked here, unless
+    # the text cannot nest that deep (one level per indentation column or flow bracket at most).
+    if aliases or depth_bound(data) > budget.max_depth:
+        check_depth(docs, what=what, max_depth=budget.max_depth)
     return docs if keep_empty else [d for d in docs if d is not None]
 
 

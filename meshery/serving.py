@@ -29,6 +29,8 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from generated import errors
 from meshery.errors import CONTENT_TYPE, body_and_headers
 
+log = logging.getLogger(__name__)
+
 
 def refusal(msg: str) -> bytes:
     """The whole HTTP/1.1 answer to a request uvicorn could not parse."""
@@ -41,8 +43,67 @@ def refusal(msg: str) -> bytes:
     return b"".join(head) + body
 
 
+MIN_BODY_RATE = 64 * 1024
+"""Bytes per second a client must at least send a declared body at, on top of the body timeout."""
+
+
 class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
-    """httptools HTTP/1.1 whose parse errors are answered in the MeshKit envelope."""
+    """httptools HTTP/1.1 whose parse errors are answered in the MeshKit envelope, and whose slow
+    clients are disconnected.
+
+    uvicorn closes a connection idle between requests (``timeout_keep_alive``) but waits forever
+    for a request's headers or body (every byte received cancels its timer), so a client sending
+    a byte now and then holds a connection, and its memory, for ever ("slowloris"). Here the
+    headers of each request must be complete within ``header_timeout`` seconds of the connection
+    or of the request's first byte, and its body within ``body_timeout`` seconds plus the time its
+    declared length takes at ``MIN_BODY_RATE``; past that the connection is closed.
+    """
+
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._slow: asyncio.TimerHandle | None = None
+        self._arm(self.header_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm(self.header_timeout)
+
+    def on_headers_complete(self) -> None:
+        length = next((v for k, v in self.headers if k == b"content-length"), b"0")
+        declared = int(length) if length.isdigit() else 0
+        super().on_headers_complete()
+        self._arm(self.body_timeout + declared / MIN_BODY_RATE)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._disarm()  # the websocket protocol takes the connection over
+        super().handle_websocket_upgrade()
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._slow = self.loop.call_later(seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        slow = getattr(self, "_slow", None)
+        if slow is not None:
+            slow.cancel()
+            self._slow = None
+
+    def _too_slow(self) -> None:
+        self._slow = None
+        if not self.transport.is_closing():
+            log.info("closing a connection from %s: its request did not arrive in time", self.client)
+            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         default = b"".join(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
@@ -52,7 +113,10 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-log = logging.getLogger(__name__)
+def protocol(*, header_timeout: float, body_timeout: float) -> type[EnvelopeHttpToolsProtocol]:
+    """``EnvelopeHttpToolsProtocol`` with these timeouts (settings HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT)."""
+    attributes = {"header_timeout": header_timeout, "body_timeout": body_timeout}
+    return type("TimedHttpToolsProtocol", (EnvelopeHttpToolsProtocol,), attributes)
 
 
 @dataclass(frozen=True)

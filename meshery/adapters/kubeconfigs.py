@@ -18,6 +18,7 @@ import yaml
 
 from generated import errors
 from meshery import contexts as kube_contexts
+from meshery import safe_load
 from meshery.connections import CONNECTED
 from meshery.store import connections as repo
 
@@ -79,8 +80,10 @@ class FolderKubeconfigs:
                 raise ContextNotFound(f"there is no kubeconfig at {self.path}")
             return []
         try:
-            config = yaml.safe_load(self.path.read_text())
-        except (OSError, yaml.YAMLError) as exc:
+            config = safe_load.yaml_document(
+                self.path.read_text(), what="kubeconfig", invalid=errors.ErrRequestValidation
+            )
+        except (OSError, errors.MesheryError) as exc:
             raise ContextNotFound(f"the kubeconfig at {self.path} cannot be read: {exc}") from None
         if not isinstance(config, dict):
             raise ContextNotFound(f"the kubeconfig at {self.path} is not a mapping")

@@ -11,7 +11,7 @@ design schema requires): a missing ``id`` (design or component) is generated, a 
 ``schemaVersion`` becomes the v1beta1 one, null ``components``/``relationships``/``metadata``
 become empty. A missing or empty ``name`` is refused (4xx), as is anything that is not a
 mapping, ids that are not UUIDs, and documents that exceed the size, depth or
-alias-expansion budget (``meshery.designs.yamlio`` loads YAML).
+alias-expansion budget (``meshery.yamlio`` loads YAML).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from typing import Any
 import orjson
 
 from generated import errors
-from meshery.designs import emit, yamlio
+from meshery import yamlio
+from meshery.designs import emit
 
 DESIGN_SCHEMA_VERSION = "designs.meshery.io/v1beta1"
 COMPONENT_SCHEMA_VERSION = "components.meshery.io/v1beta1"

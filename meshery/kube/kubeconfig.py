@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from generated import errors
+from meshery import safe_load
 
 MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024
 _ID_NAMESPACE = uuid.UUID("8a0c6f1e-1d4b-4c55-9a51-6b0f2f7e3c01")
@@ -110,10 +111,11 @@ def parse_kubeconfig(text: str | bytes, *, base_dir: Path | None = None) -> list
     """Every context of a kubeconfig, in file order; raises KubeconfigError when unusable."""
     if len(text) > MAX_KUBECONFIG_BYTES:
         raise KubeconfigError(f"the kubeconfig is larger than {MAX_KUBECONFIG_BYTES} bytes")
+    budget = safe_load.Budget(max_bytes=MAX_KUBECONFIG_BYTES)
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise KubeconfigError(f"not YAML: {str(exc).splitlines()[0]}") from None
+        doc = safe_load.yaml_document(text, what="kubeconfig", invalid=errors.ErrRequestValidation, budget=budget)
+    except errors.ErrRequestValidation as exc:
+        raise KubeconfigError(f"not YAML: {str(exc.detail).splitlines()[0]}") from None
     if not isinstance(doc, dict):
         raise KubeconfigError("a kubeconfig is a YAML mapping with clusters, users and contexts")
     clusters = _named(doc, "clusters", "cluster")

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -330,7 +330,7 @@ class RemoteProvider(BaseProvider):
         endpoint = self.endpoint("users-profile")
         if endpoint is None:
             return None
-        path = f"{endpoint.rstrip('/')}/{user_id}"
+        path = f"{endpoint.rstrip('/')}/{quote(user_id, safe='')}"  # an id, never a query or a path
         response = await self._authorized("GET", path, creds)
         if response.status_code == 404:
             return None

@@ -59,7 +59,9 @@ def relationship_filter(**kwargs: Any) -> rq.RelationshipFilter:
 
 
 async def delete_model(services: Services, model_id: str) -> None:
-    total, rows = await rq.list_models(services.store, rq.ModelFilter(model_id=model_id), rq.Page(0, 1), order="", desc=False)
+    total, rows = await rq.list_models(
+        services.store, rq.ModelFilter(model_id=model_id), rq.Page(0, 1), order="", desc=False
+    )
     if total:
         builtin.refuse(rows[0].name, action="delete")
     if not await store_registry.delete_model(services.store, model_id):

@@ -16,7 +16,8 @@ import orjson
 import yaml
 
 from generated import errors
-from meshery.registry import codec
+from meshery import safe_load
+from meshery.registry import codec, sources
 from meshery.registry.sources import FileProblem, RawFile
 
 ENTITY_PREFIXES = {
@@ -26,7 +27,6 @@ ENTITY_PREFIXES = {
     "policies.meshery.io": "policy",
     "connections.meshery.io": "connection",
 }
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,9 @@ def entity_type(doc: dict[str, Any]) -> str | None:
 def _documents(file: RawFile) -> list[Any]:
     if file.name.lower().endswith(".json"):
         return [orjson.loads(file.data)]
-    return [d for d in yaml.load_all(file.data, Loader=_Loader) if d is not None]
+    # The budgeted reader (meshery.safe_load): aliases, expansion, depth; a file's size is bounded by sources.
+    budget = safe_load.Budget(max_bytes=sources.MAX_FILE_BYTES)
+    return safe_load.yaml_documents(file.data, what=file.name, invalid=errors.ErrRegistryEntityInvalid, budget=budget)
 
 
 def parse_files(files: list[RawFile], problems: list[FileProblem] = ()) -> Parsed:  # type: ignore[assignment]
@@ -82,6 +84,9 @@ def parse_files(files: list[RawFile], problems: list[FileProblem] = ()) -> Parse
             docs = _documents(file)
         except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
             parsed.problems.append(Problem(errors.ErrRegistryEntityInvalid.code, file.name, _short(exc)))
+            continue
+        except errors.MesheryError as exc:  # not YAML, or over a budget: a problem of this file
+            parsed.problems.append(Problem(exc.code, file.name, str(exc.detail or exc.short)[:300]))
             continue
         for doc in docs:
             kind = entity_type(doc) if isinstance(doc, dict) else None

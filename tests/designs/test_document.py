@@ -9,7 +9,7 @@ import pytest
 
 from generated import errors
 from meshery.designs.document import dump_design, parse_design, to_manifest
-from meshery.designs.yamlio import MAX_NODES
+from meshery.yamlio import MAX_NODES
 from tests.designs.conftest import CONVERTER, DESIGN_FIXTURES, SAMPLES, reference_file
 
 

@@ -11,7 +11,8 @@ import yaml
 import yaml_rs
 
 from generated import errors
-from meshery.designs import emit, yamlio
+from meshery import yamlio
+from meshery.designs import emit
 
 AWKWARD_STRINGS = [
     *["on", "yes", "no", "off", "y", "n", "N", "Off", "TRUE", "null", "~", "", " x", "x ", "=", "<<"],

@@ -58,10 +58,14 @@ async def test_generate_refuses_deep_and_recursive_yaml(client: httpx.AsyncClien
     answer = await client.post("/api/registry/generate", json={"crds": deeper})
     # libyaml's own nesting limit: reported as a YAML problem of the input, or refused; never a 5xx.
     assert answer.status_code in (200, 400)
-    assert answer.json().get("code", errors.ErrRegistryEntityInvalid.code) in (
-        errors.ErrInputNestedTooDeeply.code,
-        errors.ErrRegistryEntityInvalid.code,
-    ) or answer.json()["errors"][0]["code"] == errors.ErrRegistryEntityInvalid.code
+    assert (
+        answer.json().get("code", errors.ErrRegistryEntityInvalid.code)
+        in (
+            errors.ErrInputNestedTooDeeply.code,
+            errors.ErrRegistryEntityInvalid.code,
+        )
+        or answer.json()["errors"][0]["code"] == errors.ErrRegistryEntityInvalid.code
+    )
     many = "a: &a x\nb: [" + ", ".join(["*a"] * 2000) + "]\n"
     answer = await client.post("/api/registry/generate", json={"crds": many})
     assert (answer.status_code, answer.json()["code"]) == (400, errors.ErrInputTooComplex.code)
@@ -75,7 +79,10 @@ async def test_generate_still_reads_ordinary_crds(client: httpx.AsyncClient) -> 
     assert component["component"]["kind"] == "Lol"
 
 
-async def test_generate_needs_a_session(remote_client: RemoteClient, remote_provider: RemoteProviderProcess) -> None:
+async def test_generate_needs_a_session(
+    remote_client: RemoteClient,  # noqa: F811  (the fixture imported above)
+    remote_provider: RemoteProviderProcess,
+) -> None:
     async with remote_client(provider="Reference") as http:
         anonymous = await http.post("/api/registry/generate", json={"crds": laughs()})
         assert (anonymous.status_code, anonymous.json()["code"]) == (401, errors.ErrUnauthenticated.code)

@@ -17,6 +17,9 @@ from typing import Any
 import httpx
 import yaml
 
+from generated import errors
+from meshery import safe_load
+
 FIELD_MANAGER = "meshery-sample-adapter"
 TIMEOUT = 10.0
 
@@ -38,9 +41,9 @@ class Cluster:
     @classmethod
     def from_kubeconfig(cls, text: str) -> Cluster:
         try:
-            config = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise KubeError(f"the kubeconfig is not YAML: {exc}") from None
+            config = safe_load.yaml_document(text, what="kubeconfig", invalid=errors.ErrRequestValidation)
+        except errors.MesheryError as exc:
+            raise KubeError(f"the kubeconfig is not usable YAML: {exc.detail}") from None
         if not isinstance(config, dict):
             raise KubeError("the kubeconfig is not a mapping")
         contexts = {c.get("name"): c.get("context") or {} for c in config.get("contexts") or []}
@@ -162,9 +165,9 @@ def _load_client_cert(context: ssl.SSLContext, cert_b64: str, key_b64: str) -> N
 def load_manifests(text: str) -> list[dict[str, Any]]:
     """Objects of a (multi-document) YAML or JSON manifest; lists (kind: List) are flattened."""
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d]
-    except yaml.YAMLError as exc:
-        raise KubeError(f"the manifest is not YAML: {exc}") from None
+        docs = [d for d in safe_load.yaml_documents(text, what="manifest", invalid=errors.ErrRequestValidation) if d]
+    except errors.MesheryError as exc:
+        raise KubeError(f"the manifest is not usable YAML: {exc.detail}") from None
     objects: list[dict[str, Any]] = []
     for doc in docs:
         if not isinstance(doc, dict):

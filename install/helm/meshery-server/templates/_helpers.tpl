@@ -104,6 +104,12 @@ METRICS_ACCESS: {{ $c.metricsAccess | quote }}
 LOG_FORMAT: {{ $c.logFormat | quote }}
 OTEL_TRACES_EXPORTER: {{ $c.otelTracesExporter | quote }}
 OTEL_SDK_DISABLED: {{ $c.otelSdkDisabled | toString | quote }}
+REQUEST_BODY_LIMIT: {{ $c.requestBodyLimit | int64 | toString | quote }}
+MULTIPART_BODY_LIMIT: {{ $c.multipartBodyLimit | int64 | toString | quote }}
+JSON_DEPTH_LIMIT: {{ $c.jsonDepthLimit | toString | quote }}
+HTTP_HEADER_TIMEOUT: {{ $c.httpHeaderTimeout | toString | quote }}
+HTTP_BODY_TIMEOUT: {{ $c.httpBodyTimeout | toString | quote }}
+HTTP_IDLE_TIMEOUT: {{ $c.httpIdleTimeout | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}

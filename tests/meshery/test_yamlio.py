@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generated import errors
-from meshery.designs import yamlio
+from meshery import yamlio
 from meshery.designs.document import dump_design, load_documents
 from tests.designs.conftest import CONVERTER, DESIGN_FIXTURES, SAMPLES, reference_file
 
