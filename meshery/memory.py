@@ -5,7 +5,8 @@ that threshold to the size of every large block freed, up to 32 MiB: after a few
 requests, bodies are served from the heap, which only shrinks from its top, and the process
 keeps the peak as its resident size. ``tune`` fixes the threshold (which also turns the
 dynamic raise off) and caps the per-thread arenas; ``trim_soon`` runs ``malloc_trim`` (at most
-once per ``TRIM_EVERY`` seconds, in a thread) after a request that buffered a large body.
+once per ``TRIM_EVERY`` seconds, in a thread, after collecting garbage cycles) after a request
+that buffered a large body.
 Elsewhere (musl, macOS) both do nothing.
 """
 
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import logging
 import time
 
@@ -61,13 +63,18 @@ def tune() -> bool:
 
 
 def trim() -> bool:
-    """``malloc_trim(0)``: True when memory was handed back."""
+    """Collect garbage cycles, then ``malloc_trim(0)``: True when memory was handed back.
+
+    The collection matters: the server's collector runs rarely (``cli.tune_gc``), and a refused
+    large body is often held by a cycle (an exception, its traceback, the frame holding the body).
+    """
+    gc.collect()
     return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False
 
 
 def trim_soon() -> None:
     """Schedule one ``trim`` (in a worker thread) unless one ran or is pending within ``TRIM_EVERY``."""
-    if _LIBC is None or (_Trims.pending is not None and not _Trims.pending.done()):
+    if _Trims.pending is not None and not _Trims.pending.done():
         return
     delay = max(0.0, _Trims.last + TRIM_EVERY - time.monotonic())
     with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule on

@@ -132,11 +132,12 @@ def check_depth(value: Any, *, what: str, max_depth: int) -> None:
 
 
 def json_depth(data: bytes, *, limit: int) -> int:
-    """The nesting depth of JSON text, exact up to ``limit`` (``limit + 1`` means deeper).
+    """Above ``limit`` exactly when JSON text nests deeper than ``limit`` levels.
+
+    Measuring stops once past ``limit``; text with at most ``limit`` brackets is not scanned (0).
 
     Strings are removed first (brackets inside them do not count); then the innermost
-    bracket pairs are removed once per level, each pass in C. Text with at most ``limit``
-    brackets cannot nest deeper and is not scanned at all.
+    bracket pairs are removed once per level, each pass in C.
     """
     if data.count(b"[") + data.count(b"{") <= limit:
         return 0

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from generated import errors
+from meshery.app import create_app
+from tests.fixtures.app import app_settings
+from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.remote_provider import RemoteProviderProcess
 from tests.providers.conftest import RemoteClient, remote_client  # noqa: F401  (fixture)
 
@@ -133,3 +138,28 @@ async def test_profile_ids_reach_the_provider_as_one_segment(
         for char in ("%0A", "%00", "%0D%0AX-Evil:%201"):
             answer = await http.get(f"/api/user/profile/alice{char}", headers=cookie)
             _refused(answer, errors.ErrControlCharacter.code, char)
+
+
+async def test_bodies_over_the_limits_are_413(tmp_path: Path, contract: ContractChecker) -> None:
+    settings = app_settings(user_data_folder=tmp_path / "meshery", request_body_limit=4096, multipart_body_limit=8192)
+    app: Starlette = create_app(settings)
+
+    async def chunks(count: int) -> AsyncIterator[bytes]:
+        yield b'{"name": "'
+        for _ in range(count):
+            yield b"x" * 1024
+        yield b'"}'
+
+    async with app.router.lifespan_context(app), contract_client(app, contract) as http:
+        answer = await http.post(
+            "/api/pattern", content=b"{}" + b" " * 5000, headers={"content-type": "application/json"}
+        )
+        assert (answer.status_code, answer.json()["code"]) == (413, errors.ErrRequestTooLarge.code)
+        answer = await http.post("/api/pattern", content=chunks(8), headers={"content-type": "application/json"})
+        assert (answer.status_code, answer.json()["code"]) == (413, errors.ErrRequestTooLarge.code)
+        files = {"file": ("model.tar.gz", b"\0" * 6000)}
+        answer = await http.post("/api/registry/register", files=files)
+        assert answer.status_code == 200  # within the multipart limit: read (and refused as an archive)
+        files = {"file": ("model.tar.gz", b"\0" * 9000)}
+        answer = await http.post("/api/registry/register", files=files)
+        assert (answer.status_code, answer.json()["code"]) == (413, errors.ErrRequestTooLarge.code)

@@ -43,7 +43,7 @@ class Cluster:
         try:
             config = safe_load.yaml_document(text, what="kubeconfig", invalid=errors.ErrRequestValidation)
         except errors.MesheryError as exc:
-            raise KubeError(f"the kubeconfig is not usable YAML: {exc.detail}") from None
+            raise KubeError(f"the kubeconfig is not YAML: {exc.detail}") from None
         if not isinstance(config, dict):
             raise KubeError("the kubeconfig is not a mapping")
         contexts = {c.get("name"): c.get("context") or {} for c in config.get("contexts") or []}
@@ -167,7 +167,7 @@ def load_manifests(text: str) -> list[dict[str, Any]]:
     try:
         docs = [d for d in safe_load.yaml_documents(text, what="manifest", invalid=errors.ErrRequestValidation) if d]
     except errors.MesheryError as exc:
-        raise KubeError(f"the manifest is not usable YAML: {exc.detail}") from None
+        raise KubeError(f"the manifest is not YAML: {exc.detail}") from None
     objects: list[dict[str, Any]] = []
     for doc in docs:
         if not isinstance(doc, dict):

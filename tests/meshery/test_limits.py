@@ -1,0 +1,111 @@
+"""Request limits in front of every route (``meshery.limits``), over a small ASGI app."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from generated import errors
+from meshery import limits
+
+
+class Echo:
+    """An app answering the size of the body it read (and what it saw)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.calls += 1
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        answer = json.dumps({"size": len(body)}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": answer})
+
+
+def _client(**values: Any) -> tuple[httpx.AsyncClient, Echo]:
+    app = Echo()
+    guarded = limits.RequestLimits(app, limits=limits.Limits(**values))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=guarded), base_url="http://t"), app
+
+
+async def _code(answer: httpx.Response) -> tuple[int, str]:
+    return answer.status_code, answer.json().get("code", "")
+
+
+async def test_ordinary_requests_pass_untouched() -> None:
+    http, app = _client()
+    async with http:
+        text = b'{"a": ["\\t\\n", "\\\\u0000"]}'  # tab, newline and a backslash before "u0000": text
+        assert (await http.post("/x?q=a%20b", content=text)).json() == {"size": len(text)}
+        assert (await http.post("/x", content=b"raw", headers={"content-type": "application/octet-stream"})).json() == {
+            "size": 3
+        }
+        assert (await http.get("/x/%C3%A9")).status_code == 200
+    assert app.calls == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("/a%00b", errors.ErrControlCharacter.code),
+        ("/a%7Fb", errors.ErrControlCharacter.code),
+        ("/x?q=%0D%0A", errors.ErrControlCharacter.code),
+        ("/x?q=a+%01", errors.ErrControlCharacter.code),
+        ("/x?filter=" + "%5B" * 150, errors.ErrInputNestedTooDeeply.code),
+    ],
+)
+async def test_paths_and_queries(url: str, code: str) -> None:
+    http, app = _client()
+    async with http:
+        assert await _code(await http.get(url)) == (400, code)
+    assert app.calls == 0
+
+
+async def test_json_bodies_are_checked_before_the_app() -> None:
+    http, app = _client(json_depth=10)
+    async with http:
+        deep = await http.post("/x", content=b"[" * 11 + b"]" * 11)  # no content type: read as JSON
+        assert await _code(deep) == (400, errors.ErrInputNestedTooDeeply.code)
+        nul = await http.post("/x", content=b'{"a": "\\u0000"}', headers={"content-type": "text/plain"})
+        assert await _code(nul) == (400, errors.ErrControlCharacter.code)
+        fine = await http.post("/x", content=b"[" * 10 + b"]" * 10, headers={"content-type": "application/merge+json"})
+        assert fine.json() == {"size": 20}
+    assert app.calls == 1
+
+
+async def test_bodies_over_the_limit_are_413() -> None:
+    http, app = _client(body_limit=100, multipart_limit=1000)
+    async with http:
+        declared = await http.post("/x", content=b"{}" * 100, headers={"content-type": "application/json"})
+        assert await _code(declared) == (413, errors.ErrRequestTooLarge.code)
+
+        async def chunks() -> Any:
+            for _ in range(30):
+                yield b"0123456789"
+
+        # Without a length the body reaches the app, whose read stops at the limit (the app's
+        # error handling answers 413: tests/security/test_request_input.py).
+        with pytest.raises(errors.ErrRequestTooLarge):
+            await http.post("/x", content=chunks(), headers={"content-type": "application/octet-stream"})
+        upload = await http.post("/x", files={"file": ("a.bin", b"x" * 500)})
+        assert upload.json()["size"] > 500
+        too_big = await http.post("/x", files={"file": ("a.bin", b"x" * 2000)})
+        assert await _code(too_big) == (413, errors.ErrRequestTooLarge.code)
+    assert app.calls == 2  # the streamed body (stopped) and the small upload
+
+
+def test_limits_come_from_the_settings() -> None:
+    from meshery.config import Settings
+
+    settings = Settings.from_env({"REQUEST_BODY_LIMIT": "10", "MULTIPART_BODY_LIMIT": "20", "JSON_DEPTH_LIMIT": "3"})
+    assert limits.Limits.of(settings) == limits.Limits(10, 20, 3)
