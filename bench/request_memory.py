@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 import orjson
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from bench import servers
 
@@ -63,7 +63,10 @@ def design_body(megabytes: float, index: int) -> bytes:
 def series(kind: servers.ServerKind, *, count: int, megabytes: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder, servers.running(kind, data_dir=Path(folder)) as server:
         proc = psutil.Process(server.pid)
-        rss = lambda: proc.memory_info().rss / 2**20  # noqa: E731
+
+        def rss() -> float:
+            return float(proc.memory_info().rss) / 2**20
+
         time.sleep(1.0)
         before = rss()
         peak = [before]
