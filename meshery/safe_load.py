@@ -44,6 +44,10 @@ class Budget:
 
 
 DEFAULT = Budget()
+DOCUMENT_SECONDS = 30.0
+"""Time budget of reading a design or an imported file (up to 32 MiB of text)."""
+ARCHIVE_SECONDS = 120.0
+"""Time budget of expanding and reading an uploaded model archive (up to 256 MiB)."""
 
 # An alias node: ``*`` where a node may start, followed by an anchor name.
 _ALIAS = re.compile(r"(?:^|(?<=[\s\[{,:-]))\*[^\s,\[\]{}]")

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generated import errors
+from meshery import safe_load
 from meshery.context import Services, User
 from meshery.designs import intake, service, wire
 from meshery.designs.document import parse_design
@@ -113,7 +114,11 @@ async def save_request(
             raise errors.ErrDesignNotFound(f"no design {design_id}")
     text = _text(body)
     if text is not None and source_type in (None, intake.DESIGN):
-        design = parse_design(text if isinstance(text, (str, Mapping)) else json.dumps(text))
+        given = text if isinstance(text, (str, Mapping)) else json.dumps(text)
+        # Off the event loop, within a time budget (meshery.safe_load): up to 32 MiB of YAML.
+        design = await safe_load.off_loop(
+            lambda: parse_design(given), what="design", seconds=safe_load.DOCUMENT_SECONDS
+        )
         if fields["name"]:
             design["name"] = fields["name"]
         source = text.encode() if isinstance(text, str) else None

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from generated import errors
+from meshery import safe_load
 from meshery.context import Services
 from meshery.registry import importer, prepare, service, sources
 from meshery.registry.parse import Parsed, parse_documents, parse_files
@@ -129,7 +130,9 @@ async def register_upload(services: Services, *, body: dict[str, Any] | None, up
     report = importer.Report()
     try:
         name, data, model = await _payload(body, upload)
-        packages = _packages(name, data, model)
+        packages = await safe_load.off_loop(
+            lambda: _packages(name, data, model), what="model package", seconds=safe_load.ARCHIVE_SECONDS
+        )
     except (errors.ErrRegistryFetchFailed, errors.ErrRegistryFileTooLarge, errors.ErrRegistryBadArchive) as exc:
         # The request was well formed; what it pointed at was not usable: reported like a bad package.
         problem = {"code": exc.code, "file": "request", "message": exc.message, "package": "upload"}

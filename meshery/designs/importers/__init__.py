@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generated import errors
+from meshery import safe_load
 from meshery.context import Services
 from meshery.designs import compose
 from meshery.designs.document import (
@@ -147,7 +148,10 @@ async def import_source(
         invalid = {MANIFEST: errors.ErrImportManifestInvalid, DOCKER_COMPOSE: errors.ErrImportComposeInvalid}.get(
             wanted or "", errors.ErrDesignInvalid
         )
-        docs = load_documents(data, what=(wanted or "file").lower(), invalid=invalid)
+        what = (wanted or "file").lower()
+        docs = await safe_load.off_loop(
+            lambda: load_documents(data, what=what, invalid=invalid), what=what, seconds=safe_load.DOCUMENT_SECONDS
+        )
         kind = wanted or detect(docs, filename)
         if kind == DESIGN:
             if len(docs) != 1 or not isinstance(docs[0], dict):
