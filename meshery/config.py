@@ -216,7 +216,7 @@ class Settings:
     otel_sdk_disabled: bool = False
     # Request limits (meshery.limits, meshery.serving): body sizes in bytes, JSON nesting, timeouts of slow clients.
     request_body_limit: int = 64 * 1024 * 1024
-    multipart_body_limit: int = 256 * 1024 * 1024
+    multipart_body_limit: int = 128 * 1024 * 1024
     json_depth_limit: int = 100
     http_header_timeout: float = 10.0
     http_body_timeout: float = 60.0

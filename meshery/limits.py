@@ -34,7 +34,6 @@ from meshery.config import Settings
 from meshery.errors import CONTENT_TYPE, body_and_headers
 
 _CONTROL_TEXT = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 # A \u escape of NUL or of a control character other than \b \t \n \f \r, preceded by an even
 # number of backslashes (an escaped backslash before "u0000" is text, not an escape).
 _JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-7bBeE]|1[0-9a-fA-F])")
@@ -51,7 +50,7 @@ class Limits:
     """The request limits (settings ``REQUEST_BODY_LIMIT``, ``MULTIPART_BODY_LIMIT``, ``JSON_DEPTH_LIMIT``)."""
 
     body_limit: int = 64 * 1024 * 1024
-    multipart_limit: int = 256 * 1024 * 1024
+    multipart_limit: int = 128 * 1024 * 1024
     json_depth: int = 100
 
     @classmethod
@@ -72,15 +71,27 @@ def check_path(path: str) -> None:
         raise errors.ErrControlCharacter(f"the path holds the control character U+{ord(found.group()):04X}")
 
 
+_ENCODED_CONTROL = re.compile(rb"%[01][0-9a-fA-F]|%7[fF]")
+_ENCODED_BRACKET = re.compile(rb"%5[bB]|%7[bB]")
+
+
 def check_query(query: bytes, *, json_depth: int) -> None:
+    """Refuse control characters and deep JSON nesting in a raw (percent-encoded) query string."""
     if not query:
         return
-    raw = unquote_to_bytes(query.replace(b"+", b" "))
-    found = _CONTROL_BYTES.search(raw)
+    # The server refuses raw control characters in a URL: only encoded ones can be there.
+    found = _ENCODED_CONTROL.search(query)
     if found is not None:
-        raise errors.ErrControlCharacter(f"a query parameter holds the control character U+{found.group()[0]:04X}")
-    if safe_load.json_depth(raw, limit=json_depth) > json_depth:
-        raise errors.ErrInputNestedTooDeeply(f"a query parameter nests deeper than {json_depth} levels")
+        raise errors.ErrControlCharacter(
+            f"a query parameter holds the control character U+00{found.group()[1:].upper().decode()}"
+        )
+    brackets = query.count(b"[") + query.count(b"{")
+    if b"%" in query:
+        brackets += len(_ENCODED_BRACKET.findall(query))
+    if brackets > json_depth:
+        raw = unquote_to_bytes(query.replace(b"+", b" "))
+        if safe_load.json_depth(raw, limit=json_depth) > json_depth:
+            raise errors.ErrInputNestedTooDeeply(f"a query parameter nests deeper than {json_depth} levels")
 
 
 def check_json(body: bytes, *, json_depth: int) -> None:
@@ -94,13 +105,6 @@ def check_json(body: bytes, *, json_depth: int) -> None:
             raise errors.ErrControlCharacter(f"a JSON string holds the control character U+{code.upper()}")
         if _JSON_LONE_SURROGATE.search(body) is not None:
             raise errors.ErrControlCharacter("a JSON string holds an unpaired UTF-16 surrogate")
-
-
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return None
 
 
 class RequestLimits:
@@ -121,18 +125,23 @@ class RequestLimits:
         except errors.MesheryError as err:
             await _refuse(scope, receive, send, err)
             return
-        bodiless = (
-            scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE")
-            and _header(scope, b"content-length") is None
-            and _header(scope, b"transfer-encoding") is None
-        )
-        if scope["type"] != "http" or bodiless:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        content_type = _header(scope, b"content-type")
+        content_type = length = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = bytes(value)
+            elif name == b"content-length":
+                length = bytes(value)
+            elif name == b"transfer-encoding":
+                chunked = True
+        if length is None and not chunked and scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)  # no body
+            return
         multipart = content_type is not None and content_type[:10].lower() == b"multipart/"
         limit = limits.multipart_limit if multipart else limits.body_limit
-        length = _header(scope, b"content-length")
         if length is not None and length.strip().isdigit() and int(length) > limit:
             await _refuse(scope, receive, send, _too_large(int(length), limit))
             return
