@@ -24,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from generated import errors
-from meshery.errors import BASE_HEADERS, starlette_response
+from meshery.errors import BASE_HEADERS, shorten, starlette_response
 
 LEGACY_PROTOCOL = "graphql-ws"
 TRANSPORT_PROTOCOL = "graphql-transport-ws"
@@ -47,9 +47,12 @@ class HTTPHandler(GraphQLHTTPHandler):
     async def create_json_response(self, request: Request, result: dict[str, Any], success: bool) -> Response:
         if success or result.get("data") is not None:
             return JSONResponse(result)
-        messages = [e.get("message", "") for e in result.get("errors", [])]
-        err = errors.ErrGraphQLRequest("; ".join(m for m in messages if m) or None)
+        # Messages echo the query and variables: each is cut, as every error answer (meshery.errors.shorten).
+        found = [{**e, "message": shorten(str(e.get("message", "")))} for e in result.get("errors", [])]
+        err = errors.ErrGraphQLRequest(shorten("; ".join(m for e in found if (m := e["message"]))) or None)
         body = {**err.envelope(), **result}
+        if "errors" in result:
+            body["errors"] = found
         return Response(
             json.dumps(body, separators=(",", ":")),
             status_code=HTTPStatus.BAD_REQUEST,

@@ -123,6 +123,8 @@ async def test_validation_errors_cut_echoed_values(client: httpx.AsyncClient) ->
     answer = await client.put("/api/system/events/status/bulk", json={"status": "read", "ids": huge})
     assert 400 <= answer.status_code < 500 and len(answer.content) < 10_000, answer.status_code
     assert "characters left out" in answer.json()["error"]
+    answer = await client.post("/api/system/graphql/query", json={"query": "{ " + "a" * 5_000_000 + " }"})
+    assert answer.status_code == 400 and len(answer.content) < 10_000, (answer.status_code, len(answer.content))
 
 
 async def test_profile_ids_reach_the_provider_as_one_segment(
