@@ -3,7 +3,8 @@
 ``RequestLimits`` is ASGI middleware in front of REST and GraphQL. It refuses, with a
 catalogued error in the MeshKit envelope:
 
-- a path or query value holding a control character (U+0000-U+001F, U+007F):
+- a path, query or ``application/x-www-form-urlencoded`` value holding a control character
+  (U+0000-U+001F, U+007F):
   ``ErrControlCharacter`` (400). PostgreSQL cannot store NUL, providers get the value in URLs;
 - a query value whose JSON nesting exceeds ``json_depth`` (``ErrInputNestedTooDeeply``, 400);
 - a body over ``body_limit`` (``multipart_limit`` for multipart uploads): at once from its
@@ -144,6 +145,15 @@ class RequestLimits:
         limit = limits.multipart_limit if multipart else limits.body_limit
         if length is not None and length.strip().isdigit() and int(length) > limit:
             await _refuse(scope, receive, send, _too_large(int(length), limit))
+            return
+        if content_type is not None and content_type[:33].lower() == b"application/x-www-form-urlencoded":
+            try:  # a form is encoded as a query string is: the same rule
+                body = await _read_all(receive, limit)
+                check_query(body, json_depth=limits.json_depth)
+            except errors.MesheryError as err:
+                await _refuse(scope, receive, send, err)
+                return
+            await self.app(scope, _replay(body, receive), send)
             return
         if _is_json(content_type):
             try:

@@ -5,11 +5,13 @@ Connexion's parameter validator reports the JSON-schema message alone
 Its JSON body validator lets a body that is not valid UTF-8 escape as a
 UnicodeDecodeError (a 500), and its multipart parser a body without a
 boundary as a KeyError or MultiPartException; here both are 400s like any
-other malformed body.
+other malformed body. Text fields of a multipart form holding NUL or a control character
+are refused like JSON strings (``ErrControlCharacter``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -21,6 +23,11 @@ from connexion.validators.parameter import ParameterValidator
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Scope
+
+from generated import errors
+
+# NUL and the control characters other than tab, line feed and carriage return (meshery.limits).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class NamedParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -56,9 +63,15 @@ class _ClosingMultiPartParser(MultiPartParser):
 
     async def parse(self) -> FormData:
         form = await super().parse()
-        for _key, value in form.multi_items():
+        refused: str | None = None
+        for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 await value.close()
+            elif refused is None and _CONTROL.search(key + value) is not None:
+                refused = key
+        if refused is not None:
+            # Text fields reach the database like JSON strings: the same rule (meshery.limits).
+            raise errors.ErrControlCharacter(f"the form field {refused[:100]!r} holds a control character")
         return form
 
 

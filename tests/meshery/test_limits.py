@@ -62,6 +62,7 @@ async def test_ordinary_requests_pass_untouched() -> None:
         ("/x?q=%0D%0A", errors.ErrControlCharacter.code),
         ("/x?q=a+%01", errors.ErrControlCharacter.code),
         ("/x?filter=" + "%5B" * 150, errors.ErrInputNestedTooDeeply.code),
+        ("/x?filter=" + "[" * 150, errors.ErrInputNestedTooDeeply.code),
     ],
 )
 async def test_paths_and_queries(url: str, code: str) -> None:
@@ -102,6 +103,16 @@ async def test_bodies_over_the_limit_are_413() -> None:
         too_big = await http.post("/x", files={"file": ("a.bin", b"x" * 2000)})
         assert await _code(too_big) == (413, errors.ErrRequestTooLarge.code)
     assert app.calls == 2  # the streamed body (stopped) and the small upload
+
+
+async def test_urlencoded_forms_are_read_as_queries() -> None:
+    http, app = _client()
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    async with http:
+        assert (await http.post("/x", content=b"a=1&b=%C3%A9", headers=form)).json() == {"size": 12}
+        refused = await http.post("/x", content=b"a=%00", headers=form)
+        assert await _code(refused) == (400, errors.ErrControlCharacter.code)
+    assert app.calls == 1
 
 
 def test_limits_come_from_the_settings() -> None:

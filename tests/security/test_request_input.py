@@ -94,6 +94,15 @@ async def test_text_with_ordinary_escapes_is_stored(client: httpx.AsyncClient) -
     assert answer.json()[0]["name"] == json.loads(f'"{name}"')
 
 
+async def test_control_characters_in_form_fields(client: httpx.AsyncClient) -> None:
+    files = {"file": ("model.json", b"{}")}
+    answer = await client.post("/api/registry/register", files=files, data={"uploadType": "fi\x00le"})
+    _refused(answer, errors.ErrControlCharacter.code, "multipart field")
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    answer = await client.post("/api/registry/register", content=b"uploadType=a%00b", headers=form)
+    _refused(answer, errors.ErrControlCharacter.code, "urlencoded field")
+
+
 async def test_deep_json_bodies_and_queries_are_400(client: httpx.AsyncClient) -> None:
     deep = b"[" * 200_000
     for method, path in WITH_JSON_BODY:
