@@ -3,8 +3,8 @@
 ``RequestLimits`` is ASGI middleware in front of REST and GraphQL. It refuses, with a
 catalogued error in the MeshKit envelope:
 
-- a path, query or ``application/x-www-form-urlencoded`` value holding a control character
-  (U+0000-U+001F, U+007F):
+- a path or query value holding a control character (U+0000-U+001F, U+007F), or an
+  ``application/x-www-form-urlencoded`` field holding one other than tab and line breaks:
   ``ErrControlCharacter`` (400). PostgreSQL cannot store NUL, providers get the value in URLs;
 - a query value whose JSON nesting exceeds ``json_depth`` (``ErrInputNestedTooDeeply``, 400);
 - a body over ``body_limit`` (``multipart_limit`` for multipart uploads): at once from its
@@ -35,6 +35,8 @@ from meshery.config import Settings
 from meshery.errors import CONTENT_TYPE, body_and_headers
 
 _CONTROL_TEXT = re.compile(r"[\x00-\x1f\x7f]")
+TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""What a text value of a body (a form field) may not hold: NUL and controls but tab and line breaks."""
 # A \u escape of NUL or of a control character other than \b \t \n \f \r, preceded by an even
 # number of backslashes (an escaped backslash before "u0000" is text, not an escape).
 _JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-7bBeE]|1[0-9a-fA-F])")
@@ -95,6 +97,16 @@ def check_query(query: bytes, *, json_depth: int) -> None:
             raise errors.ErrInputNestedTooDeeply(f"a query parameter nests deeper than {json_depth} levels")
 
 
+def check_form(body: bytes, *, json_depth: int) -> None:
+    """An ``application/x-www-form-urlencoded`` body: text values, so tab and line breaks are allowed."""
+    raw = unquote_to_bytes(body.replace(b"+", b" "))
+    found = TEXT_CONTROL.search(raw)
+    if found is not None:
+        raise errors.ErrControlCharacter(f"a form field holds the control character U+{found.group()[0]:04X}")
+    if safe_load.json_depth(raw, limit=json_depth) > json_depth:
+        raise errors.ErrInputNestedTooDeeply(f"a form field nests deeper than {json_depth} levels")
+
+
 def check_json(body: bytes, *, json_depth: int) -> None:
     """Depth and string contents of a JSON body, without parsing it."""
     if safe_load.json_depth(body, limit=json_depth) > json_depth:
@@ -147,9 +159,9 @@ class RequestLimits:
             await _refuse(scope, receive, send, _too_large(int(length), limit))
             return
         if content_type is not None and content_type[:33].lower() == b"application/x-www-form-urlencoded":
-            try:  # a form is encoded as a query string is: the same rule
+            try:
                 body = await _read_all(receive, limit)
-                check_query(body, json_depth=limits.json_depth)
+                check_form(body, json_depth=limits.json_depth)
             except errors.MesheryError as err:
                 await _refuse(scope, receive, send, err)
                 return
