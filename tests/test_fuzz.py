@@ -86,6 +86,10 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
 
 
 def without_control_characters(case: schemathesis.Case) -> schemathesis.Case:
+    """A valid (positive) case with the control characters of its strings replaced; others as they are."""
+    meta = case._meta  # read without revalidating
+    if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
+        return case  # invalid input: refused anyway, control characters or not
     if case.path_parameters:
         raw = _scrub(case.path_parameters, PARAMETER_CONTROL)
         case.path_parameters = {k: ENCODED_CONTROL.sub("%20", v) if isinstance(v, str) else v for k, v in raw.items()}
