@@ -25,10 +25,13 @@ async def main() -> int:
     with tempfile.TemporaryDirectory(prefix="conformance-") as folder:
         settings = Settings(user_data_folder=Path(folder) / "meshery", register_static_k8s=False)
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-                result = await checks.run(client, pkg, differences.documented())
-    print(f"@meshery/schemas {pkg.version}: {len(pkg.operations)} Meshery Server operations, {len(pkg.client)} client calls")
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+        ):
+            result = await checks.run(client, pkg, differences.documented())
+    counts = f"{len(pkg.operations)} Meshery Server operations, {len(pkg.client)} client calls"
+    print(f"@meshery/schemas {pkg.version}: {counts}")
     print(checks.report(result))
     return 0
 

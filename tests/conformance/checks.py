@@ -32,7 +32,9 @@ from tests.conformance.package import Body, ClientCall, Operation, Package, norm
 
 ROUTE_NOT_FOUND = "meshery-server-1004"
 RESET = "DELETE /api/system/database/reset"  # empties the database: checked last
-DESIGN = "name: conf-design\nschemaVersion: designs.meshery.io/v1beta1\nversion: 0.0.1\ncomponents: []\nrelationships: []\n"
+DESIGN = (
+    "name: conf-design\nschemaVersion: designs.meshery.io/v1beta1\nversion: 0.0.1\ncomponents: []\nrelationships: []\n"
+)
 UNKNOWN = "00000000-0000-4000-8000-00000000c0de"  # an id of nothing (teams, views, servers)
 
 # A value for each query parameter the client sends (present and well-formed).
@@ -133,18 +135,30 @@ class Run:
 
     async def seed(self) -> None:
         for target in (self.keep, self.doomed):
-            cred = await self._post("/api/integrations/credentials", {"name": "conf-cred", "type": "prometheus", "secret": {"k": "v"}})
+            cred = await self._post(
+                "/api/integrations/credentials", {"name": "conf-cred", "type": "prometheus", "secret": {"k": "v"}}
+            )
             target["credentialId"] = cred["id"]
             conn = await self._post(
                 "/api/integrations/connections",
-                {"name": "conf-conn", "kind": "prometheus", "type": "platform", "sub_type": "observability", "status": "connected"},
+                {
+                    "name": "conf-conn",
+                    "kind": "prometheus",
+                    "type": "platform",
+                    "sub_type": "observability",
+                    "status": "connected",
+                },
             )
             target["connectionId"] = conn["id"]
-            target["environmentId"] = (await self._post("/api/environments", {"name": "conf-env", "description": "d"}))["id"]
+            target["environmentId"] = (await self._post("/api/environments", {"name": "conf-env", "description": "d"}))[
+                "id"
+            ]
             target["workspaceId"] = (await self._post("/api/workspaces", {"name": "conf-ws", "description": "d"}))["id"]
             design = await self._post("/api/pattern", {"name": "conf-design", "pattern_file": DESIGN})
             target["designId"] = (design[0] if isinstance(design, list) else design)["id"]
-            event = await self._post("/api/system/events", {"category": "conformance", "action": "seed", "description": "d"})
+            event = await self._post(
+                "/api/system/events", {"category": "conformance", "action": "seed", "description": "d"}
+            )
             target["eventId"] = event["id"]
             target["userId"] = await self._user_id()
             target["orgId"] = await self._org_id()
@@ -214,7 +228,9 @@ class Run:
         if not ok:
             self.result.note(op.key, f"not served: {served.request} answers {served.status}")
         elif served.status >= 400 and not bodies:
-            self.result.note(op.key, f"served but refused: {served.request} answers {served.status} {_code(served.body)}")
+            self.result.note(
+                op.key, f"served but refused: {served.request} answers {served.status} {_code(served.body)}"
+            )
 
     async def check_body(self, op: Operation, path: str, body: Body, values: dict[str, str]) -> Exchange:
         label = f"{op.key} ({body.version})"
@@ -273,9 +289,8 @@ class Run:
             return None
         got = (await self.client.get(read)).json()
         for name, sent in payload.items():
-            if name in ("name", "description") and isinstance(sent, str):
-                if _field(got, name) != sent:
-                    return f"{name} not persisted: sent {sent!r}, {read} gives {_field(got, name)!r}"
+            if name in ("name", "description") and isinstance(sent, str) and _field(got, name) != sent:
+                return f"{name} not persisted: sent {sent!r}, {read} gives {_field(got, name)!r}"
         return None
 
     async def check_params(self, call: ClientCall) -> None:
@@ -284,14 +299,22 @@ class Run:
             return
         path = self.url(op, self.keep)
         for param in call.params:
-            value = self.keep["orgId"] if param == "orgId" else self.keep["teamId"] if param == "teamId" else PARAM_VALUES.get(param, "x")
+            value = (
+                self.keep["orgId"]
+                if param == "orgId"
+                else self.keep["teamId"]
+                if param == "teamId"
+                else PARAM_VALUES.get(param, "x")
+            )
             exchange = await self.send(op, path, params={param: value})
             key = (call.name, param)
             self.result.param_ops[key] = op.key
             if not op.identity:
                 self.result.issue_params.add(key)
             ok = 200 <= exchange.status < 300
-            self.result.params[key] = None if ok else f"{exchange.request} answers {exchange.status} {_code(exchange.body)}"
+            self.result.params[key] = (
+                None if ok else f"{exchange.request} answers {exchange.status} {_code(exchange.body)}"
+            )
             if not ok:
                 self.result.note(op.key, f"query parameter {param!r} refused: {self.result.params[key]}")
 
@@ -301,7 +324,9 @@ class Run:
         # deletes of assignments before deletes of what they belong to
         for call in self.package.client:
             await self.check_params(call)
-        for op in sorted(self.result.checked, key=lambda o: (o.key == RESET, order.get(o.method, 4), -o.path.count("/"), o.key)):
+        for op in sorted(
+            self.result.checked, key=lambda o: (o.key == RESET, order.get(o.method, 4), -o.path.count("/"), o.key)
+        ):
             await self.check_operation(op)
         return self.result
 
@@ -340,12 +365,13 @@ def _b64(text: str) -> str:
 
 def report(result: Result) -> str:
     """The figures and, per operation, what is wrong (the text the report command prints)."""
-    f = result.figures()
+    figures = result.figures()
+    f = {name: f"{ok}/{total}" for name, (ok, total) in figures.items()}
     lines = [
-        f"operations served   {f['served'][0]}/{f['served'][1]}  (checked here: {f['served_checked'][0]}/{f['served_checked'][1]})",
-        f"bodies accepted     {f['bodies'][0]}/{f['bodies'][1]}",
-        f"parameters accepted {f['params'][0]}/{f['params'][1]}  (with identity: {f['params_all'][0]}/{f['params_all'][1]})",
-        f"answer differences  {f['differences'][0]}  (documented and seen: {len(result.documented_hits)})",
+        f"operations served   {f['served']}  (checked here: {f['served_checked']})",
+        f"bodies accepted     {f['bodies']}",
+        f"parameters accepted {f['params']}  (with identity: {f['params_all']})",
+        f"answer differences  {figures['differences'][0]}  (documented and seen: {len(result.documented_hits)})",
         "",
         "excluded (owned by other issues):",
     ]

@@ -21,7 +21,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "1.3.7"
 PACKAGE = Path(
-    os.environ.get("MESHERY_SCHEMAS_PACKAGE", ROOT / ".cache" / "meshery-schemas" / "node_modules" / "@meshery" / "schemas")
+    os.environ.get(
+        "MESHERY_SCHEMAS_PACKAGE", ROOT / ".cache" / "meshery-schemas" / "node_modules" / "@meshery" / "schemas"
+    )
 )
 EXTRACT = Path(__file__).with_name("extract.js")
 
@@ -150,7 +152,5 @@ def load() -> Package:
         )
         for op in data["operations"]
     ]
-    client = [
-        ClientCall(c["name"], c["method"], c["url"], tuple(c["params"]), bool(c["body"])) for c in data["client"]
-    ]
+    client = [ClientCall(c["name"], c["method"], c["url"], tuple(c["params"]), bool(c["body"])) for c in data["client"]]
     return Package(data["version"], operations, client)

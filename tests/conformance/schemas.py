@@ -53,13 +53,23 @@ def problems(schema: dict[str, Any], value: Any) -> list[tuple[str, str, str]]:
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = set((error.schema or {}).get("properties") or {})
             for extra in sorted(set(error.instance) - known):
-                found.append((f"{where}.{extra}" if where else extra, "unexpected", "property the package does not declare"))
+                at = f"{where}.{extra}" if where else extra
+                if camel(extra) != extra and camel(extra) in error.instance:  # both spellings sent
+                    found.append((f"{at} (twin)", "unexpected", f"snake_case twin of {camel(extra)}"))
+                else:
+                    found.append((at, "unexpected", "property the package does not declare"))
         elif error.validator in ("oneOf", "anyOf") and error.context:
             best = min(error.context, key=lambda e: len(list(e.absolute_path)))
             found.append((where or "(root)", str(error.validator), best.message[:160]))
         else:
             found.append((where or "(root)", str(error.validator), error.message[:160]))
     return found
+
+
+def camel(name: str) -> str:
+    """``organization_id`` -> ``organizationId``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _location(path: Any) -> str:
