@@ -72,8 +72,8 @@ def view(conn: Connection) -> dict[str, Any]:
         "environments": [],
         "schema_version": "connections.meshery.io/v1beta1",
     }
-    # Upstream leaves out what is unset (`omitempty`): no credential, not deleted.
-    return {k: v for k, v in answer.items() if v is not None or k not in ("credential_id", "deleted_at")}
+    # Upstream leaves out an unset credential (`omitempty`); `deleted_at` stays, null.
+    return {k: v for k, v in answer.items() if v is not None or k != "credential_id"}
 
 
 @dataclass(frozen=True)

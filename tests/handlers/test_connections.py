@@ -16,12 +16,12 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
     all_ = (await client.get("/api/integrations/connections", params={"pagesize": 2})).json()
     assert (all_["total_count"], len(all_["connections"]), all_["page_size"]) == (3, 2, 2)
     assert set(all_["connections"][0]) >= {"id", "name", "kind", "type", "sub_type", "status", "metadata",
-                                           "credential_id", "created_at", "updated_at"}  # fmt: skip
-    # both spellings (upstream's server, @meshery/schemas); an unset deleted_at is left out as upstream does
+                                           "credential_id", "created_at", "updated_at", "deleted_at"}  # fmt: skip
+    # both spellings (upstream's server, @meshery/schemas); deleted_at only as upstream spells it (null)
     assert all_["pageSize"] == 2 and all_["totalCount"] == 3 and "statusSummary" in all_
     first = all_["connections"][0]
     assert (first["subType"], first["credentialId"]) == (first["sub_type"], first["credential_id"])
-    assert "deleted_at" not in first and "deletedAt" not in first
+    assert first["deleted_at"] is None and "deletedAt" not in first
     by_name = (await client.get("/api/integrations/connections", params={"name": ["a", "c"]})).json()
     assert sorted(c["name"] for c in by_name["connections"]) == ["a", "c"]
     by_filter = (
