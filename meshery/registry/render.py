@@ -55,7 +55,10 @@ def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
         subCategory=row.sub_category,
         registrant=registrant(row),
         connection_id=row.registrant_id,
+        # @meshery/schemas' model names its registrant and category by id too
+        registrantId=row.registrant_id,
         category={"id": row.category_id, "name": row.category_name},
+        categoryId=row.category_id,
         components_count=int(row.components_count),
         relationships_count=int(row.relationships_count),
         components=None,
@@ -109,5 +112,8 @@ def entity(row: Any) -> bytes:
 
 
 def page(key: str, *, page: int, page_size: int, total: int, items: list[bytes]) -> bytes:
-    head = codec.dumps({"page": page, "page_size": page_size, "total_count": total})
+    # upstream's snake_case page fields, and @meshery/schemas' camelCase ones beside them
+    head = codec.dumps(
+        {"page": page, "page_size": page_size, "total_count": total, "pageSize": page_size, "totalCount": total}
+    )
     return head[:-1] + b',"' + key.encode() + b'":[' + b",".join(items) + b"]}"
