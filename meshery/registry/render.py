@@ -8,6 +8,7 @@ a page of components costs string joins, not a parse and a dump of each
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -92,10 +93,35 @@ def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None
         b'""' if trim else schema,
         b'},"model":',
         model_json,
+        b',"modelReference":',
+        model_reference(model_json),
     ]
     dup = duplicates if duplicates is not None else getattr(row, "duplicates", 0)
     parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]
     return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def model_reference(model_json: bytes) -> bytes:
+    """``@meshery/schemas``' ``modelReference`` of a component, from its model's JSON.
+
+    Cached per model: a page's components share one model JSON object, whose hash bytes keep.
+    """
+    found = orjson.loads(model_json)
+    if not isinstance(found, dict):
+        return b"null"
+    inner = found.get("model") if isinstance(found.get("model"), dict) else {}
+    registrant = found.get("registrant") if isinstance(found.get("registrant"), dict) else {}
+    return orjson.dumps(
+        {
+            "id": found.get("id", NIL),
+            "name": found.get("name", ""),
+            "version": found.get("version", ""),
+            "displayName": found.get("displayName", ""),
+            "model": {"version": inner.get("version", "")},
+            "registrant": {"kind": registrant.get("kind", "")},
+        }
+    )
 
 
 def relationship(row: Any) -> bytes:

@@ -45,6 +45,9 @@ async def test_model_and_component_answers_have_the_golden_keys(rclient: httpx.A
     assert set(golden["components"][0]) <= set(comp)  # type: ignore[index]
     assert set(golden["components"][0]["model"]) <= set(comp["model"])  # type: ignore[index]
     assert isinstance(comp["component"]["schema"], str)
+    reference = comp["modelReference"]  # @meshery/schemas' reference to the component's model
+    assert (reference["id"], reference["name"]) == (comp["model"]["id"], comp["model"]["name"])
+    assert reference["registrant"]["kind"] == comp["model"]["registrant"]["kind"]
 
 
 @pytest.mark.parametrize(
