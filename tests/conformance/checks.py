@@ -85,10 +85,13 @@ class Result:
     def figures(self) -> dict[str, tuple[int, int]]:
         """(passed, total) per figure of the issue; ``differences`` is (count, 0)."""
         issue = [self.params[p] for p in self.issue_params]
+        identity = {op.key for op in self.checked if op.identity}
+        outside = [v for label, v in self.bodies.items() if label.rsplit(" (", 1)[0] not in identity]
         return {
             "served": (sum(self.served.values()), len(self.served) + len(self.excluded)),
             "served_checked": (sum(self.served.values()), len(self.served)),
             "bodies": (sum(v is None for v in self.bodies.values()), len(self.bodies)),
+            "bodies_outside_identity": (sum(v is None for v in outside), len(outside)),
             "params": (sum(v is None for v in issue), len(issue)),
             "params_all": (sum(v is None for v in self.params.values()), len(self.params)),
             "differences": (sum(len(v) for v in self.differences.values()), 0),
@@ -369,7 +372,7 @@ def report(result: Result) -> str:
     f = {name: f"{ok}/{total}" for name, (ok, total) in figures.items()}
     lines = [
         f"operations served   {f['served']}  (checked here: {f['served_checked']})",
-        f"bodies accepted     {f['bodies']}",
+        f"bodies accepted     {f['bodies']}  (outside identity: {f['bodies_outside_identity']})",
         f"parameters accepted {f['params']}  (with identity: {f['params_all']})",
         f"answer differences  {figures['differences'][0]}  (documented and seen: {len(result.documented_hits)})",
         "",
