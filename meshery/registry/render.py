@@ -110,8 +110,8 @@ def model_reference(model_json: bytes) -> bytes:
     found = orjson.loads(model_json)
     if not isinstance(found, dict):
         return b"null"
-    inner = found.get("model") if isinstance(found.get("model"), dict) else {}
-    registrant = found.get("registrant") if isinstance(found.get("registrant"), dict) else {}
+    inner: dict[str, Any] = found["model"] if isinstance(found.get("model"), dict) else {}
+    registrant: dict[str, Any] = found["registrant"] if isinstance(found.get("registrant"), dict) else {}
     return orjson.dumps(
         {
             "id": found.get("id", NIL),
