@@ -118,10 +118,12 @@ async def update_events_status_by_ids(body: dict[str, Any]) -> http.Answer:
 
 
 async def delete_event_by_id(event_id: str) -> http.Answer:
+    service.check_event_path(f"/events/{event_id}", "DELETE")
     return await delete_event(event_id)
 
 
 async def update_event_status_by_id(event_id: str, body: dict[str, Any]) -> http.Answer:
+    service.check_event_path(f"/events/{event_id}/status", "PUT")
     request = _body(models.EventStatusUpdate, body)
     await service.set_one_status(context.current().services, event_id, request.status)
     return http.json({"message": f"event marked {request.status}", "eventId": event_id, "status": request.status})
