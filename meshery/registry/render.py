@@ -60,6 +60,8 @@ def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
         registrantId=row.registrant_id,
         category={"id": row.category_id, "name": row.category_name},
         categoryId=row.category_id,
+        createdAt=_time(getattr(row, "created_at", None)),
+        updatedAt=_time(getattr(row, "updated_at", None)),
         components_count=int(row.components_count),
         relationships_count=int(row.relationships_count),
         components=None,
@@ -93,9 +95,9 @@ def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None
         b'""' if trim else schema,
         b'},"model":',
         model_json,
-        b',"modelReference":',
-        model_reference(model_json),
     ]
+    if b'"modelReference"' not in inner:  # rows stored before the registry owned the key keep theirs
+        parts += [b',"modelReference":', model_reference(model_json)]
     dup = duplicates if duplicates is not None else getattr(row, "duplicates", 0)
     parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]
     return b"".join(parts)

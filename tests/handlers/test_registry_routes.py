@@ -37,6 +37,7 @@ async def test_model_and_component_answers_have_the_golden_keys(rclient: httpx.A
     assert set(golden["models"][0]) <= set(ours["models"][0])  # type: ignore[index]
     first = ours["models"][0]
     assert (first["categoryId"], first["registrantId"]) == (first["category"]["id"], first["connection_id"])
+    assert first["createdAt"].endswith("Z") and first["updatedAt"] >= first["createdAt"]
     assert set(golden["models"][0]["registrant"]) <= set(ours["models"][0]["registrant"])  # type: ignore[index]
     golden = _golden("components/fixtures/components.api.response.golden")
     ours = (await rclient.get("/api/meshmodels/components")).json()
