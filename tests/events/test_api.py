@@ -231,3 +231,27 @@ async def test_config(client: httpx.AsyncClient) -> None:
 async def test_body_that_is_not_utf8_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, content=b"\xff\xfe{", headers={"content-type": "application/json"})
     assert response.status_code == 400
+
+
+async def test_meshery_schemas_paths(client: httpx.AsyncClient) -> None:
+    """The /events paths of @meshery/schemas act on the same events, with the package's answers."""
+    body = {"userId": "00000000-0000-4000-8000-000000000001", "category": "design", "action": "save"}
+    created = await client.post("/events", json={**body, "description": "d"})
+    assert created.status_code == 201, created.text
+    a = created.json()
+    assert (a["category"], a["action"]) == ("design", "save")
+    b = await _post(client)
+    c = await _post(client)
+    marked = await client.put("/events/status", json={"ids": [a["id"], b["id"]], "status": "read"})
+    assert marked.status_code == 200 and sorted(marked.json()["updated"]) == sorted([a["id"], b["id"]])
+    one = await client.put(f"/events/{c['id']}/status", json={"status": "read"})
+    assert one.json() == {"message": "event marked read", "eventId": c["id"], "status": "read"}
+    assert (await _list(client, status="unread"))["total_count"] == 0
+    wrong = await client.put(f"/events/{c['id']}/status", json={"status": "completed"})
+    assert wrong.status_code == 400  # this server's events are read or unread
+    missing = "00000000-0000-4000-8000-000000000009"
+    deleted = await client.post("/events/delete", json={"ids": [a["id"], missing]})
+    assert deleted.json() == {"deleted": [a["id"]]}
+    assert (await client.delete(f"/events/{b['id']}")).status_code == 204
+    assert (await client.delete(f"/events/{b['id']}")).status_code == 404
+    assert [e["id"] for e in (await _list(client))["events"]] == [c["id"]]

@@ -41,8 +41,10 @@ async def test_crud_masks_and_golden_keys(users_client: httpx.AsyncClient) -> No
     assert cred["user_id"] == "alice" and cred["deleted_at"] is None
     listed = (await users_client.get("/api/integrations/credentials")).json()
     expected = golden("credentials/fixtures/list.credentials.api.response.golden")
-    assert set(expected) == set(listed)
+    assert set(listed) == set(expected) | {"credentials"}  # @meshery/schemas' name of the list too
+    assert listed["credentials"] == listed["credential"]
     assert set(expected["credential"][0]) <= set(listed["credential"][0])
+    assert listed["credential"][0]["userId"] == listed["credential"][0]["user_id"]
     assert listed["resultType"] == "credentials" and listed["total_count"] == 1
     one = (await users_client.get(f"/api/integrations/credentials/{cred['id']}")).json()
     assert one == listed["credential"][0]
