@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from meshery.providers.local import LOCAL_USER_UUID
+
 URL = "/api/system/events"
 
 
@@ -62,7 +64,7 @@ async def seeded(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 async def test_post_returns_the_stored_event(client: httpx.AsyncClient) -> None:
     event = await _post(client, severity="critical", metadata={"k": [1, 2]}, actedUpon="abc")
-    assert event["owner"] == "meshery" and event["status"] == "unread" and event["severity"] == "critical"
+    assert event["owner"] == LOCAL_USER_UUID and event["status"] == "unread" and event["severity"] == "critical"
     assert event["metadata"] == {"k": [1, 2]} and event["actedUpon"] == "abc"
     listed = await _list(client)
     assert listed["events"] == [event]
