@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -132,6 +133,8 @@ class Run:
     def value(self, op: Operation, name: str, values: dict[str, str]) -> str:
         if name == "id":
             name = {"credentials": "credentialId", "profile": "userId"}.get(op.path.split("/")[-2], "eventId")
+        if name == "connectionId" and "/connections/kubernetes/" in op.path:
+            return self.keep["kubernetesConnectionId"]
         return values.get(name, UNKNOWN)
 
     # --- seeding -------------------------------------------------------------------
@@ -165,12 +168,47 @@ class Run:
             target["eventId"] = event["id"]
             target["userId"] = await self._user_id()
             target["orgId"] = await self._org_id()
-            target["teamId"] = target["viewId"] = target["mesheryServerId"] = UNKNOWN
+            target["teamId"] = target["viewId"] = UNKNOWN
+            # a Meshery server connection, named by its server's id
+            target["mesheryServerId"] = str(uuid.uuid4())
+            await self._post(
+                "/api/integrations/connections",
+                {
+                    "name": "conf-peer",
+                    "kind": "meshery",
+                    "type": "platform",
+                    "metadata": {"server_id": target["mesheryServerId"]},
+                },
+            )
+        # a Kubernetes connection with its context (the cluster is unreachable: registered, not connected)
+        self.keep["kubernetesConnectionId"] = await self._kubernetes_connection()
+        # an event for the bulk delete (POST /events/delete runs before the status changes)
+        spare = await self._post("/api/system/events", {"category": "conformance", "action": "spare"})
+        self.keep["spareEventId"] = spare["id"]
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         response = await self.client.post(path, json=body)
         assert response.status_code < 300, f"seeding {path}: {response.status_code} {response.text[:300]}"
         return response.json()
+
+    async def _kubernetes_connection(self) -> str:
+        with socket.socket() as probe:  # a loopback port nothing listens on: refused at once
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        kubeconfig = {
+            "clusters": [{"name": "conf-c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+            "users": [{"name": "conf-u", "user": {"token": "conformance"}}],
+            "contexts": [{"name": "conf-ctx", "context": {"cluster": "conf-c", "user": "conf-u"}}],
+            "current-context": "conf-ctx",
+        }
+        response = await self.client.post(
+            "/api/system/kubernetes", files={"k8sfile": ("config", json.dumps(kubeconfig).encode())}
+        )
+        assert response.status_code < 300, f"seeding a Kubernetes context: {response.status_code} {response.text[:300]}"
+        body = response.json()
+        found = [c for key in ("registered_contexts", "connected_contexts", "errored_contexts") for c in body.get(key) or []]
+        assert found and found[0].get("connection_id"), f"seeding a Kubernetes context: {body}"
+        return str(found[0]["connection_id"])
 
     async def _user_id(self) -> str:
         for path in ("/api/identity/users/profile", "/api/user"):
@@ -217,8 +255,8 @@ class Run:
         path = self.url(op, values)
         bodies = [b for b in op.bodies if "json" in b.media or "form" in b.media]
         kwargs: dict[str, Any] = {}
-        if op.key == "DELETE /api/integrations/credentials":
-            kwargs["params"] = {"credentialId": values["credentialId"]}
+        if op.key == "DELETE /api/integrations/credentials":  # the spare one: the other is in use by now
+            kwargs["params"] = {"credentialId": self.doomed["credentialId"]}
         if bodies:
             first = await self.check_body(op, path, bodies[0], values)
             served = first
@@ -265,6 +303,8 @@ class Run:
             "file_name": "conformance.yaml",
             "fileName": "conformance.yaml",
         }
+        if op.key == "POST /events/delete":
+            hints["ids"] = [values["spareEventId"]]
         if op.path == "/api/integrations/credentials" and op.method == "PUT":
             hints["id"] = values["credentialId"]
         if op.path.startswith("/api/meshmodels/register"):

@@ -137,7 +137,8 @@ INVALID_FILTERS: list[dict[str, str]] = [
     {"category": "connection"},
     {"category": "[1]"},
     {"actedUpon": '{"a": 1}'},
-    {"status": "new"},
+    {"status": "not read"},
+    {"status": "a-status-word-too-long"},
     {"pagesize": "-1"},
     {"pagesize": "1001"},
     {"order": "sideways"},
@@ -157,7 +158,8 @@ INVALID_EVENTS: list[dict[str, Any]] = [
     {"category": "c"},
     {"category": "", "action": "a"},
     {"category": "c", "action": "a", "severity": "fatal"},
-    {"category": "c", "action": "a", "status": "new"},
+    {"category": "c", "action": "a", "status": "new!"},
+    {"action": "a"},
     {"category": "c", "action": "a", "operationId": "nope"},
     {"category": "c", "action": "a", "owner": "someone-else"},
 ]
@@ -194,8 +196,9 @@ async def test_status_one_and_bulk(client: httpx.AsyncClient, seeded: list[dict[
 async def test_status_errors(client: httpx.AsyncClient, seeded: list[dict[str, Any]]) -> None:
     missing = await client.put(f"{URL}/status/00000000-0000-4000-8000-000000000000", json={"status": "read"})
     assert missing.status_code == 404 and missing.json()["code"] == "meshery-server-1101"
-    bad = await client.put(f"{URL}/status/{seeded[0]['id']}", json={"status": "seen"})
-    assert bad.status_code == 400
+    for status in ("seen it", "", "x" * 17):
+        bad = await client.put(f"{URL}/status/{seeded[0]['id']}", json={"status": status})
+        assert bad.status_code == 400, status
     bad_ids = await client.put(f"{URL}/status/bulk", json={"status": "read", "ids": ["x"]})
     assert bad_ids.status_code == 400
 
@@ -249,11 +252,44 @@ async def test_meshery_schemas_paths(client: httpx.AsyncClient) -> None:
     one = await client.put(f"/events/{c['id']}/status", json={"status": "read"})
     assert one.json() == {"message": "event marked read", "eventId": c["id"], "status": "read"}
     assert (await _list(client, status="unread"))["total_count"] == 0
-    wrong = await client.put(f"/events/{c['id']}/status", json={"status": "completed"})
-    assert wrong.status_code == 400  # this server's events are read or unread
+    wrong = await client.put(f"/events/{c['id']}/status", json={"status": "not a word"})
+    assert wrong.status_code == 400
     missing = "00000000-0000-4000-8000-000000000009"
     deleted = await client.post("/events/delete", json={"ids": [a["id"], missing]})
     assert deleted.json() == {"deleted": [a["id"]]}
     assert (await client.delete(f"/events/{b['id']}")).status_code == 204
     assert (await client.delete(f"/events/{b['id']}")).status_code == 404
     assert [e["id"] for e in (await _list(client))["events"]] == [c["id"]]
+
+
+async def test_any_status_word(client: httpx.AsyncClient, seeded: list[dict[str, Any]]) -> None:
+    """A status other than read/unread (the package's `failed`, `completed`) is stored, listed by it,
+    and moves the event out of the unread counts and back."""
+    unread = (await _list(client))["count_by_severity_level"]
+    target = seeded[0]
+    marked = await client.put("/events/status", json={"ids": [target["id"]], "status": "failed"})
+    assert marked.status_code == 200 and marked.json() == {"updated": [target["id"]]}
+    failed = await _list(client, status="failed")
+    assert [e["id"] for e in failed["events"]] == [target["id"]] and failed["events"][0]["status"] == "failed"
+    assert failed["count_by_severity_level"] == [{"severity": target["severity"], "count": 1}]
+    again = await client.put(f"/events/{target['id']}/status", json={"status": "completed"})
+    assert again.json() == {"message": "event marked completed", "eventId": target["id"], "status": "completed"}
+    assert (await _list(client, status="failed"))["total_count"] == 0
+    assert (await _list(client, status="completed"))["total_count"] == 1
+    back = await client.put(f"{URL}/status/{target['id']}", json={"status": target["status"]})
+    assert back.status_code == 200 and back.json()["status"] == target["status"]
+    assert (await _list(client))["count_by_severity_level"] == unread
+
+
+async def test_package_event_without_category_or_action(client: httpx.AsyncClient) -> None:
+    """`POST /events` takes the package's body `{}`: the event is stored with them empty;
+    `POST /api/system/events` still needs both (upstream's ClientEventHandler)."""
+    created = await client.post("/events", json={})
+    assert created.status_code == 201, created.text
+    event = created.json()
+    assert (event["category"], event["action"], event["owner"]) == ("", "", LOCAL_USER_UUID)
+    assert [e["id"] for e in (await _list(client))["events"]] == [event["id"]]
+    partial = await client.post("/events", json={"category": "design", "severity": "warning"})
+    assert partial.status_code == 201 and (partial.json()["category"], partial.json()["action"]) == ("design", "")
+    assert (await client.post("/events", json={"severity": "fatal"})).status_code == 400
+    assert (await client.post(URL, json={})).status_code == 400
