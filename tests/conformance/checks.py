@@ -18,10 +18,12 @@ its own), then for each operation the package tags for Meshery Server:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,14 +102,26 @@ class Result:
 
 
 class Run:
-    def __init__(self, client: httpx.AsyncClient, package: Package, documented: list[Difference]) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        package: Package,
+        documented: list[Difference],
+        remote: httpx.AsyncClient | None = None,
+    ) -> None:
         self.client = client
+        # A session of a user of the reference remote provider, on the same app: identity
+        # operations are checked through it too (forwarded to the provider).
+        self.remote = remote
+        self.local_identity = False  # checking an identity operation under the local provider
         self.package = package
         self.documented = documented
         checked = [op for op in package.operations if op.area is None]
         self.result = Result(checked, {op.key: op.area for op in package.operations if op.area})
         self.keep: dict[str, str] = {}
         self.doomed: dict[str, str] = {}
+        self.remote_keep: dict[str, str] = {}
+        self.remote_doomed: dict[str, str] = {}
 
     # --- requests ------------------------------------------------------------------
 
@@ -206,7 +220,8 @@ class Run:
         )
         assert response.status_code < 300, f"seeding a Kubernetes context: {response.status_code} {response.text[:300]}"
         body = response.json()
-        found = [c for key in ("registered_contexts", "connected_contexts", "errored_contexts") for c in body.get(key) or []]
+        kinds = ("registered_contexts", "connected_contexts", "errored_contexts")
+        found = [c for key in kinds for c in body.get(key) or []]
         assert found and found[0].get("connection_id"), f"seeding a Kubernetes context: {body}"
         return str(found[0]["connection_id"])
 
@@ -263,8 +278,15 @@ class Run:
             for body in bodies[1:]:
                 await self.check_body(op, path, body, values)
         else:
+            required = [p["name"] for p in op.parameters if p.get("in") == "query" and p.get("required")]
+            if required and "params" not in kwargs:
+                kwargs["params"] = {name: values.get(name, PARAM_VALUES.get(name, "x")) for name in required}
             served = await self.send(op, path, **kwargs)
         ok = not (served.status == 405 or (served.status == 404 and _code(served.body) == ROUTE_NOT_FOUND))
+        if self.local_identity:
+            if ok and served.status >= 400 and not bodies:
+                self.refused_locally(op, served)
+            return
         self.result.served[op.key] = ok
         if not ok:
             self.result.note(op.key, f"not served: {served.request} answers {served.status}")
@@ -282,6 +304,10 @@ class Run:
             self.result.note(op.key, f"{body.version} body: {self.result.bodies[label]}")
             return await self.send(op, path, json=payload)
         exchange = await self.send(op, path, json=payload)
+        if self.local_identity:
+            if exchange.status >= 400:
+                self.refused_locally(op, exchange)
+            return exchange
         problem: str | None = None
         if not 200 <= exchange.status < 300:
             problem = f"refused: {exchange.status} {_code(exchange.body)} {_message(exchange.body)}"
@@ -330,7 +356,7 @@ class Run:
             read = f"{path}/{payload['id']}"
         if read is None:
             return None
-        got = (await self.client.get(read)).json()
+        got = _one_item((await self.client.get(read)).json())
         for name, sent in payload.items():
             if name in ("name", "description") and isinstance(sent, str) and _field(got, name) != sent:
                 return f"{name} not persisted: sent {sent!r}, {read} gives {_field(got, name)!r}"
@@ -340,15 +366,16 @@ class Run:
         op = self.package.operation(call.key)
         if op is None or op.area is not None or call.method != "GET":
             return
+        if op.identity and self.remote is not None:
+            async with self.under_remote_provider():
+                await self._check_params(call, op)
+        else:
+            await self._check_params(call, op)
+
+    async def _check_params(self, call: ClientCall, op: Operation) -> None:
         path = self.url(op, self.keep)
         for param in call.params:
-            value = (
-                self.keep["orgId"]
-                if param == "orgId"
-                else self.keep["teamId"]
-                if param == "teamId"
-                else PARAM_VALUES.get(param, "x")
-            )
+            value = self.keep.get(param) or PARAM_VALUES.get(param, "x")
             exchange = await self.send(op, path, params={param: value})
             key = (call.name, param)
             self.result.param_ops[key] = op.key
@@ -363,6 +390,8 @@ class Run:
 
     async def run(self) -> Result:
         await self.seed()
+        if self.remote is not None:
+            await self.seed_remote()
         order = {"GET": 0, "POST": 1, "PUT": 2, "DELETE": 3}
         # deletes of assignments before deletes of what they belong to
         for call in self.package.client:
@@ -370,12 +399,62 @@ class Run:
         for op in sorted(
             self.result.checked, key=lambda o: (o.key == RESET, order.get(o.method, 4), -o.path.count("/"), o.key)
         ):
-            await self.check_operation(op)
+            if op.identity and self.remote is not None:
+                # the local provider's answers (its refusals are documented differences), then the
+                # remote provider's, which count in the figures
+                self.local_identity = True
+                try:
+                    await self.check_operation(op)
+                finally:
+                    self.local_identity = False
+                async with self.under_remote_provider():
+                    await self.check_operation(op)
+            else:
+                await self.check_operation(op)
         return self.result
 
+    def refused_locally(self, op: Operation, exchange: Exchange) -> None:
+        """A refusal under the local provider: a difference, unless spec/DIFFERENCES.md documents it."""
+        self.difference(
+            op.key, f"(local provider {exchange.status})", f"{exchange.request}: {_code(exchange.body)} "
+            f"{_message(exchange.body)}"
+        )
 
-async def run(client: httpx.AsyncClient, package: Package, documented: list[Difference]) -> Result:
-    return await Run(client, package, documented).run()
+    @contextlib.asynccontextmanager
+    async def under_remote_provider(self) -> AsyncIterator[None]:
+        """Requests go through the remote provider's session, with its organization, team and user."""
+        assert self.remote is not None
+        saved = self.client, self.keep, self.doomed
+        self.client, self.keep, self.doomed = self.remote, self.remote_keep, self.remote_doomed
+        try:
+            yield
+        finally:
+            self.client, self.keep, self.doomed = saved
+
+    async def seed_remote(self) -> None:
+        """The remote user's organization (and its domain: the one of the user's e-mail address),
+        a team in it, and a spare organization to delete; the other values are the local ones."""
+        self.remote_keep.update(self.keep)
+        self.remote_doomed.update(self.doomed)
+        async with self.under_remote_provider():
+            profile = await self.client.get("/api/identity/users/profile")
+            assert profile.status_code == 200, f"remote profile: {profile.status_code} {profile.text[:300]}"
+            user_id, email = str(profile.json()["id"]), str(profile.json().get("email") or "")
+            org_id = await self._org_id()
+            org = await self._post("/api/identity/orgs", {"name": "conf-org", "description": "d"})
+            team = await self._post(f"/api/identity/orgs/{org_id}/teams", {"name": "conf-team"})
+        for target in (self.remote_keep, self.remote_doomed):
+            target.update(userId=user_id, orgId=org_id, teamId=team["id"], domain=email.rpartition("@")[2])
+        self.remote_doomed["orgId"] = org["organizations"][0]["id"]
+
+
+async def run(
+    client: httpx.AsyncClient,
+    package: Package,
+    documented: list[Difference],
+    remote: httpx.AsyncClient | None = None,
+) -> Result:
+    return await Run(client, package, documented, remote).run()
 
 
 def _code(body: Any) -> str:
@@ -386,6 +465,15 @@ def _message(body: Any) -> str:
     if isinstance(body, dict):
         return str(body.get("error") or body.get("message") or "")[:160]
     return ""
+
+
+def _one_item(value: Any) -> Any:
+    """A page of one item (``{"organizations": [org], "page": 0...}``) as that item; else ``value``."""
+    if isinstance(value, dict) and "name" not in value:
+        lists = [v for v in value.values() if isinstance(v, list)]
+        if len(lists) == 1 and len(lists[0]) == 1 and isinstance(lists[0][0], dict):
+            return lists[0][0]
+    return value
 
 
 def _field(value: Any, name: str) -> Any:
