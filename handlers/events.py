@@ -136,7 +136,9 @@ async def update_event_status_by_id(event_id: str, body: dict[str, Any]) -> http
     service.check_event_path(f"/events/{event_id}/status", "PUT")
     request = _body(models.EventStatusUpdate, body)
     await service.set_one_status(context.current().services, event_id, request.status.root)
-    return http.json({"message": f"event marked {request.status.root}", "eventId": event_id, "status": request.status.root})
+    return http.json(
+        {"message": f"event marked {request.status.root}", "eventId": event_id, "status": request.status.root}
+    )
 
 
 async def get_events_config() -> http.Answer:

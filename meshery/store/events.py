@@ -278,10 +278,14 @@ async def set_status(store: Store, ids: Sequence[str], status: str, *, now: date
         # per previous status, each of which moves its own rows' counts (the status condition makes
         # the previous status certain, whatever a concurrent writer did in between).
         previous = (
-            await session.execute(
-                select(EventRow.status).where(EventRow.id.in_(list(ids)), EventRow.status != status).distinct()
+            (
+                await session.execute(
+                    select(EventRow.status).where(EventRow.id.in_(list(ids)), EventRow.status != status).distinct()
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         deltas: Counter[tuple[str, str, str, str, str]] = Counter()
         for old in previous:
             changed = await session.execute(

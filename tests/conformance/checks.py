@@ -416,8 +416,9 @@ class Run:
     def refused_locally(self, op: Operation, exchange: Exchange) -> None:
         """A refusal under the local provider: a difference, unless spec/DIFFERENCES.md documents it."""
         self.difference(
-            op.key, f"(local provider {exchange.status})", f"{exchange.request}: {_code(exchange.body)} "
-            f"{_message(exchange.body)}"
+            op.key,
+            f"(local provider {exchange.status})",
+            f"{exchange.request}: {_code(exchange.body)} {_message(exchange.body)}",
         )
 
     @contextlib.asynccontextmanager

@@ -9,21 +9,64 @@ parameters, answer differences."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from meshery.config import Settings
 from tests.conformance import checks, differences, package
+from tests.conformance.__main__ import BASE_URL, LOCAL, REMOTE_USER
+from tests.fixtures.app import SharedApp, app_settings, settle, shared_for
+from tests.fixtures.remote_provider import RemoteProviderProcess
 
 pytestmark = pytest.mark.skipif(package.unavailable() is not None, reason=str(package.unavailable()))
 
 
 @pytest.fixture
-async def plain_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """A client without the contract check: the package's requests are not all in our spec."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
-        yield http
+async def conformance_app(
+    request: pytest.FixtureRequest,
+    database_backend: str,
+    shared_apps: dict[str, SharedApp],
+    tmp_path_factory: pytest.TempPathFactory,
+    remote_provider: RemoteProviderProcess,
+) -> AsyncIterator[Starlette]:
+    """The app with the local provider and the reference remote provider (for identity)."""
+
+    def make(folder: Path, url: str) -> tuple[Settings, None]:
+        settings = app_settings(
+            user_data_folder=folder / "meshery", database_url=url, provider_base_urls=(remote_provider.url,)
+        )
+        return settings, None
+
+    shared = shared_for(
+        request,
+        shared_apps,
+        key="conformance",
+        backend=database_backend,
+        folder=lambda: tmp_path_factory.mktemp(f"conformance-{database_backend}"),
+        make=make,
+    )
+    app = shared.fresh()
+    async with app.router.lifespan_context(app):
+        await settle(app)
+        yield app
+
+
+@pytest.fixture
+async def plain_clients(
+    conformance_app: Starlette, remote_provider: RemoteProviderProcess
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Clients without the contract check (the package's requests are not all in our spec): the
+    local provider's session, and a session of a user of the reference remote provider."""
+    transport = httpx.ASGITransport(app=conformance_app)
+    remote = {"meshery-provider": remote_provider.name, "token": remote_provider.issue(REMOTE_USER)}
+    async with (
+        httpx.AsyncClient(transport=transport, base_url=BASE_URL, cookies=LOCAL) as local,
+        httpx.AsyncClient(transport=transport, base_url=BASE_URL, cookies=remote) as through_remote,
+    ):
+        yield local, through_remote
 
 
 def test_package_operations_and_client_calls() -> None:
@@ -55,9 +98,10 @@ def test_differences_table_names_package_operations() -> None:
     assert not unknown, "rows of spec/DIFFERENCES.md naming no operation of the package:\n" + "\n".join(unknown)
 
 
-async def test_operations_conform(plain_client: httpx.AsyncClient) -> None:
+async def test_operations_conform(plain_clients: tuple[httpx.AsyncClient, httpx.AsyncClient]) -> None:
     rows = differences.documented()
-    result = await checks.run(plain_client, package.load(), rows)
+    local, remote = plain_clients
+    result = await checks.run(local, package.load(), rows, remote)
     failures = [f"{key}: " + "; ".join(problems) for key, problems in sorted(result.problems.items())]
     stale = [d.row for d in rows if d.row not in result.documented_hits]
     message = "\n".join(
@@ -65,3 +109,6 @@ async def test_operations_conform(plain_client: httpx.AsyncClient) -> None:
         + (["rows of spec/DIFFERENCES.md no answer shows any more:", *stale] if stale else [])
     )
     assert not failures and not stale, message
+    figures = result.figures()
+    # every identity body and parameter is accepted through the remote provider
+    assert figures["bodies"][0] == figures["bodies"][1] and figures["params_all"][0] == figures["params_all"][1]
