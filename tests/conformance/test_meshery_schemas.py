@@ -8,6 +8,7 @@ parameters, answer differences."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -61,7 +62,9 @@ async def plain_clients(
     """Clients without the contract check (the package's requests are not all in our spec): the
     local provider's session, and a session of a user of the reference remote provider."""
     transport = httpx.ASGITransport(app=conformance_app)
-    remote = {"meshery-provider": remote_provider.name, "token": remote_provider.issue(REMOTE_USER)}
+    # a user of its own per run: the provider outlives the run, and the check changes its memberships
+    user = f"{REMOTE_USER}-{uuid.uuid4().hex[:8]}"
+    remote = {"meshery-provider": remote_provider.name, "token": remote_provider.issue(user)}
     async with (
         httpx.AsyncClient(transport=transport, base_url=BASE_URL, cookies=LOCAL) as local,
         httpx.AsyncClient(transport=transport, base_url=BASE_URL, cookies=remote) as through_remote,

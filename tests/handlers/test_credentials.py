@@ -95,6 +95,17 @@ async def test_credential_in_use_cannot_be_deleted(users_client: httpx.AsyncClie
     assert refused.status_code == 409 and refused.json()["code"] == "meshery-server-1705"
 
 
+async def test_delete_takes_the_package_spelling(users_client: httpx.AsyncClient) -> None:
+    """`credentialId` (the spelling of @meshery/schemas' client) names the credential as `credential_id` does."""
+    made = await users_client.post("/api/integrations/credentials", json={"name": "c", "type": "t", "secret": {}})
+    cred = made.json()
+    deleted = await users_client.delete("/api/integrations/credentials", params={"credentialId": cred["id"]})
+    assert deleted.status_code == 200 and deleted.json()["id"] == cred["id"]
+    assert (await users_client.get(f"/api/integrations/credentials/{cred['id']}")).status_code == 404
+    bad = await users_client.delete("/api/integrations/credentials", params={"credentialId": "bad"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "meshery-server-1001")
+
+
 async def test_bad_input_is_catalogued_4xx(users_client: httpx.AsyncClient) -> None:
     for response in (
         await users_client.get("/api/integrations/credentials/not-a-uuid"),

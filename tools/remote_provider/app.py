@@ -416,8 +416,18 @@ def create_app(state: ProviderState) -> Starlette:
     def members(ids: set[str]) -> list[dict[str, Any]]:
         return sorted((u for u in state.users.values() if u["id"] in ids), key=lambda u: str(u["user_id"]))
 
+    def membership(team_id: str, user_uuid: str) -> dict[str, Any]:
+        """A team membership row (``UsersTeamsMapping``)."""
+        return {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:{team_id}:{user_uuid}")),
+            "teamId": team_id,
+            "userId": user_uuid,
+            "createdAt": CREATED,
+            "updatedAt": CREATED,
+        }
+
     async def team_users(request: Request) -> Response:
-        """The members of a team; under an organization, its users outside the team."""
+        """The memberships of a team; under an organization, its users outside the team."""
         claims = authorized(request)
         if claims is None:
             return JSONResponse({"error": "unauthorized"}, 401)
@@ -427,7 +437,8 @@ def create_app(state: ProviderState) -> Starlette:
             org_id = next((o for o, ts in state.teams.items() if team_id in ts), "")
             if team_of(claims, org_id, team_id) is None:
                 return JSONResponse({"error": "no such team"}, 404)
-            return JSONResponse(page("data", members(state.team_members.get(team_id, set()))))
+            rows = [membership(team_id, u["id"]) for u in members(state.team_members.get(team_id, set()))]
+            return JSONResponse(camel_page("usersTeamsMapping", rows))
         if team_of(claims, org_id, team_id) is None:
             return JSONResponse({"error": "no such team"}, 404)
         outside = state.org_members.get(org_id, set()) - state.team_members.get(team_id, set())
@@ -444,9 +455,7 @@ def create_app(state: ProviderState) -> Starlette:
             state.team_members[team_id].discard(user_uuid)
             return Response(status_code=204)
         state.team_members[team_id].add(user_uuid)
-        row = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:{team_id}:{user_uuid}")),
-               "teamId": team_id, "userId": user_uuid, "createdAt": CREATED, "updatedAt": CREATED}
-        return JSONResponse(row, 201)
+        return JSONResponse(membership(team_id, user_uuid), 201)
 
     async def org_users(request: Request) -> Response:
         claims = authorized(request)
