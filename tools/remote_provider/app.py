@@ -43,6 +43,7 @@ class ProviderState:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=lambda: {"capabilities": 0, "refresh": 0, "logout": 0, "sync": 0})
     reject_next: int = 0  # test hook: answer this many authorized calls with 401
+    views: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> view id -> view
 
     # --- tokens ---------------------------------------------------------------
 
@@ -232,7 +233,36 @@ def create_app(state: ProviderState) -> Starlette:
     async def debug_stats(_request: Request) -> Response:
         return JSONResponse({**state.counters, "sessions": len(state.refresh_tokens)})
 
+    async def views(request: Request) -> Response:
+        """A small extension API (Meshery Cloud's views) for the server's extension proxy."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        mine = state.views.setdefault(str(claims["user_id"]), {})
+        view_id = request.path_params.get("view_id")
+        if view_id is not None:
+            if view_id not in mine:
+                return JSONResponse({"error": "no such view"}, 404)
+            return JSONResponse(mine.pop(view_id) if request.method == "DELETE" else mine[view_id])
+        if request.method == "GET":
+            search = request.query_params.get("search", "")
+            found = [v for v in mine.values() if search in v["name"]]
+            page = int(request.query_params.get("page") or 0)
+            return JSONResponse({"views": found, "total_count": len(found), "page": page})
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return JSONResponse({"error": "a view needs a name"}, 400)
+        view = {"id": str(uuid.uuid4()), "name": body["name"], "filters": body.get("filters", {}),
+                "user_id": claims["user_id"]}
+        mine[view["id"]] = view
+        return JSONResponse(view, 201)
+
     routes = [
+        Route("/api/content/views", views, methods=["GET", "POST"]),
+        Route("/api/content/views/{view_id}", views, methods=["GET", "DELETE"]),
         Route("/{build}/capabilities", capabilities),
         Route("/keys", keys),
         Route("/login", login, methods=["GET", "POST"]),
