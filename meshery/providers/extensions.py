@@ -74,9 +74,14 @@ def package_folder(provider: RemoteProvider, user_data_folder: Path) -> Path:
 def package_file(provider: object, user_data_folder: Path, path: str) -> tuple[Path, str]:
     """A file of the remote provider's package and its media type (404 when absent or outside the package)."""
     target = remote(provider)
-    root = package_folder(target, user_data_folder).resolve()
-    candidate = (root / path.lstrip("/")).resolve()
-    if not candidate.is_relative_to(root) or not candidate.is_file():
+    root = package_folder(target, user_data_folder)
+    try:
+        root = root.resolve()
+        candidate = (root / path.lstrip("/")).resolve()
+        found = candidate.is_relative_to(root) and candidate.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        found = False
+    if not found:
         raise errors.ErrExtensionPackageMissing(f"{path!r} is not a file of the package under {root}")
     media = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
     return candidate, media

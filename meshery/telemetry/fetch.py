@@ -67,7 +67,11 @@ def authorization(secret: str) -> str | None:
 def base_url(raw: str) -> str:
     """A connection's URL as a base: http(s) only, no query or fragment, no trailing slash."""
     text = raw.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # a port that is not a number is refused here, not at the first request
+    except ValueError:
+        raise errors.ErrTelemetryUrlInvalid("the URL cannot be parsed") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise errors.ErrTelemetryUrlInvalid("the URL must be an absolute http:// or https:// URL")
     path = parts.path.rstrip("/")
@@ -111,7 +115,7 @@ async def fetch(
             status = response.status_code
     except TimeoutError:
         raise errors.ErrTelemetryUnreachable(f"{target.host} did not answer within {deadline:g}s") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
         raise errors.ErrTelemetryUnreachable(f"{target.host}: {type(exc).__name__}") from None
     log.debug("telemetry %s %s%s -> %d in %.3fs", method, target.host, path, status, time.monotonic() - started)
     return Reply(status, b"".join(chunks))
