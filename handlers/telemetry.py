@@ -8,11 +8,12 @@ same clients. Query answers are Prometheus' JSON bytes, passed through.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from generated import errors
 from generated.handler_types import Paging
 from meshery import connections, context, http
-from meshery.telemetry import batch, boards, config, grafana, ping, prometheus, saved, targets
+from meshery.telemetry import batch, boards, config, grafana, ping, prometheus, saved, targets, templating
 from meshery.telemetry.targets import GRAFANA, PROMETHEUS
 
 
@@ -233,8 +234,34 @@ async def post_prometheus_boards(connection_id: str, body: list[dict[str, Any]])
     return http.json({})
 
 
-async def get_prometheus_query(connection_id: str, query: str | None = None, time: str | None = None) -> http.Raw:
-    return http.raw(await prometheus.query((await _target(connection_id, PROMETHEUS)).target, query or "", time))
+def _template_values() -> list[tuple[str, str]]:
+    """Every query parameter as sent: the other template variables' values are among them."""
+    return parse_qsl(context.current().request.query, keep_blank_values=True)
+
+
+async def get_prometheus_query(
+    connection_id: str, query: str | None = None, start: str | None = None, end: str | None = None
+) -> http.Raw:
+    target = (await _target(connection_id, PROMETHEUS)).target
+    return http.raw(await templating.resolve(target, _template_values()))
+
+
+async def get_grafana_query(
+    *,
+    connection_id: str,
+    query: str | None = None,
+    dsid: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> http.Raw:
+    target = (await _target(connection_id, GRAFANA)).target
+    source = await grafana.datasource_id(target, dsid or "")
+    return http.raw(await templating.resolve(target, _template_values(), prefix=f"/api/datasources/proxy/{source}"))
+
+
+async def post_prometheus_board_import(connection_id: str, body: dict[str, Any]) -> http.Answer:
+    await targets.connection_of(context.current(), connection_id, PROMETHEUS)
+    return http.json(boards.legacy(body, uri=str(body.get("slug") or "")))
 
 
 async def get_prometheus_query_range(

@@ -137,13 +137,18 @@ async def legacy_boards(target: Target, search_text: str | None) -> list[dict[st
     return list(await asyncio.gather(*(one(h) for h in found[:MAX_BOARDS])))
 
 
+async def datasource_id(target: Target, ref: str) -> int:
+    """The numeric id of a datasource named by id, uid or name (older proxy paths take the id)."""
+    if not ref.strip():
+        raise errors.ErrTelemetryParameter("empty datasource")
+    sources = await datasources(target)
+    found = _resolve(sources, ref)
+    if found is None:
+        raise _not_found(ref, sources)
+    return int(found["id"])
+
+
 async def legacy_query_range(target: Target, ds_name: str, params: dict[str, str]) -> bytes:
     """Upstream's older range query: ``ds`` names a datasource, proxied by its numeric id."""
-    if not ds_name.strip():
-        raise errors.ErrTelemetryParameter("empty datasource (ds)")
-    sources = await datasources(target)
-    found = _resolve(sources, ds_name)
-    if found is None:
-        raise _not_found(ds_name, sources)
-    path = f"/api/datasources/proxy/{found['id']}/api/v1/query_range"
+    path = f"/api/datasources/proxy/{await datasource_id(target, ds_name)}/api/v1/query_range"
     return check(await fetch(target, path, params=params), target, path).body

@@ -245,7 +245,19 @@ async def test_older_routes_of_the_2024_ui(client: httpx.AsyncClient, grafana: F
     assert prometheus.seen[-1].query["match[]"] == ['node_boot_time_seconds{cluster="", job="node-exporter"}']
     window = {"query": "up", "start": "1", "end": "2", "step": "1"}
     assert (await client.get(f"/api/prometheus/query_range/{cid}", params=window)).json() == fakes.matrix("up")
-    assert (await client.get(f"/api/telemetry/metrics/query/{cid}", params={"query": "up"})).status_code == 200
+    # Template-variable queries of the older board views.
+    plain = await client.get(f"/api/telemetry/metrics/query/{cid}", params={"query": "up"})
+    assert plain.json() == {"status": "success", "data": ["up"]}
+    jobs = await client.get(f"/api/telemetry/metrics/query/{cid}", params={"query": "label_values(job)"})
+    assert jobs.json()["data"] == ["node-exporter", "prometheus"]
+    series = await client.get(f"/api/telemetry/metrics/query/{cid}", params={
+        "query": "label_values(up, instance)", "start": "1", "end": "2"})
+    assert series.json()["data"][0]["instance"] == "10.0.0.2:9100"
+    assert prometheus.seen[-1].query == {"match[]": ["up"], "start": ["1"], "end": ["2"]}
+    result = await client.get(f"/api/telemetry/metrics/query/{cid}", params={"query": "query_result(count(up))"})
+    assert result.json()["data"]["result"][0]["metric"] == {"query": "count(up)"}
+    imported = await client.post(f"/api/telemetry/metrics/board_import/{cid}", json=fakes.DASHBOARD)
+    assert imported.status_code == 200 and [p["id"] for p in imported.json()["panels"]] == [1, 3]
     selection = [{"board": {"title": "b"}, "panels": [{"id": 1}], "templateVars": []}]
     assert (await client.post(f"/api/telemetry/metrics/boards/{cid}", json=selection)).json() == {}
     stored = (await client.get(f"/api/integrations/connections/{cid}")).json()["metadata"]
@@ -274,4 +286,13 @@ async def test_older_routes_of_the_2024_ui(client: httpx.AsyncClient, grafana: F
     assert ranged.json() == fakes.matrix("up")
     assert grafana.seen[-1].path == "/api/datasources/proxy/1/api/v1/query_range"
     assert (await client.post(f"/api/telemetry/metrics/grafana/boards/{gid}", json=selection)).json() == {}
+    variable = await client.get(f"/api/telemetry/metrics/grafana/query/{gid}",
+                                params={"query": "label_values(job)", "dsid": "1"})
+    assert variable.json()["data"] == ["node-exporter", "prometheus"]
+    assert grafana.seen[-1].path == "/api/datasources/proxy/1/api/v1/label/job/values"
+    by_name = await client.get(f"/api/telemetry/metrics/grafana/query/{gid}",
+                               params={"query": "query_result(up)", "dsid": "Prometheus"})
+    assert by_name.json()["data"]["resultType"] == "vector"
+    assert_error(await client.get(f"/api/telemetry/metrics/grafana/query/{gid}", params={"query": "x"}), 400,
+                 errors.ErrTelemetryParameter)
     assert_error(await client.delete("/api/telemetry/metrics/grafana/config"), 410, errors.ErrTelemetryDeprecated)
