@@ -192,7 +192,12 @@ async def get_grafana_query_range(
     start: str | None = None,
     end: str | None = None,
     step: str | None = None,
+    uuid: str | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
 ) -> http.Raw:
+    # ``url`` and ``api_key`` are what the 2024 UI believes the target is: never used, the
+    # connection decides where a query goes and with which credential.
     target = (await _target(connection_id, GRAFANA)).target
     return http.raw(await grafana.legacy_query_range(target, ds or "", _window(query, start, end, step)))
 
@@ -265,11 +270,17 @@ async def post_prometheus_board_import(connection_id: str, body: dict[str, Any])
 
 
 async def get_prometheus_query_range(
+    *,
     connection_id: str,
     query: str | None = None,
     start: str | None = None,
     end: str | None = None,
     step: str | None = None,
+    uuid: str | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
+    ds: str | None = None,
 ) -> http.Raw:
+    # As for Grafana: ``url`` and ``api_key`` from the client are ignored.
     target = (await _target(connection_id, PROMETHEUS)).target
     return http.raw(await prometheus.query_range(target, _window(query, start, end, step)))

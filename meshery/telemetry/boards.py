@@ -10,6 +10,7 @@ row of node-exporter panels per node instance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -124,8 +125,17 @@ def normalize(dashboard: dict[str, Any]) -> dict[str, Any]:
     return board
 
 
-def legacy(dashboard: dict[str, Any], *, uri: str = "", org_id: int = 0) -> dict[str, Any]:
-    """The older ``GrafanaBoard`` shape (2024 UI): Grafana's panels with queries, ``template_vars``."""
+def legacy(
+    dashboard: dict[str, Any],
+    *,
+    uri: str = "",
+    org_id: int = 0,
+    datasource: Callable[[Any], dict[str, Any] | None] | None = None,
+) -> dict[str, Any]:
+    """The older ``GrafanaBoard`` shape (2024 UI): Grafana's panels with queries, ``template_vars``.
+
+    ``datasource`` resolves a variable's datasource reference to ``{id, name}`` (the UI sends the id).
+    """
     panels = [p for p in _flatten(dashboard.get("panels")) if isinstance(p.get("targets"), list) and p["targets"]]
     board: dict[str, Any] = {
         "uri": uri or str(dashboard.get("uri") or ""),
@@ -147,7 +157,10 @@ def legacy(dashboard: dict[str, Any], *, uri: str = "", org_id: int = 0) -> dict
         if query:
             item["query"] = query
         ds = var.get("datasource")
-        if isinstance(ds, str) and ds:
+        resolved = datasource(ds) if datasource is not None else None
+        if resolved is not None:
+            item["datasource"] = resolved
+        elif isinstance(ds, str) and ds:
             item["datasource"] = {"name": ds}
         elif isinstance(ds, dict):
             item["datasource"] = {k: ds[k] for k in ("id", "name") if k in ds}

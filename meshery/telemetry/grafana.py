@@ -71,7 +71,14 @@ async def datasources(target: Target) -> list[dict[str, Any]]:
     ]
 
 
+DEFAULT_REFS = frozenset({"", "default", "undefined", "null"})
+
+
 def _resolve(sources: list[dict[str, Any]], ref: str) -> dict[str, Any] | None:
+    """A datasource by uid, name or id; then by type (the 2024 UI sends the type, capitalized);
+    an empty reference (or the UI's ``undefined``) is Grafana's default datasource."""
+    if ref.strip().lower() in DEFAULT_REFS:
+        return next((s for s in sources if s.get("isDefault")), sources[0] if sources else None)
     for key in ("uid", "name"):
         for source in sources:
             if source.get(key) == ref:
@@ -79,7 +86,8 @@ def _resolve(sources: list[dict[str, Any]], ref: str) -> dict[str, Any] | None:
     for source in sources:
         if str(source.get("id")) == ref:
             return source
-    return None
+    typed = [s for s in sources if str(s.get("type") or "").lower() == ref.lower()]
+    return next((s for s in typed if s.get("isDefault")), typed[0] if typed else None)
 
 
 def _not_found(ref: str, sources: list[dict[str, Any]]) -> errors.MesheryError:
@@ -127,20 +135,25 @@ async def legacy_boards(target: Target, search_text: str | None) -> list[dict[st
         params["query"] = search_text
     hits = await get_json(target, "/api/search", params=params)
     found = [h for h in hits if isinstance(h, dict) and h.get("uid")] if isinstance(hits, list) else []
+    sources = await datasources_or_none(target)
+
+    def source_of(ref: Any) -> dict[str, Any] | None:
+        """A template variable's datasource as the UI reads it (``{id, name}``), as upstream resolves it."""
+        text = ref if isinstance(ref, str) else ref.get("uid", "") if isinstance(ref, dict) else ""
+        hit = _resolve(sources, str(text))
+        return {"id": hit["id"], "name": hit["name"]} if hit else None
 
     async def one(hit: dict[str, Any]) -> dict[str, Any]:
         data = await dashboard(target, str(hit["uid"]))
         org = data.get("meta", {}).get("orgId") if isinstance(data.get("meta"), dict) else None
         return boards.legacy(data["dashboard"], uri=str(hit.get("uri") or hit.get("url") or ""),
-                             org_id=org if isinstance(org, int) else 0)
+                             org_id=org if isinstance(org, int) else 0, datasource=source_of)
 
     return list(await asyncio.gather(*(one(h) for h in found[:MAX_BOARDS])))
 
 
 async def datasource_id(target: Target, ref: str) -> int:
-    """The numeric id of a datasource named by id, uid or name (older proxy paths take the id)."""
-    if not ref.strip():
-        raise errors.ErrTelemetryParameter("empty datasource")
+    """The numeric id of a datasource named by id, uid, name or type (older proxy paths take the id)."""
     sources = await datasources(target)
     found = _resolve(sources, ref)
     if found is None:

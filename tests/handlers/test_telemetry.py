@@ -93,6 +93,8 @@ async def test_grafana_routes(client: httpx.AsyncClient, grafana: Fake) -> None:
     # A datasource named instead of its uid is resolved and tried again, as upstream.
     by_name = await client.get(f"{base}/query_range", params={"ds": "Prometheus", **window})
     assert by_name.status_code == 200 and by_name.json() == fakes.matrix("up")
+    by_type = await client.get(f"{base}/query_range", params={"ds": "prometheus", **window})
+    assert by_type.status_code == 200 and grafana.seen[-1].path.endswith("/uid/prom-uid/api/v1/query_range")
     unknown = await client.get(f"{base}/query_range", params={"ds": "Nope", **window})
     body = assert_error(unknown, 404, errors.ErrTelemetryDatasourceNotFound)
     assert "Prometheus (uid=prom-uid)" in body["error"]
@@ -205,12 +207,14 @@ async def test_unreachable_slow_and_oversized_targets(
     dead = await connect(client, "prometheus", url)
     assert_error(await client.get(f"/api/telemetry/prometheus/{dead}/ping"), 502, errors.ErrTelemetryUnreachable)
     cid = await connect(client, "prometheus", prometheus.url)
+    deadline = fetch.DEADLINE
     monkeypatch.setattr(fetch, "DEADLINE", 0.2)
     prometheus.delay = 1.0
     slow = await client.get(f"/api/telemetry/prometheus/{cid}/labels")
     assert_error(slow, 502, errors.ErrTelemetryUnreachable)
     assert "did not answer within 0.2s" in slow.json()["error"]
     prometheus.delay = 0.0
+    monkeypatch.setattr(fetch, "DEADLINE", deadline)  # the size limit, not the clock, must stop the next one
     monkeypatch.setattr(fetch, "MAX_BODY", 1000)
     prometheus.big = 5000
     big = await client.get(f"/api/telemetry/prometheus/{cid}/query", params={"query": "up"})
@@ -244,7 +248,10 @@ async def test_older_routes_of_the_2024_ui(client: httpx.AsyncClient, grafana: F
     assert "CPU Usage (10.0.0.1:9100)" in node_titles and "CPU Usage (10.0.0.2:9100)" in node_titles
     assert prometheus.seen[-1].query["match[]"] == ['node_boot_time_seconds{cluster="", job="node-exporter"}']
     window = {"query": "up", "start": "1", "end": "2", "step": "1"}
-    assert (await client.get(f"/api/prometheus/query_range/{cid}", params=window)).json() == fakes.matrix("up")
+    # As the 2024 UI sends it: with the target's URL and key, which are never used.
+    as_ui = {**window, "ds": "Prometheus", "uuid": "", "url": "http://169.254.169.254", "api-key": "x"}
+    assert (await client.get(f"/api/prometheus/query_range/{cid}", params=as_ui)).json() == fakes.matrix("up")
+    assert prometheus.seen[-1].query == {k: [v] for k, v in window.items()}
     # Template-variable queries of the older board views.
     plain = await client.get(f"/api/telemetry/metrics/query/{cid}", params={"query": "up"})
     assert plain.json() == {"status": "success", "data": ["up"]}
@@ -282,7 +289,9 @@ async def test_older_routes_of_the_2024_ui(client: httpx.AsyncClient, grafana: F
     assert len(legacy) == 1 and legacy[0]["uid"] == "mesh-1" and legacy[0]["org_id"] == 1
     assert [p["title"] for p in legacy[0]["panels"]] == ["Requests", "Latency"]
     assert legacy[0]["template_vars"][0]["value"] == ["default", "istio-system"]
-    ranged = await client.get(f"/api/grafana/query_range/{gid}", params={"ds": "Prometheus", **window})
+    assert legacy[0]["template_vars"][0]["datasource"] == {"id": 1, "name": "Prometheus"}  # the UI sends its id
+    ranged = await client.get(f"/api/grafana/query_range/{gid}", params={
+        "ds": "Prometheus", **window, "url": "http://169.254.169.254", "api-key": "x"})
     assert ranged.json() == fakes.matrix("up")
     assert grafana.seen[-1].path == "/api/datasources/proxy/1/api/v1/query_range"
     assert (await client.post(f"/api/telemetry/metrics/grafana/boards/{gid}", json=selection)).json() == {}
@@ -293,6 +302,10 @@ async def test_older_routes_of_the_2024_ui(client: httpx.AsyncClient, grafana: F
     by_name = await client.get(f"/api/telemetry/metrics/grafana/query/{gid}",
                                params={"query": "query_result(up)", "dsid": "Prometheus"})
     assert by_name.json()["data"]["resultType"] == "vector"
-    assert_error(await client.get(f"/api/telemetry/metrics/grafana/query/{gid}", params={"query": "x"}), 400,
-                 errors.ErrTelemetryParameter)
+    # The UI's `dsid=undefined` (a variable without datasource) is Grafana's default datasource.
+    default = await client.get(f"/api/telemetry/metrics/grafana/query/{gid}",
+                               params={"query": "label_values(job)", "dsid": "undefined"})
+    assert default.status_code == 200 and grafana.seen[-1].path.startswith("/api/datasources/proxy/1/")
+    unknown = await client.get(f"/api/telemetry/metrics/grafana/query/{gid}", params={"query": "x", "dsid": "nope"})
+    assert_error(unknown, 404, errors.ErrTelemetryDatasourceNotFound)
     assert_error(await client.delete("/api/telemetry/metrics/grafana/config"), 410, errors.ErrTelemetryDeprecated)
