@@ -227,6 +227,8 @@ async def test_another_users_connection_is_not_found(users_client: httpx.AsyncCl
     for path in ("labels", "panels"):
         other = await users_client.get(f"/api/telemetry/prometheus/{cid}/{path}", headers=BOB)
         assert_error(other, 404, errors.ErrConnectionNotFound)
+    assert (await users_client.get("/api/telemetry/metrics/config")).json()["total_count"] == 1
+    assert (await users_client.get("/api/telemetry/metrics/config", headers=BOB)).json()["total_count"] == 0
 
 
 async def test_older_routes_of_the_2024_ui(client: httpx.AsyncClient, grafana: Fake, prometheus: Fake) -> None:
