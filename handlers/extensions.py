@@ -51,5 +51,8 @@ async def remove_provider_extension(body: dict[str, Any]) -> http.Answer:
 
 async def get_provider_extension_file(path: str) -> http.Raw:
     ctx = context.current()
-    file, media = extensions.package_file(ctx.provider_impl, ctx.services.settings.user_data_folder, path)
+    settings = ctx.services.settings
+    file, media = await extensions.package_file(
+        ctx.provider_impl, settings.user_data_folder, path, download=not settings.skip_download_extensions
+    )
     return http.raw(await asyncio.to_thread(file.read_bytes), media_type=media)

@@ -4,7 +4,7 @@ files of its extension package (upstream ``ExtensionProxy`` and ``ProviderCompon
 ``/api/extensions/<path>`` becomes ``<provider URL>/<path>`` with the same method, query string
 and JSON body; the provider's 2xx answer is returned as it is, a 4xx of the provider keeps its
 status under a catalogued code (``ErrExtensionProxyStatus``), anything else is 502. The local
-provider has no extensions (``ErrExtensionsNeedRemoteProvider``).
+provider has no extensions (``ErrExtensionsNeedRemoteProvider``). Package files come from ``packages``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from generated import errors
 from meshery.context import Credentials
+from meshery.providers import packages
 from meshery.providers.base import BaseProvider
 from meshery.providers.remote import RemoteProvider
 
@@ -71,10 +72,16 @@ def package_folder(provider: RemoteProvider, user_data_folder: Path) -> Path:
     return user_data_folder.parent / "provider" / provider.name / version
 
 
-def package_file(provider: object, user_data_folder: Path, path: str) -> tuple[Path, str]:
-    """A file of the remote provider's package and its media type (404 when absent or outside the package)."""
+async def package_file(provider: object, user_data_folder: Path, path: str, *, download: bool = True
+                       ) -> tuple[Path, str]:
+    """A file of the remote provider's package and its media type (404 when absent or outside the package).
+
+    The package is downloaded from the provider's ``packageUrl`` first when it is not here yet
+    (unless ``download`` is off: ``SKIP_DOWNLOAD_EXTENSIONS``).
+    """
     target = remote(provider)
     root = package_folder(target, user_data_folder)
+    await packages.ensure(root, str(target.properties().get("packageUrl") or ""), skip=not download)
     try:
         root = root.resolve()
         candidate = (root / path.lstrip("/")).resolve()

@@ -11,6 +11,7 @@ import pytest
 from generated import errors
 from tests.fixtures.remote_provider import RemoteProviderProcess
 from tests.providers.conftest import RemoteClient, remote_client
+from tools.remote_provider.app import PACKAGE_FILES
 
 __all__ = ["remote_client"]
 
@@ -67,20 +68,31 @@ async def test_provider_package_files(
 ) -> None:
     token = _cookie(remote_provider.issue("alice"))
     async with remote_client(**ENFORCED) as http:
-        missing = await http.get("/api/provider/extension/provider/navigator/index.js", headers=token)
-        assert_error(missing, 404, errors.ErrExtensionPackageMissing)
+        # The first request downloads the provider's package (its packageUrl) and unpacks it.
+        served = await http.get("/api/provider/extension/provider/navigator/meshmap/index.js", headers=token)
+        assert served.status_code == 200, served.text
+        assert served.text == PACKAGE_FILES["provider/navigator/meshmap/index.js"]
+        assert served.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+        css = await http.get("/api/provider/extension/provider/navigator/meshmap/style.css", headers=token)
+        assert css.headers["content-type"].startswith("text/css")
         app = http._transport.app  # type: ignore[attr-defined]
         folder: Path = app.state.meshery.services.settings.user_data_folder
         package = folder.parent / "provider" / "Reference" / "v0.1.0"
-        (package / "provider" / "navigator").mkdir(parents=True)
-        (package / "provider" / "navigator" / "index.js").write_text("export default 1;\n")
+        assert (package / "provider" / "navigator" / "meshmap" / "index.js").is_file()
+        missing = await http.get("/api/provider/extension/provider/navigator/none.js", headers=token)
+        assert_error(missing, 404, errors.ErrExtensionPackageMissing)
         (folder.parent / "secret.txt").write_text("TOP-SECRET-CONTENT")
-        served = await http.get("/api/provider/extension/provider/navigator/index.js", headers=token)
-        assert served.status_code == 200, served.text
-        assert served.text == "export default 1;\n"
-        assert served.headers["content-type"].startswith(("text/javascript", "application/javascript"))
         escaped = await http.get("/api/provider/extension/..%2F..%2F..%2Fsecret.txt", headers=token)
         assert escaped.status_code in (400, 404) and "TOP-SECRET" not in escaped.text
+
+
+async def test_package_not_downloaded_when_skipped(
+    remote_client: RemoteClient, remote_provider: RemoteProviderProcess
+) -> None:
+    token = _cookie(remote_provider.issue("alice"))
+    async with remote_client(skip_download_extensions=True, **ENFORCED) as http:
+        skipped = await http.get("/api/provider/extension/provider/navigator/meshmap/index.js", headers=token)
+        assert_error(skipped, 404, errors.ErrExtensionPackageMissing)
 
 
 async def test_local_provider_has_no_extensions(client: httpx.AsyncClient) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import json
 import secrets
+import tarfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +22,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+# The extension package (packageUrl): UI components the server serves at /api/provider/extension/.
+PACKAGE_FILES = {
+    "provider/navigator/meshmap/index.js": "export default function MeshMap() { return null; }\n",
+    "provider/navigator/meshmap/style.css": ".meshmap { display: block; }\n",
+}
 SYNC_PREFS = "/user/preferences"
 USERS_PROFILE = "/user/profile"
 
@@ -137,9 +144,20 @@ def create_app(state: ProviderState) -> Starlette:
         token = _bearer(request)
         return state.verify(state.decode_cookie(token).get("access_token", token)) if token else None
 
-    async def capabilities(_request: Request) -> Response:
+    async def capabilities(request: Request) -> Response:
         state.counters["capabilities"] += 1
-        return JSONResponse(state.capabilities())
+        # The extension package is served by this provider itself (the server downloads it once).
+        return JSONResponse({**state.capabilities(), "packageUrl": f"{request.base_url}package.tar.gz"})
+
+    async def package(_request: Request) -> Response:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name, text in PACKAGE_FILES.items():
+                data = text.encode()
+                member = tarfile.TarInfo(name)
+                member.size = len(data)
+                archive.addfile(member, io.BytesIO(data))
+        return Response(buffer.getvalue(), media_type="application/gzip")
 
     async def keys(_request: Request) -> Response:
         return JSONResponse(state.jwks())
@@ -261,6 +279,7 @@ def create_app(state: ProviderState) -> Starlette:
         return JSONResponse(view, 201)
 
     routes = [
+        Route("/package.tar.gz", package),
         Route("/api/content/views", views, methods=["GET", "POST"]),
         Route("/api/content/views/{view_id}", views, methods=["GET", "DELETE"]),
         Route("/{build}/capabilities", capabilities),
