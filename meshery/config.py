@@ -170,6 +170,7 @@ class Settings:
     adapter_loopback_only: bool = False
     keys_path: Path | None = None
     skip_comp_gen: bool = False
+    skip_download_extensions: bool = False
     disable_operator: bool = False
     playground: bool = False
     register_static_k8s: bool = True
@@ -232,6 +233,7 @@ class Settings:
         read("ADAPTER_LOOPBACK_ONLY", "adapter_loopback_only", _parse_bool, "true or false")
         read("KEYS_PATH", "keys_path", Path, "a file path")
         read("SKIP_COMP_GEN", "skip_comp_gen", _parse_bool, "true or false")
+        read("SKIP_DOWNLOAD_EXTENSIONS", "skip_download_extensions", _parse_bool, "true or false")
         read("DISABLE_OPERATOR", "disable_operator", _parse_bool, "true or false")
         read("PLAYGROUND", "playground", _parse_bool, "true or false")
         read("REGISTER_STATIC_K8S", "register_static_k8s", _parse_bool, "true or false")

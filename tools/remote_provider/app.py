@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import json
 import secrets
+import tarfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +22,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+# The extension package (packageUrl): UI components the server serves at /api/provider/extension/.
+PACKAGE_FILES = {
+    "provider/navigator/meshmap/index.js": "export default function MeshMap() { return null; }\n",
+    "provider/navigator/meshmap/style.css": ".meshmap { display: block; }\n",
+}
 SYNC_PREFS = "/user/preferences"
 USERS_PROFILE = "/user/profile"
 ORGANIZATIONS = "/api/identity/orgs"
@@ -67,6 +74,7 @@ class ProviderState:
     teams: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     team_members: dict[str, set[str]] = field(default_factory=dict)
     org_members: dict[str, set[str]] = field(default_factory=dict)
+    views: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> view id -> view
 
     # --- tokens ---------------------------------------------------------------
 
@@ -168,9 +176,20 @@ def create_app(state: ProviderState) -> Starlette:
         token = _bearer(request)
         return state.verify(state.decode_cookie(token).get("access_token", token)) if token else None
 
-    async def capabilities(_request: Request) -> Response:
+    async def capabilities(request: Request) -> Response:
         state.counters["capabilities"] += 1
-        return JSONResponse(state.capabilities())
+        # The extension package is served by this provider itself (the server downloads it once).
+        return JSONResponse({**state.capabilities(), "packageUrl": f"{request.base_url}package.tar.gz"})
+
+    async def package(_request: Request) -> Response:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name, text in PACKAGE_FILES.items():
+                data = text.encode()
+                member = tarfile.TarInfo(name)
+                member.size = len(data)
+                archive.addfile(member, io.BytesIO(data))
+        return Response(buffer.getvalue(), media_type="application/gzip")
 
     async def keys(_request: Request) -> Response:
         return JSONResponse(state.jwks())
@@ -506,7 +525,37 @@ def create_app(state: ProviderState) -> Starlette:
     async def debug_stats(_request: Request) -> Response:
         return JSONResponse({**state.counters, "sessions": len(state.refresh_tokens)})
 
+    async def views(request: Request) -> Response:
+        """A small extension API (Meshery Cloud's views) for the server's extension proxy."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        mine = state.views.setdefault(str(claims["user_id"]), {})
+        view_id = request.path_params.get("view_id")
+        if view_id is not None:
+            if view_id not in mine:
+                return JSONResponse({"error": "no such view"}, 404)
+            return JSONResponse(mine.pop(view_id) if request.method == "DELETE" else mine[view_id])
+        if request.method == "GET":
+            search = request.query_params.get("search", "")
+            found = [v for v in mine.values() if search in v["name"]]
+            page = int(request.query_params.get("page") or 0)
+            return JSONResponse({"views": found, "total_count": len(found), "page": page})
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return JSONResponse({"error": "a view needs a name"}, 400)
+        view = {"id": str(uuid.uuid4()), "name": body["name"], "filters": body.get("filters", {}),
+                "user_id": claims["user_id"]}
+        mine[view["id"]] = view
+        return JSONResponse(view, 201)
+
     routes = [
+        Route("/package.tar.gz", package),
+        Route("/api/content/views", views, methods=["GET", "POST"]),
+        Route("/api/content/views/{view_id}", views, methods=["GET", "DELETE"]),
         Route("/{build}/capabilities", capabilities),
         Route("/keys", keys),
         Route("/login", login, methods=["GET", "POST"]),

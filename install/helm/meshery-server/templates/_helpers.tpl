@@ -104,6 +104,7 @@ METRICS_ACCESS: {{ $c.metricsAccess | quote }}
 LOG_FORMAT: {{ $c.logFormat | quote }}
 OTEL_TRACES_EXPORTER: {{ $c.otelTracesExporter | quote }}
 OTEL_SDK_DISABLED: {{ $c.otelSdkDisabled | toString | quote }}
+SKIP_DOWNLOAD_EXTENSIONS: {{ $c.skipDownloadExtensions | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
