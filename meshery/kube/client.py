@@ -152,7 +152,8 @@ class KubeClient:
                 _request_timeout=limits or aiohttp.ClientTimeout(total=REQUEST_TIMEOUT, sock_connect=PING_TIMEOUT),
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            log.info("context %s: %s not reached: %s: %s", self.context.name, self.context.server, type(exc).__name__, exc)
+            log.info("context %s: %s not reached: %s: %s", self.context.name, self.context.server,
+                     type(exc).__name__, exc)
             raise KubeUnreachable(f"{self.context.server}: {UNREACHABLE}") from None
         return resp.response
 
