@@ -196,7 +196,7 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 @dataclass(frozen=True)
 class _Hop:
-    url: httpx.URL  # the URL with the checked address as its host
+    urls: tuple[httpx.URL, ...]  # the URL with each checked address as its host, in resolver order
     host_header: str
     sni: str | None
 
@@ -239,11 +239,13 @@ async def _check(url: str, policies: list[Policy], resolver: Resolver) -> _Hop:
         for policy in policies:
             if not policy.permits(host, ip, port):
                 raise FetchError(f"{host} -> {ip}:{port} refused by the fetch policy")
-    chosen = ipaddress.ip_address(addresses[0].split("%", 1)[0])
     default = port == _default_port(parts.scheme) and parts.port is None
     netloc_host = f"[{host}]" if ":" in host else host
     host_header = netloc_host if default else f"{netloc_host}:{port}"
-    pinned = parsed.copy_with(host=str(chosen), port=port if parts.port is not None else None)
+    pinned = tuple(
+        parsed.copy_with(host=str(ipaddress.ip_address(a.split("%", 1)[0])), port=port if parts.port else None)
+        for a in dict.fromkeys(addresses)
+    )
     return _Hop(pinned, host_header, host if parts.scheme == "https" and literal is None else None)
 
 
@@ -352,24 +354,30 @@ async def _exchange(  # noqa: PLR0917
             target = await _check(current, policies, resolve)
             sent = {"Accept-Encoding": "identity", **(headers or {}), "Host": target.host_header}
             extensions = {"sni_hostname": target.sni} if target.sni else {}
-            try:
-                async with client.stream(
-                    method, target.url, params=params if hop == 0 else None, headers=sent, extensions=extensions
-                ) as response:
-                    status = response.status_code
-                    location = response.headers.get("location")
-                    if status in REDIRECTS and location and hop < redirects:
-                        current = urljoin(current, location)
-                        if status == 303:
-                            method = "GET"
-                        continue
-                    if status in REDIRECTS and location and redirects:
-                        raise FetchError(f"more than {redirects} redirects")
-                    if ok_only and status != 200:
-                        raise FetchError(f"answered HTTP {status}")
-                    return await _read(response, current, limit, sink)
-            except httpx.HTTPError as exc:
-                raise FetchError(f"{type(exc).__name__}") from None
+            location: str | None = None
+            for index, pinned in enumerate(target.urls):
+                try:
+                    async with client.stream(
+                        method, pinned, params=params if hop == 0 else None, headers=sent, extensions=extensions
+                    ) as response:
+                        status = response.status_code
+                        location = response.headers.get("location")
+                        if status in REDIRECTS and location and hop < redirects:
+                            method = "GET" if status == 303 else method
+                            break
+                        if status in REDIRECTS and location and redirects:
+                            raise FetchError(f"more than {redirects} redirects")
+                        if ok_only and status != 200:
+                            raise FetchError(f"answered HTTP {status}")
+                        return await _read(response, current, limit, sink)
+                except httpx.ConnectError:
+                    if index + 1 == len(target.urls):
+                        raise FetchError("ConnectError") from None
+                    # the next address the name resolved to (each one was checked)
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"{type(exc).__name__}") from None
+            assert location is not None
+            current = urljoin(current, location)
     raise FetchError("redirect loop")  # pragma: no cover (the loop returns or raises)
 
 
