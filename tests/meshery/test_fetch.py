@@ -193,9 +193,8 @@ async def test_failures_look_alike() -> None:
     """Closed port, open port speaking something else, refused address: one kind of error, and the
     reason (for the log) never carries what the target sent."""
     allowed = Policy.parse(list(TEST_FETCH_ALLOW))
-    with sources.not_http() as open_port:
-        with pytest.raises(FetchError) as spoke:
-            await fetch.request(f"http://127.0.0.1:{open_port}/", limit=100, policy=allowed)
+    with sources.not_http() as open_port, pytest.raises(FetchError) as spoke:
+        await fetch.request(f"http://127.0.0.1:{open_port}/", limit=100, policy=allowed)
     with pytest.raises(FetchError) as closed:
         await fetch.request(f"http://127.0.0.1:{sources.closed_port()}/", limit=100, policy=allowed)
     assert "OpenSSH" not in spoke.value.reason and not spoke.value.too_large and not closed.value.too_large
