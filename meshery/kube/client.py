@@ -360,4 +360,4 @@ def _watch_event(line: bytes) -> dict[str, Any]:
         raise (KubeExpired if code == 410 else KubeError)(
             code, str(status.get("reason", "")), str(status.get("message", ""))
         )
-    return event  # type: ignore[no-any-return]
+    return event

@@ -8,6 +8,7 @@ import ipaddress
 import pytest
 
 from meshery import fetch
+from meshery.config import ConfigError, Settings
 from meshery.fetch import FetchError, Policy
 from tests.fixtures.fetch_fence import TEST_FETCH_ALLOW
 from tests.security import sources
@@ -212,3 +213,18 @@ async def test_the_fence_refuses_everything_else_before_any_lookup() -> None:
     with sources.serve() as source:
         reply = await fetch.request(f"http://localhost:{source.port}/secret", limit=100)
         assert reply.content == sources.SECRET
+
+
+def test_the_settings_carry_the_policy_and_server_processes_inherit_the_fence() -> None:
+    """Server processes of the suite (the fuzzer's above all) read the fence from the environment
+    that tests/conftest.py sets: loopback only, nothing else resolved or reached."""
+    settings = Settings.from_env()
+    assert settings.url_fetch_allow_only and set(settings.url_fetch_allow) == set(TEST_FETCH_ALLOW)
+    policy = Policy.parse(settings.url_fetch_allow, allow_only=settings.url_fetch_allow_only)
+    assert not policy.may_resolve("example.com") and policy.may_resolve("localhost")
+    assert not policy.permits("x", ipaddress.ip_address("93.184.216.34"), 80)
+    custom = Settings.from_env({"URL_FETCH_ALLOW": "10.0.0.0/8, grafana.svc:3000", "REGISTRY_UPLOAD_MAX_BYTES": "5"})
+    assert custom.url_fetch_allow == ("10.0.0.0/8", "grafana.svc:3000") and not custom.url_fetch_allow_only
+    assert custom.registry_upload_max_bytes == 5 and Settings().url_fetch_allow == ()
+    with pytest.raises(ConfigError, match="URL_FETCH_ALLOW"):
+        Settings.from_env({"URL_FETCH_ALLOW": "10.0.0.0/99"})
