@@ -29,6 +29,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import ssl
 import tempfile
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -307,12 +308,14 @@ async def request(
     spool: bool = False,
     policy: Policy | None = None,
     resolver: Resolver | None = None,
+    verify: ssl.SSLContext | None = None,
 ) -> Reply:
     """Fetch ``url`` under the policy: the answer's body read up to ``limit`` bytes.
 
     ``ok_only``: any status other than 200 is a ``FetchError`` (the body is not read); otherwise
-    every status is returned. ``spool``: the body goes to ``Reply.file`` (a temporary file once
-    past ``IN_MEMORY`` bytes; the caller closes it) instead of ``Reply.content``.
+    every status is returned. ``verify``: the TLS trust (default: the system's CAs). ``spool``:
+    the body goes to ``Reply.file`` (a temporary file once past ``IN_MEMORY`` bytes; the caller
+    closes it) instead of ``Reply.content``.
     """
     policies = [policy or _state.policy] + ([_state.fence] if _state.fence is not None else [])
     resolve = resolver or system_resolver
@@ -320,7 +323,7 @@ async def request(
     try:
         async with asyncio.timeout(deadline):
             reply = await _exchange(
-                url, method, params, headers, limit, deadline, redirects, ok_only, sink, policies, resolve
+                url, method, params, headers, limit, deadline, redirects, ok_only, sink, policies, resolve, verify
             )
     except TimeoutError:
         if sink is not None:
@@ -347,9 +350,11 @@ async def _exchange(  # noqa: PLR0917
     sink: IO[bytes] | None,
     policies: list[Policy],
     resolve: Resolver,
+    verify: ssl.SSLContext | None,
 ) -> Reply:
     current = url
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=deadline) as client:
+    trust: ssl.SSLContext | bool = verify if verify is not None else True
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=deadline, verify=trust) as client:
         for hop in range(redirects + 1):
             target = await _check(current, policies, resolve)
             sent = {"Accept-Encoding": "identity", **(headers or {}), "Host": target.host_header}

@@ -4,6 +4,7 @@ connections, redirects hop by hop, total deadline, streamed size limit, spooling
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +229,22 @@ def test_the_settings_carry_the_policy_and_server_processes_inherit_the_fence() 
     assert custom.registry_upload_max_bytes == 5 and Settings().url_fetch_allow == ()
     with pytest.raises(ConfigError, match="URL_FETCH_ALLOW"):
         Settings.from_env({"URL_FETCH_ALLOW": "10.0.0.0/99"})
+
+
+async def test_https_to_the_checked_address_verifies_the_name(tmp_path: Path) -> None:
+    """Over https the pinned connection still presents the name (SNI) and checks the certificate
+    against it: a certificate for another name fails."""
+    fence_with("svc.test", "other.test")
+    resolver = FakeResolver({"svc.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+    with sources.serve_tls("svc.test", tmp_path) as (source, trust):
+        policy = Policy.parse([f"127.0.0.1:{source.port}"])
+        reply = await fetch.request(f"https://svc.test:{source.port}/secret", limit=100, policy=policy,
+                                    resolver=resolver, verify=trust)
+        assert reply.content == sources.SECRET and source.hosts == [f"svc.test:{source.port}"]
+        with pytest.raises(FetchError):
+            await fetch.request(f"https://other.test:{source.port}/secret", limit=100, policy=policy,
+                                resolver=resolver, verify=trust)
+        with pytest.raises(FetchError):  # the system's CAs do not know this certificate
+            await fetch.request(f"https://svc.test:{source.port}/secret", limit=100, policy=policy,
+                                resolver=resolver)
+        assert source.hits["/secret"] == 1

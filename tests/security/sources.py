@@ -98,11 +98,13 @@ def _handler(source: Source) -> type[http.server.BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve() -> Iterator[Source]:
+def serve(tls: Any = None) -> Iterator[Source]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(Source("", 0)))
     server.daemon_threads = True
     port = server.server_address[1]
-    source = Source(f"http://127.0.0.1:{port}", port)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    source = Source(f"{'https' if tls is not None else 'http'}://127.0.0.1:{port}", port)
     server.RequestHandlerClass = _handler(source)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -151,3 +153,42 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_tls(name: str, folder: Any) -> Iterator[tuple[Source, Any]]:
+    """The sources over https on 127.0.0.1 with a fresh self-signed certificate for ``name`` only;
+    yields the source and an SSL context trusting that certificate."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
+    trust = ssl.create_default_context(cafile=str(cert_file))
+    with serve(server_side) as source:
+        yield source, trust
