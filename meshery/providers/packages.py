@@ -3,22 +3,23 @@
 The provider names its package in its capabilities (``packageUrl``, ``packageVersion``); upstream
 untars it into ``~/.meshery/provider/<providerName>/<packageVersion>`` unless that folder exists
 or ``SKIP_DOWNLOAD_EXTENSIONS`` is set. Here the download happens on the first request for a
-package file, once per provider and version (concurrent requests wait for it), with a deadline
-and a size limit; members that would land outside the folder (absolute paths, ``..``, links)
+package file, once per provider and version (concurrent requests wait for it), through the
+server's one URL fetcher (``meshery.fetch``: address policy, total deadline, size limit, spooled
+to a temporary file); members that would land outside the folder (absolute paths, ``..``, links)
 are refused by the archive's data filter, and the folder appears whole or not at all.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import IO
 
-import httpx
+from meshery import fetch as fetcher
 
 log = logging.getLogger(__name__)
 
@@ -27,35 +28,21 @@ MAX_PACKAGE = 200 * 1024 * 1024
 _locks: dict[Path, asyncio.Lock] = {}
 
 
-async def _download(url: str) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
+async def _download(url: str) -> IO[bytes] | None:
+    """The package through the server's one fetcher, spooled to a temporary file (caller closes)."""
     try:
-        async with (
-            asyncio.timeout(DEADLINE),
-            httpx.AsyncClient(follow_redirects=True, max_redirects=5, timeout=DEADLINE) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                log.warning("extension package %s answered %d", url, response.status_code)
-                return None
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_PACKAGE:
-                    log.warning("extension package %s is larger than %d bytes", url, MAX_PACKAGE)
-                    return None
-                chunks.append(chunk)
-    except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-        log.warning("extension package %s not downloaded: %s", url, type(exc).__name__)
+        reply = await fetcher.download(url, limit=MAX_PACKAGE, deadline=DEADLINE)
+    except fetcher.FetchError as exc:
+        log.warning("extension package %s not downloaded: %s", fetcher.shown(url), exc.reason)
         return None
-    return b"".join(chunks)
+    return reply.file
 
 
-def _unpack(data: bytes, folder: Path) -> bool:
+def _unpack(data: IO[bytes], folder: Path) -> bool:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".package-", dir=folder.parent))
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+        with tarfile.open(fileobj=data, mode="r:*") as archive:
             archive.extractall(staging, filter="data")
         staging.rename(folder)
     except (tarfile.TarError, OSError) as exc:
@@ -78,7 +65,10 @@ async def ensure(folder: Path, package_url: str, *, skip: bool) -> bool:
         data = await _download(package_url)
         if data is None:
             return False
-        ok = await asyncio.to_thread(_unpack, data, folder)
+        try:
+            ok = await asyncio.to_thread(_unpack, data, folder)
+        finally:
+            data.close()
         if ok:
             log.info("extension package %s unpacked into %s", package_url, folder)
         return ok

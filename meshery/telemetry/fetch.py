@@ -1,15 +1,14 @@
 """The one way telemetry reaches a user-given URL (Grafana, Prometheus connections).
 
-Every outbound request of ``meshery.telemetry`` goes through ``fetch``: http(s) only, a total
-deadline, redirects not followed, and the answer read as a stream up to a size limit. Failures
-are raised as catalogued errors that name the target's host and the kind of failure, never the
-target's body (which may echo credentials or internals). Kept in one module so that the
-project's single URL fetcher can replace it in one place.
+Every outbound request of ``meshery.telemetry`` goes through ``fetch``, which hands it to the
+server's one URL fetcher (``meshery.fetch``: address policy after resolution, a total deadline,
+the answer streamed up to a size limit); redirects are not followed. Failures are raised as
+catalogued errors that name the target's host and one uniform reason, never the target's body
+(which may echo credentials or internals) nor whether a port was open.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -18,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from generated import errors
+from meshery import fetch as fetcher
 
 log = logging.getLogger(__name__)
 
@@ -100,25 +98,17 @@ async def fetch(
     url = target.base_url + path
     started = time.monotonic()
     try:
-        async with (
-            asyncio.timeout(deadline),
-            httpx.AsyncClient(follow_redirects=False, timeout=deadline) as client,
-            client.stream(method, url, params=params, headers=headers) as response,
-        ):
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise errors.ErrTelemetryAnswer(f"{target.host}{path} answered more than {limit} bytes")
-                chunks.append(chunk)
-            status = response.status_code
-    except TimeoutError:
-        raise errors.ErrTelemetryUnreachable(f"{target.host} did not answer within {deadline:g}s") from None
-    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        raise errors.ErrTelemetryUnreachable(f"{target.host}: {type(exc).__name__}") from None
-    log.debug("telemetry %s %s%s -> %d in %.3fs", method, target.host, path, status, time.monotonic() - started)
-    return Reply(status, b"".join(chunks))
+        reply = await fetcher.request(
+            url, method=method, params=params, headers=headers, limit=limit, deadline=deadline, redirects=0,
+            ok_only=False,
+        )
+    except fetcher.FetchError as exc:
+        log.info("telemetry %s %s%s not fetched: %s", method, target.host, path, exc.reason)
+        if exc.too_large:
+            raise errors.ErrTelemetryAnswer(f"{target.host}{path} answered more than {limit} bytes") from None
+        raise errors.ErrTelemetryUnreachable(f"{target.host} {fetcher.NOT_FETCHED}") from None
+    log.debug("telemetry %s %s%s -> %d in %.3fs", method, target.host, path, reply.status, time.monotonic() - started)
+    return Reply(reply.status, reply.content)
 
 
 def check(reply: Reply, target: Target, path: str) -> Reply:
