@@ -17,12 +17,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from opentelemetry import context as otel_context
-from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
+from meshery.observability.spans import Span
 
 SLOT = "meshery.observed"
 UNMATCHED = "other"
@@ -93,8 +92,7 @@ class Observer:
         if span is None:
             await self._serve(scope, receive, send, None)
             return
-        # Made current by hand: the SDK's context manager costs more than the rest of the span.
-        token = otel_context.attach(trace.set_span_in_context(span))
+        token = tracing.activate(span)
         try:
             await self._serve(scope, receive, send, span)
         except BaseException as exc:
@@ -102,10 +100,10 @@ class Observer:
             span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             raise
         finally:
-            otel_context.detach(token)
+            tracing.deactivate(token)
             span.end()
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: trace.Span | None) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: Span | None) -> None:
         started = time.perf_counter()
         observed = Observed(span)
         scope[SLOT] = observed
