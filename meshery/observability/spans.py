@@ -48,7 +48,7 @@ MAX_QUEUE = 2048
 class Span(trace.Span, ReadableSpan):
     """One span: the API the server writes to, and the ``ReadableSpan`` exporters read."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 (made per span by ``tracing.start`` alone; positional is cheaper)
         self,
         pipeline: Pipeline | None,
         name: str,
@@ -103,9 +103,7 @@ class Span(trace.Span, ReadableSpan):
         if self.pipeline is not None and self._end_time is None:
             self._attributes[key] = value
 
-    def add_event(
-        self, name: str, attributes: types.Attributes = None, timestamp: int | None = None
-    ) -> None:
+    def add_event(self, name: str, attributes: types.Attributes = None, timestamp: int | None = None) -> None:
         if self.pipeline is None or self._end_time is not None:
             return
         if not self._events:
@@ -253,4 +251,3 @@ class Pipeline:
             self._drain()
         if self.exporter is not None:
             self.exporter.shutdown()
-

@@ -108,9 +108,7 @@ class _Current:
         self.token = _current.set(self.span)
         return self.span
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None) -> None:
         if exc is not None:
             self.span.record_exception(exc, escaped=True)
             self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
