@@ -11,12 +11,13 @@ exporter (OTLP/HTTP, console, in-memory) takes it as it is, without a copy.
 ``Pipeline`` is what a tracer provider plus a ``BatchSpanProcessor`` would be: the resource,
 the sampler, and a queue of finished spans that a background thread exports in batches of
 up to ``max_batch`` every ``delay`` seconds (sooner when a batch is full); ``flush`` exports
-what is queued at once, ``shutdown`` flushes and stops the thread. ``batch=False`` exports
-each span as it ends (what tests that read spans right away may want).
+what is queued at once, ``shutdown`` (also at interpreter exit) flushes and stops the
+thread. ``batch=False`` exports each span as it ends.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -73,9 +74,8 @@ class Span(trace.Span, ReadableSpan):
         self._status = UNSET
         self._events: list[Event] | tuple[()] = ()
         self._links: tuple[Link, ...] = ()
-        if pipeline is not None:
-            self._resource = pipeline.resource
-            self._instrumentation_scope = pipeline.scope
+        self._resource = pipeline.resource if pipeline is not None else None
+        self._instrumentation_scope = pipeline.scope if pipeline is not None else None
         self._instrumentation_info = None
 
     @property
@@ -185,6 +185,8 @@ class Pipeline:
         if self.batch:
             self._thread = threading.Thread(target=self._worker, name="meshery-span-export", daemon=True)
             self._thread.start()
+        if exporter is not None:
+            atexit.register(self.shutdown)  # what is queued at exit is exported (as the SDK's provider does)
 
     def sample(self, trace_id: int, name: str, kind: SpanKind, parent: SpanContext | None) -> bool:
         """Whether a span with no local parent (``parent`` remote or None) records."""
@@ -242,7 +244,10 @@ class Pipeline:
         return bool(self.exporter.force_flush(timeout_millis))
 
     def shutdown(self) -> None:
-        """Export what is queued, stop the batch thread, shut the exporter down."""
+        """Export what is queued, stop the batch thread, shut the exporter down (once)."""
+        if self._stopped:
+            return
+        atexit.unregister(self.shutdown)
         self._stopped = True
         self._wake.set()
         if self._thread is not None:
