@@ -44,17 +44,29 @@ EMPTY_STATE = TraceState()
 MAX_BATCH = 512
 DELAY_S = 5.0
 MAX_QUEUE = 2048
+NO_RESOURCE = Resource.get_empty()
+
+AttributeValue = str | bool | int | float
 
 
 class Span(trace.Span, ReadableSpan):
     """One span: the API the server writes to, and the ``ReadableSpan`` exporters read."""
+
+    # Fields most spans never change are read from the class until a span sets its own.
+    _context: SpanContext | None = None
+    _end_time: int | None = None
+    _status = UNSET
+    _events: list[Event] | tuple[()] = ()
+    _links: tuple[Link, ...] = ()
+    _instrumentation_info = None
+    _attributes: dict[str, AttributeValue]
 
     def __init__(  # noqa: PLR0917 (made per span by ``tracing.start`` alone; positional is cheaper)
         self,
         pipeline: Pipeline | None,
         name: str,
         kind: SpanKind,
-        attributes: dict[str, types.AttributeValue],
+        attributes: dict[str, AttributeValue],
         trace_id: int,
         parent: SpanContext | None,
         trace_state: TraceState,
@@ -67,16 +79,10 @@ class Span(trace.Span, ReadableSpan):
         self.trace_id = trace_id
         self.span_id = getrandbits(64) or 1
         self.trace_state = trace_state
-        self._context: SpanContext | None = None
         self._parent = parent
         self._start_time = time.time_ns()
-        self._end_time: int | None = None
-        self._status = UNSET
-        self._events: list[Event] | tuple[()] = ()
-        self._links: tuple[Link, ...] = ()
-        self._resource = pipeline.resource if pipeline is not None else None
+        self._resource = pipeline.resource if pipeline is not None else NO_RESOURCE
         self._instrumentation_scope = pipeline.scope if pipeline is not None else None
-        self._instrumentation_info = None
 
     @property
     def context(self) -> SpanContext:
@@ -95,11 +101,11 @@ class Span(trace.Span, ReadableSpan):
     def is_recording(self) -> bool:
         return self.pipeline is not None and self._end_time is None
 
-    def set_attributes(self, attributes: Mapping[str, types.AttributeValue]) -> None:
+    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
         if self.pipeline is not None and self._end_time is None:
             self._attributes.update(attributes)
 
-    def set_attribute(self, key: str, value: types.AttributeValue) -> None:
+    def set_attribute(self, key: str, value: AttributeValue) -> None:
         if self.pipeline is not None and self._end_time is None:
             self._attributes[key] = value
 
@@ -134,7 +140,7 @@ class Span(trace.Span, ReadableSpan):
         timestamp: int | None = None,
         escaped: bool = False,
     ) -> None:
-        found: dict[str, types.AttributeValue] = {
+        found: dict[str, AttributeValue] = {
             "exception.type": type(exception).__qualname__,
             "exception.message": str(exception),
             "exception.stacktrace": "".join(traceback.format_exception(exception)),
@@ -172,7 +178,7 @@ class Pipeline:
         self.sampler: Sampler = sampler if sampler is not None else DEFAULT_ON
         # The default sampler keeps every trace and follows a remote parent's flag: decided here
         # without a call per span. Any other sampler is asked for each new trace.
-        self.always = self.sampler.get_description() == DEFAULT_ON.get_description()
+        self.always = bool(self.sampler.get_description() == DEFAULT_ON.get_description())  # type: ignore[no-untyped-call]
         self.scope = InstrumentationScope(scope)
         self.max_batch, self.delay, self.max_queue = max_batch, delay, max_queue
         self.dropped = 0
@@ -193,7 +199,8 @@ class Pipeline:
         if self.always:
             return parent is None or parent.trace_flags.sampled
         context = trace.set_span_in_context(trace.NonRecordingSpan(parent)) if parent is not None else None
-        return self.sampler.should_sample(context, trace_id, name, kind).decision.is_sampled()
+        decision = self.sampler.should_sample(context, trace_id, name, kind).decision
+        return bool(decision.is_sampled())  # type: ignore[no-untyped-call]
 
     def finished(self, span: Span) -> None:
         """A span ended: queued for the next batch (exported now when not batching)."""
@@ -223,7 +230,7 @@ class Pipeline:
         """Export everything queued, in batches (callers hold the export lock)."""
         queue = self._queue
         while queue:
-            batch = []
+            batch: list[Span] = []
             while queue and len(batch) < self.max_batch:
                 batch.append(queue.popleft())
             self._export(batch)

@@ -29,7 +29,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from meshery.observability.spans import EMPTY_STATE, Pipeline, Span
+from meshery.observability.spans import EMPTY_STATE, AttributeValue, Pipeline, Span
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
@@ -42,7 +42,6 @@ _current: contextvars.ContextVar[Span | None] = contextvars.ContextVar("meshery_
 _propagator = TraceContextTextMapPropagator()
 _NOOP: contextlib.nullcontext[None] = contextlib.nullcontext()
 
-AttributeValue = str | bool | int | float
 Attributes = Mapping[str, AttributeValue]
 Token = contextvars.Token[Span | None]
 
