@@ -8,6 +8,8 @@ with an in-memory exporter before they build an app).
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 from typing import Protocol
 
 from opentelemetry.sdk.resources import Resource
@@ -16,7 +18,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 from generated import errors
-from meshery.observability import metrics, otel_config, tracing
+from meshery.observability import metrics, otel_config, spans, tracing
 from meshery.observability.spans import Pipeline
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,29 @@ def exporter(config: otel_config.TraceConfig) -> SpanExporter | None:
     return OTLPSpanExporter(endpoint=config.endpoint, headers=dict(config.headers) or None)
 
 
+BATCH_VARIABLES = {  # the SDK's batch processor settings: variable, Pipeline argument, default, scale
+    "OTEL_BSP_SCHEDULE_DELAY": ("delay", spans.DELAY_S, 0.001),
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": ("max_batch", spans.MAX_BATCH, 1),
+    "OTEL_BSP_MAX_QUEUE_SIZE": ("max_queue", spans.MAX_QUEUE, 1),
+}
+
+
+def batching(environ: Mapping[str, str] | None = None) -> dict[str, float]:
+    """The ``OTEL_BSP_*`` batch settings as ``Pipeline`` arguments (a bad value keeps the default)."""
+    found: dict[str, float] = {}
+    for variable, (argument, default, scale) in BATCH_VARIABLES.items():
+        text = (os.environ if environ is None else environ).get(variable, "").strip()
+        try:
+            value = int(text) * scale if text else default
+        except ValueError:
+            value = 0
+        if value <= 0:
+            log.warning("%s=%r: not a positive integer; using %s", variable, text, default)
+            value = default
+        found[argument] = value
+    return found
+
+
 def build_pipeline(config: otel_config.TraceConfig, *, version: str) -> Pipeline:
     """A pipeline for ``config``: its resource, sampler, and its exporter fed in batches."""
     sampler: Sampler
@@ -68,7 +93,15 @@ def build_pipeline(config: otel_config.TraceConfig, *, version: str) -> Pipeline
     else:
         # OTEL_TRACES_SAMPLER (+ _ARG), read the SDK's way (by the provider it would trace with).
         sampler = TracerProvider(shutdown_on_exit=False).sampler
-    return Pipeline(exporter(config), resource=resource(config, version=version), sampler=sampler)
+    settings = batching()
+    return Pipeline(
+        exporter(config),
+        resource=resource(config, version=version),
+        sampler=sampler,
+        delay=settings["delay"],
+        max_batch=int(settings["max_batch"]),
+        max_queue=int(settings["max_queue"]),
+    )
 
 
 def configure(settings: ObservedSettings) -> None:

@@ -47,3 +47,10 @@ def test_configure_switches_tracing_and_metrics() -> None:
     assert not tracing.ON
     setup.configure(Settings(otel_traces_exporter="console"))
     assert tracing.ON
+
+
+def test_batch_settings_from_the_sdk_variables() -> None:
+    assert setup.batching({}) == {"delay": 5.0, "max_batch": 512, "max_queue": 2048}
+    found = setup.batching({"OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "x",
+                            "OTEL_BSP_MAX_QUEUE_SIZE": "-3"})  # fmt: skip
+    assert found == {"delay": 0.25, "max_batch": 512, "max_queue": 2048}
