@@ -21,6 +21,7 @@ TABLE_NAMES_TTL = 5.0
 class TableCount:
     name: str
     count: int
+    type: str = "table"  # what the entry counts (`@meshery/schemas` requires it)
 
 
 def _table_names(conn: Connection) -> list[str]:

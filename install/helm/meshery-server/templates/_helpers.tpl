@@ -104,6 +104,10 @@ METRICS_ACCESS: {{ $c.metricsAccess | quote }}
 LOG_FORMAT: {{ $c.logFormat | quote }}
 OTEL_TRACES_EXPORTER: {{ $c.otelTracesExporter | quote }}
 OTEL_SDK_DISABLED: {{ $c.otelSdkDisabled | toString | quote }}
+SKIP_DOWNLOAD_EXTENSIONS: {{ $c.skipDownloadExtensions | toString | quote }}
+URL_FETCH_ALLOW: {{ join "," $c.urlFetchAllow | quote }}
+URL_FETCH_ALLOW_ONLY: {{ $c.urlFetchAllowOnly | toString | quote }}
+REGISTRY_UPLOAD_MAX_BYTES: {{ $c.registryUploadMaxBytes | int64 | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
