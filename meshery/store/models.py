@@ -11,6 +11,7 @@ from meshery.store import (  # noqa: F401
     users,
     workspaces,
 )
+from meshery.store import ownership  # noqa: F401  (the scoping hooks of every session)
 from meshery.store.base import Base
 
 metadata = Base.metadata

@@ -8,6 +8,7 @@ import httpx
 from starlette.applications import Starlette
 
 from meshery.meshsync.ingest import Change, write_changes
+from tests.fixtures.ownership import own_clusters
 from tests.fixtures.queries import check_baseline, counting
 from tests.meshsync import samples
 
@@ -25,6 +26,7 @@ async def seed(app: Starlette) -> None:
     await write_changes(services.store, [Change("ADDED", o, samples.CLUSTER) for o in objs])
     other = samples.pod("web-1")  # same name in another cluster: another id
     await write_changes(services.store, [Change("ADDED", other, "other-cluster")])
+    await own_clusters(services.store, samples.CLUSTER, "other-cluster")  # the user sees their clusters' data
 
 
 async def test_list_filters_and_inclusions(app: Starlette, client: httpx.AsyncClient) -> None:

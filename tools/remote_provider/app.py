@@ -61,6 +61,8 @@ class ProviderState:
                 "email": f"{name}@example.invalid",
                 "avatar_url": "",
                 "provider": self.name,
+                # Upstream's profile field; the login name "admin" is this provider's administrator.
+                "role_names": ["admin"] if name == "admin" else [],
             }
         return self.users[name]
 
