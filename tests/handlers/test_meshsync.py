@@ -86,6 +86,7 @@ async def test_ids_with_a_slash_are_reachable(app: Starlette, client: httpx.Asyn
     services = app.state.meshery.services
     obj = samples.pod("p" * 5, "a??")  # chosen so the base64 id contains "/"
     await write_changes(services.store, [Change("ADDED", obj, "c")])
+    await own_clusters(services.store, "c")
     rid = base64.b64encode(b"c.Pod.v1.a??.ppppp").decode()
     assert "/" in rid
     assert (await client.get(f"/api/system/meshsync/resources/{rid}")).status_code == 200
