@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, false, inspect, or_, select
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from generated import errors
@@ -209,6 +211,21 @@ def _stamp_owner(session: Session, _flush_context: Any, _instances: Any) -> None
         column = OWNER_COLUMNS.get(type(obj))
         if column is not None and _stored_owner(obj, column) not in (user, None):
             raise errors.ErrNotOwned(f"{type(obj).__tablename__} {getattr(obj, 'id', '')}")
+
+
+@event.listens_for(Engine, "handle_error")
+def _taken_id(context: ExceptionContext) -> BaseException | None:
+    """A new row whose id is another user's row's (invisible to the writer) is that "not found"."""
+    if owner() is None or not isinstance(context.sqlalchemy_exception, IntegrityError):
+        return None
+    message = str(context.original_exception)
+    for table in _OWNED_TABLES:
+        if f"{table}.id" in message or f'"pk_{table}"' in message:
+            return errors.ErrNotOwned(f"{table}: the id is taken by a record that is not yours")
+    return None
+
+
+_OWNED_TABLES = tuple(m.__tablename__ for m in RULES if hasattr(m, "id"))
 
 
 def _stored_owner(obj: Any, column: str) -> Any:
