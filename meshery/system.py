@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshery.config import Settings
 from generated import errors
+from meshery.config import Settings
 from meshery.context import RequestContext, Services
 from meshery.providers.base import BaseProvider
 from meshery.providers.local import LOCAL_NAME, LocalProvider

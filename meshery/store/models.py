@@ -6,12 +6,12 @@ from meshery.store import (  # noqa: F401
     designs,
     events,
     meshsync,
+    ownership,
     registry_tables,
     tables,
     users,
     workspaces,
 )
-from meshery.store import ownership  # noqa: F401  (the scoping hooks of every session)
 from meshery.store.base import Base
 
 metadata = Base.metadata

@@ -43,7 +43,13 @@ from meshery.store.meshsync import (
     KubernetesResourceSpec,
     KubernetesResourceStatus,
 )
-from meshery.store.workspaces import ConnectionRegistration, Environment, EnvironmentConnection, Workspace, WorkspaceMember
+from meshery.store.workspaces import (
+    ConnectionRegistration,
+    Environment,
+    EnvironmentConnection,
+    Workspace,
+    WorkspaceMember,
+)
 
 
 @dataclass

@@ -27,8 +27,13 @@ from tests.kubeemu import KubeEmulator, pod
 pytestmark = pytest.mark.meshsync
 
 GRAPHQL = "/api/system/graphql/query"
-RESOURCES = "subscription($ids: [String!], $ns: String!) { subscribeClusterResources(k8scontextIDs: $ids, namespace: $ns) { resources { kind count } } }"  # noqa: E501
-CONTEXTS = "subscription($s: PageFilter!) { subscribeK8sContext(selector: $s) { total_count contexts { id connection_id } } }"  # noqa: E501
+RESOURCES = (
+    "subscription($ids: [String!], $ns: String!) { "
+    "subscribeClusterResources(k8scontextIDs: $ids, namespace: $ns) { resources { kind count } } }"
+)
+CONTEXTS = (
+    "subscription($s: PageFilter!) { subscribeK8sContext(selector: $s) { total_count contexts { id connection_id } } }"
+)
 
 
 async def _first(server: ServerProcess, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +110,8 @@ async def test_bob_cannot_reach_alices_contexts(
             assert denied.get("errors") and not (denied.get("data") or {}).get("changeOperatorStatus"), denied
             assert errors.ErrKubernetesContextNotFound.code in json.dumps(denied) or "not found" in json.dumps(denied)
             query = {
-                "query": "query($ids: [String!], $ns: String!) { getClusterResources(k8scontextIDs: $ids, namespace: $ns) "
-                "{ resources { kind count } } }",
+                "query": "query($ids: [String!], $ns: String!) { "
+                "getClusterResources(k8scontextIDs: $ids, namespace: $ns) { resources { kind count } } }",
                 "variables": {"ids": [ctx_id], "ns": "team-a"},
             }
             theirs = (await bob.post(GRAPHQL, json=query)).json()
