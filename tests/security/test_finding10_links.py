@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from meshery.store import ownership
+from meshery.store import workspaces as repo
 from tests.security.conftest import World
 
 
@@ -28,16 +32,9 @@ async def test_links_to_another_users_records_are_refused(world: World) -> None:
 
 async def test_links_made_before_ownership_do_not_show(world: World) -> None:
     """Rows linking bob's records to alice's (written before the rule existed) stay hidden."""
-    from meshery.store import workspaces as repo
-
     services = world.app.state.meshery.services
     alice_rec, bob_rec = world.records["alice"], world.records["bob"]
-    stamp = repo.now() if hasattr(repo, "now") else None
-    from datetime import UTC, datetime
-
-    stamp = stamp or datetime.now(UTC)
-    from meshery.store import ownership
-
+    stamp = datetime.now(UTC)
     with ownership.unscoped():
         await repo.attach(
             services.store,
