@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, false, inspect, or_, select
@@ -58,6 +59,9 @@ class Scope:
 
     user_id: str | None
     open: bool = True
+
+    def criteria(self, *, write: bool) -> tuple[Any, ...]:
+        return _criteria(self.user_id, write)
 
 
 _scope: ContextVar[Scope | None] = ContextVar("meshery_store_scope", default=None)
@@ -172,7 +176,9 @@ OWNER_COLUMNS: dict[type[Any], str] = {
 }
 
 
-def _criteria(user: str | None, write: bool) -> list[Any]:
+@lru_cache(maxsize=4096)
+def _criteria(user: str | None, write: bool) -> tuple[Any, ...]:
+    """The statement options of one user (immutable, so built once per user and shared)."""
     options = []
     for model, rule in RULES.items():
         condition = rule(user, write) if user is not None or not write else false()
@@ -180,7 +186,7 @@ def _criteria(user: str | None, write: bool) -> list[Any]:
             # No user (a public route): only shared rows.
             condition = _shared_only(model)
         options.append(with_loader_criteria(model, condition, include_aliases=True, propagate_to_loaders=True))
-    return options
+    return tuple(options)
 
 
 def _shared_only(model: type[Any]) -> Any:
@@ -200,7 +206,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     # A statement may ask to be scoped as a read (e.g. a view counter any reader may bump).
     write = not state.is_select and state.execution_options.get("scope_as") != "read"
-    state.statement = state.statement.options(*_criteria(scope.user_id, write=write))
+    state.statement = state.statement.options(*scope.criteria(write=write))
 
 
 @event.listens_for(Session, "before_flush")
