@@ -81,8 +81,6 @@ def _where(flt: ConnectionFilter) -> list[Any]:
         conds.append(Connection.name.in_(list(flt.names)))
     if flt.search:
         conds.append(search.condition(flt.search, Connection.name))
-    if flt.user_id:
-        conds.append(Connection.user_id == flt.user_id)
     return conds
 
 
