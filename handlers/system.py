@@ -46,7 +46,7 @@ async def get_system_database(*, paging: Paging) -> http.Answer:
 
 
 async def reset_system_database() -> http.Answer:
-    emptied = await service.reset_database(context.current().services)
+    emptied = await service.reset_database(context.current())
     return http.json(models.Message(message=f"Database reset successful ({len(emptied)} tables emptied)"))
 
 

@@ -13,7 +13,7 @@ LOCAL_NAME = "None"
 # The local user's stable id: a UUID, as `@meshery/schemas` wants for a user's `id` and for every
 # `owner`/`userId` (upstream's answers carry UUIDs there). Rows the local user creates are owned by
 # it (the session's ``user_id`` is the owner of what the user stores); rows of older versions owned
-# by "meshery" are rewritten to it by the migration ``0009_local_owner``.
+# by "meshery" are rewritten to it by the migration ``0010_local_owner``.
 LOCAL_USER_UUID = "2e5d8c1f-7a4b-5c3e-9f60-1b2a3c4d5e6f"
 # The user name of upstream's local provider (its profile's ``user_id``: "username or external
 # ID" in `@meshery/schemas`), kept on the wire.

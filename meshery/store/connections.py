@@ -64,7 +64,6 @@ class ConnectionFilter:
     types: Sequence[str] = ()
     names: Sequence[str] = ()
     search: str | None = None
-    user_id: str | None = None
 
 
 _ORDER = {"name", "kind", "status", "type", "sub_type", "created_at", "updated_at"}
@@ -82,8 +81,6 @@ def _where(flt: ConnectionFilter) -> list[Any]:
         conds.append(Connection.name.in_(list(flt.names)))
     if flt.search:
         conds.append(search.condition(flt.search, Connection.name))
-    if flt.user_id:
-        conds.append(Connection.user_id == flt.user_id)
     return conds
 
 

@@ -27,7 +27,7 @@ def _base(url: str) -> str:
 
 async def listing(ctx: RequestContext, kind: str, *, page: int, page_size: int, search: str | None
                   ) -> dict[str, Any]:
-    flt = ConnectionFilter(kinds=(kind,), search=search, user_id=ctx.require_user().user_id)
+    flt = ConnectionFilter(kinds=(kind,), search=search)  # the store scopes it to the caller
     result = await connections.list_page(ctx.services, flt, page=page, page_size=page_size, order=None)
     return {"page": result.page, "page_size": result.page_size, "total_count": result.total_count,
             "connections": result.connections, "status_summary": result.status_summary}

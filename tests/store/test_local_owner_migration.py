@@ -1,4 +1,4 @@
-"""Migration ``0009_local_owner`` on SQLite and PostgreSQL: rows the local user stored under the
+"""Migration ``0010_local_owner`` on SQLite and PostgreSQL: rows the local user stored under the
 name "meshery" are owned by its UUID afterwards, in every table with an owner column; rows of
 other owners and system rows (no owner) are left as they were."""
 
@@ -20,7 +20,7 @@ from meshery.providers.local import LOCAL_USER_UUID
 from meshery.store import Store, migrate
 from meshery.store.engine import database_url
 
-MIGRATION = importlib.import_module("meshery.store.migrations.versions.0009_local_owner")
+MIGRATION = importlib.import_module("meshery.store.migrations.versions.0010_local_owner")
 BEFORE: tuple[str, ...] = MIGRATION.down_revision
 OTHER = "9b0c3d4e-5f60-4a1b-8c2d-3e4f5a6b7c8d"  # a remote provider's user
 

@@ -94,6 +94,8 @@ class ProviderState:
                 "updated_at": CREATED,
                 "last_login_time": CREATED,
                 "deleted_at": None,
+                # Upstream's profile field; the login name "admin" is this provider's administrator.
+                "role_names": ["admin"] if name == "admin" else [],
             }
         return self.users[name]
 

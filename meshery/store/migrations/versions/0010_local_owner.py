@@ -6,7 +6,7 @@ by its stable UUID (``meshery.providers.local.LOCAL_USER_UUID``); this rewrites 
 rows stored before, in every table with an owner column. Only data changes; it also joins the
 area branches into one head.
 
-Revision ID: 0009_local_owner
+Revision ID: 0010_local_owner
 Revises: 0002, 0003, 0004, 0005, 0006, 0007, 0008
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_local_owner"
-down_revision: str | tuple[str, ...] | None = ("0002", "0003", "0004", "0005", "0006", "0007", "0008")
+revision: str = "0010_local_owner"
+down_revision: str | tuple[str, ...] | None = ("0002", "0003", "0005", "0006", "0008", "0009_ownership")
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
