@@ -16,6 +16,7 @@ export PORT
 	server server-local server-skip-compgen server-without-operator server-with-adapters \
 	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
 	graphql-build graphql-docs-build error error-util bench browser-deps prometheus-deps sdk sdk-deps clean \
+	conformance conformance-deps \
 	server-integration-tests-meshsync server-integration-tests-meshsync-check-dependencies \
 	server-integration-tests-meshsync-setup server-integration-tests-meshsync-run \
 	server-integration-tests-meshsync-cleanup bench-meshsync docker-build docker-run wheel-size
@@ -54,6 +55,21 @@ $(TSC):
 		|| echo "sdk-deps: npm could not install typescript; the TypeScript SDK test will be skipped"; \
 	else echo "sdk-deps: npm not found; the TypeScript SDK test will be skipped"; fi
 
+MESHERY_SCHEMAS_VERSION := 1.3.7
+MESHERY_SCHEMAS := .cache/meshery-schemas/node_modules/@meshery/schemas/package.json
+
+conformance-deps: $(MESHERY_SCHEMAS) ## Upstream's @meshery/schemas for the conformance test (skipped with a reason without npm)
+
+$(MESHERY_SCHEMAS):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --prefix .cache/meshery-schemas --no-audit --no-fund --silent --save-exact --legacy-peer-deps \
+			@meshery/schemas@$(MESHERY_SCHEMAS_VERSION) \
+		|| echo "conformance-deps: npm could not install @meshery/schemas; the conformance test will be skipped"; \
+	else echo "conformance-deps: npm not found; the conformance test will be skipped"; fi
+
+conformance: $(STAMP) conformance-deps ## Figures of the @meshery/schemas conformance: operations served, bodies, parameters, answer differences
+	$(PY) -m tests.conformance
+
 error: $(STAMP) ## Check the error catalog against the code; write build/errors.md and .json
 	$(PY) -m codegen check-errors --out build/errors.md
 	$(PY) -m codegen check-errors --out build/errors.json
@@ -76,7 +92,7 @@ TEST_WORKERS ?= 2
 PYTEST_WORKERS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 # pytest's last line gives the wall time; above it, the 15 slowest tests (addopts).
-test: $(STAMP) sdk-deps ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
+test: $(STAMP) sdk-deps conformance-deps ## Run the whole suite (starts real PostgreSQL and NATS from wheels)
 	$(PY) -m pytest $(PYTEST_WORKERS)
 
 test-fast: $(STAMP) ## The suite on SQLite without processes (no PostgreSQL, NATS, server, provider or adapter process)

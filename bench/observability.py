@@ -14,7 +14,7 @@ Two measurements, same variants: ``off`` (no tracer, ``METRICS_ACCESS=off``), ``
   machine disturbs far less than requests per second; req/s ratios are printed beside it.
 - In process (the framework's share alone): process CPU time of raw ASGI calls into one app
   (``bench.inprocess.call``), without sockets or HTTP parsing, started afresh per variant
-  (same exporter, through the batch processor); a smaller denominator, so the same
+  (same exporter, through the pipeline's batches); a smaller denominator, so the same
   microseconds of a span weigh more here.
 
 Variants alternate within each round; figures are medians over rounds, ratios variant/off.
@@ -55,18 +55,15 @@ async def per_request_us(app: Any, path: str, *, n: int) -> float:
 
 def _switch(variant: str) -> Any:
     """Turn tracing and metrics on or off for ``variant``; the in-memory exporter when tracing."""
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from meshery.observability import metrics, tracing
+    from meshery.observability.spans import Pipeline
 
     metrics.enable("public" if variant in ("metrics", "both") else "off")
     if variant in ("traces", "both"):
         exporter = InMemorySpanExporter()
-        provider = TracerProvider()  # sampling: always on (the SDK's default parent-based always-on)
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-        tracing.install(provider)
+        tracing.install(Pipeline(exporter))  # sampling: always on (the SDK's default), exported in batches
         return exporter
     tracing.uninstall()
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated import errors
 from generated.handler_types import Paging
 from meshery import context, http
 from meshery import credentials as service
@@ -33,7 +34,9 @@ async def update_user_credential(body: dict[str, Any]) -> http.Answer:
     return http.json(service.view(services, await service.update(services, context.require_user().user_id, body)))
 
 
-async def delete_user_credential(credential_id: str) -> http.Answer:
+async def delete_user_credential(credential_id: str | None = None) -> http.Answer:
+    if credential_id is None:
+        raise errors.ErrRequestValidation("query parameter credential_id (or credentialId) is required")
     services = context.current().services
     return http.json(
         service.view(services, await service.delete(services, context.require_user().user_id, credential_id))

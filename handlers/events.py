@@ -15,6 +15,10 @@ from meshery.events.settings import EventsConfig
 from meshery.events.stream import StreamClosed
 
 _Model = TypeVar("_Model", bound=BaseModel)
+# The wire names of EventInput (what a client may set on an event it raises).
+_EVENT_INPUT = frozenset(
+    {"category", "action", "severity", "description", "actedUpon", "operationId", "status", "metadata"}
+)
 
 
 def _body(model: type[_Model], body: Any) -> _Model:
@@ -73,13 +77,13 @@ async def get_event_types() -> http.Answer:
 async def bulk_update_event_status(body: dict[str, Any]) -> http.Answer:
     request = _body(models.EventBulkStatus, body)
     return http.json(
-        await service.set_status(context.current().services, [str(i) for i in request.ids], request.status)
+        await service.set_status(context.current().services, [str(i) for i in request.ids], request.status.root)
     )
 
 
 async def update_event_status(id_: str, body: dict[str, Any]) -> http.Answer:
     request = _body(models.EventStatusUpdate, body)
-    return http.json(await service.set_one_status(context.current().services, id_, request.status))
+    return http.json(await service.set_one_status(context.current().services, id_, request.status.root))
 
 
 async def bulk_delete_events(body: dict[str, Any]) -> http.Answer:
@@ -91,6 +95,50 @@ async def bulk_delete_events(body: dict[str, Any]) -> http.Answer:
 async def delete_event(id_: str) -> http.Answer:
     await service.delete_event(context.current().services, id_)
     return None, 204, {}
+
+
+# --- the `@meshery/schemas` paths (/events...) -------------------------------------------
+
+
+async def create_event(body: dict[str, Any]) -> http.Answer:
+    # the package's extra fields (`userId`: the event is the caller's) are left out
+    fields = {k: v for k, v in body.items() if k in _EVENT_INPUT}
+    # The package's body may leave out category and action: they are stored empty (the zero value
+    # of upstream's event); the other fields are checked as EventInput checks them.
+    absent = {k: "" for k in ("category", "action") if not fields.get(k)}
+    event_input = _body(models.EventInput, {**fields, **{k: "-" for k in absent}})
+    event = await service.post_event(
+        context.current().services,
+        context.require_user().user_id,
+        {**event_input.model_dump(mode="json", by_alias=True, exclude_none=True), **absent},
+    )
+    return http.json(event, status=201)
+
+
+async def delete_events_by_ids(body: dict[str, Any]) -> http.Answer:
+    request = _body(models.EventIds, body)
+    deleted = await service.delete_events(context.current().services, [str(i) for i in request.ids])
+    return http.json({"deleted": deleted})
+
+
+async def update_events_status_by_ids(body: dict[str, Any]) -> http.Answer:
+    request = _body(models.EventBulkStatus, body)
+    updated = await service.set_status(context.current().services, [str(i) for i in request.ids], request.status.root)
+    return http.json({"updated": [e["id"] for e in updated]})
+
+
+async def delete_event_by_id(event_id: str) -> http.Answer:
+    service.check_event_path(f"/events/{event_id}", "DELETE")
+    return await delete_event(event_id)
+
+
+async def update_event_status_by_id(event_id: str, body: dict[str, Any]) -> http.Answer:
+    service.check_event_path(f"/events/{event_id}/status", "PUT")
+    request = _body(models.EventStatusUpdate, body)
+    await service.set_one_status(context.current().services, event_id, request.status.root)
+    return http.json(
+        {"message": f"event marked {request.status.root}", "eventId": event_id, "status": request.status.root}
+    )
 
 
 async def get_events_config() -> http.Answer:

@@ -15,7 +15,7 @@ from meshery.providers.base import BaseProvider
 
 async def get_system_version() -> http.Answer:
     settings = context.current().services.settings
-    return http.json(models.SystemVersion(**asdict(service.version(settings))))
+    return http.json(service.version(settings))
 
 
 async def get_health_live() -> http.Answer:
@@ -42,19 +42,11 @@ async def get_system_database(*, paging: Paging) -> http.Answer:
         search=paging.search,
         order=paging.order,
     )
-    return http.json(
-        models.DatabaseSummary(
-            page=summary.page,
-            page_size=summary.page_size,
-            total_tables=summary.total_tables,
-            record_count=summary.record_count,
-            tables=[models.TableCount(name=t.name, count=t.count) for t in summary.tables],
-        )
-    )
+    return http.json(summary)
 
 
 async def reset_system_database() -> http.Answer:
-    emptied = await service.reset_database(context.current().services)
+    emptied = await service.reset_database(context.current())
     return http.json(models.Message(message=f"Database reset successful ({len(emptied)} tables emptied)"))
 
 

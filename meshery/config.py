@@ -17,7 +17,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from generated import errors
-from meshery import __version__
+from meshery import __version__, fetch
 from meshery import adapter_address as address
 from meshery.observability import otel_config
 
@@ -82,6 +82,13 @@ def _parse_urls(value: str) -> tuple[str, ...]:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError
     return urls
+
+
+def _parse_fetch_allow(value: str) -> tuple[str, ...]:
+    entries = _parse_list(value)
+    for entry in entries:
+        fetch.Rule.parse(entry)  # ValueError names the entry
+    return entries
 
 
 def _parse_callback(value: str) -> str:
@@ -186,6 +193,7 @@ class Settings:
     adapter_loopback_only: bool = False
     keys_path: Path | None = None
     skip_comp_gen: bool = False
+    skip_download_extensions: bool = False
     disable_operator: bool = False
     playground: bool = False
     register_static_k8s: bool = True
@@ -221,6 +229,10 @@ class Settings:
     http_header_timeout: float = 10.0
     http_body_timeout: float = 60.0
     http_idle_timeout: float = 5.0
+    # User-given URLs (meshery.fetch): private/loopback targets allowed, or only those; upload size.
+    url_fetch_allow: tuple[str, ...] = ()
+    url_fetch_allow_only: bool = False
+    registry_upload_max_bytes: int = 256 * 1024 * 1024
 
     @property
     def effective_log_level(self) -> int:
@@ -255,6 +267,7 @@ class Settings:
         read("ADAPTER_LOOPBACK_ONLY", "adapter_loopback_only", _parse_bool, "true or false")
         read("KEYS_PATH", "keys_path", Path, "a file path")
         read("SKIP_COMP_GEN", "skip_comp_gen", _parse_bool, "true or false")
+        read("SKIP_DOWNLOAD_EXTENSIONS", "skip_download_extensions", _parse_bool, "true or false")
         read("DISABLE_OPERATOR", "disable_operator", _parse_bool, "true or false")
         read("PLAYGROUND", "playground", _parse_bool, "true or false")
         read("REGISTER_STATIC_K8S", "register_static_k8s", _parse_bool, "true or false")
@@ -288,4 +301,8 @@ class Settings:
         read("HTTP_HEADER_TIMEOUT", "http_header_timeout", _parse_timeout, "seconds from 0.1 to 3600")
         read("HTTP_BODY_TIMEOUT", "http_body_timeout", _parse_timeout, "seconds from 0.1 to 3600")
         read("HTTP_IDLE_TIMEOUT", "http_idle_timeout", _parse_timeout, "seconds from 0.1 to 3600")
+        read("URL_FETCH_ALLOW", "url_fetch_allow", _parse_fetch_allow,
+             "comma-separated host names, addresses or networks, each optionally with :port")
+        read("URL_FETCH_ALLOW_ONLY", "url_fetch_allow_only", _parse_bool, "true or false")
+        read("REGISTRY_UPLOAD_MAX_BYTES", "registry_upload_max_bytes", _parse_size, "a size in bytes")
         return cls(**values)  # type: ignore[arg-type]

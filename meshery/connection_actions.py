@@ -2,7 +2,8 @@
 connections of a kind, the connection wizard's URL steps, and Meshery server connections.
 
 Every function works on the requesting user's connections only (another user's connection
-is "not found"), whatever the store's own scoping.
+is "not found"): the store scopes every statement of a request to its user
+(``meshery.store.ownership``), so nothing here filters by owner again.
 
 The wizard (``verify``, ``details``, ``metadata``, ``configure`` under
 ``/api/integrations/connections/{kind}/``) works on a URL: it is checked (absolute http(s)
@@ -27,27 +28,16 @@ NAME_LIMIT = 255  # the longest connection name (the spec's maxLength)
 ALL = 100_000
 
 
-async def _own(services: Services, owner: str, conn_id: str) -> Connection:
-    conn = await connections.get(services, conn_id)
-    if conn.user_id != owner:
-        raise errors.ErrConnectionNotFound(f"connection {conn_id}")
-    return conn
+async def _own_of_kind(services: Services, kind: str) -> list[Connection]:
+    return await repo.connections_by_kind(services.store, kind)
 
 
-async def _own_of_kind(services: Services, owner: str, kind: str) -> list[Connection]:
-    return [c for c in await repo.connections_by_kind(services.store, kind) if c.user_id == owner]
-
-
-async def status_counts(services: Services, owner: str) -> list[dict[str, Any]]:
+async def status_counts(services: Services) -> list[dict[str, Any]]:
     """One ``{status, count}`` per status the user's connections are in (upstream's ConnectionsStatusPage)."""
-    rows, _total, _summary = await repo.list_connections(
-        services.store, ConnectionFilter(user_id=owner), page=0, page_size=ALL, order=None
+    _rows, _total, summary = await repo.list_connections(
+        services.store, ConnectionFilter(), page=0, page_size=1, order=None
     )
-    counts: dict[str, int] = {}
-    for row in rows:
-        if row.user_id == owner:
-            counts[row.status] = counts.get(row.status, 0) + 1
-    return [{"status": status, "count": count} for status, count in sorted(counts.items())]
+    return [{"status": status, "count": count} for status, count in sorted(summary.items())]
 
 
 def _is_uuid(value: str) -> bool:
@@ -74,7 +64,7 @@ async def change_statuses(
             failed[conn_id] = "not a connection id"
             continue
         try:
-            conn = await _own(services, owner, conn_id)
+            conn = await connections.get(services, conn_id)
             if conn.kind != kind:
                 raise errors.ErrConnectionKindMismatch(f"connection {conn_id} is of kind {conn.kind}, not {kind}")
             updated[conn_id] = (await connections.update(services, conn_id, {"status": target})).status
@@ -100,7 +90,7 @@ def normalise_url(url: str) -> tuple[str, dict[str, str]]:
 
 
 async def _existing(services: Services, owner: str, kind: str, url: str) -> Connection | None:
-    for conn in await _own_of_kind(services, owner, kind):
+    for conn in await _own_of_kind(services, kind):
         stored = (conn.meta or {}).get("url")
         if isinstance(stored, str) and stored and normalise_url_or_none(stored) == url:
             return conn
@@ -172,7 +162,7 @@ async def delete_meshery(services: Services, owner: str, server_id: str) -> list
     """Delete the user's Meshery server connections whose id or ``metadata.server_id`` is ``server_id``."""
     targets = [
         c.id
-        for c in await _own_of_kind(services, owner, MESHERY_KIND)
+        for c in await _own_of_kind(services, MESHERY_KIND)
         if server_id in (c.id, str((c.meta or {}).get("server_id") or ""))
     ]
     if not targets:

@@ -56,7 +56,7 @@ def transition_map() -> dict[str, list[str]]:
 def view(conn: Connection) -> dict[str, Any]:
     """What a connection's answer carries by Python name (no credential); the spec names it on the wire."""
     meta = {k: v for k, v in (conn.meta or {}).items() if not k.startswith("_")}
-    return {
+    answer: dict[str, Any] = {
         "id": conn.id,
         "name": conn.name,
         "credential_id": conn.credential_id,
@@ -72,6 +72,8 @@ def view(conn: Connection) -> dict[str, Any]:
         "environments": [],
         "schema_version": "connections.meshery.io/v1beta1",
     }
+    # Upstream leaves out an unset credential (`omitempty`); `deleted_at` stays, null.
+    return {k: v for k, v in answer.items() if v is not None or k != "credential_id"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
         )
     if changes.get("name"):
         conn.name = str(changes["name"])
+    await _update_identity(services, conn, changes)
     if isinstance(changes.get("metadata"), dict):
         protected = {k: v for k, v in (conn.meta or {}).items() if k.startswith("_")}
         conn.meta = {**(conn.meta or {}), **changes["metadata"], **protected}
@@ -132,6 +135,33 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
             await repo.set_status(services.store, conn.id, target)
             conn = await get(services, connection_id)
     return conn
+
+
+def _either(body: dict[str, Any], snake: str, camel: str) -> Any:
+    """A payload value by upstream's server spelling, else by ``@meshery/schemas``' camelCase one."""
+    value = body.get(snake)
+    return body.get(camel) if value is None else value
+
+
+async def _update_identity(services: Services, conn: Connection, changes: dict[str, Any]) -> None:
+    """The kind, type, sub-type and credential a PUT sends (the package sends the whole connection).
+
+    A Kubernetes connection keeps its kind (its context and MeshSync hang on it); a credential
+    must be the owner's.
+    """
+    kind = changes.get("kind")
+    if kind and kind != conn.kind:
+        if "kubernetes" in (kind, conn.kind):
+            raise errors.ErrConnectionKindChange(f"{conn.kind!r} -> {kind!r}")
+        conn.kind = str(kind)
+    if changes.get("type"):
+        conn.type = str(changes["type"])
+    sub_type = _either(changes, "sub_type", "subType")
+    if sub_type is not None:
+        conn.sub_type = str(sub_type)
+    credential_id = _either(changes, "credential_id", "credentialId")
+    if isinstance(credential_id, str) and credential_id != conn.credential_id:
+        conn.credential_id = (await credentials.get(services, conn.user_id or "", credential_id)).id
 
 
 async def delete(services: Services, connection_id: str) -> Connection:
@@ -148,14 +178,15 @@ async def delete(services: Services, connection_id: str) -> Connection:
 async def create(services: Services, owner: str, body: dict[str, Any]) -> Connection:
     """A connection of any kind from upstream's ConnectionPayload (with a new or existing credential)."""
     credential = None
-    credential_id = body.get("credential_id")
-    if isinstance(body.get("credential_secret"), dict):
+    credential_id = _either(body, "credential_id", "credentialId")
+    secret = _either(body, "credential_secret", "credentialSecret")
+    if isinstance(secret, dict):
         credential = credentials.new_credential(
             services,
             owner,
             name=f"{body['kind']}-{body['name']}",
             type_=str(body["kind"]),
-            secret=body["credential_secret"],
+            secret=secret,
         )
         credential_id = credential.id
     elif isinstance(credential_id, str):
@@ -170,7 +201,7 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
         name=str(body["name"]),
         credential_id=credential_id,
         type=str(body.get("type") or "platform"),
-        sub_type=str(body.get("sub_type") or ""),
+        sub_type=str(_either(body, "sub_type", "subType") or ""),
         kind=str(body["kind"]),
         meta={k: v for k, v in (body.get("metadata") or {}).items() if not str(k).startswith("_")},
         # A Kubernetes connection is connected through the state machine, which starts MeshSync.

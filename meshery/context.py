@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from generated import errors
 from meshery.bus import Bus
 from meshery.config import Settings
-from meshery.store import Store
+from meshery.store import Store, ownership
 
 if TYPE_CHECKING:
     from meshery.adapters.service import AdapterRuntime
@@ -157,9 +157,19 @@ def maybe_current() -> RequestContext | None:
     return _current.get(None)
 
 
-def activate(ctx: RequestContext) -> Token[RequestContext]:
-    return _current.set(ctx)
+@dataclass(frozen=True)
+class Activation:
+    """What ``activate`` set: the request context and the store's ownership scope of its user."""
+
+    context: Token[RequestContext]
+    scope: Token[ownership.Scope | None]
 
 
-def deactivate(token: Token[RequestContext]) -> None:
-    _current.reset(token)
+def activate(ctx: RequestContext) -> Activation:
+    """Make ``ctx`` the current request; the store scopes every statement to its user from now on."""
+    return Activation(_current.set(ctx), ownership.enter(ctx.user.user_id if ctx.user else None))
+
+
+def deactivate(token: Activation) -> None:
+    ownership.leave(token.scope)
+    _current.reset(token.context)

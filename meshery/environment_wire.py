@@ -15,6 +15,8 @@ from typing import Any
 from meshery.store.workspaces import Environment, Workspace
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
+# The schema version of an environment (`@meshery/schemas` requires it on every answer).
+ENVIRONMENT_SCHEMA_VERSION = "environments.meshery.io/v1beta1"
 
 
 def null_time(value: datetime | None = None) -> dict[str, Any]:
@@ -24,7 +26,9 @@ def null_time(value: datetime | None = None) -> dict[str, Any]:
 
 def view(row: Environment | Workspace) -> dict[str, Any]:
     """What an environment's (or a workspace's) answer carries, by Python name."""
+    schema = {"schema_version": ENVIRONMENT_SCHEMA_VERSION} if isinstance(row, Environment) else {}
     return {
+        **schema,
         "id": row.id,
         "name": row.name,
         "description": row.description,

@@ -21,7 +21,7 @@ import time
 
 from generated import errors
 from meshery import bus as bus_module
-from meshery import http
+from meshery import fetch, http
 from meshery.adapters import service as adapters
 from meshery.config import Settings
 from meshery.context import Services
@@ -90,6 +90,7 @@ async def _log_bus_status(services: Services) -> None:
 
 async def start_services(settings: Settings) -> Services:
     started = time.perf_counter()
+    fetch.configure(fetch.Policy.parse(settings.url_fetch_allow, allow_only=settings.url_fetch_allow_only))
     settings.user_data_folder.mkdir(parents=True, exist_ok=True)
     store = Store(database_url(settings.database_url, settings.sqlite_path))
     log.info("database: %s", store.display_url)

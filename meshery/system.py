@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generated import errors
 from meshery.config import Settings
-from meshery.context import Services
+from meshery.context import RequestContext, Services
+from meshery.providers.base import BaseProvider
+from meshery.providers.local import LOCAL_NAME, LocalProvider
 from meshery.store import system as store_system
 from meshery.store.system import TableCount
 
@@ -70,5 +73,28 @@ async def database_summary(
     )
 
 
-async def reset_database(services: Services) -> list[str]:
-    return await store_system.reset(services.store)
+ADMIN_ROLE = "admin"  # the role (in the provider profile's ``role_names``) a remote user needs to reset
+
+
+async def require_admin(ctx: RequestContext) -> None:
+    """Return when the request's user is an administrator, else ErrAdminRequired (403).
+
+    The local provider's user is one; a remote provider's user is one when the provider's
+    profile of them lists ``admin`` in ``role_names`` (upstream's profile field).
+    """
+    user = ctx.require_user()
+    provider = ctx.provider_impl
+    if isinstance(provider, LocalProvider) or (provider is None and user.provider == LOCAL_NAME):
+        return
+    roles: object = None
+    if isinstance(provider, BaseProvider):
+        roles = (await provider.user_details(user, ctx.credentials)).get("role_names")
+    if isinstance(roles, list) and ADMIN_ROLE in roles:
+        return
+    raise errors.ErrAdminRequired(f"user {user.user_id} has no {ADMIN_ROLE!r} role")
+
+
+async def reset_database(ctx: RequestContext) -> list[str]:
+    """Empty every user's data: administrators only."""
+    await require_admin(ctx)
+    return await store_system.reset(ctx.services.store)

@@ -9,10 +9,16 @@ from collections import Counter
 
 import pytest
 
+from tests.fixtures.fetch_fence import TEST_FETCH_ALLOW
+
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 # Server processes started by tests (the fuzzer above all) dial adapters only on loopback, so
 # generated adapter locations never send traffic off this machine.
 os.environ.setdefault("ADAPTER_LOOPBACK_ONLY", "true")
+# User-given URLs (meshery.fetch): server processes reach loopback test servers only; every other
+# target (any public address, any host name but localhost) is refused before a lookup or connect.
+os.environ.setdefault("URL_FETCH_ALLOW", ",".join(TEST_FETCH_ALLOW))
+os.environ.setdefault("URL_FETCH_ALLOW_ONLY", "true")
 
 # Order matters: a plugin module imported by another must be registered first,
 # or pytest cannot rewrite its asserts.
@@ -41,6 +47,16 @@ PROCESS_FIXTURES = frozenset(
         "postgres_server",
     }
 )
+
+
+@pytest.fixture(autouse=True)
+def _fetch_fence() -> None:
+    """In this process too: the fence (loopback only, no name lookups but localhost) under every
+    fetch whatever a test configures, and the loopback test servers allowed by default."""
+    from meshery import fetch
+
+    fetch.set_fence(fetch.Policy.parse(TEST_FETCH_ALLOW, allow_only=True))
+    fetch.configure(fetch.Policy.parse(TEST_FETCH_ALLOW))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,28 +1,30 @@
 """What an import or a source-type save brings: the bytes (upload, base64, data URL or URL) and their type.
 
-URLs are fetched over http(s) only, streamed with a size limit and a timeout; every failure is
-a catalogued 4xx naming the URL, never a 500.
+URLs go through ``meshery.fetch`` (http(s) only, address policy, total deadline, streamed size
+limit); every failure is a catalogued 4xx naming only the URL, never a 500.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
-
 from generated import errors
+from meshery import fetch as fetcher
 from meshery.designs import importers
 from meshery.designs.document import MAX_DESIGN_BYTES
 
 FETCH_TIMEOUT = 15.0
 MAX_SOURCE_BYTES = MAX_DESIGN_BYTES
 MAX_REDIRECTS = 5
+
+log = logging.getLogger(__name__)
 
 DESIGN, MANIFEST, HELM, COMPOSE = importers.SOURCE_TYPES
 TYPES: dict[str, tuple[str, ...]] = {
@@ -79,34 +81,18 @@ async def read_upload(upload: Any) -> Source:
 
 
 async def fetch(url: str) -> Source:
-    """The body of an http(s) URL, streamed within the size limit and the timeout."""
-    shown = url[:200]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise errors.ErrDesignFetchFailed(f"{shown!r} is not an http(s) URL")
-    chunks: list[bytes] = []
-    size = 0
+    """The body of an http(s) URL, through the server's one fetcher (address policy, total
+    deadline, streamed size limit); every failure but "too large" is one uniform 4xx."""
+    shown = fetcher.shown(url)
     try:
-        async with (
-            httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise errors.ErrDesignFetchFailed(f"{shown} answered HTTP {response.status_code}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_SOURCE_BYTES:
-                raise errors.ErrDesignTooLarge(f"{shown} sends {declared} bytes; the limit is {MAX_SOURCE_BYTES}")
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_SOURCE_BYTES:
-                    raise errors.ErrDesignTooLarge(f"{shown} sends more than {MAX_SOURCE_BYTES} bytes")
-                chunks.append(chunk)
-    except httpx.TimeoutException:
-        raise errors.ErrDesignFetchFailed(f"{shown} did not answer within {FETCH_TIMEOUT:g} s") from None
-    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        raise errors.ErrDesignFetchFailed(f"{type(exc).__name__} fetching {shown}") from None
-    name = posixpath.basename(unquote(parts.path)) or None
-    return Source(b"".join(chunks), name)
+        reply = await fetcher.request(url, limit=MAX_SOURCE_BYTES, deadline=FETCH_TIMEOUT, redirects=MAX_REDIRECTS)
+    except fetcher.FetchError as exc:
+        log.info("design source %s not fetched: %s", shown, exc.reason)
+        if exc.too_large:
+            raise errors.ErrDesignTooLarge(f"{shown} sends more than {MAX_SOURCE_BYTES} bytes") from None
+        raise errors.ErrDesignFetchFailed(f"{shown} {fetcher.NOT_FETCHED}") from None
+    name = posixpath.basename(unquote(urlsplit(url).path)) or None
+    return Source(reply.content, name)
 
 
 def _bounded(data: bytes) -> bytes:

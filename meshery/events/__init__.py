@@ -12,7 +12,7 @@ from __future__ import annotations
 from meshery.events.core import (
     EVENTS_SUBJECT,
     SEVERITIES,
-    STATUSES,
+    STATUS_WORD,
     NewEvent,
     Severity,
     decode_event,
@@ -22,7 +22,7 @@ from meshery.events.core import (
 __all__ = [
     "EVENTS_SUBJECT",
     "SEVERITIES",
-    "STATUSES",
+    "STATUS_WORD",
     "NewEvent",
     "Severity",
     "decode_event",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,9 @@ log = logging.getLogger(__name__)
 
 Severity = Literal["emergency", "alert", "critical", "error", "warning", "informational", "debug", "success"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
-STATUSES: tuple[str, ...] = ("read", "unread")
+# An event's status: "unread" (new) or "read", or another status word a client sets (upstream's
+# handlers pass any status string on); a word of at most 16 characters (the stored column).
+STATUS_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
 
 #: Every replica publishes the events it stores here and streams what arrives to its clients.
 EVENTS_SUBJECT = "meshery-server.events"
@@ -38,15 +41,13 @@ class NewEvent:
     user_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     operation_id: str | None = None
-    status: Literal["read", "unread"] = "unread"
+    status: str = "unread"
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
-        if self.status not in STATUSES:
-            raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
-        if not self.category or not self.action:
-            raise ValueError("an event needs a category and an action")
+        if not STATUS_WORD.fullmatch(self.status):
+            raise ValueError(f"status {self.status!r} is not a status word (letters, digits, _ and -, at most 16)")
 
 
 def _timestamp(value: datetime) -> str:

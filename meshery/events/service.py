@@ -156,7 +156,8 @@ async def set_one_status(services: Services, event_id: str, status: str) -> dict
     return updated[0]
 
 
-async def delete_events(services: Services, ids: Sequence[str]) -> int:
+async def delete_events(services: Services, ids: Sequence[str]) -> list[str]:
+    """Delete the events ``ids``; returns those that existed."""
     return await event_store.delete_events(services.store, [str(i) for i in ids])
 
 

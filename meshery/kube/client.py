@@ -34,6 +34,11 @@ FIELD_MANAGER = "meshery"
 APPLY_PATCH = "application/apply-patch+yaml"
 
 
+# The one message of every failure to reach a context's API server: a kubeconfig may name any
+# URL, and the error must not tell a closed port from an open one speaking something else.
+UNREACHABLE = "did not answer as a Kubernetes API server"
+
+
 class KubeUnreachable(Exception):
     """The API server did not answer (refused, reset, timed out, DNS, TLS)."""
 
@@ -83,11 +88,13 @@ class ApiResource:
 
 
 def _status_error(status: int, body: bytes) -> KubeError:
-    reason, message = "", body[:300].decode(errors="replace")
+    """The error of a non-2xx answer: a Kubernetes ``Status`` document's reason and message, and
+    nothing of any other answer (a kubeconfig may name any URL; what it answers is not echoed)."""
+    reason, message = "", "the server did not answer a Kubernetes Status"
     try:
         doc = json.loads(body)
-        if isinstance(doc, dict):
-            reason, message = str(doc.get("reason", "")), str(doc.get("message", message))
+        if isinstance(doc, dict) and doc.get("kind") == "Status":
+            reason, message = str(doc.get("reason", ""))[:100], str(doc.get("message", message))[:1000]
     except ValueError:
         pass
     cls = KubeExpired if status == 410 else KubeError
@@ -145,7 +152,9 @@ class KubeClient:
                 _request_timeout=limits or aiohttp.ClientTimeout(total=REQUEST_TIMEOUT, sock_connect=PING_TIMEOUT),
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise KubeUnreachable(f"{self.context.server}: {type(exc).__name__}: {exc}") from None
+            log.info("context %s: %s not reached: %s: %s", self.context.name, self.context.server,
+                     type(exc).__name__, exc)
+            raise KubeUnreachable(f"{self.context.server}: {UNREACHABLE}") from None
         return resp.response
 
     @instrument.traced  # one client span per call while tracing is on (meshery.observability)
@@ -171,12 +180,16 @@ class KubeClient:
         try:
             data = await resp.read()
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise KubeUnreachable(f"{self.context.server}: {type(exc).__name__}") from None
+            log.info("context %s: answer of %s broken: %s", self.context.name, self.context.server, type(exc).__name__)
+            raise KubeUnreachable(f"{self.context.server}: {UNREACHABLE}") from None
         finally:
             resp.release()
         if resp.status >= 300:
             raise _status_error(resp.status, data)
-        return json.loads(data) if data else None
+        try:
+            return json.loads(data) if data else None
+        except ValueError:
+            raise KubeUnreachable(f"{self.context.server}: {UNREACHABLE}") from None
 
     # --- cluster facts --------------------------------------------------------------------
 
@@ -287,7 +300,8 @@ class KubeClient:
             if buffer.strip():
                 yield _watch_event(buffer)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise KubeUnreachable(f"{self.context.server}: watch broken: {type(exc).__name__}") from None
+            log.info("context %s: watch broken: %s", self.context.name, type(exc).__name__)
+            raise KubeUnreachable(f"{self.context.server}: watch broken") from None
         finally:
             resp.release()
 
@@ -334,11 +348,16 @@ class KubeClient:
 
 
 def _watch_event(line: bytes) -> dict[str, Any]:
-    event = json.loads(line)
+    try:
+        event = json.loads(line)
+    except ValueError:
+        raise KubeUnreachable(f"watch: {UNREACHABLE}") from None
+    if not isinstance(event, dict):
+        raise KubeUnreachable(f"watch: {UNREACHABLE}")
     if event.get("type") == "ERROR":
         status = event.get("object") or {}
         code = int(status.get("code") or 500)
         raise (KubeExpired if code == 410 else KubeError)(
             code, str(status.get("reason", "")), str(status.get("message", ""))
         )
-    return event  # type: ignore[no-any-return]
+    return event

@@ -17,11 +17,10 @@ from typing import Any
 
 from ariadne.types import Extension, ExtensionList, Resolver
 from graphql import GraphQLError, GraphQLResolveInfo
-from opentelemetry import context as otel_context
-from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from meshery.observability import metrics, tracing
+from meshery.observability.spans import Span
 
 UNNAMED = "anonymous"
 
@@ -35,14 +34,14 @@ class OperationExtension(Extension):
         self.name = UNNAMED
         self.named = False
         self.failed = False
-        self.span: trace.Span | None = None
-        self.token: object | None = None
+        self.span: Span | None = None
+        self.token: tracing.Token | None = None
 
     def request_started(self, context: Any) -> None:
         self.started = time.perf_counter()
         self.span = tracing.start("graphql", kind=SpanKind.INTERNAL, attributes={"graphql.operation.type": "unknown"})
         if self.span is not None:
-            self.token = otel_context.attach(trace.set_span_in_context(self.span))
+            self.token = tracing.activate(self.span)
 
     def resolve(self, next_: Resolver, obj: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         if not self.named and info.path.prev is None:
@@ -62,7 +61,7 @@ class OperationExtension(Extension):
 
     def request_finished(self, context: Any) -> None:
         if self.token is not None:
-            otel_context.detach(self.token)  # type: ignore[arg-type]
+            tracing.deactivate(self.token)
         if self.span is not None:
             self.span.end()
         metrics.graphql_done(self.kind, self.name, ok=not self.failed, seconds=time.perf_counter() - self.started)

@@ -17,12 +17,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from opentelemetry import context as otel_context
-from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
+from meshery.observability.spans import Span
 
 SLOT = "meshery.observed"
 UNMATCHED = "other"
@@ -81,32 +80,18 @@ class Observer:
             finally:
                 metrics.clients(metrics.WEBSOCKET_CLIENTS, -1)
             return
-        if not tracing.ON:
-            await self._serve(scope, receive, send, None)
-            return
-        span = tracing.start(
-            f"{scope['method']} {UNMATCHED}",
-            kind=SpanKind.SERVER,
-            attributes={"http.request.method": scope["method"]},
-            parent=tracing.extract(_headers(scope)),
-        )
-        if span is None:
-            await self._serve(scope, receive, send, None)
-            return
-        # Made current by hand: the SDK's context manager costs more than the rest of the span.
-        token = otel_context.attach(trace.set_span_in_context(span))
-        try:
-            await self._serve(scope, receive, send, span)
-        except BaseException as exc:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            raise
-        finally:
-            otel_context.detach(token)
-            span.end()
+        await self._serve(scope, receive, send)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: trace.Span | None) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        span: Span | None = None
+        if tracing.ON:
+            span = tracing.start(
+                f"{scope['method']} {UNMATCHED}",
+                kind=SpanKind.SERVER,
+                attributes={"http.request.method": scope["method"]},
+                parent=tracing.extract(_headers(scope)),
+            )
         observed = Observed(span)
         scope[SLOT] = observed
         named = self.names.get(scope["path"])
@@ -123,23 +108,29 @@ class Observer:
                             metrics.clients(metrics.SSE_CLIENTS, 1)
             await send(message)
 
+        token = tracing.activate(span) if span is not None else None
         try:
             await self.app(scope, receive, watched)
-        except BaseException:
+        except BaseException as exc:
             observed.status = observed.status or 500
+            if span is not None:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             raise
         finally:
+            if token is not None:
+                tracing.deactivate(token)
             if observed.stream:
                 metrics.clients(metrics.SSE_CLIENTS, -1)
             status = observed.status
             if span is not None:
-                # Few attributes, set at once: each costs a lock and a type check in the SDK.
                 if observed.route:
                     span.set_attributes({"http.response.status_code": status, "http.route": observed.route})
                 else:
                     span.set_attributes({"http.response.status_code": status, "url.path": scope["path"]})
-                if status >= 500:
+                if status >= 500 and span.status.status_code is StatusCode.UNSET:
                     span.set_status(Status(StatusCode.ERROR))
+                span.end()
             if metrics.ON:
                 seconds = None if observed.stream else time.perf_counter() - started
                 metrics.request_done(observed.operation, scope["method"], status, seconds)

@@ -1,22 +1,25 @@
-"""Start-up: the settings turned into a tracer provider, metrics on or off.
+"""Start-up: the settings turned into a tracing pipeline, metrics on or off.
 
 ``configure`` is called once per app (``meshery.app.create_app``). Tracing is process-wide;
-an app whose settings ask for none leaves an installed provider alone (tests install one
+an app whose settings ask for none leaves an installed pipeline alone (tests install one
 with an in-memory exporter before they build an app).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 from typing import Protocol
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 from generated import errors
-from meshery.observability import metrics, otel_config, tracing
+from meshery.observability import metrics, otel_config, spans, tracing
+from meshery.observability.spans import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +62,46 @@ def exporter(config: otel_config.TraceConfig) -> SpanExporter | None:
     return OTLPSpanExporter(endpoint=config.endpoint, headers=dict(config.headers) or None)
 
 
-def build_provider(
-    config: otel_config.TraceConfig, *, version: str, processor: SpanProcessor | None = None
-) -> TracerProvider:
-    """A provider for ``config``: its resource, sampler, and a batch processor to its exporter."""
-    sampler: Sampler | None = None
+BATCH_VARIABLES = {  # the SDK's batch processor settings: variable, Pipeline argument, default, scale
+    "OTEL_BSP_SCHEDULE_DELAY": ("delay", spans.DELAY_S, 0.001),
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": ("max_batch", spans.MAX_BATCH, 1),
+    "OTEL_BSP_MAX_QUEUE_SIZE": ("max_queue", spans.MAX_QUEUE, 1),
+}
+
+
+def batching(environ: Mapping[str, str] | None = None) -> dict[str, float]:
+    """The ``OTEL_BSP_*`` batch settings as ``Pipeline`` arguments (a bad value keeps the default)."""
+    found: dict[str, float] = {}
+    for variable, (argument, default, scale) in BATCH_VARIABLES.items():
+        text = (os.environ if environ is None else environ).get(variable, "").strip()
+        try:
+            value = int(text) * scale if text else default
+        except ValueError:
+            value = 0
+        if value <= 0:
+            log.warning("%s=%r: not a positive integer; using %s", variable, text, default)
+            value = default
+        found[argument] = value
+    return found
+
+
+def build_pipeline(config: otel_config.TraceConfig, *, version: str) -> Pipeline:
+    """A pipeline for ``config``: its resource, sampler, and its exporter fed in batches."""
+    sampler: Sampler
     if config.sampling is not None:
         sampler = ParentBased(TraceIdRatioBased(config.sampling))
-    provider = TracerProvider(resource=resource(config, version=version), sampler=sampler)
-    if processor is None:
-        found = exporter(config)
-        processor = BatchSpanProcessor(found) if found is not None else None
-    if processor is not None:
-        provider.add_span_processor(processor)
-    return provider
+    else:
+        # OTEL_TRACES_SAMPLER (+ _ARG), read the SDK's way (by the provider it would trace with).
+        sampler = TracerProvider(shutdown_on_exit=False).sampler
+    settings = batching()
+    return Pipeline(
+        exporter(config),
+        resource=resource(config, version=version),
+        sampler=sampler,
+        delay=settings["delay"],
+        max_batch=int(settings["max_batch"]),
+        max_queue=int(settings["max_queue"]),
+    )
 
 
 def configure(settings: ObservedSettings) -> None:
@@ -88,12 +117,12 @@ def configure(settings: ObservedSettings) -> None:
             tracing.uninstall()
         return
     try:
-        provider = build_provider(config, version=settings.build)
+        pipeline = build_pipeline(config, version=settings.build)
     except (OSError, ValueError) as exc:
         err = errors.ErrTracingExport(f"{type(exc).__name__}: {exc}")
         log.error("%s: %s; serving without traces", err.code, err.message)
         return
-    tracing.install(provider)
+    tracing.install(pipeline)
     log.info(
         "tracing on: exporter %s%s, sampling %s",
         config.exporter,

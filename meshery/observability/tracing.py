@@ -1,77 +1,73 @@
-"""The process's tracer and the few calls the rest of the server makes to trace.
+"""The process's tracing switch, its spans, and trace context over message headers.
 
 Off (the default), ``span`` hands back one shared do-nothing context manager and
-``inject``/``consumed`` return at once: the hooks in the request path, the store, the bus,
-the Kubernetes and adapter clients cost a function call and a global read. ``install``
-turns tracing on with an SDK ``TracerProvider`` (``setup`` builds one from ``OTEL_CONFIG``;
-tests and the benchmark install one with an in-memory exporter); ``uninstall`` turns it off.
+``start``/``inject``/``consumed`` return at once: the hooks in the request path, the store,
+the bus, the Kubernetes and adapter clients cost a function call and a global read.
+``install`` turns tracing on with a ``spans.Pipeline`` (resource, sampler, exporter;
+``setup`` builds one from ``OTEL_CONFIG``, tests and the benchmark install one with the
+SDK's in-memory exporter); ``uninstall`` turns it off after exporting what is queued.
 
-The provider is kept here rather than set as OpenTelemetry's global one, which can be set
-only once per process: tests and benchmarks switch tracing on and off. Parenting uses
-OpenTelemetry's context (a context variable), so a span started while another is current
-becomes its child across ``await``. Trace context crosses processes as W3C ``traceparent``
-(and ``tracestate``) in NATS message headers and gRPC metadata.
+Spans are ``spans.Span`` objects (cheap to make, read by every SDK exporter as they are),
+not the SDK tracer's: see that module for why. The current span is kept in this module's
+own context variable, so a span started while another is current becomes its child across
+``await`` and in SQLAlchemy's greenlets; a child of a local parent follows its parent's
+sampling decision, a new trace (or one continued from a remote parent) asks the sampler.
+Trace context crosses processes as W3C ``traceparent`` (and ``tracestate``) in NATS
+message headers and gRPC metadata.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Mapping
+from random import getrandbits
+from types import TracebackType
 from typing import Any
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-SCOPE = "meshery-server"
+from meshery.observability.spans import EMPTY_STATE, AttributeValue, Pipeline, Span
+
 TRACEPARENT = "traceparent"
+TRACESTATE = "tracestate"
 
 ON = False
-"""True while a provider is installed; every hook reads it first."""
+"""True while a pipeline is installed; every hook reads it first."""
 
-_tracer: Tracer | None = None
-_provider: TracerProvider | None = None
+_pipeline: Pipeline | None = None
+_current: contextvars.ContextVar[Span | None] = contextvars.ContextVar("meshery_span", default=None)
 _propagator = TraceContextTextMapPropagator()
 _NOOP: contextlib.nullcontext[None] = contextlib.nullcontext()
 
-AttributeValue = str | bool | int | float
 Attributes = Mapping[str, AttributeValue]
+Token = contextvars.Token[Span | None]
 
 
-def install(provider: TracerProvider) -> None:
-    """Trace from now on with ``provider`` (replacing, and shutting down, the one before)."""
-    global ON, _tracer, _provider
-    previous = _provider
-    _provider, _tracer, ON = provider, provider.get_tracer(SCOPE), True
-    if previous is not None and previous is not provider:
+def install(pipeline: Pipeline) -> None:
+    """Trace from now on into ``pipeline`` (replacing, and shutting down, the one before)."""
+    global ON, _pipeline
+    previous = _pipeline
+    _pipeline, ON = pipeline, True
+    if previous is not None and previous is not pipeline:
         previous.shutdown()
 
 
 def uninstall() -> None:
-    """Stop tracing; spans still buffered are exported first."""
-    global ON, _tracer, _provider
-    provider = _provider
-    _provider, _tracer, ON = None, None, False
-    if provider is not None:
-        provider.shutdown()
+    """Stop tracing; spans still queued are exported first."""
+    global ON, _pipeline
+    pipeline = _pipeline
+    _pipeline, ON = None, False
+    if pipeline is not None:
+        pipeline.shutdown()
 
 
 def flush(timeout_millis: int = 5000) -> None:
-    """Export what the batch processor still holds (at shutdown)."""
-    if _provider is not None:
-        _provider.force_flush(timeout_millis)
-
-
-def span(
-    name: str, *, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes | None = None
-) -> contextlib.AbstractContextManager[Any]:
-    """A span around a block, current inside it (exceptions are recorded); a no-op when off."""
-    tracer = _tracer
-    if tracer is None:
-        return _NOOP
-    return tracer.start_as_current_span(name, kind=kind, attributes=attributes)
+    """Export what the pipeline still holds (at shutdown; tests before they read spans)."""
+    if _pipeline is not None:
+        _pipeline.flush(timeout_millis)
 
 
 def start(
@@ -79,29 +75,84 @@ def start(
     *,
     kind: SpanKind = SpanKind.INTERNAL,
     attributes: Attributes | None = None,
-    parent: otel_context.Context | None = None,
-) -> trace.Span | None:
-    """A span the caller ends itself (child of ``parent``, else of the current span); None when off."""
-    tracer = _tracer
-    if tracer is None:
+    parent: SpanContext | None = None,
+) -> Span | None:
+    """A span the caller ends itself (child of the remote ``parent``, else of the current span); None when off."""
+    pipeline = _pipeline
+    if pipeline is None:
         return None
-    return tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
+    found = dict(attributes) if attributes else {}
+    if parent is None:
+        local = _current.get()
+        if local is not None:
+            return Span(local.pipeline, name, kind, found, local.trace_id, local.context, local.trace_state)
+        trace_id = getrandbits(128) or 1
+        state = EMPTY_STATE
+    else:
+        trace_id, state = parent.trace_id, parent.trace_state
+    sampled = pipeline.sample(trace_id, name, kind, parent)
+    return Span(pipeline if sampled else None, name, kind, found, trace_id, parent, state)
+
+
+class _Current:
+    """``span``'s context manager: the span current inside the block, ended after it."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.token: Token | None = None
+
+    def __enter__(self) -> Span:
+        self.token = _current.set(self.span)
+        return self.span
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None) -> None:
+        if exc is not None:
+            self.span.record_exception(exc, escaped=True)
+            self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        if self.token is not None:
+            _current.reset(self.token)
+        self.span.end()
+
+
+def span(
+    name: str, *, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes | None = None
+) -> contextlib.AbstractContextManager[Any]:
+    """A span around a block, current inside it (exceptions are recorded); a no-op when off."""
+    found = start(name, kind=kind, attributes=attributes)
+    if found is None:
+        return _NOOP
+    return _Current(found)
+
+
+def activate(found: Span) -> Token:
+    """Make ``found`` the current span (until ``deactivate`` with the token returned)."""
+    return _current.set(found)
+
+
+def deactivate(token: Token) -> None:
+    _current.reset(token)
 
 
 def inject(headers: Mapping[str, str] | None) -> dict[str, str] | None:
     """``headers`` with the current trace context added (a copy); unchanged when off or outside a span."""
-    if _tracer is None:
+    current = _current.get() if _pipeline is not None else None
+    if current is None:
         return dict(headers) if headers is not None else None
     carrier = dict(headers or {})
-    _propagator.inject(carrier)
-    return carrier or None
+    carrier[TRACEPARENT] = current.traceparent()
+    if current.trace_state:
+        carrier[TRACESTATE] = current.trace_state.to_header()
+    return carrier
 
 
-def extract(headers: Mapping[str, str] | None) -> otel_context.Context | None:
-    """The remote parent carried by ``headers`` (None when they carry none)."""
+def extract(headers: Mapping[str, str] | None) -> SpanContext | None:
+    """The remote parent carried by ``headers`` (None when they carry none, or none valid)."""
     if not headers or TRACEPARENT not in headers:
         return None
-    return _propagator.extract(headers)
+    found = trace.get_current_span(_propagator.extract(headers)).get_span_context()
+    return found if found.is_valid else None
 
 
 def consumed(subject: str, headers: Mapping[str, str] | None, *, queue: str | None = None) -> None:
@@ -110,8 +161,7 @@ def consumed(subject: str, headers: Mapping[str, str] | None, *, queue: str | No
     The span is a child of the publisher's span when the message carries a ``traceparent``
     (so a trace shows the hop across replicas), else the start of a new trace.
     """
-    tracer = _tracer
-    if tracer is None:
+    if _pipeline is None:
         return
     attributes: dict[str, AttributeValue] = {
         "messaging.system": "nats",
@@ -120,16 +170,16 @@ def consumed(subject: str, headers: Mapping[str, str] | None, *, queue: str | No
     }
     if queue:
         attributes["messaging.consumer.group.name"] = queue
-    tracer.start_span(
-        f"receive {subject}", kind=SpanKind.CONSUMER, attributes=attributes, context=extract(headers)
-    ).end()
+    found = start(f"receive {subject}", kind=SpanKind.CONSUMER, attributes=attributes, parent=extract(headers))
+    if found is not None:
+        found.end()
 
 
 def current_ids() -> tuple[str, str] | None:
-    """(trace id, span id) in hex of the current span, for log lines; None outside a recording span."""
-    if _tracer is None:
+    """(trace id, span id) in hex of the current span, for log lines; None outside a span."""
+    if _pipeline is None:
         return None
-    ctx = trace.get_current_span().get_span_context()
-    if not ctx.is_valid:
+    current = _current.get()
+    if current is None:
         return None
-    return format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")
+    return format(current.trace_id, "032x"), format(current.span_id, "016x")

@@ -10,10 +10,15 @@ from meshery.context import Credentials, Session, User
 from meshery.providers.base import LOCAL, BaseProvider, LoginStart
 
 LOCAL_NAME = "None"
-LOCAL_USER = User(user_id="meshery", first_name="Meshery", last_name="Meshery", provider=LOCAL_NAME)
-# The local user's stable id (a UUID, as `@meshery/schemas` wants for a user's `id`); its `user_id`
-# stays "meshery", the name upstream's local provider uses and every stored row's owner.
+# The local user's stable id: a UUID, as `@meshery/schemas` wants for a user's `id` and for every
+# `owner`/`userId` (upstream's answers carry UUIDs there). Rows the local user creates are owned by
+# it (the session's ``user_id`` is the owner of what the user stores); rows of older versions owned
+# by "meshery" are rewritten to it by the migration ``0010_local_owner``.
 LOCAL_USER_UUID = "2e5d8c1f-7a4b-5c3e-9f60-1b2a3c4d5e6f"
+# The user name of upstream's local provider (its profile's ``user_id``: "username or external
+# ID" in `@meshery/schemas`), kept on the wire.
+LOCAL_USER_NAME = "meshery"
+LOCAL_USER = User(user_id=LOCAL_USER_UUID, first_name="Meshery", last_name="Meshery", provider=LOCAL_NAME)
 # The local user exists since the server started (its profile times).
 STARTED_AT = datetime.now(UTC)
 # Upstream's local provider advertises these (``DefaultLocalProvider.Initialize``).
@@ -61,7 +66,7 @@ class LocalProvider(BaseProvider):
         return local_profile()
 
     async def user_by_id(self, user_id: str, creds: Credentials) -> dict[str, Any] | None:
-        return local_profile() if user_id.lower() in (LOCAL_USER.user_id, LOCAL_USER_UUID) else None
+        return local_profile() if user_id.lower() in (LOCAL_USER_NAME, LOCAL_USER_UUID) else None
 
     def login(self, *, callback_url: str, ref: str, has_session: bool) -> LoginStart:
         return LoginStart(location="/")
@@ -71,6 +76,7 @@ def local_profile() -> dict[str, Any]:
     """The local user's profile: upstream's fields plus the id, status and times of `@meshery/schemas`."""
     return {
         **asdict(LOCAL_USER),
+        "user_id": LOCAL_USER_NAME,
         "id": LOCAL_USER_UUID,
         "status": "active",
         "role_names": [],

@@ -42,7 +42,7 @@ MODEL_OWNED = frozenset(
         "duplicates",
     }
 )
-COMPONENT_OWNED = frozenset({"id", "status", "model", "component", "duplicates"})
+COMPONENT_OWNED = frozenset({"id", "status", "model", "modelReference", "component", "duplicates"})
 RELATIONSHIP_OWNED = frozenset({"id", "status"})
 
 

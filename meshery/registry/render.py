@@ -8,6 +8,7 @@ a page of components costs string joins, not a parse and a dump of each
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +56,12 @@ def model(row: Any, *, trim: bool = False) -> dict[str, Any]:
         subCategory=row.sub_category,
         registrant=registrant(row),
         connection_id=row.registrant_id,
+        # @meshery/schemas' model names its registrant and category by id too
+        registrantId=row.registrant_id,
         category={"id": row.category_id, "name": row.category_name},
+        categoryId=row.category_id,
+        createdAt=_time(getattr(row, "created_at", None)),
+        updatedAt=_time(getattr(row, "updated_at", None)),
         components_count=int(row.components_count),
         relationships_count=int(row.relationships_count),
         components=None,
@@ -90,9 +96,34 @@ def component(row: Any, model_json: bytes, *, trim: bool, duplicates: int | None
         b'},"model":',
         model_json,
     ]
+    if b'"modelReference"' not in inner:  # rows stored before the registry owned the key keep theirs
+        parts += [b',"modelReference":', model_reference(model_json)]
     dup = duplicates if duplicates is not None else getattr(row, "duplicates", 0)
     parts += [b',"duplicates":', str(int(dup or 0)).encode(), b"}"]
     return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def model_reference(model_json: bytes) -> bytes:
+    """``@meshery/schemas``' ``modelReference`` of a component, from its model's JSON.
+
+    Cached per model: a page's components share one model JSON object, whose hash bytes keep.
+    """
+    found = orjson.loads(model_json)
+    if not isinstance(found, dict):
+        return b"null"
+    inner: dict[str, Any] = found["model"] if isinstance(found.get("model"), dict) else {}
+    registrant: dict[str, Any] = found["registrant"] if isinstance(found.get("registrant"), dict) else {}
+    return orjson.dumps(
+        {
+            "id": found.get("id", NIL),
+            "name": found.get("name", ""),
+            "version": found.get("version", ""),
+            "displayName": found.get("displayName", ""),
+            "model": {"version": inner.get("version", "")},
+            "registrant": {"kind": registrant.get("kind", "")},
+        }
+    )
 
 
 def relationship(row: Any) -> bytes:
@@ -109,5 +140,8 @@ def entity(row: Any) -> bytes:
 
 
 def page(key: str, *, page: int, page_size: int, total: int, items: list[bytes]) -> bytes:
-    head = codec.dumps({"page": page, "page_size": page_size, "total_count": total})
+    # upstream's snake_case page fields, and @meshery/schemas' camelCase ones beside them
+    head = codec.dumps(
+        {"page": page, "page_size": page_size, "total_count": total, "pageSize": page_size, "totalCount": total}
+    )
     return head[:-1] + b',"' + key.encode() + b'":[' + b",".join(items) + b"]}"

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 MODEL_FILES = frozenset({"model.json", "model.yaml", "model.yml"})
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
@@ -144,8 +145,8 @@ def read_package(ref: PackageRef) -> tuple[list[RawFile], list[FileProblem]]:
     return files, problems
 
 
-def read_archive_bytes(name: str, data: bytes) -> tuple[list[RawFile], list[FileProblem]]:
-    """The entity files of an uploaded archive."""
+def read_archive_bytes(name: str, data: bytes | IO[bytes]) -> tuple[list[RawFile], list[FileProblem]]:
+    """The entity files of an uploaded archive (its bytes, or a seekable file read in place)."""
     files: list[RawFile] = []
     problems: list[FileProblem] = []
     budget = [MAX_ARCHIVE_BYTES]
@@ -161,15 +162,16 @@ def _read_archive_file(path: Path, rel: str, files: list[RawFile], problems: lis
     _expand(rel, path.read_bytes(), files, problems, [MAX_ARCHIVE_BYTES], 0)
 
 
-def _members(name: str, data: bytes) -> Iterator[tuple[str, int, io.BufferedIOBase | None]]:
+def _members(name: str, data: bytes | IO[bytes]) -> Iterator[tuple[str, int, io.BufferedIOBase | None]]:
     lower = name.lower()
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
     if lower.endswith(".zip"):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(source) as archive:
             for info in archive.infolist():
                 if not info.is_dir():
                     yield info.filename, info.file_size, archive.open(info)  # type: ignore[misc]
         return
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+    with tarfile.open(fileobj=source, mode="r:*") as archive:
         for member in archive:
             if member.isfile():
                 yield member.name, member.size, archive.extractfile(member)  # type: ignore[misc]
@@ -177,7 +179,7 @@ def _members(name: str, data: bytes) -> Iterator[tuple[str, int, io.BufferedIOBa
 
 def _expand(  # noqa: PLR0917 (recursive helper; the state travels with each call)
     name: str,
-    data: bytes,
+    data: bytes | IO[bytes],
     files: list[RawFile],
     problems: list[FileProblem],
     budget: list[int],

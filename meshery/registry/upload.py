@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import posixpath
-from typing import Any
-
-import httpx
+from collections.abc import Callable
+from typing import IO, Any
+from urllib.parse import urlsplit
 
 from generated import errors
+from meshery import fetch as fetcher
 from meshery import safe_load
 from meshery.context import Services
 from meshery.registry import importer, prepare, service, sources
@@ -23,6 +25,8 @@ from meshery.registry.parse import Parsed, parse_documents, parse_files
 from meshery.store import registry as store_registry
 
 FETCH_TIMEOUT = 20.0
+
+log = logging.getLogger(__name__)
 
 
 def _group(files: list[sources.RawFile]) -> list[list[sources.RawFile]]:
@@ -65,48 +69,84 @@ def _inline(parsed: Parsed) -> Parsed:
     return merged
 
 
-async def _payload(body: dict[str, Any] | None, upload: Any) -> tuple[str, bytes | None, Any]:
-    """(file name, bytes, or a decoded JSON model) of the request."""
+Data = bytes | IO[bytes]
+
+
+async def _payload(
+    body: dict[str, Any] | None, upload: Any, limit: int
+) -> tuple[str, Data | None, Any, Callable[[], None]]:
+    """(file name, bytes or a file, or a decoded JSON model, and what closes the file) of the request."""
     if upload is not None and hasattr(upload, "read"):
-        try:
-            data = await upload.read()
-        finally:
-            await upload.close()
-        return str(getattr(upload, "filename", None) or "upload"), data, None
+        return await _uploaded(upload, limit)
     if not isinstance(body, dict):
         raise errors.ErrRegistryRequestInvalid("send a file (multipart field `file`) or an ImportRequest JSON body")
     import_body = body.get("importBody") or {}
     # What the body carries decides (uploadType is informative; upstream clients set it inconsistently).
     if isinstance(import_body.get("model"), dict):
-        return "model.json", None, import_body["model"]
+        return "model.json", None, import_body["model"], _nothing
     if import_body.get("url"):
-        return await _fetch(str(import_body["url"]))
+        return await _fetch(str(import_body["url"]), limit)
     if import_body.get("modelFile"):
         try:
             data = base64.b64decode(import_body["modelFile"], validate=True)
         except (binascii.Error, ValueError):
             data = str(import_body["modelFile"]).encode()
-        return str(import_body.get("fileName") or "model.json"), data, None
+        if len(data) > limit:
+            raise errors.ErrRegistryFileTooLarge(f"modelFile has {len(data)} bytes (limit {limit})")
+        return str(import_body.get("fileName") or "model.json"), data, None, _nothing
     raise errors.ErrRegistryRequestInvalid("importBody needs modelFile, url or model")
 
 
-async def _fetch(url: str) -> tuple[str, bytes, None]:
-    if not url.startswith(("http://", "https://")):
-        raise errors.ErrRegistryFetchFailed(f"{url[:100]!r} is not an http(s) URL")
+def _nothing() -> None:
+    return None
+
+
+async def _uploaded(upload: Any, limit: int) -> tuple[str, Data, None, Callable[[], None]]:
+    """A multipart file part within ``limit`` bytes: its spooled file when the request layer kept one
+    (read from there, never copied whole into memory), else its bytes read up to the limit."""
+    name = str(getattr(upload, "filename", None) or "upload")
+    size = getattr(upload, "size", None)
+    spooled = getattr(upload, "file", None)
+    if isinstance(size, int) and spooled is not None and hasattr(spooled, "seek"):
+        if size > limit:
+            await upload.close()
+            raise errors.ErrRegistryFileTooLarge(f"the upload has {size} bytes (limit {limit})")
+        spooled.seek(0)
+        return name, spooled, None, spooled.close
     try:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
-            response = await client.get(url)
-    except httpx.HTTPError as exc:
-        raise errors.ErrRegistryFetchFailed(f"{type(exc).__name__} fetching {url[:200]}") from exc
-    if response.status_code != 200:
-        raise errors.ErrRegistryFetchFailed(f"{url[:200]} answered {response.status_code}")
-    if len(response.content) > sources.MAX_ARCHIVE_BYTES:
-        raise errors.ErrRegistryFileTooLarge(f"{len(response.content)} bytes from {url[:200]}")
-    name = posixpath.basename(url.split("?", 1)[0]) or "download"
-    return name, response.content, None
+        data = await upload.read(limit + 1)
+    finally:
+        await upload.close()
+    if len(data) > limit:
+        raise errors.ErrRegistryFileTooLarge(f"the upload has more than {limit} bytes")
+    return name, data, None, _nothing
 
 
-def _packages(name: str, data: bytes | None, model: Any) -> list[Parsed]:
+async def _fetch(url: str, limit: int) -> tuple[str, Data, None, Callable[[], None]]:
+    """The URL's body through the one fetcher, spooled to a temporary file past a small size."""
+    shown = fetcher.shown(url)
+    try:
+        reply = await fetcher.download(url, limit=limit, deadline=FETCH_TIMEOUT)
+    except fetcher.FetchError as exc:
+        log.info("registry source %s not fetched: %s", shown, exc.reason)
+        if exc.too_large:
+            raise errors.ErrRegistryFileTooLarge(f"{shown} sends more than {limit} bytes") from None
+        raise errors.ErrRegistryFetchFailed(f"{shown} {fetcher.NOT_FETCHED}") from None
+    assert reply.file is not None
+    name = posixpath.basename(urlsplit(url).path) or "download"
+    return name, reply.file, None, reply.close
+
+
+def _size(data: Data) -> int:
+    if isinstance(data, bytes):
+        return len(data)
+    data.seek(0, 2)
+    size = data.tell()
+    data.seek(0)
+    return size
+
+
+def _packages(name: str, data: Data | None, model: Any) -> list[Parsed]:
     if model is not None:
         return [_inline(parse_documents(name, [model]))]
     assert data is not None
@@ -119,8 +159,11 @@ def _packages(name: str, data: bytes | None, model: Any) -> list[Parsed]:
         parsed = [parse_files(group) for group in groups]
         parsed[0].problems[:0] = parse_files([], problems).problems
         return [_inline(p) for p in parsed]
-    if len(data) > sources.MAX_FILE_BYTES:
-        raise errors.ErrRegistryFileTooLarge(f"{len(data)} bytes (limit {sources.MAX_FILE_BYTES})")
+    size = _size(data)
+    if size > sources.MAX_FILE_BYTES:
+        raise errors.ErrRegistryFileTooLarge(f"{size} bytes (limit {sources.MAX_FILE_BYTES})")
+    if not isinstance(data, bytes):
+        data = data.read()
     if not name.lower().endswith(sources.ENTITY_SUFFIXES):
         name += ".json" if data.lstrip()[:1] in (b"{", b"[") else ".yaml"
     return [_inline(parse_files([sources.RawFile(name, data)]))]
@@ -128,8 +171,9 @@ def _packages(name: str, data: bytes | None, model: Any) -> list[Parsed]:
 
 async def register_upload(services: Services, *, body: dict[str, Any] | None, upload: Any) -> dict[str, Any]:
     report = importer.Report()
+    close = _nothing
     try:
-        name, data, model = await _payload(body, upload)
+        name, data, model, close = await _payload(body, upload, services.settings.registry_upload_max_bytes)
         packages = await safe_load.off_loop(
             lambda: _packages(name, data, model), what="model package", seconds=safe_load.ARCHIVE_SECONDS
         )
@@ -146,6 +190,8 @@ async def register_upload(services: Services, *, body: dict[str, Any] | None, up
             "models": [],
             "errors": [problem],
         }
+    finally:
+        close()
     names: list[str] = []
     model_ids: list[str] = []
     for parsed in packages:

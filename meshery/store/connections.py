@@ -64,7 +64,6 @@ class ConnectionFilter:
     types: Sequence[str] = ()
     names: Sequence[str] = ()
     search: str | None = None
-    user_id: str | None = None
 
 
 _ORDER = {"name", "kind", "status", "type", "sub_type", "created_at", "updated_at"}

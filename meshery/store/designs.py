@@ -180,7 +180,11 @@ async def bump(store: Store, design_id: str, counter: str) -> None:
         raise ValueError(f"unknown counter {counter}")
     column = getattr(PatternRow, counter)
     async with store.write() as session:
-        await session.execute(update(PatternRow).where(PatternRow.id == design_id).values({column: column + 1}))
+        # Any reader of the design may count a view or a download (scoped as a read, see ownership).
+        await session.execute(
+            update(PatternRow).where(PatternRow.id == design_id).values({column: column + 1}),
+            execution_options={"scope_as": "read"},
+        )
 
 
 async def delete_designs(store: Store, ids: Sequence[str], *, owner: str | None) -> list[PatternRow]:

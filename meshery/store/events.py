@@ -274,40 +274,60 @@ async def set_status(store: Store, ids: Sequence[str], status: str, *, now: date
     if not ids:
         return []
     async with store.write() as session:
-        changed = await session.execute(
-            update(EventRow)
-            .where(EventRow.id.in_(list(ids)), EventRow.status != status)
-            .values(status=status, updated_at=now)
-            .returning(EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity)
-            .execution_options(synchronize_session=False)
+        # A status is any status word, so the rows change from one of several statuses: one update
+        # per previous status, each of which moves its own rows' counts (the status condition makes
+        # the previous status certain, whatever a concurrent writer did in between).
+        previous = (
+            (
+                await session.execute(
+                    select(EventRow.status).where(EventRow.id.in_(list(ids)), EventRow.status != status).distinct()
+                )
+            )
+            .scalars()
+            .all()
         )
         deltas: Counter[tuple[str, str, str, str, str]] = Counter()
-        for user_id, category, action, severity in changed.all():
-            deltas[_count_key(user_id, category, action, severity, status)] += 1
-            deltas[_count_key(user_id, category, action, severity, "unread" if status == "read" else "read")] -= 1
+        for old in previous:
+            changed = await session.execute(
+                update(EventRow)
+                .where(EventRow.id.in_(list(ids)), EventRow.status == old)
+                .values(status=status, updated_at=now)
+                .returning(EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity)
+                .execution_options(synchronize_session=False)
+            )
+            for user_id, category, action, severity in changed.all():
+                deltas[_count_key(user_id, category, action, severity, status)] += 1
+                deltas[_count_key(user_id, category, action, severity, old)] -= 1
         await _adjust_counts(session, deltas)
         rows = (await session.execute(select(EventRow).where(EventRow.id.in_(list(ids))))).scalars().all()
         return [_as_dict(r) for r in rows]
 
 
-async def delete_events(store: Store, ids: Sequence[str]) -> int:
-    """Delete the events `ids`; returns how many existed."""
+async def delete_events(store: Store, ids: Sequence[str]) -> list[str]:
+    """Delete the events `ids`; returns the ids that existed."""
     if not ids:
-        return 0
+        return []
     async with store.write() as session:
         removed = (
             await session.execute(
                 delete(EventRow)
                 .where(EventRow.id.in_(list(ids)))
-                .returning(EventRow.user_id, EventRow.category, EventRow.action, EventRow.severity, EventRow.status)
+                .returning(
+                    EventRow.id,
+                    EventRow.user_id,
+                    EventRow.category,
+                    EventRow.action,
+                    EventRow.severity,
+                    EventRow.status,
+                )
                 .execution_options(synchronize_session=False)
             )
         ).all()
         deltas: Counter[tuple[str, str, str, str, str]] = Counter()
-        for user_id, category, action, severity, status in removed:
+        for _, user_id, category, action, severity, status in removed:
             deltas[_count_key(user_id, category, action, severity, status)] -= 1
         await _adjust_counts(session, deltas)
-        return len(removed)
+        return [str(row[0]) for row in removed]
 
 
 async def get_setting(store: Store, key: str) -> str | None:

@@ -6,6 +6,7 @@ from meshery.store import (  # noqa: F401
     designs,
     events,
     meshsync,
+    ownership,
     registry_tables,
     tables,
     users,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, inspect, literal, select, table, union_all
 from sqlalchemy.exc import IntegrityError
 
+from meshery.store import ownership
 from meshery.store.engine import Store
 from meshery.store.models import metadata
 from meshery.store.tables import SystemSetting
@@ -21,6 +22,7 @@ TABLE_NAMES_TTL = 5.0
 class TableCount:
     name: str
     count: int
+    type: str = "table"  # what the entry counts (`@meshery/schemas` requires it)
 
 
 def _table_names(conn: Connection) -> list[str]:
@@ -48,10 +50,11 @@ async def table_counts(store: Store) -> list[TableCount]:
 async def reset(store: Store) -> list[str]:
     """Delete every row of the application tables; the schema stays. Returns the tables."""
     emptied: list[str] = []
-    async with store.write() as session:
-        for tbl in reversed(metadata.sorted_tables):
-            await session.execute(delete(tbl))
-            emptied.append(tbl.name)
+    with ownership.unscoped():
+        async with store.write() as session:
+            for tbl in reversed(metadata.sorted_tables):
+                await session.execute(delete(tbl))
+                emptied.append(tbl.name)
     return emptied
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from meshery.providers.local import LOCAL_USER_UUID
 from tests.adapters.conftest import AdapterProcess
 from tests.fixtures.server import ServerProcess, free_port
 
@@ -68,7 +69,7 @@ async def test_adapter_lifecycle_through_sse(
             lines = sse.aiter_lines()
             event = await _operation_event(http, lines, location)
             assert (event["description"], event["metadata"]["details"]) == ("Echo", "e2e")
-            assert event["category"] == "sample" and event["owner"] == "meshery"
+            assert event["category"] == "sample" and event["owner"] == LOCAL_USER_UUID
 
             adapter.kill()  # crashes while the server holds the adapter's event stream open
             await _health(http, "down")

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from generated.meshes import meshops_pb2 as pb
 from meshery.app import create_app
+from meshery.providers.local import LOCAL_USER_UUID
 from meshery.store.events import EventRow
 from tests.adapters.conftest import RunningAdapter
 from tests.fixtures.app import app_settings
@@ -86,6 +87,6 @@ async def test_each_event_is_relayed_once_with_its_owner(
     assert response.status_code == 200
     operation_id = response.json()["operation_id"]
     assert await _settle(replicas[0], 1, operation_id=operation_id) == 1
-    assert await _count(replicas[0], operation_id=operation_id, user_id="meshery") == 1
+    assert await _count(replicas[0], operation_id=operation_id, user_id=LOCAL_USER_UUID) == 1
     relays = [app.state.meshery.services.adapters.tracker.on_event for app in replicas]
     assert sum(r.relayed for r in relays) == 4 and sum(r.skipped for r in relays) == 4

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from generated import errors
 from meshery.adapters.sample import server as sample
 from meshery.events import EVENTS_SUBJECT
+from meshery.providers.local import LOCAL_USER_UUID
 from tests.adapters.conftest import RunningAdapter
 from tests.fixtures.app import app_settings
 from tests.fixtures.server import free_port
@@ -93,7 +94,7 @@ async def test_manage_adds_lists_and_removes_with_events(
     [entry] = added.json()
     assert (entry["adapter_location"], entry["name"]) == (other.location, sample.NAME)
     event = await _next_event(subscription, category="adapter", action="register")
-    assert event["severity"] == "success" and event["owner"] == "meshery"
+    assert event["severity"] == "success" and event["owner"] == LOCAL_USER_UUID
     assert event["metadata"]["location"] == other.location
     assert event["metadata"]["manifest"]["Sample Applications"]
 
@@ -169,7 +170,7 @@ async def test_operation_relays_progress_events(
     operation_id = response.json()["operation_id"]
     event = await _next_event(subscription, operationId=operation_id)
     assert (event["category"], event["action"], event["severity"]) == ("sample", "deploy", "informational")
-    assert event["description"] == "Echo" and event["owner"] == "meshery"
+    assert event["description"] == "Echo" and event["owner"] == LOCAL_USER_UUID
     assert event["metadata"]["details"] == "hello"
     assert event["metadata"]["adapter"]["location"] == sample_adapter.location
     stored = (await adapter_client.get("/api/system/database", params={"search": "events"})).json()

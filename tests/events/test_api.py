@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from meshery.providers.local import LOCAL_USER_UUID
+
 URL = "/api/system/events"
 
 
@@ -62,7 +64,7 @@ async def seeded(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 async def test_post_returns_the_stored_event(client: httpx.AsyncClient) -> None:
     event = await _post(client, severity="critical", metadata={"k": [1, 2]}, actedUpon="abc")
-    assert event["owner"] == "meshery" and event["status"] == "unread" and event["severity"] == "critical"
+    assert event["owner"] == LOCAL_USER_UUID and event["status"] == "unread" and event["severity"] == "critical"
     assert event["metadata"] == {"k": [1, 2]} and event["actedUpon"] == "abc"
     listed = await _list(client)
     assert listed["events"] == [event]
@@ -135,7 +137,8 @@ INVALID_FILTERS: list[dict[str, str]] = [
     {"category": "connection"},
     {"category": "[1]"},
     {"actedUpon": '{"a": 1}'},
-    {"status": "new"},
+    {"status": "not read"},
+    {"status": "a-status-word-too-long"},
     {"pagesize": "-1"},
     {"pagesize": "1001"},
     {"order": "sideways"},
@@ -155,7 +158,8 @@ INVALID_EVENTS: list[dict[str, Any]] = [
     {"category": "c"},
     {"category": "", "action": "a"},
     {"category": "c", "action": "a", "severity": "fatal"},
-    {"category": "c", "action": "a", "status": "new"},
+    {"category": "c", "action": "a", "status": "new!"},
+    {"action": "a"},
     {"category": "c", "action": "a", "operationId": "nope"},
     {"category": "c", "action": "a", "owner": "someone-else"},
 ]
@@ -192,8 +196,9 @@ async def test_status_one_and_bulk(client: httpx.AsyncClient, seeded: list[dict[
 async def test_status_errors(client: httpx.AsyncClient, seeded: list[dict[str, Any]]) -> None:
     missing = await client.put(f"{URL}/status/00000000-0000-4000-8000-000000000000", json={"status": "read"})
     assert missing.status_code == 404 and missing.json()["code"] == "meshery-server-1101"
-    bad = await client.put(f"{URL}/status/{seeded[0]['id']}", json={"status": "seen"})
-    assert bad.status_code == 400
+    for status in ("seen it", "", "x" * 17):
+        bad = await client.put(f"{URL}/status/{seeded[0]['id']}", json={"status": status})
+        assert bad.status_code == 400, status
     bad_ids = await client.put(f"{URL}/status/bulk", json={"status": "read", "ids": ["x"]})
     assert bad_ids.status_code == 400
 
@@ -231,3 +236,60 @@ async def test_config(client: httpx.AsyncClient) -> None:
 async def test_body_that_is_not_utf8_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, content=b"\xff\xfe{", headers={"content-type": "application/json"})
     assert response.status_code == 400
+
+
+async def test_meshery_schemas_paths(client: httpx.AsyncClient) -> None:
+    """The /events paths of @meshery/schemas act on the same events, with the package's answers."""
+    body = {"userId": "00000000-0000-4000-8000-000000000001", "category": "design", "action": "save"}
+    created = await client.post("/events", json={**body, "description": "d"})
+    assert created.status_code == 201, created.text
+    a = created.json()
+    assert (a["category"], a["action"]) == ("design", "save")
+    b = await _post(client)
+    c = await _post(client)
+    marked = await client.put("/events/status", json={"ids": [a["id"], b["id"]], "status": "read"})
+    assert marked.status_code == 200 and sorted(marked.json()["updated"]) == sorted([a["id"], b["id"]])
+    one = await client.put(f"/events/{c['id']}/status", json={"status": "read"})
+    assert one.json() == {"message": "event marked read", "eventId": c["id"], "status": "read"}
+    assert (await _list(client, status="unread"))["total_count"] == 0
+    wrong = await client.put(f"/events/{c['id']}/status", json={"status": "not a word"})
+    assert wrong.status_code == 400
+    missing = "00000000-0000-4000-8000-000000000009"
+    deleted = await client.post("/events/delete", json={"ids": [a["id"], missing]})
+    assert deleted.json() == {"deleted": [a["id"]]}
+    assert (await client.delete(f"/events/{b['id']}")).status_code == 204
+    assert (await client.delete(f"/events/{b['id']}")).status_code == 404
+    assert [e["id"] for e in (await _list(client))["events"]] == [c["id"]]
+
+
+async def test_any_status_word(client: httpx.AsyncClient, seeded: list[dict[str, Any]]) -> None:
+    """A status other than read/unread (the package's `failed`, `completed`) is stored, listed by it,
+    and moves the event out of the unread counts and back."""
+    unread = (await _list(client))["count_by_severity_level"]
+    target = seeded[0]
+    marked = await client.put("/events/status", json={"ids": [target["id"]], "status": "failed"})
+    assert marked.status_code == 200 and marked.json() == {"updated": [target["id"]]}
+    failed = await _list(client, status="failed")
+    assert [e["id"] for e in failed["events"]] == [target["id"]] and failed["events"][0]["status"] == "failed"
+    assert failed["count_by_severity_level"] == [{"severity": target["severity"], "count": 1}]
+    again = await client.put(f"/events/{target['id']}/status", json={"status": "completed"})
+    assert again.json() == {"message": "event marked completed", "eventId": target["id"], "status": "completed"}
+    assert (await _list(client, status="failed"))["total_count"] == 0
+    assert (await _list(client, status="completed"))["total_count"] == 1
+    back = await client.put(f"{URL}/status/{target['id']}", json={"status": target["status"]})
+    assert back.status_code == 200 and back.json()["status"] == target["status"]
+    assert (await _list(client))["count_by_severity_level"] == unread
+
+
+async def test_package_event_without_category_or_action(client: httpx.AsyncClient) -> None:
+    """`POST /events` takes the package's body `{}`: the event is stored with them empty;
+    `POST /api/system/events` still needs both (upstream's ClientEventHandler)."""
+    created = await client.post("/events", json={})
+    assert created.status_code == 201, created.text
+    event = created.json()
+    assert (event["category"], event["action"], event["owner"]) == ("", "", LOCAL_USER_UUID)
+    assert [e["id"] for e in (await _list(client))["events"]] == [event["id"]]
+    partial = await client.post("/events", json={"category": "design", "severity": "warning"})
+    assert partial.status_code == 201 and (partial.json()["category"], partial.json()["action"]) == ("design", "")
+    assert (await client.post("/events", json={"severity": "fatal"})).status_code == 400
+    assert (await client.post(URL, json={})).status_code == 400

@@ -56,7 +56,7 @@ async def test_event_is_stored_when_the_bus_is_down(services: Services) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"severity": "fatal"}, {"status": "new"}, {"category": ""}, {"action": ""}],
+    [{"severity": "fatal"}, {"status": "not read"}, {"status": "x" * 17}, {"status": ""}, {"status": "-read"}],
 )
 def test_invalid_events_are_refused(kwargs: dict[str, str]) -> None:
     base = {"category": "pattern", "action": "deploy", "description": "d"}

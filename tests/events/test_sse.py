@@ -22,6 +22,7 @@ import websockets
 
 from meshery.app import create_app
 from meshery.events import stream
+from meshery.providers.local import LOCAL_USER_UUID
 from tests.fixtures.app import app_settings
 from tests.fixtures.server import free_port
 
@@ -129,7 +130,7 @@ async def test_graphql_subscribe_events(live: LiveServer) -> None:
     assert message["type"] == "next"
     assert message["payload"]["data"]["subscribeEvents"] == {
         "id": raised["id"],
-        "userID": "meshery",
+        "userID": LOCAL_USER_UUID,
         "actedUpon": "c0ffee",
         "operationID": raised["operationId"],
         "systemID": raised["systemId"],

@@ -9,6 +9,7 @@ import httpx
 from starlette.applications import Starlette
 
 from meshery.meshsync.ingest import Change, write_changes
+from tests.fixtures.ownership import own_clusters
 from tests.graphql import ui_documents as docs
 from tests.graphql.meshes import mesh_objects
 from tests.meshsync import samples
@@ -22,6 +23,7 @@ async def _seed(app: Starlette) -> None:
     # Another cluster's istiod: left out when the UI names the first cluster.
     other = mesh_objects()[0]
     await write_changes(services.store, [Change("ADDED", other, "other-cluster")])
+    await own_clusters(services.store, samples.CLUSTER, "other-cluster")  # the user sees their clusters' data
 
 
 async def _run(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:

@@ -17,6 +17,11 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
     assert (all_["total_count"], len(all_["connections"]), all_["page_size"]) == (3, 2, 2)
     assert set(all_["connections"][0]) >= {"id", "name", "kind", "type", "sub_type", "status", "metadata",
                                            "credential_id", "created_at", "updated_at", "deleted_at"}  # fmt: skip
+    # both spellings (upstream's server, @meshery/schemas); deleted_at only as upstream spells it (null)
+    assert all_["pageSize"] == 2 and all_["totalCount"] == 3 and "statusSummary" in all_
+    first = all_["connections"][0]
+    assert (first["subType"], first["credentialId"]) == (first["sub_type"], first["credential_id"])
+    assert first["deleted_at"] is None and "deletedAt" not in first
     by_name = (await client.get("/api/integrations/connections", params={"name": ["a", "c"]})).json()
     assert sorted(c["name"] for c in by_name["connections"]) == ["a", "c"]
     by_filter = (
@@ -83,3 +88,27 @@ async def test_list_statements(client: httpx.AsyncClient, app: Starlette, databa
         assert (await client.get("/api/integrations/connections", params={"pagesize": 100})).status_code == 200
     dialect = "postgresql" if database_url else "sqlite"
     check_baseline(f"GET /api/integrations/connections ({dialect})", statements)
+
+
+async def test_meshery_schemas_spellings_in_and_out(client: httpx.AsyncClient) -> None:
+    """POST keeps @meshery/schemas' camelCase `subType`/`credentialId`; PUT takes its whole body."""
+    cred = (await client.post("/api/integrations/credentials", json={"name": "c", "type": "prometheus"})).json()
+    body = {"name": "prom", "kind": "prometheus", "type": "platform", "subType": "observability",
+            "credentialId": cred["id"], "status": "connected"}  # fmt: skip
+    created = await client.post("/api/integrations/connections", json=body)
+    assert created.status_code == 201, created.text
+    conn = created.json()
+    assert (conn["sub_type"], conn["subType"]) == ("observability", "observability")
+    assert (conn["credential_id"], conn["credentialId"]) == (cred["id"], cred["id"])
+    other = (await client.post("/api/integrations/credentials", json={"name": "d", "type": "grafana"})).json()
+    url = f"/api/integrations/connections/{conn['id']}"
+    put = {**body, "name": "graf", "kind": "grafana", "subType": "dashboards", "credentialId": other["id"]}
+    updated = await client.put(url, json=put)
+    assert updated.status_code == 200, updated.text
+    got = (await client.get(url)).json()
+    assert (got["name"], got["kind"], got["subType"]) == ("graf", "grafana", "dashboards")
+    assert got["credentialId"] == other["id"]
+    refused = await client.put(url, json={**put, "kind": "kubernetes"})
+    assert refused.status_code == 409 and refused.json()["code"] == "meshery-server-1750"
+    missing = await client.put(url, json={**put, "credentialId": "00000000-0000-4000-8000-000000000001"})
+    assert missing.status_code == 404

@@ -41,8 +41,10 @@ async def test_crud_masks_and_golden_keys(users_client: httpx.AsyncClient) -> No
     assert cred["user_id"] == "alice" and cred["deleted_at"] is None
     listed = (await users_client.get("/api/integrations/credentials")).json()
     expected = golden("credentials/fixtures/list.credentials.api.response.golden")
-    assert set(expected) == set(listed)
+    assert set(listed) == set(expected) | {"credentials"}  # @meshery/schemas' name of the list too
+    assert listed["credentials"] == listed["credential"]
     assert set(expected["credential"][0]) <= set(listed["credential"][0])
+    assert listed["credential"][0]["userId"] == listed["credential"][0]["user_id"]
     assert listed["resultType"] == "credentials" and listed["total_count"] == 1
     one = (await users_client.get(f"/api/integrations/credentials/{cred['id']}")).json()
     assert one == listed["credential"][0]
@@ -91,6 +93,17 @@ async def test_credential_in_use_cannot_be_deleted(users_client: httpx.AsyncClie
     assert conn.status_code == 201 and conn.json()["credential_id"] == cred["id"]
     refused = await users_client.delete("/api/integrations/credentials", params={"credential_id": cred["id"]})
     assert refused.status_code == 409 and refused.json()["code"] == "meshery-server-1705"
+
+
+async def test_delete_takes_the_package_spelling(users_client: httpx.AsyncClient) -> None:
+    """`credentialId` (the spelling of @meshery/schemas' client) names the credential as `credential_id` does."""
+    made = await users_client.post("/api/integrations/credentials", json={"name": "c", "type": "t", "secret": {}})
+    cred = made.json()
+    deleted = await users_client.delete("/api/integrations/credentials", params={"credentialId": cred["id"]})
+    assert deleted.status_code == 200 and deleted.json()["id"] == cred["id"]
+    assert (await users_client.get(f"/api/integrations/credentials/{cred['id']}")).status_code == 404
+    bad = await users_client.delete("/api/integrations/credentials", params={"credentialId": "bad"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "meshery-server-1001")
 
 
 async def test_bad_input_is_catalogued_4xx(users_client: httpx.AsyncClient) -> None:

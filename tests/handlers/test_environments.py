@@ -26,8 +26,12 @@ async def test_crud_and_golden_keys(users_client: httpx.AsyncClient) -> None:
     assert env["owner"] == "alice" and env["deleted_at"] == {"Time": "0001-01-01T00:00:00Z", "Valid": False}
     listed = (await users_client.get("/api/environments")).json()
     expected = golden("environments/fixtures/list.environment.response.golden")
-    assert set(expected) == set(listed)
+    # upstream's keys, and @meshery/schemas' camelCase spellings beside them
+    assert set(listed) == set(expected) | {"pageSize", "totalCount"}
     assert set(expected["environments"][0]) <= set(listed["environments"][0])
+    item = listed["environments"][0]
+    assert item["schemaVersion"] == "environments.meshery.io/v1beta1"
+    assert (item["organizationId"], item["createdAt"]) == (item["organization_id"], item["created_at"])
     url = f"/api/environments/{env['id']}"
     assert (await users_client.get(url)).json()["name"] == "test-environment"
     updated = (await users_client.put(url, json={"description": "changed", "organizationID": MISSING})).json()

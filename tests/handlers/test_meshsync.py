@@ -8,6 +8,7 @@ import httpx
 from starlette.applications import Starlette
 
 from meshery.meshsync.ingest import Change, write_changes
+from tests.fixtures.ownership import own_clusters
 from tests.fixtures.queries import check_baseline, counting
 from tests.meshsync import samples
 
@@ -25,6 +26,7 @@ async def seed(app: Starlette) -> None:
     await write_changes(services.store, [Change("ADDED", o, samples.CLUSTER) for o in objs])
     other = samples.pod("web-1")  # same name in another cluster: another id
     await write_changes(services.store, [Change("ADDED", other, "other-cluster")])
+    await own_clusters(services.store, samples.CLUSTER, "other-cluster")  # the user sees their clusters' data
 
 
 async def test_list_filters_and_inclusions(app: Starlette, client: httpx.AsyncClient) -> None:
@@ -84,6 +86,7 @@ async def test_ids_with_a_slash_are_reachable(app: Starlette, client: httpx.Asyn
     services = app.state.meshery.services
     obj = samples.pod("p" * 5, "a??")  # chosen so the base64 id contains "/"
     await write_changes(services.store, [Change("ADDED", obj, "c")])
+    await own_clusters(services.store, "c")
     rid = base64.b64encode(b"c.Pod.v1.a??.ppppp").decode()
     assert "/" in rid
     assert (await client.get(f"/api/system/meshsync/resources/{rid}")).status_code == 200

@@ -32,16 +32,23 @@ def _golden(path: str) -> dict[str, object]:
 async def test_model_and_component_answers_have_the_golden_keys(rclient: httpx.AsyncClient) -> None:
     golden = _golden("model/fixtures/list.model.api.response.golden")
     ours = (await rclient.get("/api/meshmodels/models", params={"search": "dem"})).json()
-    assert set(golden) == set(ours)
+    # upstream's keys, with @meshery/schemas' camelCase page fields beside them
+    assert set(ours) == set(golden) | {"pageSize", "totalCount"}
     assert set(golden["models"][0]) <= set(ours["models"][0])  # type: ignore[index]
+    first = ours["models"][0]
+    assert (first["categoryId"], first["registrantId"]) == (first["category"]["id"], first["connection_id"])
+    assert first["createdAt"].endswith("Z") and first["updatedAt"] >= first["createdAt"]
     assert set(golden["models"][0]["registrant"]) <= set(ours["models"][0]["registrant"])  # type: ignore[index]
     golden = _golden("components/fixtures/components.api.response.golden")
     ours = (await rclient.get("/api/meshmodels/components")).json()
-    assert set(golden) == set(ours)
+    assert set(ours) == set(golden) | {"pageSize", "totalCount"}
     comp = ours["components"][0]
     assert set(golden["components"][0]) <= set(comp)  # type: ignore[index]
     assert set(golden["components"][0]["model"]) <= set(comp["model"])  # type: ignore[index]
     assert isinstance(comp["component"]["schema"], str)
+    reference = comp["modelReference"]  # @meshery/schemas' reference to the component's model
+    assert (reference["id"], reference["name"]) == (comp["model"]["id"], comp["model"]["name"])
+    assert reference["registrant"]["kind"] == comp["model"]["registrant"]["kind"]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ async def test_version_has_upstream_fields(client: httpx.AsyncClient, settings: 
     response = await client.get("/api/system/version")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"build", "commitsha", "release_channel", "latest", "outdated"}
+    assert set(body) == {"build", "commitsha", "release_channel", "releaseChannel", "latest", "outdated"}
+    assert body["releaseChannel"] == body["release_channel"]
     assert body["build"] == settings.build
     assert body["outdated"] is False
 

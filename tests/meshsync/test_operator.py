@@ -26,6 +26,7 @@ from meshery.meshsync.operator import CORE_SUBJECT, REQUEST_SUBJECT, STORE_SUBJE
 from tests.fixtures.app import app_settings
 from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.nats import NatsServer
+from tests.fixtures.ownership import own_clusters
 from tests.meshsync import samples
 
 pytestmark = pytest.mark.nats
@@ -75,6 +76,7 @@ async def test_messages_are_stored_and_read_back(
         await asyncio.wait_for(got_request.wait(), 5)
         assert requests[0]["Request"] == {"Entity": "informer-store", "Payload": {"Reply": STORE_SUBJECT}}
         client = await stack.enter_async_context(contract_client(app, contract))
+        await own_clusters(app.state.meshery.services.store, samples.CLUSTER)  # the user sees their cluster's data
 
         await nats_client.publish(CORE_SUBJECT, samples.event_message("ADDED", samples.pod("a")))
         await nats_client.publish(CORE_SUBJECT, samples.event_message("ADDED", samples.pod("gone")))
@@ -111,6 +113,7 @@ async def test_two_replicas_store_each_message_once(
             for i in range(2)
         ]  # fmt: skip
         consumers = [a.state.meshery.services.kube.operator for a in apps]
+        await own_clusters(apps[0].state.meshery.services.store, samples.CLUSTER)  # the user sees their cluster's data
         total = 200
         for i in range(total):
             await nats_client.publish(CORE_SUBJECT, samples.event_message("ADDED", samples.pod(f"p{i}")))

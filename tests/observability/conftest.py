@@ -8,22 +8,23 @@ from pathlib import Path
 
 import httpx
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from meshery.observability import tracing
+from meshery.observability.spans import Pipeline
 from tests.designs.deploy_samples import kubeconfig_with_down, upload
 from tests.kubeemu import KubeEmulator
 
 
 class Spans:
-    """The spans finished so far, with helpers to walk their tree."""
+    """The spans finished so far (the pipeline's queue flushed first), with helpers to walk their tree."""
 
     def __init__(self, exporter: InMemorySpanExporter) -> None:
         self.exporter = exporter
 
     def all(self) -> list[ReadableSpan]:
+        tracing.flush()
         return list(self.exporter.get_finished_spans())
 
     def named(self, name: str) -> list[ReadableSpan]:
@@ -39,6 +40,7 @@ class Spans:
         return [s for s in self.all() if s.parent is not None and s.parent.span_id == parent.context.span_id]
 
     def clear(self) -> None:
+        tracing.flush()
         self.exporter.clear()
 
 
@@ -46,9 +48,7 @@ class Spans:
 def spans() -> Iterator[Spans]:
     """Tracing on, every span kept in memory (request it before the app, whose store listens at start)."""
     exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
+    tracing.install(Pipeline(exporter))  # batched as in production: ``Spans`` flushes before it reads
     try:
         yield Spans(exporter)
     finally:

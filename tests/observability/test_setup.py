@@ -1,4 +1,4 @@
-"""Start-up: settings turned into a tracer provider (resource, sampler, exporter) and the metrics switch."""
+"""Start-up: settings turned into a tracing pipeline (resource, sampler, exporter) and the metrics switch."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ def test_resource_names_the_service_and_version() -> None:
 
 
 def test_sampling_and_exporters() -> None:
-    provider = setup.build_provider(otel_config.parse("sampling: 0.5\nexporter: none"), version="v1")
-    assert isinstance(provider.sampler, ParentBased)
-    assert "0.5" in provider.sampler.get_description()
+    pipeline = setup.build_pipeline(otel_config.parse("sampling: 0.5\nexporter: none"), version="v1")
+    assert isinstance(pipeline.sampler, ParentBased)
+    assert "0.5" in pipeline.sampler.get_description()
+    assert pipeline.exporter is None and not pipeline.always
     assert setup.exporter(otel_config.parse("exporter: none")) is None
     assert isinstance(setup.exporter(otel_config.parse("exporter: console")), ConsoleSpanExporter)
-    provider.shutdown()
+    pipeline.shutdown()
 
 
 def test_configure_switches_tracing_and_metrics() -> None:
@@ -46,3 +47,10 @@ def test_configure_switches_tracing_and_metrics() -> None:
     assert not tracing.ON
     setup.configure(Settings(otel_traces_exporter="console"))
     assert tracing.ON
+
+
+def test_batch_settings_from_the_sdk_variables() -> None:
+    assert setup.batching({}) == {"delay": 5.0, "max_batch": 512, "max_queue": 2048}
+    found = setup.batching({"OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "x",
+                            "OTEL_BSP_MAX_QUEUE_SIZE": "-3"})  # fmt: skip
+    assert found == {"delay": 0.25, "max_batch": 512, "max_queue": 2048}

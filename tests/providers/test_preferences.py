@@ -6,6 +6,7 @@ import httpx
 
 from meshery import users
 from meshery.context import Services
+from meshery.providers.local import LOCAL_USER
 from tests.fixtures.remote_provider import RemoteProviderProcess
 from tests.fixtures.server import ServerProcess
 from tests.providers.conftest import RemoteClient
@@ -47,10 +48,10 @@ async def test_bad_bodies_are_4xx(client: httpx.AsyncClient) -> None:
 async def test_service_api_for_other_areas(client: httpx.AsyncClient, app: object) -> None:
     services: Services = app.state.meshery.services  # type: ignore[attr-defined]
     prefs = await users.store_preferences(
-        services, user_id="meshery", provider="None", changes={"meshAdapters": [ADAPTER]}
+        services, user_id=LOCAL_USER.user_id, provider="None", changes={"meshAdapters": [ADAPTER]}
     )
     assert prefs["meshAdapters"] == [ADAPTER]
-    assert (await users.load(services, user_id="meshery", provider="None"))["meshAdapters"] == [ADAPTER]
+    assert (await users.load(services, user_id=LOCAL_USER.user_id, provider="None"))["meshAdapters"] == [ADAPTER]
     assert (await client.get("/api/user/prefs")).json()["meshAdapters"] == [ADAPTER]
     other = await users.load(services, user_id="someone-else", provider="None")
     assert other["meshAdapters"] == []

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import json
 import secrets
+import tarfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,12 +22,29 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+# The extension package (packageUrl): UI components the server serves at /api/provider/extension/.
+PACKAGE_FILES = {
+    "provider/navigator/meshmap/index.js": "export default function MeshMap() { return null; }\n",
+    "provider/navigator/meshmap/style.css": ".meshmap { display: block; }\n",
+}
 SYNC_PREFS = "/user/preferences"
 USERS_PROFILE = "/user/profile"
 ORGANIZATIONS = "/api/identity/orgs"
 USERS_IDENTITY = "/api/identity/users"
 # The one permission key this provider grants every user (a key id of upstream's seed file).
 VIEW_SETTINGS_KEY = "fdc038e3-1fdf-403a-af8a-53c0de8d7820"
+CREATED = "2024-01-01T00:00:00Z"  # the time every object of this provider says it was made
+# No custom theme: the organization preferences of every organization.
+ORG_PREFERENCES: dict[str, Any] = {
+    "theme": {
+        "id": "00000000-0000-0000-0000-000000000000",
+        "logo": {
+            view: {"svg": "", "location": ""}
+            for view in ("desktopView", "mobileView", "darkDesktopView", "darkMobileView")
+        },
+    },
+    "dashboard": {},
+}
 
 
 def _b64url_decode(value: str) -> str:
@@ -47,6 +66,15 @@ class ProviderState:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=lambda: {"capabilities": 0, "refresh": 0, "logout": 0, "sync": 0})
     reject_next: int = 0  # test hook: answer this many authorized calls with 401
+    # Identity beyond each user's own organization: organizations created (id -> organization),
+    # each organization's domain, its teams (org id -> team id -> team), team and organization
+    # members (user ids).
+    orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    domains: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    team_members: dict[str, set[str]] = field(default_factory=dict)
+    org_members: dict[str, set[str]] = field(default_factory=dict)
+    views: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> view id -> view
 
     # --- tokens ---------------------------------------------------------------
 
@@ -61,6 +89,13 @@ class ProviderState:
                 "email": f"{name}@example.invalid",
                 "avatar_url": "",
                 "provider": self.name,
+                "status": "active",
+                "created_at": CREATED,
+                "updated_at": CREATED,
+                "last_login_time": CREATED,
+                "deleted_at": None,
+                # Upstream's profile field; the login name "admin" is this provider's administrator.
+                "role_names": ["admin"] if name == "admin" else [],
             }
         return self.users[name]
 
@@ -143,9 +178,20 @@ def create_app(state: ProviderState) -> Starlette:
         token = _bearer(request)
         return state.verify(state.decode_cookie(token).get("access_token", token)) if token else None
 
-    async def capabilities(_request: Request) -> Response:
+    async def capabilities(request: Request) -> Response:
         state.counters["capabilities"] += 1
-        return JSONResponse(state.capabilities())
+        # The extension package is served by this provider itself (the server downloads it once).
+        return JSONResponse({**state.capabilities(), "packageUrl": f"{request.base_url}package.tar.gz"})
+
+    async def package(_request: Request) -> Response:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name, text in PACKAGE_FILES.items():
+                data = text.encode()
+                member = tarfile.TarInfo(name)
+                member.size = len(data)
+                archive.addfile(member, io.BytesIO(data))
+        return Response(buffer.getvalue(), media_type="application/gzip")
 
     async def keys(_request: Request) -> Response:
         return JSONResponse(state.jwks())
@@ -208,7 +254,8 @@ def create_app(state: ProviderState) -> Starlette:
     async def profile_by_id(request: Request) -> Response:
         if authorized(request) is None:
             return JSONResponse({"error": "unauthorized"}, 401)
-        found = state.users.get(request.path_params["user_id"])
+        wanted = request.path_params["user_id"]  # a login name or a user's id
+        found = state.users.get(wanted) or next((u for u in state.users.values() if u["id"] == wanted), None)
         return JSONResponse(found) if found else JSONResponse({"error": "no such user"}, 404)
 
     async def preferences(request: Request) -> Response:
@@ -230,45 +277,238 @@ def create_app(state: ProviderState) -> Starlette:
 
     def org_of(user_id: str) -> dict[str, Any]:
         """Each user has one organization of their own (stable id per user)."""
-        return {
-            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:org:{user_id}")),
-            "name": f"{user_id}'s organization",
-            "description": "",
-            "country": "",
-            "region": "",
-            "owner": state.user(user_id)["id"],
-            "metadata": {},
-            "created_at": "2024-01-01T00:00:00Z",
-            "updated_at": "2024-01-01T00:00:00Z",
-        }
+        org_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:org:{user_id}"))
+        if org_id not in state.orgs:
+            state.orgs[org_id] = {
+                "id": org_id,
+                "name": f"{user_id}'s organization",
+                "description": "",
+                "country": "",
+                "region": "",
+                "owner": state.user(user_id)["id"],
+                "metadata": {"preferences": ORG_PREFERENCES},
+                "created_at": CREATED,
+                "updated_at": CREATED,
+            }
+            state.domains[org_id] = str(state.user(user_id)["email"]).rpartition("@")[2]  # its users' domain
+            state.org_members[org_id] = {state.user(user_id)["id"]}
+        return state.orgs[org_id]
 
     def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"page": 0, "page_size": len(items), "total_count": len(items), key: items}
+        """Every item in one page (its size: the items, or the default 10 of an empty page)."""
+        return {"page": 0, "page_size": len(items) or 10, "total_count": len(items), key: items}
+
+    def stamped(item: dict[str, Any]) -> dict[str, Any]:
+        """An identity object with both spellings of its times (upstream's and the package's)."""
+        return {**item, "createdAt": item["created_at"], "updatedAt": item["updated_at"]}
+
+    def camel_page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**page(key, items), "pageSize": len(items), "totalCount": len(items)}
+
+    def my_orgs(user_id: str) -> list[dict[str, Any]]:
+        mine = state.user(user_id)["id"]
+        org_of(user_id)
+        return [o for o in state.orgs.values() if mine in state.org_members.get(o["id"], set())]
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
 
     async def organizations(request: Request) -> Response:
         claims = authorized(request)
         if claims is None:
             return JSONResponse({"error": "unauthorized"}, 401)
-        return JSONResponse(page("organizations", [org_of(str(claims["user_id"]))]))
+        user_id = str(claims["user_id"])
+        if request.method == "POST":
+            body = await body_of(request)
+            if not str(body.get("name") or "").strip():
+                return JSONResponse({"error": "an organization needs a name"}, 400)
+            org_id = str(uuid.uuid4())
+            state.orgs[org_id] = {
+                "id": org_id, "owner": state.user(user_id)["id"], "metadata": {"preferences": ORG_PREFERENCES},
+                "created_at": CREATED,
+                "updated_at": CREATED,
+                **{k: str(body.get(k) or "") for k in ("name", "description", "country", "region")},
+            }
+            state.org_members[org_id] = {state.user(user_id)["id"]}
+            return JSONResponse(camel_page("organizations", [stamped(state.orgs[org_id])]), 201)
+        return JSONResponse(page("organizations", my_orgs(user_id)))
+
+    def own_org(claims: dict[str, Any], org_id: str) -> dict[str, Any] | None:
+        return next((o for o in my_orgs(str(claims["user_id"])) if o["id"] == org_id), None)
 
     async def organization(request: Request) -> Response:
         claims = authorized(request)
         if claims is None:
             return JSONResponse({"error": "unauthorized"}, 401)
-        org = org_of(str(claims["user_id"]))
-        if request.path_params["org_id"] != org["id"]:
+        org = own_org(claims, request.path_params["org_id"])
+        if org is None:
             return JSONResponse({"error": "no such organization"}, 404)
+        if request.method == "DELETE":
+            for key in (state.orgs, state.domains, state.teams, state.org_members):
+                key.pop(org["id"], None)
+            return Response(status_code=204)
+        if request.method == "PUT":
+            body = await body_of(request)
+            org.update({k: str(body[k]) for k in ("name", "description", "country", "region") if k in body})
+            return JSONResponse(camel_page("organizations", [stamped(org)]))
         return JSONResponse(page("organizations", [org]))
+
+    async def organization_by_domain(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        domain = request.query_params.get("domain", "")
+        found = next((o for o in my_orgs(str(claims["user_id"])) if state.domains.get(o["id"]) == domain), None)
+        return JSONResponse(stamped(found)) if found else JSONResponse({"error": "no such organization"}, 404)
+
+    async def org_preferences(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        if own_org(claims, request.path_params["org_id"]) is None:
+            return JSONResponse({"error": "no such organization"}, 404)
+        return JSONResponse({"preferences": ORG_PREFERENCES})
+
+    def team_of(claims: dict[str, Any], org_id: str, team_id: str) -> dict[str, Any] | None:
+        if own_org(claims, org_id) is None:
+            return None
+        return state.teams.get(org_id, {}).get(team_id)
+
+    async def teams(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org_id = request.path_params["org_id"]
+        if own_org(claims, org_id) is None:
+            return JSONResponse({"error": "no such organization"}, 404)
+        if request.method == "POST":
+            body = await body_of(request)
+            if not str(body.get("name") or "").strip():
+                return JSONResponse({"error": "a team needs a name"}, 400)
+            team_id = str(uuid.uuid4())
+            team = {"id": team_id, "name": str(body["name"]), "description": str(body.get("description") or ""),
+                    "owner": state.user(str(claims["user_id"]))["id"], "metadata": {},
+                    "created_at": CREATED, "updated_at": CREATED}
+            state.teams.setdefault(org_id, {})[team_id] = team
+            state.team_members[team_id] = set()
+            return JSONResponse(stamped(team), 201)
+        return JSONResponse(page("teams", [stamped(t) for t in state.teams.get(org_id, {}).values()]))
+
+    def mapping(org_id: str, team_id: str) -> dict[str, Any]:
+        row = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:{org_id}:{team_id}")),
+               "orgId": org_id, "teamId": team_id, "createdAt": CREATED, "updatedAt": CREATED}
+        return {"page": 0, "pageSize": 1, "totalCount": 1, "teamsOrganizationsMapping": [row]}
+
+    async def team(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org_id, team_id = request.path_params["org_id"], request.path_params["team_id"]
+        found = team_of(claims, org_id, team_id)
+        if found is None:
+            return JSONResponse({"error": "no such team"}, 404)
+        if request.method == "DELETE":
+            state.teams[org_id].pop(team_id, None)
+            state.team_members.pop(team_id, None)
+            return Response(status_code=204)
+        if request.method == "PUT":
+            body = await body_of(request)
+            found.update({k: str(body[k]) for k in ("name", "description") if k in body})
+        if request.method == "POST":  # add the team to the organization (it is in it already)
+            return JSONResponse(mapping(org_id, team_id), 201)
+        return JSONResponse(stamped(found))
+
+    async def team_remove(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org_id, team_id = request.path_params["org_id"], request.path_params["team_id"]
+        if team_of(claims, org_id, team_id) is None:
+            return JSONResponse({"error": "no such team"}, 404)
+        return JSONResponse(mapping(org_id, team_id))
+
+    def user_by_uuid(user_uuid: str) -> dict[str, Any] | None:
+        return next((u for u in state.users.values() if u["id"] == user_uuid), None)
+
+    def members(ids: set[str]) -> list[dict[str, Any]]:
+        return sorted((u for u in state.users.values() if u["id"] in ids), key=lambda u: str(u["user_id"]))
+
+    def membership(team_id: str, user_uuid: str) -> dict[str, Any]:
+        """A team membership row (``UsersTeamsMapping``)."""
+        return {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:{team_id}:{user_uuid}")),
+            "teamId": team_id,
+            "userId": user_uuid,
+            "createdAt": CREATED,
+            "updatedAt": CREATED,
+        }
+
+    async def team_users(request: Request) -> Response:
+        """The memberships of a team; under an organization, its users outside the team."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        team_id = request.path_params["team_id"]
+        org_id = request.path_params.get("org_id")
+        if org_id is None:
+            org_id = next((o for o, ts in state.teams.items() if team_id in ts), "")
+            if team_of(claims, org_id, team_id) is None:
+                return JSONResponse({"error": "no such team"}, 404)
+            rows = [membership(team_id, u["id"]) for u in members(state.team_members.get(team_id, set()))]
+            return JSONResponse(camel_page("usersTeamsMapping", rows))
+        if team_of(claims, org_id, team_id) is None:
+            return JSONResponse({"error": "no such team"}, 404)
+        outside = state.org_members.get(org_id, set()) - state.team_members.get(team_id, set())
+        return JSONResponse(page("data", members(outside)))
+
+    async def team_user(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org_id, team_id, user_uuid = (request.path_params[k] for k in ("org_id", "team_id", "user_id"))
+        if team_of(claims, org_id, team_id) is None or user_by_uuid(user_uuid) is None:
+            return JSONResponse({"error": "no such team or user"}, 404)
+        if request.method == "DELETE":
+            state.team_members[team_id].discard(user_uuid)
+            return Response(status_code=204)
+        state.team_members[team_id].add(user_uuid)
+        return JSONResponse(membership(team_id, user_uuid), 201)
+
+    async def org_users(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org_id = request.path_params["org_id"]
+        if own_org(claims, org_id) is None:
+            return JSONResponse({"error": "no such organization"}, 404)
+        return JSONResponse(page("data", members(state.org_members.get(org_id, set()))))
+
+    async def org_user(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        org_id, user_uuid = request.path_params["org_id"], request.path_params["user_id"]
+        if own_org(claims, org_id) is None or user_by_uuid(user_uuid) is None:
+            return JSONResponse({"error": "no such organization or user"}, 404)
+        if request.method == "DELETE":
+            state.org_members[org_id].discard(user_uuid)
+            return Response(status_code=204)
+        state.org_members[org_id].add(user_uuid)
+        return JSONResponse({"orgId": org_id, "userId": user_uuid, "createdAt": CREATED}, 201)
 
     async def org_keys(request: Request) -> Response:
         claims = authorized(request)
         if claims is None:
             return JSONResponse({"error": "unauthorized"}, 401)
-        if request.path_params["org_id"] != org_of(str(claims["user_id"]))["id"]:
+        if own_org(claims, request.path_params["org_id"]) is None:
             return JSONResponse({"error": "no such organization"}, 404)
         key = {"id": VIEW_SETTINGS_KEY, "owner": state.user(str(claims["user_id"]))["id"], "function": "View Settings",
                "category": "Settings", "subcategory": "Settings Management", "description": "",
-               "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}
+               "created_at": CREATED, "updated_at": CREATED}
         return JSONResponse(page("keys", [key]))
 
     async def identity_users(request: Request) -> Response:
@@ -287,7 +527,37 @@ def create_app(state: ProviderState) -> Starlette:
     async def debug_stats(_request: Request) -> Response:
         return JSONResponse({**state.counters, "sessions": len(state.refresh_tokens)})
 
+    async def views(request: Request) -> Response:
+        """A small extension API (Meshery Cloud's views) for the server's extension proxy."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        mine = state.views.setdefault(str(claims["user_id"]), {})
+        view_id = request.path_params.get("view_id")
+        if view_id is not None:
+            if view_id not in mine:
+                return JSONResponse({"error": "no such view"}, 404)
+            return JSONResponse(mine.pop(view_id) if request.method == "DELETE" else mine[view_id])
+        if request.method == "GET":
+            search = request.query_params.get("search", "")
+            found = [v for v in mine.values() if search in v["name"]]
+            page = int(request.query_params.get("page") or 0)
+            return JSONResponse({"views": found, "total_count": len(found), "page": page})
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return JSONResponse({"error": "a view needs a name"}, 400)
+        view = {"id": str(uuid.uuid4()), "name": body["name"], "filters": body.get("filters", {}),
+                "user_id": claims["user_id"]}
+        mine[view["id"]] = view
+        return JSONResponse(view, 201)
+
     routes = [
+        Route("/package.tar.gz", package),
+        Route("/api/content/views", views, methods=["GET", "POST"]),
+        Route("/api/content/views/{view_id}", views, methods=["GET", "DELETE"]),
         Route("/{build}/capabilities", capabilities),
         Route("/keys", keys),
         Route("/login", login, methods=["GET", "POST"]),
@@ -296,9 +566,19 @@ def create_app(state: ProviderState) -> Starlette:
         Route(USERS_PROFILE, profile),
         Route(USERS_PROFILE + "/{user_id}", profile_by_id),
         Route(SYNC_PREFS, preferences, methods=["GET", "PUT"]),
-        Route(ORGANIZATIONS, organizations),
-        Route(ORGANIZATIONS + "/{org_id}", organization),
+        Route(ORGANIZATIONS, organizations, methods=["GET", "POST"]),
+        Route(ORGANIZATIONS + "/by-domain", organization_by_domain),
+        Route(ORGANIZATIONS + "/{org_id}", organization, methods=["GET", "PUT", "DELETE"]),
+        Route(ORGANIZATIONS + "/{org_id}/preferences", org_preferences),
         Route(ORGANIZATIONS + "/{org_id}/users/keys", org_keys),
+        Route(ORGANIZATIONS + "/{org_id}/users", org_users),
+        Route(ORGANIZATIONS + "/{org_id}/users/{user_id}", org_user, methods=["POST", "DELETE"]),
+        Route(ORGANIZATIONS + "/{org_id}/teams", teams, methods=["GET", "POST"]),
+        Route(ORGANIZATIONS + "/{org_id}/teams/{team_id}", team, methods=["GET", "PUT", "POST", "DELETE"]),
+        Route(ORGANIZATIONS + "/{org_id}/teams/{team_id}/remove", team_remove, methods=["POST"]),
+        Route(ORGANIZATIONS + "/{org_id}/teams/{team_id}/users", team_users),
+        Route(ORGANIZATIONS + "/{org_id}/teams/{team_id}/users/{user_id}", team_user, methods=["POST", "DELETE"]),
+        Route("/api/identity/teams/{team_id}/users", team_users),
         Route(USERS_IDENTITY, identity_users),
     ]
     if state.debug_endpoints:

@@ -110,6 +110,10 @@ JSON_DEPTH_LIMIT: {{ $c.jsonDepthLimit | toString | quote }}
 HTTP_HEADER_TIMEOUT: {{ $c.httpHeaderTimeout | toString | quote }}
 HTTP_BODY_TIMEOUT: {{ $c.httpBodyTimeout | toString | quote }}
 HTTP_IDLE_TIMEOUT: {{ $c.httpIdleTimeout | toString | quote }}
+SKIP_DOWNLOAD_EXTENSIONS: {{ $c.skipDownloadExtensions | toString | quote }}
+URL_FETCH_ALLOW: {{ join "," $c.urlFetchAllow | quote }}
+URL_FETCH_ALLOW_ONLY: {{ $c.urlFetchAllowOnly | toString | quote }}
+REGISTRY_UPLOAD_MAX_BYTES: {{ $c.registryUploadMaxBytes | int64 | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}

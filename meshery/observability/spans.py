@@ -1,0 +1,265 @@
+"""Spans made cheaply on the request path and handed to an exporter in batches.
+
+The SDK's own ``Span`` costs tens of microseconds to start and end (locks, bounded
+attribute maps, a span processor chain, self-metrics), about as much as a whole trivial
+request. ``Span`` here records the same facts with plain attribute stores: random ids from
+``random.getrandbits``, ``time.time_ns`` stamps, a dict of attributes; its ``SpanContext``
+is built only when somebody asks. It implements OpenTelemetry's ``trace.Span`` API (what the
+server's code calls) and is an SDK ``ReadableSpan`` (what exporters read), so every SDK
+exporter (OTLP/HTTP, console, in-memory) takes it as it is, without a copy.
+
+``Pipeline`` is what a tracer provider plus a ``BatchSpanProcessor`` would be: the resource,
+the sampler, and a queue of finished spans that a background thread exports in batches of
+up to ``max_batch`` every ``delay`` seconds (sooner when a batch is full); ``flush`` exports
+what is queued at once, ``shutdown`` (also at interpreter exit) flushes and stops the
+thread. ``batch=False`` exports each span as it ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Mapping, Sequence
+from random import getrandbits
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.sdk.trace.sampling import DEFAULT_ON, Sampler
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
+from opentelemetry.util import types
+
+log = logging.getLogger(__name__)
+
+SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
+UNSET = Status(StatusCode.UNSET)
+EMPTY_STATE = TraceState()
+MAX_BATCH = 512
+DELAY_S = 5.0
+MAX_QUEUE = 2048
+NO_RESOURCE = Resource.get_empty()
+
+AttributeValue = str | bool | int | float
+
+
+class Span(trace.Span, ReadableSpan):
+    """One span: the API the server writes to, and the ``ReadableSpan`` exporters read."""
+
+    # Fields most spans never change are read from the class until a span sets its own.
+    _context: SpanContext | None = None
+    _end_time: int | None = None
+    _status = UNSET
+    _events: list[Event] | tuple[()] = ()
+    _links: tuple[Link, ...] = ()
+    _instrumentation_info = None
+    _attributes: dict[str, AttributeValue]
+
+    def __init__(  # noqa: PLR0917 (made per span by ``tracing.start`` alone; positional is cheaper)
+        self,
+        pipeline: Pipeline | None,
+        name: str,
+        kind: SpanKind,
+        attributes: dict[str, AttributeValue],
+        trace_id: int,
+        parent: SpanContext | None,
+        trace_state: TraceState,
+    ) -> None:
+        # ReadableSpan's fields, set directly (its __init__ builds a default Resource).
+        self.pipeline = pipeline  # None: not sampled, nothing recorded, context still propagated
+        self._name = name
+        self._kind = kind
+        self._attributes = attributes
+        self.trace_id = trace_id
+        self.span_id = getrandbits(64) or 1
+        self.trace_state = trace_state
+        self._parent = parent
+        self._start_time = time.time_ns()
+        self._resource = pipeline.resource if pipeline is not None else NO_RESOURCE
+        self._instrumentation_scope = pipeline.scope if pipeline is not None else None
+
+    @property
+    def context(self) -> SpanContext:
+        found = self._context
+        if found is None:
+            flags = NOT_SAMPLED if self.pipeline is None else SAMPLED
+            found = self._context = SpanContext(self.trace_id, self.span_id, False, flags, self.trace_state)
+        return found
+
+    def get_span_context(self) -> SpanContext:
+        return self.context
+
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id:032x}-{self.span_id:016x}-{'01' if self.pipeline is not None else '00'}"
+
+    def is_recording(self) -> bool:
+        return self.pipeline is not None and self._end_time is None
+
+    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
+        if self.pipeline is not None and self._end_time is None:
+            self._attributes.update(attributes)
+
+    def set_attribute(self, key: str, value: AttributeValue) -> None:
+        if self.pipeline is not None and self._end_time is None:
+            self._attributes[key] = value
+
+    def add_event(self, name: str, attributes: types.Attributes = None, timestamp: int | None = None) -> None:
+        if self.pipeline is None or self._end_time is not None:
+            return
+        if not self._events:
+            self._events = []
+        assert isinstance(self._events, list)
+        self._events.append(Event(name, attributes or {}, timestamp or time.time_ns()))
+
+    def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
+        if self.pipeline is not None and self._end_time is None and context.is_valid:
+            self._links = (*self._links, Link(context, attributes))
+
+    def update_name(self, name: str) -> None:
+        if self._end_time is None:
+            self._name = name
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        if self._end_time is not None:
+            return
+        found = status if isinstance(status, Status) else Status(status, description)
+        if self._status.status_code is StatusCode.OK and found.status_code is not StatusCode.OK:
+            return  # OK is final, as in the SDK
+        self._status = found
+
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        found: dict[str, AttributeValue] = {
+            "exception.type": type(exception).__qualname__,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)),
+            "exception.escaped": str(escaped),
+        }
+        if attributes:
+            found.update(attributes)
+        self.add_event("exception", found, timestamp)
+
+    def end(self, end_time: int | None = None) -> None:
+        if self._end_time is not None:
+            return
+        self._end_time = end_time or time.time_ns()
+        if self.pipeline is not None:
+            self.pipeline.finished(self)
+
+
+class Pipeline:
+    """Resource, sampler and exporter of the traced process; batches finished spans."""
+
+    def __init__(
+        self,
+        exporter: SpanExporter | None,
+        *,
+        resource: Resource | None = None,
+        sampler: Sampler | None = None,
+        scope: str = "meshery-server",
+        batch: bool = True,
+        max_batch: int = MAX_BATCH,
+        delay: float = DELAY_S,
+        max_queue: int = MAX_QUEUE,
+    ) -> None:
+        self.exporter = exporter
+        self.resource = resource if resource is not None else Resource.create({})
+        self.sampler: Sampler = sampler if sampler is not None else DEFAULT_ON
+        # The default sampler keeps every trace and follows a remote parent's flag: decided here
+        # without a call per span. Any other sampler is asked for each new trace.
+        self.always = bool(self.sampler.get_description() == DEFAULT_ON.get_description())  # type: ignore[no-untyped-call]
+        self.scope = InstrumentationScope(scope)
+        self.max_batch, self.delay, self.max_queue = max_batch, delay, max_queue
+        self.dropped = 0
+        self._queue: deque[Span] = deque()
+        self._export_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self.batch = batch and exporter is not None
+        if self.batch:
+            self._thread = threading.Thread(target=self._worker, name="meshery-span-export", daemon=True)
+            self._thread.start()
+        if exporter is not None:
+            atexit.register(self.shutdown)  # what is queued at exit is exported (as the SDK's provider does)
+
+    def sample(self, trace_id: int, name: str, kind: SpanKind, parent: SpanContext | None) -> bool:
+        """Whether a span with no local parent (``parent`` remote or None) records."""
+        if self.always:
+            return parent is None or parent.trace_flags.sampled
+        context = trace.set_span_in_context(trace.NonRecordingSpan(parent)) if parent is not None else None
+        decision = self.sampler.should_sample(context, trace_id, name, kind).decision
+        return bool(decision.is_sampled())  # type: ignore[no-untyped-call]
+
+    def finished(self, span: Span) -> None:
+        """A span ended: queued for the next batch (exported now when not batching)."""
+        if self.exporter is None:
+            return
+        if not self.batch:
+            with self._export_lock:
+                self._export((span,))
+            return
+        queue = self._queue
+        if len(queue) >= self.max_queue:
+            self.dropped += 1
+            return
+        queue.append(span)
+        if len(queue) >= self.max_batch and not self._wake.is_set():
+            self._wake.set()
+
+    def _export(self, batch: Sequence[Span]) -> None:
+        if self.exporter is None or not batch:
+            return
+        try:
+            self.exporter.export(batch)
+        except Exception:  # an exporter's failure must not reach the request that ended the span
+            log.exception("exporting %d spans failed", len(batch))
+
+    def _drain(self) -> None:
+        """Export everything queued, in batches (callers hold the export lock)."""
+        queue = self._queue
+        while queue:
+            batch: list[Span] = []
+            while queue and len(batch) < self.max_batch:
+                batch.append(queue.popleft())
+            self._export(batch)
+
+    def _worker(self) -> None:
+        while not self._stopped:
+            self._wake.wait(self.delay)
+            self._wake.clear()
+            with self._export_lock:
+                self._drain()
+
+    def flush(self, timeout_millis: int = 30000) -> bool:
+        """Export what is queued now; False when the exporter did not finish in time."""
+        with self._export_lock:
+            self._drain()
+        if self.exporter is None:
+            return True
+        return bool(self.exporter.force_flush(timeout_millis))
+
+    def shutdown(self) -> None:
+        """Export what is queued, stop the batch thread, shut the exporter down (once)."""
+        if self._stopped:
+            return
+        atexit.unregister(self.shutdown)
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.delay + 5)
+        with self._export_lock:
+            self._drain()
+        if self.exporter is not None:
+            self.exporter.shutdown()
