@@ -16,7 +16,6 @@ organizations or teams is refused (``ErrIdentityLocalProvider``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -28,7 +27,7 @@ from meshery import answers, permissions, users
 from meshery.context import RequestContext
 from meshery.environments import LOCAL_ORG_ID
 from meshery.providers.local import LOCAL_USER_UUID, STARTED_AT
-from meshery.providers.remote import RemoteProvider
+from meshery.providers.remote import Forwarded, RemoteProvider
 
 
 def _seg(value: str) -> str:
@@ -50,14 +49,6 @@ LOCAL_ORG_PREFERENCES: dict[str, Any] = {
     "dashboard": {},
 }
 DEFAULT_PAGE_SIZE = 10
-
-
-@dataclass(frozen=True)
-class Forwarded:
-    """A remote provider's answer, passed on unchanged (``body`` is JSON, or empty for 204)."""
-
-    status: int
-    body: bytes
 
 
 # --- forwarding ---------------------------------------------------------------------------------
@@ -107,7 +98,7 @@ async def forward(
     body: Any = None,
 ) -> Forwarded:
     """One identity call forwarded to the remote provider; its 2xx answer as it is, else an error."""
-    response = await remote.identity_request(method, path, ctx.credentials, params=_query(query or {}), body=body)
+    response = await remote.forward(method, path, ctx.credentials, params=_query(query or {}), body=body)
     where = f"{remote.url}{path}"
     if response.status_code == 404:
         raise errors.ErrIdentityNotFoundAtProvider(f"{where} answered 404")

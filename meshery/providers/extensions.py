@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,12 @@ from generated import errors
 from meshery.context import Credentials
 from meshery.providers import packages
 from meshery.providers.base import BaseProvider
-from meshery.providers.remote import RemoteProvider
+from meshery.providers.remote import Forwarded, RemoteProvider
 
 log = logging.getLogger(__name__)
 
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 MAX_PATH = 2048
-
-
-@dataclass(frozen=True)
-class Forwarded:
-    status: int
-    body: bytes
 
 
 def remote(provider: object) -> RemoteProvider:
@@ -55,8 +48,7 @@ async def forward(provider: object, creds: Credentials, *, method: str, path: st
     if method not in METHODS:
         raise errors.ErrMethodNotAllowed(method)
     where = _provider_path(path, query)
-    kwargs: dict[str, Any] = {} if body is None else {"json": body}
-    response = await target._authorized(method, where, creds, **kwargs)  # the provider's own authorized client
+    response = await target.forward(method, where, creds, body=body)
     if 200 <= response.status_code < 300:
         return Forwarded(response.status_code, response.content)
     log.info("provider %s answered %d to a forwarded %s %s", target.url, response.status_code, method,

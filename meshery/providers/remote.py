@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -363,7 +363,7 @@ class RemoteProvider(BaseProvider):
 
     # --- identity (organizations, teams, users, keys) ----------------------------
 
-    async def identity_request(
+    async def forward(
         self,
         method: str,
         path: str,
@@ -372,15 +372,25 @@ class RemoteProvider(BaseProvider):
         params: dict[str, str] | None = None,
         body: Any = None,
     ) -> httpx.Response:
-        """One identity call to the provider with the user's token (refreshed once on 401/403).
+        """A user's request passed on to the provider with the user's token (refreshed once on
+        401/403, as upstream): identity calls and ``/api/extensions`` proxying both go through it.
 
-        ``path`` is the provider path (a capability endpoint or the same ``/api/identity/...``
-        path Meshery Cloud serves); the answer is the provider's, unread.
+        ``path`` is the provider path (it may carry a raw query string); the answer is the
+        provider's, unread.
         """
-        kwargs: dict[str, Any] = {"params": params or {}}
+        kwargs: dict[str, Any] = {} if params is None else {"params": params}
         if body is not None:
             kwargs["json"] = body
         return await self._authorized(method, path, creds, **kwargs)
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """A remote provider's answer to a forwarded request, passed on unchanged (``body`` is the
+    provider's bytes, empty for 204)."""
+
+    status: int
+    body: bytes
 
 
 def _unverified_exp(access_token: str) -> float | None:
