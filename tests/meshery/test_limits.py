@@ -171,7 +171,9 @@ async def test_websocket_messages_pass_when_within_the_limits() -> None:
     ],
 )
 async def test_a_websocket_message_past_the_limits_closes_the_socket(frame: str, code: str) -> None:
-    sent, app = await _websocket(['{"type": "connection_init"}', frame, '{"never": "read"}'], json_depth=5, body_limit=100)
+    sent, app = await _websocket(
+        ['{"type": "connection_init"}', frame, '{"never": "read"}'], json_depth=5, body_limit=100
+    )
     assert app.seen == ['{"type": "connection_init"}']  # the refused message never reaches the app
     assert sent[-1] == {"type": "websocket.close", "code": 1008, "reason": code}
     assert [m["type"] for m in sent].count("websocket.close") == 1  # the app's own close is dropped
