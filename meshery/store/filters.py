@@ -171,7 +171,7 @@ async def delete_filters(store: Store, ids: Sequence[str], *, owner: str | None)
         rows = list((await session.execute(stmt)).scalars().all())
         gone = [r.id for r in rows]
         if gone:
-            # The module first: SQLite enforces no foreign keys unless asked, so no cascade is relied on.
+            # The modules first, explicitly: no database's cascade is relied on.
             await session.execute(delete(FilterFileRow).where(FilterFileRow.filter_id.in_(gone)))
             await session.execute(delete(FilterRow).where(FilterRow.id.in_(gone)))
     return rows

@@ -13,9 +13,11 @@ import httpx
 
 from generated import errors
 from tests.filters.modules import CRD, GROUP, envoy_filter, module
-from tests.handlers.test_deploy import FIELD_MANAGER, Cluster, cluster, managers, statuses  # noqa: F401 (fixture)
+from tests.handlers import test_deploy
+from tests.handlers.test_deploy import FIELD_MANAGER, Cluster, managers, statuses
 
 DEPLOY = "/api/filter/deploy"
+cluster = test_deploy.cluster  # the design deploy tests' fixture: the emulator uploaded as a connection
 
 
 async def _save(client: httpx.AsyncClient, name: str, config: str | None) -> dict[str, Any]:
