@@ -61,6 +61,11 @@ async def fetch(url: str, *, limit: int) -> bytes:
     return reply.content
 
 
+def _saves(value: Any) -> bool:
+    """Whether the request asks to store the filter: anything but an explicit false (absent: store)."""
+    return not (value is False or (isinstance(value, str) and value.strip().lower() in ("false", "0", "off", "no")))
+
+
 def _url_location(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     return {"branch": "", "host": parts.netloc, "path": parts.path, "type": "url"}
@@ -94,8 +99,7 @@ async def draft_of(services: Services, body: Mapping[str, Any]) -> tuple[service
         draft.name = draft.name or _url_name(url)
     elif not draft.filter_id:
         raise errors.ErrFilterBodyInvalid("give the module in filter_data.filter_file, or its url")
-    save = body.get("save")
-    return draft, save is None or save is True or (isinstance(save, str) and save.lower() in ("true", "1"))
+    return draft, _saves(body.get("save"))
 
 
 async def draft_of_upload(services: Services, form: Mapping[str, Any], upload: Any) -> tuple[service.Draft, bool]:
@@ -116,5 +120,4 @@ async def draft_of_upload(services: Services, form: Mapping[str, Any], upload: A
         config=_text(form.get("config"), "config"),
         module=data,
     )
-    save = form.get("save")
-    return draft, save in (None, "", True) or str(save).lower() in ("true", "1", "on")
+    return draft, _saves(form.get("save"))

@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -175,3 +176,20 @@ async def delete_filters(store: Store, ids: Sequence[str], *, owner: str | None)
             await session.execute(delete(FilterFileRow).where(FilterFileRow.filter_id.in_(gone)))
             await session.execute(delete(FilterRow).where(FilterRow.id.in_(gone)))
     return rows
+
+
+async def set_visibility(
+    store: Store, filter_id: str, *, visibility: str, catalog_data: dict[str, Any] | None = None
+) -> FilterRow | None:
+    """Change a filter's visibility (and catalog data when given), as publish/unpublish do; None if not found.
+
+    In a request's scope only the owner's row is changed (``ownership``); ``updated_at`` moves.
+    """
+    values: dict[str, Any] = {"visibility": visibility, "updated_at": now()}
+    if catalog_data is not None:
+        values["catalog_data"] = catalog_data
+    async with store.write() as session:
+        done = await session.execute(update(FilterRow).where(FilterRow.id == filter_id).values(values))
+        if not getattr(done, "rowcount", 0):
+            return None
+        return await session.get(FilterRow, filter_id, populate_existing=True)

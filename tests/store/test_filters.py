@@ -72,3 +72,23 @@ async def test_lists_read_no_module_and_scopes_readers(store: Store) -> None:
     assert [r.id for r in gone] == [mine.id]
     assert await repo.read_file(store, mine.id) is None
     assert await repo.read_filter(store, mine.id) is None
+
+
+async def test_visibility_changes_by_the_owner_only(store: Store) -> None:
+    row = await repo.save_filter(store, _row("pub", "alice"), MODULE)
+    token = ownership.enter("bob")
+    try:
+        assert await repo.set_visibility(store, row.id, visibility="published") is None
+    finally:
+        ownership.leave(token)
+    token = ownership.enter("alice")
+    try:
+        published = await repo.set_visibility(store, row.id, visibility="published", catalog_data={"type": "Security"})
+    finally:
+        ownership.leave(token)
+    assert published is not None and (published.visibility, published.catalog_data) == (
+        "published",
+        {"type": "Security"},
+    )
+    rows, _ = await repo.list_filters(store, repo.FilterQuery(viewer="bob"), page=0, page_size=10, order=None)
+    assert [r.id for r in rows] == [row.id]
