@@ -1,8 +1,8 @@
 """The WebAssembly module of a filter: how clients send it, and the check it must pass.
 
-Clients send the module four ways: base64 text (``format: byte``, the schemas package), the
-file as a JSON string (mesheryctl's ``filter import``), an array of byte values (the UI sends
-``Array.from(new Uint8Array(file))``), or the raw bytes (multipart, URL). Whatever the way, a module must start with the binary format's
+Clients send the module three ways: base64 text (``format: byte``, the schemas package and
+mesheryctl), an array of byte values (the UI sends ``Array.from(new Uint8Array(file))``), or
+the raw bytes (multipart, URL). Whatever the way, a module must start with the binary format's
 magic number (``\\0asm``) and version 1, and be at most the configured size.
 """
 
@@ -42,14 +42,6 @@ def decode(value: Any, *, limit: int) -> bytes:
         if not all(type(b) is int and 0 <= b <= 255 for b in value):
             raise errors.ErrFilterBodyInvalid("filter_file as an array must hold byte values (integers 0-255)")
         return bytes(value)
-    if isinstance(value, str) and value.startswith(MAGIC.decode()):
-        # mesheryctl sends the file's bytes as a JSON string (Go's string of the file): UTF-8,
-        # with every byte that is not valid UTF-8 replaced by U+FFFD, so such a module is lost.
-        if "\ufffd" in value:
-            raise errors.ErrFilterBodyInvalid(
-                "the module arrived as text and lost its bytes that are not UTF-8; send it as base64 or a file"
-            )
-        return value.encode("utf-8")
     if isinstance(value, str):
         text = "".join(value.split())
         if len(text) > (limit + 2) // 3 * 4 + 4:

@@ -108,11 +108,6 @@ async def test_multipart_upload_and_unsaved_check(client: httpx.AsyncClient) -> 
     (record,) = answer.json()
     assert record["name"] == "ratelimit" and record["config"] == CONFIG
     assert (await client.get(f"/api/filter/download/{record['id']}")).content == MODULE
-    # mesheryctl's `filter import`: the file as a JSON string, the config inside filter_data.
-    ctl = await save(
-        client, {"save": True, "filter_data": {"name": "ctl.wasm", "filter_file": MODULE.decode(), "config": CONFIG}}
-    )
-    assert ctl["config"] == CONFIG and (await client.get(f"/api/filter/download/{ctl['id']}")).content == MODULE
     checked = await save(client, {"filter_data": {"name": "dry", "filter_file": list(MODULE)}, "save": False})
     assert checked["name"] == "dry"
     assert (await client.get(f"/api/filter/{checked['id']}")).status_code == 404  # save: false stores nothing
