@@ -224,6 +224,9 @@ async def test_other_users_filters(users: httpx.AsyncClient) -> None:
         "/api/filter", json={"filterData": {"id": private["id"], "name": "mine now"}, "config": "x"}, headers=bob
     )
     assert hijack.status_code == 404, hijack.text
+    with_module = {"filterData": {"id": private["id"], "name": "mine now", "filterFile": list(MODULE)}}
+    taken = await users.post("/api/filter", json=with_module, headers=bob)
+    assert taken.status_code == 404, taken.text  # the id is taken by a filter that is not bob's
     deploy = await users.post("/api/filter/deploy", json={"filter_id": private["id"]}, headers=bob)
     assert deploy.status_code == 404 and deploy.json()["code"] == errors.ErrFilterNotFound.code
     listed = (await users.get("/api/filter", headers=bob)).json()
