@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from generated import errors
 from tests.filters.modules import CRD, GROUP, envoy_filter, module
@@ -18,6 +19,13 @@ from tests.handlers.test_deploy import FIELD_MANAGER, Cluster, managers, statuse
 
 DEPLOY = "/api/filter/deploy"
 cluster = test_deploy.cluster  # the design deploy tests' fixture: the emulator uploaded as a connection
+
+
+@pytest.fixture(scope="module")
+def database_backend() -> str:
+    """SQLite only: the deploy path is the design deploy's (tested on both); filter storage is
+    tested on both databases in test_filters.py. Keeps the suite's time down."""
+    return "sqlite"
 
 
 async def _save(client: httpx.AsyncClient, name: str, config: str | None) -> dict[str, Any]:
