@@ -1,7 +1,8 @@
 """What a save request brings: the module (base64, byte array, multipart part or URL) and the fields around it.
 
-Upstream's ``MesheryFilterRequestBody`` is read in both casings the clients send
-(``filter_data``/``filterData``, ``filter_file``/``filterFile``, ``catalog_data``/``catalogData``).
+Upstream's ``MesheryFilterRequestBody`` comes in both casings the clients send
+(``filter_data``/``filterData``, ``filter_file``/``filterFile``, ``catalog_data``/``catalogData``);
+the request layer folds the camelCase ones into the snake_case ones (``x-spelling-of``).
 A URL goes through the server's one fetcher (``meshery.fetch``: http(s) only, address policy,
 total deadline, streamed size limit); every failure is a catalogued 4xx.
 """
@@ -79,17 +80,17 @@ def _url_name(url: str) -> str | None:
 async def draft_of(services: Services, body: Mapping[str, Any]) -> tuple[service.Draft, bool]:
     """The draft of a JSON save request and its ``save`` flag (absent means save)."""
     limit = services.settings.filter_max_bytes
-    data = _mapping(_first(body, "filter_data", "filterData"), "filter_data") or {}
+    data = _mapping(_first(body, "filter_data"), "filter_data") or {}
     config = _text(_first(data, "config") or body.get("config"), "config")
     draft = service.Draft(
         name=_text(_first(data, "name") or body.get("name"), "name"),
         config=config,
         filter_id=_text(_first(data, "id"), "filter_data.id"),
         visibility=_text(_first(data, "visibility"), "visibility"),
-        catalog_data=_mapping(_first(data, "catalog_data", "catalogData"), "catalog_data"),
+        catalog_data=_mapping(_first(data, "catalog_data"), "catalog_data"),
         location=_mapping(_first(data, "location"), "location"),
     )
-    module = _first(data, "filter_file", "filterFile")
+    module = _first(data, "filter_file")
     url = _text(body.get("url"), "url")
     if module is not None:
         draft.module = wasm.decode(module, limit=limit)
