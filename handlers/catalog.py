@@ -23,7 +23,9 @@ FILTERS = "filter"
 def _reply(operation_id: str, value: dict[str, Any] | Forwarded, status: int = 200) -> http.Reply:
     """This server's answer (encoded from the spec) or the provider's (with both spellings added)."""
     if isinstance(value, Forwarded):
-        return http.raw(spelled(operation_id, value), status if value.status == 200 else value.status)
+        # Upstream answers its own status for a provider's 200 (202 for a publish).
+        answered = Forwarded(status if value.status == 200 else value.status, value.body)
+        return http.raw(spelled(operation_id, answered), answered.status)
     return http.json(value, status)
 
 

@@ -53,6 +53,8 @@ async def list_published(
     page_size: int,
     order: str | None,
 ) -> Listing:
+    if not repo.stored(kind.name):
+        return Listing(page=page, page_size=page_size, total=0, records=[])
     rows, total = await repo.list_published(
         services.store, kind.name, query, page=page, page_size=page_size, order=order
     )
@@ -90,6 +92,7 @@ async def publish(
                 merged["publishedVersion"] = version
         return merged
 
+    _require_stored(kind)
     found = await repo.set_visibility(
         services.store, kind.name, item_id, owner=_owner(user), visibility=PUBLISHED, catalog_data=data
     )
@@ -109,6 +112,7 @@ async def publish(
 
 async def unpublish(services: Services, user: User | None, kind: Kind, item_id: str) -> dict[str, Any]:
     """Take the caller's content out of the catalog; the catalog request (``unpublished``)."""
+    _require_stored(kind)
     found = await repo.set_visibility(
         services.store, kind.name, item_id, owner=_owner(user), visibility=UNPUBLISHED, only_from=PUBLISHED
     )
@@ -126,6 +130,11 @@ async def unpublish(services: Services, user: User | None, kind: Kind, item_id: 
         description=f"'{row.name}' {kind.label.lower()} unpublished",
     )
     return _catalog_request(kind, row, "unpublished")
+
+
+def _require_stored(kind: Kind) -> None:
+    if not repo.stored(kind.name):
+        raise errors.ErrCatalogContentNotFound(f"this server stores no {kind.label.lower()}s")
 
 
 async def _announce(

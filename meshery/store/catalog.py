@@ -46,6 +46,11 @@ class CatalogQuery:
     owners: Sequence[str] = ()
 
 
+def stored(kind: str) -> bool:
+    """True when this server stores content of the kind."""
+    return kind in TABLES
+
+
 def table(kind: str) -> type[Any]:
     try:
         return TABLES[kind]
