@@ -123,7 +123,7 @@ async def test_refusals(client: httpx.AsyncClient) -> None:
     unknown = str(uuid.uuid4())
     for method, url, body, status, code in (
         ("POST", "/api/pattern/catalog/publish", {"id": unknown}, 404, errors.ErrCatalogContentNotFound),
-        ("POST", "/api/pattern/catalog/publish", {"id": "not-a-uuid"}, 400, errors.ErrCatalogBodyInvalid),
+        ("POST", "/api/pattern/catalog/publish", {"id": "not-a-uuid"}, 400, errors.ErrRequestValidation),
         ("DELETE", "/api/pattern/catalog/unpublish", {"id": unknown}, 404, errors.ErrCatalogContentNotFound),
         ("POST", "/api/content/design/share", {"contentId": unknown, "emails": ["a@b.c"]}, 403,
          errors.ErrShareNotSupported),
