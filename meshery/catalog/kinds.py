@@ -18,6 +18,8 @@ from generated import errors
 from meshery.context import Services
 from meshery.designs import service as designs
 from meshery.designs import wire as design_wire
+from meshery.filters import service as filters
+from meshery.filters import wire as filter_wire
 
 
 @dataclass(frozen=True)
@@ -52,35 +54,15 @@ DESIGN = Kind(
     changed=designs.notify_changed,
 )
 
-def _filter_record(row: Any) -> dict[str, Any]:
-    """A stored filter as its catalog record (the module itself is downloaded on its own route)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "user_id": row.user_id,
-        "filter_resource": row.filter_resource or "",
-        "filter_file": "",
-        "location": dict(row.location or {}),
-        "visibility": row.visibility,
-        "catalog_data": dict(row.catalog_data or {}),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
-
-
-async def _no_subscribers(_services: Services) -> None:
-    return None
-
-
 FILTER = Kind(
     name="filter",
     label="Filter",
     page_key="filters",
     catalog_feature="meshery-filters-catalog",
     share_feature="share-filters",
-    record=_filter_record,
+    record=filter_wire.record,
     version=lambda _row: "",
-    changed=_no_subscribers,
+    changed=filters.notify_changed,
 )
 
 KINDS: dict[str, Kind] = {DESIGN.name: DESIGN, FILTER.name: FILTER}

@@ -20,12 +20,14 @@ from sqlalchemy.orm import defer
 from meshery.store import search
 from meshery.store.designs import PatternRow
 from meshery.store.engine import Store
+from meshery.store.filters import FilterRow
 
 PUBLISHED = "published"
 MAX_OFFSET = 2**62
 # kind -> the table of that content
 TABLES: dict[str, type[Any]] = {
     "pattern": PatternRow,
+    "filter": FilterRow,  # its module is in another table, never read here
 }
 # Columns never read by catalog lists (large, and not part of a list answer).
 _DEFERRED: dict[str, tuple[str, ...]] = {

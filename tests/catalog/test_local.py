@@ -8,6 +8,7 @@ import httpx
 from generated import errors
 from tests.catalog.conftest import AppClient, session_of
 from tests.fixtures.remote_provider import RemoteProviderProcess
+from tests.handlers.test_catalog import save_filter
 
 DESIGN = """name: shared-web
 schemaVersion: designs.meshery.io/v1beta1
@@ -64,3 +65,21 @@ async def test_two_users(app_client: AppClient, remote_provider: RemoteProviderP
         body = {"contentId": design, "emails": ["b@x.y"]}
         share = await http.post("/api/content/design/share", headers=alice, json=body)
         assert (share.status_code, share.json()["code"]) == (403, errors.ErrShareNotSupported.code)
+
+
+async def test_two_users_filters(app_client: AppClient, remote_provider: RemoteProviderProcess) -> None:
+    alice, bob = session_of(remote_provider, "alice"), session_of(remote_provider, "bob")
+    async with app_client(remote_provider) as http:
+        wasm = await save_filter(http, "authz.wasm", headers=alice)
+        stolen = await http.post("/api/filter/catalog/publish", headers=bob, json={"id": wasm})
+        assert (stolen.status_code, stolen.json()["code"]) == (404, errors.ErrCatalogContentNotFound.code)
+        assert (await http.post("/api/filter/catalog/publish", headers=alice, json={"id": wasm})).status_code == 202
+        listed = (await http.get("/api/filter/catalog", headers=bob)).json()["filters"]
+        assert [f["id"] for f in listed] == [wasm]
+        assert (await http.get(f"/api/filter/download/{wasm}", headers=bob)).status_code == 200
+        refused = await http.request("DELETE", "/api/filter/catalog/unpublish", headers=bob, json={"id": wasm})
+        assert (refused.status_code, refused.json()["code"]) == (404, errors.ErrCatalogContentNotFound.code)
+        gone = await http.request("DELETE", "/api/filter/catalog/unpublish", headers=alice, json={"id": wasm})
+        assert gone.status_code == 200
+        assert (await http.get("/api/filter/catalog", headers=bob)).json()["filters"] == []
+        assert (await http.get(f"/api/filter/download/{wasm}", headers=bob)).status_code == 404

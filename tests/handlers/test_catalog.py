@@ -3,6 +3,7 @@ unpublish, the catalogued refusals and sharing (not offered locally); every answ
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 import yaml
 
 from generated import errors
+from tests.filters.modules import envoy_filter, module
 
 DESIGN = """name: {name}
 schemaVersion: designs.meshery.io/v1beta1
@@ -148,3 +150,47 @@ async def test_publishing_raises_events(client: httpx.AsyncClient) -> None:
     assert sorted(e["action"] for e in mine) == ["publish", "unpublish_request"]
     assert all(e["actedUpon"] == design for e in mine), mine
     assert any("submitted with status: approved" in e["description"] for e in mine)
+
+
+async def save_filter(http: httpx.AsyncClient, name: str, **kwargs: Any) -> str:
+    body = {"save": True, "filterData": {"filterFile": base64.b64encode(module()).decode(), "name": name},
+            "config": envoy_filter()}  # fmt: skip
+    response = await http.post("/api/filter", json=body, **kwargs)
+    assert response.status_code == 200, response.text
+    return str(response.json()[0]["id"])
+
+
+async def test_filter_catalog(client: httpx.AsyncClient) -> None:
+    wasm = await save_filter(client, "ratelimit.wasm")
+    await save_filter(client, "private.wasm")
+    empty = (await client.get("/api/filter/catalog")).json()
+    assert (empty["filters"], empty["total_count"]) == ([], 0)
+
+    body = {"id": wasm, "catalog_data": {"type": "Security"}}
+    published = await client.post("/api/filter/catalog/publish", json=body)
+    assert published.status_code == 202, published.text
+    assert (published.json()["content_type"], published.json()["content_name"]) == ("filter", "ratelimit.wasm")
+    page = (await client.get("/api/filter/catalog", params={"pagesize": 5})).json()
+    assert (page["page_size"], page["total_count"]) == (5, 1)
+    (item,) = page["filters"]
+    assert (item["id"], item["visibility"], item["catalog_data"]) == (wasm, "published", {"type": "Security"})
+    assert item["filter_file"] == "" and "envoy" in item["filter_resource"].lower()
+    # Its module is still downloaded from its own route.
+    assert (await client.get(f"/api/filter/download/{wasm}")).content == module()
+
+    query = """query { fetchFilterCatalogContent(selector: {search: "rate"}) {
+        id name filter_file filter_resource owner visibility catalog_data created_at } }"""
+    body = (await client.post("/api/system/graphql/query", json={"query": query})).json()
+    assert "errors" not in body, body
+    assert [i["id"] for i in body["data"]["fetchFilterCatalogContent"]] == [wasm]
+
+    gone = await client.request("DELETE", "/api/filter/catalog/unpublish", json={"id": wasm})
+    assert gone.status_code == 200 and gone.json()["status"] == "unpublished"
+    assert (await client.get("/api/filter/catalog")).json()["filters"] == []
+    assert (await client.get(f"/api/filter/{wasm}")).json()["visibility"] == "private"
+    # A design id is no filter, a filter id no design.
+    design = await save(client, "not-a-filter")
+    wrong = await client.post("/api/filter/catalog/publish", json={"id": design})
+    assert (wrong.status_code, wrong.json()["code"]) == (404, errors.ErrCatalogContentNotFound.code)
+    wrong = await client.post("/api/pattern/catalog/publish", json={"id": wasm})
+    assert (wrong.status_code, wrong.json()["code"]) == (404, errors.ErrCatalogContentNotFound.code)
