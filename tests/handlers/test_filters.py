@@ -26,6 +26,7 @@ from meshery.filters import resource
 from meshery.providers.local import LOCAL_USER
 from tests.filters.modules import envoy_filter, module
 from tests.fixtures.contract import ContractChecker, contract_client
+from tests.fixtures.queries import check_baseline, counting
 from tests.handlers.test_designs import TwoUsers, _as
 
 MODULE = module()
@@ -261,3 +262,15 @@ async def test_configuration_subscription_has_the_filters(app: Starlette, client
       subscribeConfiguration(patternSelector: $p, filterSelector: $f) {
         filters { total_count filters { id name filter_file filter_resource visibility user_id } } } }"""
     assert "filters" in query  # the GraphQL document the UI sends selects these fields (see spec)
+
+
+async def test_lists_read_no_module(app: Starlette, client: httpx.AsyncClient, database_url: str) -> None:
+    for i in range(12):
+        await save(client, ui_upload(f"many-{i:02d}"))
+    store = app.state.meshery.services.store
+    with counting(store) as statements:
+        page = await client.get("/api/filter", params={"pagesize": 10, "search": "many"})
+    assert page.status_code == 200 and page.json()["total_count"] == 12
+    assert not [s for s in statements if "meshery_filter_files" in s], statements
+    dialect = "postgresql" if database_url else "sqlite"
+    check_baseline(f"GET /api/filter ({dialect})", statements)
