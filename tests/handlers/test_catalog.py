@@ -9,9 +9,11 @@ from typing import Any
 
 import httpx
 import yaml
+from starlette.applications import Starlette
 
 from generated import errors
 from tests.filters.modules import envoy_filter, module
+from tests.fixtures.queries import check_baseline, counting
 
 DESIGN = """name: {name}
 schemaVersion: designs.meshery.io/v1beta1
@@ -194,3 +196,21 @@ async def test_filter_catalog(client: httpx.AsyncClient) -> None:
     assert (wrong.status_code, wrong.json()["code"]) == (404, errors.ErrCatalogContentNotFound.code)
     wrong = await client.post("/api/pattern/catalog/publish", json={"id": wasm})
     assert (wrong.status_code, wrong.json()["code"]) == (404, errors.ErrCatalogContentNotFound.code)
+
+
+async def test_catalog_list_statements(client: httpx.AsyncClient, app: Starlette, database_url: str) -> None:
+    """A catalog page is two statements (page and count) however many items it holds, and never
+    reads a design's original artifact or a filter's module."""
+    for n in range(5):
+        design = await save(client, f"counted-{n}")
+        await client.post("/api/pattern/catalog/publish", json={"id": design, "catalog_data": CATALOG_DATA})
+        wasm = await save_filter(client, f"counted-{n}.wasm")
+        await client.post("/api/filter/catalog/publish", json={"id": wasm})
+    dialect = "postgresql" if database_url else "sqlite"
+    store = app.state.meshery.services.store
+    for path in ("/api/pattern/catalog", "/api/filter/catalog"):
+        with counting(store) as statements:
+            page = await client.get(path, params={"technology": "istio"} if "pattern" in path else {})
+            assert page.status_code == 200 and page.json()["total_count"] == 5
+        assert not any("source_content" in s or "meshery_filter_files" in s for s in statements), statements
+        check_baseline(f"GET {path} ({dialect})", statements)
