@@ -3,6 +3,7 @@ unpublish, the catalogued refusals and sharing (not offered locally); every answ
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from typing import Any
@@ -12,6 +13,9 @@ import yaml
 from starlette.applications import Starlette
 
 from generated import errors
+from handlers import designs as design_handlers
+from meshery import context
+from meshery.providers.local import LOCAL_USER
 from tests.filters.modules import envoy_filter, module
 from tests.fixtures.queries import check_baseline, counting
 
@@ -21,6 +25,7 @@ version: 0.0.3
 components: []
 relationships: []
 """
+TIMEOUT = 20.0  # generous: the machine is shared
 CATALOG_DATA = {
     "class": "community",
     "compatibility": ["Kubernetes", "Istio"],
@@ -214,3 +219,25 @@ async def test_catalog_list_statements(client: httpx.AsyncClient, app: Starlette
             assert page.status_code == 200 and page.json()["total_count"] == 5
         assert not any("source_content" in s or "meshery_filter_files" in s for s in statements), statements
         check_baseline(f"GET {path} ({dialect})", statements)
+
+
+async def test_publishing_refreshes_the_configuration_subscription(app: Starlette, client: httpx.AsyncClient) -> None:
+    """subscribeConfiguration pushes a new page when a design or a filter is published or unpublished."""
+    services = app.state.meshery.services
+    design = await save(client, "streamed")
+    wasm = await save_filter(client, "streamed.wasm")
+    token = context.activate(context.RequestContext(services=services, provider="None", user=LOCAL_USER))
+    try:
+        selector = {"page": "0", "pageSize": "10"}
+        stream = design_handlers.subscribe_configuration(selector, selector)
+        first = await asyncio.wait_for(anext(stream), TIMEOUT)
+        assert [p["visibility"] for p in first["patterns"]["patterns"]] == ["private"]
+        await client.post("/api/pattern/catalog/publish", json={"id": design})
+        second = await asyncio.wait_for(anext(stream), TIMEOUT)
+        assert [p["visibility"] for p in second["patterns"]["patterns"]] == ["published"]
+        await client.post("/api/filter/catalog/publish", json={"id": wasm})
+        third = await asyncio.wait_for(anext(stream), TIMEOUT)
+        assert [f["visibility"] for f in third["filters"]["filters"]] == ["published"]
+        await stream.aclose()
+    finally:
+        context.deactivate(token)
