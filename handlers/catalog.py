@@ -158,6 +158,11 @@ def _graphql_item(item: dict[str, Any]) -> dict[str, Any]:
     if "catalog_data" not in out and "catalogData" in out:
         out["catalog_data"] = out["catalogData"]
     out["catalog_data"] = out.get("catalog_data") or None
+    # A provider's item may leave out what the GraphQL types require.
+    for key, default in (("name", ""), ("visibility", "published"), ("pattern_file", ""), ("filter_file", ""),
+                         ("filter_resource", "")):  # fmt: skip
+        if out.get(key) is None:
+            out[key] = default
     return out
 
 

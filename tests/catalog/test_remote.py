@@ -27,7 +27,7 @@ async def test_catalog_is_forwarded(app_client: AppClient, catalog_provider: Rem
 
         page = await http.get("/api/pattern/catalog", headers=dave, params={"page": 0, "pagesize": 5})
         assert page.status_code == 200, page.text
-        assert (page.json()["total_count"], page.json()["totalCount"]) == (1, 1)
+        assert (page.json()["total_count"], page.json()["totalCount"], page.json()["page_size"]) == (1, 1, 5)
         (item,) = page.json()["patterns"]
         assert (item["id"], item["user_id"], item["catalog_data"]["type"]) == (content, "carol", "Security")
 
@@ -47,6 +47,11 @@ async def test_catalog_is_forwarded(app_client: AppClient, catalog_provider: Rem
         assert filters.status_code == 202 and filters.json()["content_type"] == "filter"
         listed = await http.get("/api/filter/catalog", headers=carol)
         assert [f["id"] for f in listed.json()["filters"]] == [content]
+        query = "{ fetchFilterCatalogContent { id filter_file filter_resource visibility owner } }"
+        graphql = await http.post("/api/system/graphql/query", headers=carol, json={"query": query})
+        (gql_filter,) = graphql.json()["data"]["fetchFilterCatalogContent"]
+        assert gql_filter == {"id": content, "filter_file": "", "filter_resource": "", "visibility": "published",
+                              "owner": "carol"}
 
 
 async def test_share_is_forwarded(app_client: AppClient, catalog_provider: RemoteProviderProcess) -> None:
