@@ -23,8 +23,8 @@ FILTERS = "filter"
 def _reply(operation_id: str, value: dict[str, Any] | Forwarded, status: int = 200) -> http.Reply:
     """This server's answer (encoded from the spec) or the provider's (with both spellings added)."""
     if isinstance(value, Forwarded):
-        # Upstream answers its own status for a provider's 200 (202 for a publish).
-        answered = Forwarded(status if value.status == 200 else value.status, value.body)
+        # Upstream answers its own status for a provider's success (202 for a publish).
+        answered = Forwarded(status, value.body)
         return http.raw(spelled(operation_id, answered), answered.status)
     return http.json(value, status)
 
