@@ -20,7 +20,8 @@ MODEL = "meshery-core"
 SCHEMA_VERSION = "components.meshery.io/v1beta1"
 
 
-def _suffix() -> str:
+def suffix() -> str:
+    """Five random lower-case letters (upstream names unnamed filters and components with them)."""
     return "".join(secrets.choice(string.ascii_lowercase) for _ in range(5))
 
 
@@ -30,7 +31,7 @@ def build(config: str) -> str:
         "id": str(uuid.uuid4()),
         "schemaVersion": SCHEMA_VERSION,
         "version": VERSION,
-        "displayName": f"{KIND.lower()}{_suffix()}",
+        "displayName": f"{KIND.lower()}{suffix()}",
         "component": {"kind": KIND, "version": VERSION, "schema": ""},
         "model": {"name": MODEL, "model": {"version": VERSION}},
         "metadata": {"isAnnotation": True},

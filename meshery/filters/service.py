@@ -126,7 +126,7 @@ def build_row(draft: Draft, existing: repo.FilterRow | None, owner: str | None) 
     """The row a save writes (also the answer of a save that does not store)."""
     stamp = repo.now()
     filter_id = draft.filter_id or str(uuid.uuid4())
-    name = (draft.name or (existing.name if existing else "") or f"meshery-filter-{resource._suffix()}")[:255]
+    name = (draft.name or (existing.name if existing else "") or f"meshery-filter-{resource.suffix()}")[:255]
     if draft.config is not None:
         filter_resource = resource.build(draft.config)
     else:

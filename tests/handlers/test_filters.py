@@ -15,11 +15,13 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
+import graphql
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from generated import errors
+from generated.graphql_schema import SDL
 from handlers import designs as design_handlers
 from meshery import context
 from meshery.filters import resource
@@ -222,6 +224,9 @@ async def test_other_users_filters(users: httpx.AsyncClient) -> None:
         "/api/filter", json={"filterData": {"id": private["id"], "name": "mine now"}, "config": "x"}, headers=bob
     )
     assert hijack.status_code == 404, hijack.text
+    with_module = {"filterData": {"id": private["id"], "name": "mine now", "filterFile": list(MODULE)}}
+    taken = await users.post("/api/filter", json=with_module, headers=bob)
+    assert taken.status_code == 404, taken.text  # the id is taken by a filter that is not bob's
     deploy = await users.post("/api/filter/deploy", json={"filter_id": private["id"]}, headers=bob)
     assert deploy.status_code == 404 and deploy.json()["code"] == errors.ErrFilterNotFound.code
     listed = (await users.get("/api/filter", headers=bob)).json()
@@ -258,10 +263,13 @@ async def test_configuration_subscription_has_the_filters(app: Starlette, client
     finally:
         context.deactivate(token)
 
+    # The fields upstream's UI selects (ConfigurationSubscription) are in the schema.
     query = """subscription($p: PageFilter!, $f: PageFilter!) {
       subscribeConfiguration(patternSelector: $p, filterSelector: $f) {
-        filters { total_count filters { id name filter_file filter_resource visibility user_id } } } }"""
-    assert "filters" in query  # the GraphQL document the UI sends selects these fields (see spec)
+        filters { page page_size total_count filters {
+          id name filter_file filter_resource user_id visibility catalog_data created_at updated_at
+          location { branch host path type } } } } }"""
+    assert graphql.validate(graphql.build_schema(SDL), graphql.parse(query)) == []
 
 
 async def test_lists_read_no_module(app: Starlette, client: httpx.AsyncClient, database_url: str) -> None:
