@@ -637,3 +637,15 @@ async def latest_components_of_kinds(
     )
     async with _session(store, session) as db:
         return list((await db.execute(query)).all())
+
+
+async def relationship_definitions(store: Store, *, session: AsyncSession | None = None) -> list[Any]:
+    """(id, status, model name, body) of every latest relationship definition (relationship evaluation's index)."""
+    query = (
+        select(RegistryRelationship.id, RegistryRelationship.status, RegistryModel.name, RegistryRelationship.body)
+        .join(RegistryModel, RegistryModel.id == RegistryRelationship.model_id)
+        .where(RegistryRelationship.latest.is_(True))
+        .order_by(RegistryRelationship.id)
+    )
+    async with _session(store, session) as db:
+        return list((await db.execute(query)).all())

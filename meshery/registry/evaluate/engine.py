@@ -1,0 +1,266 @@
+"""One evaluation of a design: validate its relationships, identify new ones, act; repeat until settled.
+
+A pass (upstream's ``evaluate`` rule) has three phases. **Validate**: a relationship of the design
+whose ``from`` or ``to`` component is gone, or an approved alias whose parent field is gone, is
+marked ``deleted``. **Identify**: every candidate registry definition (``index``) is matched
+(``identify``); declarations the design does not already hold are added. **Act**: identified and
+pending relationships are approved (a pending alias adds its child component), deleted ones are
+removed (with a deleted alias's child), and approved relationships with paths copy each
+``mutatorRef`` value of their ``from`` component to the ``mutatedRef`` path of their ``to``
+component. A pass that added, removed or reconfigured components is followed by another, at most
+``MAX_PASSES`` (upstream's MAX_RE_EVALUATION_DEPTH); each pass bumps the design's patch version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from generated import errors
+from meshery.registry.evaluate import actions, identify, selectors
+from meshery.registry.evaluate.identify import DesignView
+from meshery.registry.evaluate.paths import MISSING
+from meshery.registry.evaluate.selectors import Definition
+
+MAX_PASSES = 5
+SCHEMA_VERSION = "evaluation.meshery.io/v1beta1"
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+
+
+@dataclass
+class Result:
+    design: dict[str, Any]
+    actions: list[actions.Action] = field(default_factory=list)
+    passes: int = 0
+
+    def answer(self, *, diff_only: bool = False, original: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The wire answer (``EvaluationResponse``); ``diff_only`` keeps only what the actions touched."""
+        design = self.design
+        if diff_only:
+            design = _diff(design, self.actions)
+        digest = hashlib.sha256(orjson.dumps(design, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "design": design,
+            "actions": self.actions,
+            "evaluationHash": digest,
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }
+
+
+def check(design: Any) -> dict[str, Any]:
+    """The design as evaluation reads it (a shallow copy), or ErrEvaluationDesign."""
+    if not isinstance(design, dict):
+        raise errors.ErrEvaluationDesign("the design is not an object")
+    components = design.get("components") or []
+    relationships = design.get("relationships") or []
+    if not isinstance(components, list) or not isinstance(relationships, list):
+        raise errors.ErrEvaluationDesign("`components` and `relationships` must be lists")
+    for i, component in enumerate(components):
+        if not isinstance(component, dict):
+            raise errors.ErrEvaluationDesign(f"components[{i}] is not an object")
+        if not isinstance(component.get("id"), str) or not component["id"]:
+            raise errors.ErrEvaluationDesign(f"components[{i}] has no id")
+    for i, relationship in enumerate(relationships):
+        if not isinstance(relationship, dict):
+            raise errors.ErrEvaluationDesign(f"relationships[{i}] is not an object")
+    return {**design, "components": components, "relationships": relationships}
+
+
+def bump(version: Any) -> str:
+    """The next patch version (upstream: semver IncPatch, ``0.0.0`` when unparsable, no ``v``)."""
+    found = _VERSION.match(version) if isinstance(version, str) else None
+    if found is None:
+        return "0.0.1"
+    major, minor, patch = (int(g) for g in found.groups())
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def ends(relationship: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first ``from`` and ``to`` selector items of a declaration (empty maps when absent)."""
+    sets = relationship.get("selectors")
+    first = sets[0] if isinstance(sets, list) and sets and isinstance(sets[0], dict) else {}
+    allow = first.get("allow") if isinstance(first.get("allow"), dict) else {}
+    ends = []
+    for side in ("from", "to"):
+        items = allow.get(side)
+        ends.append(items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {})
+    return ends[0], ends[1]
+
+
+def _patch_key(item: dict[str, Any]) -> bytes:
+    return orjson.dumps(item.get("patch"), option=orjson.OPT_SORT_KEYS)
+
+
+def _existing_key(definition: Definition, relationship: dict[str, Any]) -> tuple[Any, ...]:
+    """When two declarations are the same relationship (upstream's ``relationships_are_same``)."""
+    source, target = ends(relationship)
+    to_part = (target.get("kind"), str(target.get("id")), _patch_key(target))
+    if definition.family == selectors.ALIAS:
+        return (definition.identity, *to_part)
+    return (definition.identity, source.get("kind"), str(source.get("id")), _patch_key(source), *to_part)
+
+
+def _first_ref(item: dict[str, Any], key: str) -> list[str] | None:
+    patch = item.get("patch")
+    refs = patch.get(key) if isinstance(patch, dict) else None
+    if isinstance(refs, list) and refs and isinstance(refs[0], list):
+        return [str(k) for k in refs[0]]
+    return None
+
+
+def _is_invalid(view: DesignView, definition: Definition, relationship: dict[str, Any], status: str) -> bool:
+    source, target = ends(relationship)
+    from_id, to_id = str(source.get("id")), str(target.get("id"))
+    if from_id not in view.by_id or to_id not in view.by_id:
+        return True
+    if definition.family == selectors.ALIAS and status == "approved":
+        ref = _first_ref(source, "mutatorRef")
+        return ref is not None and view.value(to_id, ref) in (MISSING, None)
+    return False
+
+
+def _alias_child(item: dict[str, Any]) -> dict[str, Any]:
+    kind = str(item.get("kind") or "")
+    child_id = str(item.get("id"))
+    return {
+        "id": child_id,
+        "schemaVersion": "components.meshery.io/v1beta1",
+        "version": "v1.0.0",
+        "displayName": f"{kind.lower()}-{child_id[:3]}",
+        "component": {"kind": kind},
+        "model": item.get("model") or {},
+        "configuration": {},
+        "metadata": {"isAnnotation": False},
+    }
+
+
+def _patches(view: DesignView, relationship: dict[str, Any]) -> list[actions.Action]:
+    """Copy each mutator value of the ``from`` component to the mutated path of the ``to`` component."""
+    source, target = ends(relationship)
+    from_id, to_id = str(source.get("id")), str(target.get("id"))
+    src = selectors.Item.parse(source, "")
+    dst = selectors.Item.parse(target, "")
+    if src is None or dst is None:
+        return []
+    found = []
+    for i, mutator in enumerate(src.mutator):
+        if i >= len(dst.mutated):
+            break
+        value = view.value(from_id, mutator)
+        if value is MISSING:
+            continue
+        if view.value(to_id, dst.mutated[i]) != value:
+            found.append(actions.update_component(to_id, dst.mutated[i], value))
+    return found
+
+
+def evaluate_pass(design: dict[str, Any], candidates: list[Definition]) -> list[actions.Action]:
+    """The actions of one pass over ``design`` (validated by ``check``)."""
+    view = DesignView.of(design)
+    taken: list[actions.Action] = []
+    current: list[tuple[Definition, dict[str, Any], str]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for relationship in design["relationships"]:
+        definition = selectors.compile_definition(relationship)
+        status = str(relationship.get("status") or "").lower()
+        if status != "deleted" and _is_invalid(view, definition, relationship, status):
+            taken.append(actions.set_status(str(relationship.get("id")), "deleted"))
+            status = "deleted"
+        if status != "deleted":
+            seen.add(_existing_key(definition, relationship))
+        current.append((definition, relationship, status))
+    for definition in candidates:
+        for found in identify.identify(view, definition):
+            key = _existing_key(definition, found)
+            if key in seen:
+                continue
+            seen.add(key)
+            taken.append(actions.add(actions.ADD_RELATIONSHIP, found))
+            current.append((definition, found, str(found["status"])))
+    for definition, relationship, status in current:
+        rel_id = str(relationship.get("id"))
+        source, _ = ends(relationship)
+        if status == "deleted":
+            taken.append(actions.delete_relationship(relationship))
+            if definition.family == selectors.ALIAS and str(source.get("id")) in view.by_id:
+                taken.append(actions.delete_component(str(source.get("id"))))
+        elif status == "pending" and definition.family == selectors.ALIAS:
+            if str(source.get("id")) not in view.by_id:
+                taken.append(actions.add(actions.ADD_COMPONENT, _alias_child(source)))
+            taken.append(actions.set_status(rel_id, "approved"))
+        elif status in ("identified", "pending"):
+            taken.append(actions.set_status(rel_id, "approved"))
+        elif status == "approved" and definition.family != selectors.ALIAS:
+            taken.extend(_patches(view, relationship))
+    return taken
+
+
+def resolved_aliases(design: dict[str, Any]) -> dict[str, Any]:
+    """Upstream's ``metadata.resolvedAliases``: each alias component, its parent and the field it stands for."""
+    immediate: dict[str, dict[str, Any]] = {}
+    for relationship in design.get("relationships") or []:
+        kind = (str(relationship.get(k) or "").lower() for k in ("kind", "type", "subType"))
+        if tuple(kind) != ("hierarchical", "parent", "alias") or relationship.get("status") == "deleted":
+            continue
+        source, target = ends(relationship)
+        ref = _first_ref(source, "mutatedRef")
+        if not source.get("id") or not target.get("id") or ref is None:
+            continue
+        immediate[str(source["id"])] = {
+            "relationship_id": str(relationship.get("id")),
+            "alias_component_id": str(source["id"]),
+            "immediate_parent_id": str(target["id"]),
+            "immediate_ref_field_path": ref,
+        }
+    resolved: dict[str, Any] = {}
+    for alias_id, alias in immediate.items():
+        parent, path = alias["immediate_parent_id"], list(alias["immediate_ref_field_path"])
+        for _ in range(len(immediate)):
+            above = immediate.get(parent)
+            if above is None:
+                break
+            parent, path = above["immediate_parent_id"], [*above["immediate_ref_field_path"], *path[1:]]
+        resolved[alias_id] = {**alias, "resolved_parent_id": parent, "resolved_ref_field_path": path}
+    return resolved
+
+
+def run(design: Any, candidates: list[Definition], *, max_passes: int = MAX_PASSES) -> Result:
+    """Evaluate until a pass needs no other (ErrEvaluationUnsettled after ``max_passes``)."""
+    current = check(design)
+    result = Result(design=current)
+    for number in range(1, max_passes + 1):
+        taken = evaluate_pass(current, candidates)
+        current = actions.apply(current, taken)
+        current["version"] = bump(current.get("version"))
+        metadata = current.get("metadata")
+        current["metadata"] = {**(metadata if isinstance(metadata, dict) else {})}
+        current["metadata"]["resolvedAliases"] = resolved_aliases(current)
+        result.actions.extend(taken)
+        result.passes = number
+        if not any(a["op"] in actions.REEVALUATE for a in taken):
+            result.design = current
+            return result
+    raise errors.ErrEvaluationUnsettled(f"the design still changed after {max_passes} passes")
+
+
+def _target(action: actions.Action) -> str:
+    value = action["value"]
+    return str(value.get("id") or value.get("item", {}).get("id"))
+
+
+def _diff(design: dict[str, Any], taken: list[actions.Action]) -> dict[str, Any]:
+    components = {_target(a) for a in taken if "component" in a["op"]}
+    relationships = {_target(a) for a in taken if "relationship" in a["op"]}
+    removed = [a["value"]["relationship"] for a in taken if a["op"] == actions.DELETE_RELATIONSHIP]
+    return {
+        **design,
+        "components": [c for c in design.get("components") or [] if str(c.get("id")) in components],
+        "relationships": [r for r in design.get("relationships") or [] if str(r.get("id")) in relationships]
+        + [r for r in removed if isinstance(r, dict)],
+    }
