@@ -57,8 +57,10 @@ def check(design: Any) -> dict[str, Any]:
     """The design as evaluation reads it (a shallow copy), or ErrEvaluationDesign."""
     if not isinstance(design, dict):
         raise errors.ErrEvaluationDesign("the design is not an object")
-    components = design.get("components") or []
-    relationships = design.get("relationships") or []
+    components = design.get("components")
+    relationships = design.get("relationships")
+    components = [] if components is None else components
+    relationships = [] if relationships is None else relationships
     if not isinstance(components, list) or not isinstance(relationships, list):
         raise errors.ErrEvaluationDesign("`components` and `relationships` must be lists")
     for i, component in enumerate(components):
@@ -125,18 +127,34 @@ def _is_invalid(view: DesignView, definition: Definition, relationship: dict[str
     return False
 
 
-def _alias_child(item: dict[str, Any]) -> dict[str, Any]:
+def _alias_child(item: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, Any]:
+    """The component an alias stands for (``hydrate`` completes it from the registry).
+
+    Until then it is declared like its parent when both belong to one model (same model,
+    format and definition fields), with its own kind, an empty configuration and no capabilities.
+    """
     kind = str(item.get("kind") or "")
     child_id = str(item.get("id"))
+    model = item.get("model") or {}
+    template: dict[str, Any] = {}
+    if parent is not None and isinstance(parent.get("model"), dict) and isinstance(model, dict):
+        if parent["model"].get("name") == model.get("name"):
+            template = {k: v for k, v in parent.items() if k not in ("id", "displayName", "configuration")}
+            model = parent["model"]
+    metadata = template.get("metadata")
     return {
-        "id": child_id,
         "schemaVersion": "components.meshery.io/v1beta1",
         "version": "v1.0.0",
+        "description": "",
+        "format": "JSON",
+        **template,
+        "id": child_id,
         "displayName": f"{kind.lower()}-{child_id[:3]}",
-        "component": {"kind": kind},
-        "model": item.get("model") or {},
+        "component": {"kind": kind, "version": "", "schema": ""},
+        "model": model,
         "configuration": {},
-        "metadata": {"isAnnotation": False},
+        "capabilities": [],
+        "metadata": {**(metadata if isinstance(metadata, dict) else {}), "isAnnotation": False},
     }
 
 
@@ -192,7 +210,9 @@ def evaluate_pass(design: dict[str, Any], candidates: list[Definition]) -> list[
                 taken.append(actions.delete_component(str(source.get("id"))))
         elif status == "pending" and definition.family == selectors.ALIAS:
             if str(source.get("id")) not in view.by_id:
-                taken.append(actions.add(actions.ADD_COMPONENT, _alias_child(source)))
+                _, target = ends(relationship)
+                child = _alias_child(source, view.by_id.get(str(target.get("id"))))
+                taken.append(actions.add(actions.ADD_COMPONENT, child))
             taken.append(actions.set_status(rel_id, "approved"))
         elif status in ("identified", "pending"):
             taken.append(actions.set_status(rel_id, "approved"))

@@ -91,7 +91,7 @@ def declaration(
     out = dict(definition.raw)
     out["id"] = rel_id
     out["status"] = status
-    out["selectors"] = [{"allow": {"from": [source], "to": [target]}, "deny": {}}]
+    out["selectors"] = [{"allow": {"from": [source], "to": [target]}, "deny": {"from": [], "to": []}}]
     return out
 
 

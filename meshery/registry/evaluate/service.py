@@ -13,7 +13,7 @@ from typing import Any
 
 from generated import errors
 from meshery.context import Services
-from meshery.registry.evaluate import engine, index, selectors
+from meshery.registry.evaluate import engine, hydrate, index, selectors
 from meshery.registry.evaluate.identify import DesignView
 
 # Designs with more components than this are evaluated off the event loop.
@@ -26,8 +26,11 @@ async def run(services: Services, design: Any) -> engine.Result:
     keys = {selectors.ComponentKey.of(c) for c in checked["components"]}
     candidates = current.candidates(keys)
     if len(checked["components"]) > OFF_LOOP_COMPONENTS:
-        return await asyncio.to_thread(engine.run, checked, candidates)
-    return engine.run(checked, candidates)
+        result = await asyncio.to_thread(engine.run, checked, candidates)
+    else:
+        result = engine.run(checked, candidates)
+    await hydrate.hydrate(services.store, result.design, result.actions)
+    return result
 
 
 async def evaluate(services: Services, body: Mapping[str, Any]) -> dict[str, Any]:
