@@ -137,10 +137,15 @@ def _alias_child(item: dict[str, Any], parent: dict[str, Any] | None) -> dict[st
     child_id = str(item.get("id"))
     model = item.get("model") or {}
     template: dict[str, Any] = {}
-    if parent is not None and isinstance(parent.get("model"), dict) and isinstance(model, dict):
-        if parent["model"].get("name") == model.get("name"):
-            template = {k: v for k, v in parent.items() if k not in ("id", "displayName", "configuration")}
-            model = parent["model"]
+    parent_model = parent.get("model") if parent is not None else None
+    if (
+        parent is not None
+        and isinstance(parent_model, dict)
+        and isinstance(model, dict)
+        and (parent_model.get("name") == model.get("name"))
+    ):
+        template = {k: v for k, v in parent.items() if k not in ("id", "displayName", "configuration")}
+        model = parent_model
     metadata = template.get("metadata")
     return {
         "schemaVersion": "components.meshery.io/v1beta1",
