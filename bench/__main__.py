@@ -23,6 +23,7 @@ from bench import (
     designs,
     designs_deploy,
     designs_import,
+    evaluate,
     events,
     graphql_cache,
     inprocess,
@@ -50,6 +51,7 @@ BENCHMARKS = (
     "designs",
     "workspaces",
     "observability",
+    "evaluate",
 )
 
 
@@ -88,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
     des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
     des.add_argument("--deploy-rounds", type=int, default=3, help="deploys of the design measured; median (default 3)")
+    ev2 = parser.add_argument_group("evaluate (not part of `all`: it writes a catalog under build/ once)")
+    ev2.add_argument("--eval-components", type=int, default=90_000, help="synthetic components (default 90000)")
+    ev2.add_argument("--eval-relationships", type=int, default=5_000, help="synthetic relationships (default 5000)")
+    ev2.add_argument("--eval-design", type=int, default=1000, help="components of the design (default 1000)")
+    ev2.add_argument("--eval-rounds", type=int, default=5, help="evaluations measured; median (default 5)")
+    ev2.add_argument("--short", action="store_true", help="evaluate: 9,000 components, 500 relationships, 3 rounds")
     return parser
 
 
@@ -141,6 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= workspaces.run()
         if args.benchmark in ("all", "observability"):
             ok &= observability.run(rounds=args.rounds, load=load)
+        if args.benchmark == "evaluate":
+            short = args.short
+            ok &= evaluate.run(
+                components=9_000 if short else args.eval_components,
+                relationships=500 if short else args.eval_relationships,
+                size=args.eval_design,
+                rounds=3 if short else args.eval_rounds,
+            )
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:
