@@ -194,7 +194,7 @@ def test_the_index_offers_only_definitions_whose_kinds_are_present() -> None:
     rows.append(("ignored", "ignored", "kubernetes", FILES[0].read_text()))
     rows.append(("broken", "enabled", "kubernetes", "{not json"))
     index = RelationshipIndex.build("g1", rows)
-    assert len(index.definitions) == len(FILES)
+    assert index.size == len(FILES)
 
     def offered(*kinds: str, model: str = "kubernetes") -> set[str]:
         keys = [ComponentKey(kind=k, model=model, version="") for k in kinds]
@@ -218,3 +218,20 @@ def reference_file(name: str) -> Path:
     if not found:
         pytest.skip(f"{name} is not among the reference relationship files")
     return found[0]
+
+
+def test_the_design_given_is_left_unchanged() -> None:
+    """Callers (the handler, the benchmark) may keep using the design they passed."""
+    for file in FILES:
+        definition = designs.load(file)
+        design = designs.matching(definition)
+        before = copy.deepcopy(design)
+        evaluated = engine.run(design, [definition]).design
+        assert design == before
+        if definition.family != selectors.ALIAS:  # a patch of the mutated path leaves the given design alone too
+            evaluated["components"][0] = paths.put(
+                evaluated["components"][0], definition.sets[0].allow_from[0].mutator[0], "changed"
+            )
+            kept = copy.deepcopy(evaluated)
+            assert any(a["op"].startswith("update_component") for a in engine.run(evaluated, [definition]).actions)
+            assert evaluated == kept

@@ -87,7 +87,8 @@ def ends(relationship: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The first ``from`` and ``to`` selector items of a declaration (empty maps when absent)."""
     sets = relationship.get("selectors")
     first = sets[0] if isinstance(sets, list) and sets and isinstance(sets[0], dict) else {}
-    allow = first.get("allow") if isinstance(first.get("allow"), dict) else {}
+    allow_value = first.get("allow")
+    allow: dict[str, Any] = allow_value if isinstance(allow_value, dict) else {}
     ends = []
     for side in ("from", "to"):
         items = allow.get(side)
@@ -95,17 +96,10 @@ def ends(relationship: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return ends[0], ends[1]
 
 
-def _patch_key(item: dict[str, Any]) -> bytes:
-    return orjson.dumps(item.get("patch"), option=orjson.OPT_SORT_KEYS)
-
-
 def _existing_key(definition: Definition, relationship: dict[str, Any]) -> tuple[Any, ...]:
     """When two declarations are the same relationship (upstream's ``relationships_are_same``)."""
     source, target = ends(relationship)
-    to_part = (target.get("kind"), str(target.get("id")), _patch_key(target))
-    if definition.family == selectors.ALIAS:
-        return (definition.identity, *to_part)
-    return (definition.identity, source.get("kind"), str(source.get("id")), _patch_key(source), *to_part)
+    return identify.same_key(definition, source, target)
 
 
 def _first_ref(item: dict[str, Any], key: str) -> list[str] | None:
@@ -163,14 +157,12 @@ def _alias_child(item: dict[str, Any], parent: dict[str, Any] | None) -> dict[st
     }
 
 
-def _patches(view: DesignView, relationship: dict[str, Any]) -> list[actions.Action]:
+def _patches(view: DesignView, definition: Definition, relationship: dict[str, Any]) -> list[actions.Action]:
     """Copy each mutator value of the ``from`` component to the mutated path of the ``to`` component."""
-    source, target = ends(relationship)
-    from_id, to_id = str(source.get("id")), str(target.get("id"))
-    src = selectors.Item.parse(source, "")
-    dst = selectors.Item.parse(target, "")
-    if src is None or dst is None:
+    if not definition.sets or not definition.sets[0].allow_from or not definition.sets[0].allow_to:
         return []
+    src, dst = definition.sets[0].allow_from[0], definition.sets[0].allow_to[0]
+    from_id, to_id = str(src.raw.get("id")), str(dst.raw.get("id"))
     found = []
     for i, mutator in enumerate(src.mutator):
         if i >= len(dst.mutated):
@@ -183,14 +175,32 @@ def _patches(view: DesignView, relationship: dict[str, Any]) -> list[actions.Act
     return found
 
 
-def evaluate_pass(design: dict[str, Any], candidates: list[Definition]) -> list[actions.Action]:
+Compiled = dict[tuple[int, Any, Any, Any], tuple[Any, Definition]]
+
+
+def _compiled(cache: Compiled, relationship: dict[str, Any]) -> Definition:
+    """A design relationship compiled once per run: status updates copy the declaration, not its selectors."""
+    sets = relationship.get("selectors")
+    key = (id(sets), relationship.get("kind"), relationship.get("type"), relationship.get("subType"))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is sets:
+        return hit[1]
+    definition = selectors.compile_definition(relationship)
+    cache[key] = (sets, definition)  # holding ``sets`` keeps its id from being reused
+    return definition
+
+
+def evaluate_pass(
+    design: dict[str, Any], candidates: list[Definition], compiled: Compiled | None = None
+) -> list[actions.Action]:
     """The actions of one pass over ``design`` (validated by ``check``)."""
+    cache: Compiled = {} if compiled is None else compiled
     view = DesignView.of(design)
     taken: list[actions.Action] = []
     current: list[tuple[Definition, dict[str, Any], str]] = []
     seen: set[tuple[Any, ...]] = set()
     for relationship in design["relationships"]:
-        definition = selectors.compile_definition(relationship)
+        definition = _compiled(cache, relationship)
         status = str(relationship.get("status") or "").lower()
         if status != "deleted" and _is_invalid(view, definition, relationship, status):
             taken.append(actions.set_status(str(relationship.get("id")), "deleted"))
@@ -199,13 +209,11 @@ def evaluate_pass(design: dict[str, Any], candidates: list[Definition]) -> list[
             seen.add(_existing_key(definition, relationship))
         current.append((definition, relationship, status))
     for definition in candidates:
-        for found in identify.identify(view, definition):
-            key = _existing_key(definition, found)
-            if key in seen:
-                continue
-            seen.add(key)
+        for found, bound in identify.identify(view, definition, seen):
             taken.append(actions.add(actions.ADD_RELATIONSHIP, found))
-            current.append((definition, found, str(found["status"])))
+            sets = found["selectors"]
+            cache[(id(sets), found.get("kind"), found.get("type"), found.get("subType"))] = (sets, bound)
+            current.append((bound, found, str(found["status"])))
     for definition, relationship, status in current:
         rel_id = str(relationship.get("id"))
         source, _ = ends(relationship)
@@ -222,7 +230,7 @@ def evaluate_pass(design: dict[str, Any], candidates: list[Definition]) -> list[
         elif status in ("identified", "pending"):
             taken.append(actions.set_status(rel_id, "approved"))
         elif status == "approved" and definition.family != selectors.ALIAS:
-            taken.extend(_patches(view, relationship))
+            taken.extend(_patches(view, definition, relationship))
     return taken
 
 
@@ -259,8 +267,9 @@ def run(design: Any, candidates: list[Definition], *, max_passes: int = MAX_PASS
     """Evaluate until a pass needs no other (ErrEvaluationUnsettled after ``max_passes``)."""
     current = check(design)
     result = Result(design=current)
+    compiled: Compiled = {}
     for number in range(1, max_passes + 1):
-        taken = evaluate_pass(current, candidates)
+        taken = evaluate_pass(current, candidates, compiled)
         current = actions.apply(current, taken)
         current["version"] = bump(current.get("version"))
         metadata = current.get("metadata")

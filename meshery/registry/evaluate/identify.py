@@ -95,6 +95,19 @@ def declaration(
     return out
 
 
+def _patch_key(item: dict[str, Any]) -> bytes:
+    return orjson.dumps(item.get("patch"), option=orjson.OPT_SORT_KEYS)
+
+
+def same_key(definition: Definition, source: dict[str, Any], target: dict[str, Any]) -> tuple[Any, ...]:
+    """Equal for two declarations of one relationship (upstream's ``relationships_are_same``; for an
+    alias, ``alias_relationship_already_exists``: the same parent field)."""
+    to_part = (target.get("kind"), str(target.get("id")), _patch_key(target))
+    if definition.family == selectors.ALIAS:
+        return (definition.identity, *to_part)
+    return (definition.identity, source.get("kind"), str(source.get("id")), _patch_key(source), *to_part)
+
+
 def _key(values: list[Any]) -> bytes | None:
     try:
         return orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
@@ -146,7 +159,10 @@ def matching_pairs(view: DesignView, s: SelectorSet, source: Item, target: Item)
                 yield fid, tid
 
 
-def identify_matching(view: DesignView, definition: Definition) -> Iterator[dict[str, Any]]:
+Found = tuple[dict[str, Any], Definition]  # a new declaration and its compiled form
+
+
+def identify_matching(view: DesignView, definition: Definition, seen: set[tuple[Any, ...]]) -> Iterator[Found]:
     for s in definition.sets:
         for source in s.allow_from:
             if not source.mutator:
@@ -157,8 +173,13 @@ def identify_matching(view: DesignView, definition: Definition) -> Iterator[dict
                 for fid, tid in matching_pairs(view, s, source, target):
                     src = {**source.raw, "id": fid}
                     dst = {**target.raw, "id": tid}
+                    key = same_key(definition, src, dst)
+                    if key in seen:
+                        continue
+                    seen.add(key)
                     rel_id = stable_id(definition.id, definition.identity, fid, tid, source.mutator, target.mutated)
-                    yield declaration(definition, src, dst, rel_id=rel_id, status="identified")
+                    found = declaration(definition, src, dst, rel_id=rel_id, status="identified")
+                    yield found, selectors.bind(definition, found, source, target)
 
 
 def alias_paths(view: DesignView, parent_id: str, ref: list[str]) -> list[list[str]]:
@@ -175,7 +196,7 @@ def alias_paths(view: DesignView, parent_id: str, ref: list[str]) -> list[list[s
     return [] if value is MISSING or value is None else [list(ref)]
 
 
-def identify_alias(view: DesignView, definition: Definition) -> Iterator[dict[str, Any]]:
+def identify_alias(view: DesignView, definition: Definition, seen: set[tuple[Any, ...]]) -> Iterator[Found]:
     for s in definition.sets:
         for child in s.allow_from:
             if not child.mutator:
@@ -187,14 +208,20 @@ def identify_alias(view: DesignView, definition: Definition) -> Iterator[dict[st
                         child_id = stable_id("alias", definition.id, pid, path)
                         src = {**child.raw, "id": child_id, "patch": patch}
                         dst = {**parent.raw, "id": pid, "patch": patch}
+                        key = same_key(definition, src, dst)
+                        if key in seen:
+                            continue
+                        seen.add(key)
                         rel_id = stable_id(definition.id, definition.identity, child_id, pid, path)
-                        yield declaration(definition, src, dst, rel_id=rel_id, status="pending")
+                        found = declaration(definition, src, dst, rel_id=rel_id, status="pending")
+                        yield found, selectors.bind(definition, found, child, parent)
 
 
-def identify(view: DesignView, definition: Definition) -> Iterator[dict[str, Any]]:
-    """New relationship declarations of one registry definition in the design."""
+def identify(view: DesignView, definition: Definition, seen: set[tuple[Any, ...]]) -> Iterator[Found]:
+    """Relationship declarations of one registry definition in the design, except those ``seen`` (which
+    holds ``same_key`` of the design's relationships and gets the new ones' keys)."""
     if definition.family == selectors.ALIAS:
-        return identify_alias(view, definition)
+        return identify_alias(view, definition, seen)
     if definition.family == selectors.MATCHING:
-        return identify_matching(view, definition)
+        return identify_matching(view, definition, seen)
     return iter(())

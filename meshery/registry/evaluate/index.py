@@ -29,11 +29,47 @@ CACHE_TTL = 3600.0
 INACTIVE = frozenset({"ignored", "deleted"})
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _keys(raw: dict[str, Any], model: str) -> set[tuple[str, str]]:
+    """The ``(model, kind)`` pairs a definition's ``allow`` selectors name (``(*, *)`` for any kind)."""
+    keys: set[tuple[str, str]] = set()
+    for entry in raw.get("selectors") or ():
+        allow = entry.get("allow") if isinstance(entry, dict) else None
+        if not isinstance(allow, dict):
+            continue
+        for side in ("from", "to"):
+            for item in allow.get(side) or ():
+                if not isinstance(item, dict):
+                    continue
+                kind = _text(item.get("kind")) or ANY
+                ref = item.get("model")
+                name = (_text(ref.get("name")) if isinstance(ref, dict) else "") or model
+                keys.add((ANY, ANY) if kind == ANY else (name, kind))
+    return keys
+
+
 @dataclass
 class RelationshipIndex:
+    """Definitions are parsed when built and compiled (``selectors``) the first time they are candidates."""
+
     generation: str | None
-    definitions: list[Definition] = field(default_factory=list)
+    raws: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (id, model, body)
+    compiled: list[Definition | None] = field(default_factory=list)
     by_kind: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.raws)
+
+    def definition(self, position: int) -> Definition:
+        found = self.compiled[position]
+        if found is None:
+            def_id, model, raw = self.raws[position]
+            found = self.compiled[position] = selectors.compile_definition(raw, model=model, def_id=def_id)
+        return found
 
     @classmethod
     def build(cls, generation: str | None, rows: Iterable[Any]) -> RelationshipIndex:
@@ -48,17 +84,14 @@ class RelationshipIndex:
                 log.warning("relationship %s has an unreadable body; evaluation skips it", def_id)
                 continue
             if isinstance(raw, dict):
-                index.add(selectors.compile_definition(raw, model=str(model or ""), def_id=str(def_id)))
+                index.add(str(def_id), str(model or ""), raw)
         return index
 
-    def add(self, definition: Definition) -> None:
-        position = len(self.definitions)
-        self.definitions.append(definition)
-        keys: set[tuple[str, str]] = set()
-        for s in definition.sets:
-            for item in (*s.allow_from, *s.allow_to):
-                keys.add((item.model if item.kind != ANY else ANY, item.kind))
-        for key in keys:
+    def add(self, def_id: str, model: str, raw: dict[str, Any]) -> None:
+        position = len(self.raws)
+        self.raws.append((def_id, model, raw))
+        self.compiled.append(None)
+        for key in _keys(raw, model):
             self.by_kind.setdefault(key, []).append(position)
 
     def candidates(self, keys: Iterable[ComponentKey]) -> list[Definition]:
@@ -72,7 +105,7 @@ class RelationshipIndex:
         positions.update(self.by_kind.get((ANY, ANY), ()))
         found: list[Definition] = []
         for position in sorted(positions):
-            definition = self.definitions[position]
+            definition = self.definition(position)
             if _can_match(definition, present, kinds):
                 found.append(definition)
         return found

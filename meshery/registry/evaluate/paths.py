@@ -67,7 +67,7 @@ def put(component: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any
             while len(node) <= index:
                 node.append(None)
             if last:
-                node[index] = copy.deepcopy(value)
+                node[index] = _own(value)
                 return out
             child = node[index]
             child = _copy_container(child, keys[i + 1])
@@ -75,12 +75,17 @@ def put(component: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any
             node = child
         else:
             if last:
-                node[key] = copy.deepcopy(value)
+                node[key] = _own(value)
                 return out
             child = _copy_container(node.get(key), keys[i + 1])
             node[key] = child
             node = child
     return out
+
+
+def _own(value: Any) -> Any:
+    """A copy of a container value (the design must not share it with its source); scalars as they are."""
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def _copy_container(child: Any, next_key: str) -> Any:

@@ -9,6 +9,7 @@ A selector set allows pairs (``allow.from`` x ``allow.to``) unless ``deny`` name
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,10 @@ Paths = list[list[str]]
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _paths(value: Any) -> Paths:
@@ -70,9 +75,9 @@ class Item:
         name = _text(model.get("name")) if isinstance(model, dict) else ""
         inner = model.get("model") if isinstance(model, dict) else None
         version = _text(inner.get("version")) if isinstance(inner, dict) else ""
-        patch = raw.get("patch") if isinstance(raw.get("patch"), dict) else {}
+        patch = _obj(raw.get("patch"))
         mutator, mutated = _paths(patch.get("mutatorRef")), _paths(patch.get("mutatedRef"))
-        match = raw.get("match") if isinstance(raw.get("match"), dict) else {}
+        match = _obj(raw.get("match"))
         for side in ("from", "to"):
             entries = match.get(side)
             if isinstance(entries, list) and entries and isinstance(entries[0], dict):
@@ -157,8 +162,7 @@ def parse_sets(raw: Any, fallback_model: str) -> list[SelectorSet]:
     for entry in raw if isinstance(raw, list) else []:
         if not isinstance(entry, dict):
             continue
-        allow = entry.get("allow") if isinstance(entry.get("allow"), dict) else {}
-        deny = entry.get("deny") if isinstance(entry.get("deny"), dict) else {}
+        allow, deny = _obj(entry.get("allow")), _obj(entry.get("deny"))
         sets.append(
             SelectorSet(
                 allow_from=_items(allow.get("from"), fallback_model),
@@ -218,3 +222,13 @@ def _contains(whole: Any, part: Any) -> bool:
     if isinstance(whole, list) and isinstance(part, list):
         return all(any(_contains(w, p) for w in whole) for p in part)
     return bool(whole == part)
+
+
+def bind(definition: Definition, declaration: dict[str, Any], source: Item, target: Item) -> Definition:
+    """``definition`` as ``declaration`` (made by ``identify``) compiles: one selector set, bound to ids."""
+    allow = declaration["selectors"][0]["allow"]
+    bound = SelectorSet(
+        allow_from=[dataclasses.replace(source, raw=allow["from"][0])],
+        allow_to=[dataclasses.replace(target, raw=allow["to"][0])],
+    )
+    return dataclasses.replace(definition, raw=declaration, id=str(declaration.get("id")), sets=[bound])
