@@ -8,6 +8,7 @@ The app imports the reference model packages (their relationship files); each fi
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from meshery.registry import service
 from tests.conformance import package, schemas
 from tests.fixtures.app import SharedApp, app_settings, shared_for
 from tests.fixtures.contract import ContractChecker, contract_client
-from tests.fixtures.registry import reference_or_skip
+from tests.fixtures.registry import FIXTURES, reference_or_skip
 from tests.registry import evaluate_designs as designs
 
 FILES = designs.reference_relationship_files()
@@ -37,6 +38,24 @@ def package_operation() -> package.Operation | None:
     return package.load().operation(OPERATION)
 
 
+POLICY = {
+    "schemaVersion": "policies.meshery.io/v1beta1",
+    "version": "v1.0.0",
+    "name": "edge-network-policy",
+    "kind": "relationship",
+    "expression": "package eval",
+}
+
+
+def _policy_package(root: Path) -> Path:
+    """A model (copied from the committed ``demo`` package) that also ships a policy definition."""
+    base = root / "demo" / "1.0.0" / "v1.0.0"
+    shutil.copytree(FIXTURES / "demo" / "1.0.0" / "v1.0.0", base, dirs_exist_ok=True)
+    (base / "policies").mkdir(exist_ok=True)
+    (base / "policies" / "edge-network-policy.json").write_text(json.dumps(POLICY))
+    return root
+
+
 @pytest.fixture(scope="module")
 def shared_evaluation_app(
     request: pytest.FixtureRequest,
@@ -48,7 +67,10 @@ def shared_evaluation_app(
     models = reference_or_skip()
 
     def make(folder: Path, url: str) -> tuple[Settings, None]:
-        settings = app_settings(user_data_folder=folder / "meshery", database_url=url, meshery_models_path=(models,))
+        policies = _policy_package(folder / "policy-models")
+        settings = app_settings(
+            user_data_folder=folder / "meshery", database_url=url, meshery_models_path=(models, policies)
+        )
         return settings, None
 
     def folder() -> Path:
@@ -161,3 +183,21 @@ async def test_a_design_that_cannot_be_evaluated_is_a_400(eclient: httpx.AsyncCl
         assert answer.status_code == 400, answer.text
         if code:
             assert answer.json()["code"] == code
+
+
+async def test_policies_of_a_model_answer_what_the_registry_holds(eclient: httpx.AsyncClient) -> None:
+    for prefix in ("/api/meshmodels", "/api/registry"):
+        listed = await eclient.get(f"{prefix}/models/demo/policies")
+        assert listed.status_code == 200, listed.text
+        body = listed.json()
+        assert body["total_count"] == 1
+        (policy,) = body["policies"]
+        assert (policy["name"], policy["expression"], policy["model"]["name"]) == (
+            "edge-network-policy",
+            "package eval",
+            "demo",
+        )
+        named = (await eclient.get(f"{prefix}/models/demo/policies/edge-network-policy")).json()
+        assert [p["id"] for p in named["policies"]] == [policy["id"]]
+        assert (await eclient.get(f"{prefix}/models/demo/policies/other")).json()["policies"] == []
+        assert (await eclient.get(f"{prefix}/models/kubernetes/policies")).json()["total_count"] == 0
