@@ -235,3 +235,14 @@ def test_the_design_given_is_left_unchanged() -> None:
             kept = copy.deepcopy(evaluated)
             assert any(a["op"].startswith("update_component") for a in engine.run(evaluated, [definition]).actions)
             assert evaluated == kept
+
+
+def test_values_beyond_64_bits_are_compared_and_hashed() -> None:
+    definition = designs.load(reference_file("reference-secret-to-deployment.json"))
+    design = designs.matching(definition)
+    source, target = definition.sets[0].allow_from[0], definition.sets[0].allow_to[0]
+    design["components"][0] = paths.put(design["components"][0], source.mutator[0], 2**70)
+    design["components"][1] = paths.put(design["components"][1], target.mutated[0], 2**70)
+    result = engine.run(design, [definition])
+    assert _ops(result) == [actions.ADD_RELATIONSHIP, actions.UPDATE_RELATIONSHIP]
+    assert result.answer()["evaluationHash"]

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from generated import errors
 from meshery.registry.evaluate import actions, identify, selectors
 from meshery.registry.evaluate.identify import DesignView
@@ -43,7 +41,7 @@ class Result:
         design = self.design
         if diff_only:
             design = _diff(design, self.actions)
-        digest = hashlib.sha256(orjson.dumps(design, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+        digest = hashlib.sha256(identify.dumps(design)).hexdigest()[:32]
         return {
             "schemaVersion": SCHEMA_VERSION,
             "design": design,

@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from meshery.registry import codec
 from meshery.registry.evaluate import paths, selectors
 from meshery.registry.evaluate.paths import MISSING, WILDCARD
 from meshery.registry.evaluate.selectors import ComponentKey, Definition, Item, SelectorSet
@@ -26,9 +25,14 @@ from meshery.registry.evaluate.selectors import ComponentKey, Definition, Item, 
 NAMESPACE = uuid.UUID("6f1b0f3e-9c4a-4d1e-8f43-2f7f5d1c9a65")
 
 
+def dumps(value: Any) -> bytes:
+    """Canonical JSON (sorted keys), also for what orjson refuses (integers beyond 64 bits)."""
+    return codec.dumps(value, sort_keys=True)
+
+
 def stable_id(*parts: Any) -> str:
     """A UUID derived from its inputs, so evaluating the same design twice names things the same way."""
-    return str(uuid.uuid5(NAMESPACE, orjson.dumps(parts, option=orjson.OPT_SORT_KEYS).decode()))
+    return str(uuid.uuid5(NAMESPACE, dumps(parts).decode()))
 
 
 @dataclass
@@ -96,7 +100,7 @@ def declaration(
 
 
 def _patch_key(item: dict[str, Any]) -> bytes:
-    return orjson.dumps(item.get("patch"), option=orjson.OPT_SORT_KEYS)
+    return dumps(item.get("patch"))
 
 
 def same_key(definition: Definition, source: dict[str, Any], target: dict[str, Any]) -> tuple[Any, ...]:
@@ -108,11 +112,8 @@ def same_key(definition: Definition, source: dict[str, Any], target: dict[str, A
     return (definition.identity, source.get("kind"), str(source.get("id")), _patch_key(source), *to_part)
 
 
-def _key(values: list[Any]) -> bytes | None:
-    try:
-        return orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return None
+def _key(values: list[Any]) -> bytes:
+    return dumps(values)
 
 
 def matching_pairs(view: DesignView, s: SelectorSet, source: Item, target: Item) -> Iterator[tuple[str, str]]:
@@ -131,17 +132,14 @@ def matching_pairs(view: DesignView, s: SelectorSet, source: Item, target: Item)
             values = [view.value(tid, target.mutated[i]) for i in range(count)]
             if any(v is MISSING or v is None for v in values):
                 continue
-            key = _key(values)
-            if key is not None:
-                table.setdefault(key, []).append(tid)
+            table.setdefault(_key(values), []).append(tid)
         if not table:
             return
         for fid in sources:
             values = [view.value(fid, source.mutator[i]) for i in range(count)]
             if any(v is MISSING or v is None for v in values):
                 continue
-            key = _key(values)
-            for tid in table.get(key, ()) if key is not None else ():
+            for tid in table.get(_key(values), ()):
                 if tid != fid and not s.denies(view.keys[fid], view.keys[tid]):
                     yield fid, tid
         return
