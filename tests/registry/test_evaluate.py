@@ -246,3 +246,12 @@ def test_values_beyond_64_bits_are_compared_and_hashed() -> None:
     result = engine.run(design, [definition])
     assert _ops(result) == [actions.ADD_RELATIONSHIP, actions.UPDATE_RELATIONSHIP]
     assert result.answer()["evaluationHash"]
+
+
+def test_design_preferences_turn_relationship_kinds_off() -> None:
+    definition = designs.load(reference_file("reference-secret-to-deployment.json"))
+    design = designs.matching(definition)
+    design["preferences"] = {"layers": {"relationships": {"edge-non-binding-reference": False}}}
+    assert engine.run(design, [definition]).actions == []
+    design["preferences"]["layers"]["relationships"]["edge-non-binding-reference"] = True
+    assert _ops(engine.run(design, [definition])) == [actions.ADD_RELATIONSHIP, actions.UPDATE_RELATIONSHIP]

@@ -261,9 +261,23 @@ def resolved_aliases(design: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+def enabled(design: dict[str, Any], candidates: list[Definition]) -> list[Definition]:
+    """The candidates the design's preferences leave on: ``preferences.layers.relationships``
+    maps ``<kind>-<type>-<subType>`` to false for the relationships a design turns off (upstream's
+    ``is_rel_enabled``; the MeshSync design view turns off ``hierarchical-sibling-matchlabels``)."""
+    preferences = design.get("preferences")
+    layers = preferences.get("layers") if isinstance(preferences, dict) else None
+    switches = layers.get("relationships") if isinstance(layers, dict) else None
+    if not isinstance(switches, dict):
+        return candidates
+    off = {str(k).lower() for k, v in switches.items() if v is False}
+    return [d for d in candidates if "-".join(d.identity) not in off]
+
+
 def run(design: Any, candidates: list[Definition], *, max_passes: int = MAX_PASSES) -> Result:
     """Evaluate until a pass needs no other (ErrEvaluationUnsettled after ``max_passes``)."""
     current = check(design)
+    candidates = enabled(current, candidates)
     result = Result(design=current)
     compiled: Compiled = {}
     for number in range(1, max_passes + 1):
