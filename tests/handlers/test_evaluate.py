@@ -175,7 +175,7 @@ async def test_a_relationship_registered_later_is_evaluated_at_once(eclient: htt
 
 async def test_a_design_that_cannot_be_evaluated_is_a_400(eclient: httpx.AsyncClient) -> None:
     for body, code in (
-        ({"design": {"components": [{"component": {"kind": "Pod"}}]}}, "meshery-server-1965"),  # no id
+        ({"design": {"components": [{"component": {"kind": "Pod"}}]}}, "meshery-server-1001"),  # no id: the spec's
         ({"design": {"components": "none"}}, None),  # refused by the spec
         ({"options": {}}, None),
     ):
