@@ -25,6 +25,7 @@ from bench import (
     designs_import,
     evaluate,
     events,
+    filters,
     graphql_cache,
     inprocess,
     loadgen,
@@ -51,6 +52,7 @@ BENCHMARKS = (
     "designs",
     "workspaces",
     "observability",
+    "filters",
     "evaluate",
 )
 
@@ -90,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
     des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
     des.add_argument("--deploy-rounds", type=int, default=3, help="deploys of the design measured; median (default 3)")
+    fil = parser.add_argument_group("filters")
+    fil.add_argument("--filter-rows", type=int, default=1000, help="stored filters and designs (default 1000)")
+    fil.add_argument("--filter-requests", type=int, default=300, help="requests timed per list (default 300)")
+    fil.add_argument("--module-kib", type=int, default=64, help="size of each stored module in KiB (default 64)")
     ev2 = parser.add_argument_group("evaluate (not part of `all`: it writes a catalog under build/ once)")
     ev2.add_argument("--eval-components", type=int, default=90_000, help="synthetic components (default 90000)")
     ev2.add_argument("--eval-relationships", type=int, default=5_000, help="synthetic relationships (default 5000)")
@@ -149,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= workspaces.run()
         if args.benchmark in ("all", "observability"):
             ok &= observability.run(rounds=args.rounds, load=load)
+        if args.benchmark in ("all", "filters"):
+            ok &= filters.run(rows=args.filter_rows, requests=args.filter_requests, kib=args.module_kib)
         if args.benchmark == "evaluate":
             short = args.short
             ok &= evaluate.run(

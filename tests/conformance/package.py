@@ -36,7 +36,6 @@ EXCLUDED: dict[str, str] = {
     "DELETE /api/performance/": "performance (issue of its own)",
     "GET /api/filter": "filters (issue of its own)",
     "POST /api/filter": "filters (issue of its own)",
-    "POST /api/pattern/catalog/": "catalog (issue of its own)",
 }
 # Constructs whose operations the identity work serves (orgs, teams, users, keys).
 _PARAM = re.compile(r"\{[^}]+\}")

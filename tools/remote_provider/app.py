@@ -31,6 +31,9 @@ SYNC_PREFS = "/user/preferences"
 USERS_PROFILE = "/user/profile"
 ORGANIZATIONS = "/api/identity/orgs"
 USERS_IDENTITY = "/api/identity/users"
+# Catalog and sharing (served with ``catalog=True``): one endpoint per kind, as upstream's capabilities.
+CATALOG = {"pattern": "/api/catalog/pattern", "filter": "/api/catalog/filter"}
+SHARE = {"pattern": "/api/content/design/share", "filter": "/api/content/filter/share"}
 # The one permission key this provider grants every user (a key id of upstream's seed file).
 VIEW_SETTINGS_KEY = "fdc038e3-1fdf-403a-af8a-53c0de8d7820"
 CREATED = "2024-01-01T00:00:00Z"  # the time every object of this provider says it was made
@@ -75,6 +78,9 @@ class ProviderState:
     team_members: dict[str, set[str]] = field(default_factory=dict)
     org_members: dict[str, set[str]] = field(default_factory=dict)
     views: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> view id -> view
+    catalog: bool = False  # offer the catalog and share capabilities
+    published: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # kind -> id -> item
+    shares: list[dict[str, Any]] = field(default_factory=list)  # every share request, as received
 
     # --- tokens ---------------------------------------------------------------
 
@@ -159,10 +165,21 @@ class ProviderState:
                 {"feature": "organizations", "endpoint": ORGANIZATIONS},
                 {"feature": "users-keys", "endpoint": ""},
                 {"feature": "users-identity", "endpoint": USERS_IDENTITY},
+                *(self.catalog_capabilities() if self.catalog else []),
             ],
             "restrictedAccess": {"isMesheryUiRestricted": False, "allowedComponents": {}},
             "redirects": {},
         }
+
+
+    @staticmethod
+    def catalog_capabilities() -> list[dict[str, str]]:
+        return [
+            {"feature": "meshery-patterns-catalog", "endpoint": CATALOG["pattern"]},
+            {"feature": "meshery-filters-catalog", "endpoint": CATALOG["filter"]},
+            {"feature": "share-designs", "endpoint": SHARE["pattern"]},
+            {"feature": "share-filters", "endpoint": SHARE["filter"]},
+        ]
 
 
 def _bearer(request: Request) -> str:
@@ -525,7 +542,7 @@ def create_app(state: ProviderState) -> Starlette:
         return JSONResponse({"reject_next": state.reject_next})
 
     async def debug_stats(_request: Request) -> Response:
-        return JSONResponse({**state.counters, "sessions": len(state.refresh_tokens)})
+        return JSONResponse({**state.counters, "sessions": len(state.refresh_tokens), "shares": len(state.shares)})
 
     async def views(request: Request) -> Response:
         """A small extension API (Meshery Cloud's views) for the server's extension proxy."""
@@ -554,6 +571,63 @@ def create_app(state: ProviderState) -> Starlette:
         mine[view["id"]] = view
         return JSONResponse(view, 201)
 
+    def catalog_kind(request: Request) -> str:
+        return "filter" if request.url.path in (CATALOG["filter"], SHARE["filter"]) else "pattern"
+
+    async def catalog(request: Request) -> Response:
+        """Upstream's catalog protocol: GET lists, POST publishes and DELETE unpublishes ``{id, catalog_data}``."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        kind = catalog_kind(request)
+        items = state.published.setdefault(kind, {})
+        key = "patterns" if kind == "pattern" else "filters"
+        if request.method == "GET":
+            search = request.query_params.get("search", "").lower()
+            found = sorted((i for i in items.values() if search in i["name"].lower()), key=lambda i: i["name"])
+            size = int(request.query_params.get("pagesize") or 0) or max(len(found), 1)
+            number = int(request.query_params.get("page") or 0)
+            window = found[number * size : number * size + size]
+            return JSONResponse({"page": number, "page_size": size, "total_count": len(found), key: window})
+        body = await body_of(request)
+        content_id = str(body.get("id") or "")
+        try:
+            uuid.UUID(content_id)
+        except ValueError:
+            return JSONResponse({"error": "id must be a UUID"}, 400)
+        user_id = str(claims["user_id"])
+        existing = items.get(content_id)
+        if existing is not None and existing["user_id"] != user_id:
+            return JSONResponse({"error": "no such content"}, 404)
+        if request.method == "DELETE":
+            if existing is None:
+                return JSONResponse({"error": "no such content"}, 404)
+            items.pop(content_id)
+            status, name = "unpublished", existing["name"]
+        else:
+            name = str(body.get("name") or f"{kind} {content_id[:8]}")
+            items[content_id] = {
+                "id": content_id, "name": name, "user_id": user_id, "visibility": "published",
+                "catalog_data": body.get("catalog_data") or {}, "location": {"type": "remote"},
+                "created_at": CREATED, "updated_at": CREATED,
+                **({"pattern_file": ""} if kind == "pattern" else {"filter_file": "", "filter_resource": ""}),
+            }
+            status = "pending"
+        request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"reference-provider:catalog:{content_id}:{status}"))
+        return JSONResponse({"id": request_id, "content_id": content_id, "content_name": name,
+                             "content_type": kind, "status": status, "created_at": CREATED, "updated_at": CREATED})
+
+    async def share(request: Request) -> Response:
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        body = await body_of(request)
+        emails = body.get("emails")
+        if not isinstance(emails, list) or not emails:
+            return JSONResponse({"error": "emails: at least one recipient"}, 400)
+        state.shares.append({**body, "kind": catalog_kind(request), "user_id": claims["user_id"]})
+        return JSONResponse({"message": "shared"})
+
     routes = [
         Route("/package.tar.gz", package),
         Route("/api/content/views", views, methods=["GET", "POST"]),
@@ -581,6 +655,9 @@ def create_app(state: ProviderState) -> Starlette:
         Route("/api/identity/teams/{team_id}/users", team_users),
         Route(USERS_IDENTITY, identity_users),
     ]
+    if state.catalog:
+        routes += [Route(path, catalog, methods=["GET", "POST", "DELETE"]) for path in CATALOG.values()]
+        routes += [Route(path, share, methods=["POST"]) for path in SHARE.values()]
     if state.debug_endpoints:
         routes += [
             Route("/debug/token", debug_token, methods=["POST"]),
