@@ -23,6 +23,7 @@ from bench import (
     designs,
     designs_deploy,
     designs_import,
+    evaluate,
     events,
     filters,
     graphql_cache,
@@ -52,6 +53,7 @@ BENCHMARKS = (
     "workspaces",
     "observability",
     "filters",
+    "evaluate",
 )
 
 
@@ -94,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     fil.add_argument("--filter-rows", type=int, default=1000, help="stored filters and designs (default 1000)")
     fil.add_argument("--filter-requests", type=int, default=300, help="requests timed per list (default 300)")
     fil.add_argument("--module-kib", type=int, default=64, help="size of each stored module in KiB (default 64)")
+    ev2 = parser.add_argument_group("evaluate (not part of `all`: it writes a catalog under build/ once)")
+    ev2.add_argument("--eval-components", type=int, default=90_000, help="synthetic components (default 90000)")
+    ev2.add_argument("--eval-relationships", type=int, default=5_000, help="synthetic relationships (default 5000)")
+    ev2.add_argument("--eval-design", type=int, default=1000, help="components of the design (default 1000)")
+    ev2.add_argument("--eval-rounds", type=int, default=5, help="evaluations measured; median (default 5)")
+    ev2.add_argument("--short", action="store_true", help="evaluate: 9,000 components, 500 relationships, 3 rounds")
     return parser
 
 
@@ -149,6 +157,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= observability.run(rounds=args.rounds, load=load)
         if args.benchmark in ("all", "filters"):
             ok &= filters.run(rows=args.filter_rows, requests=args.filter_requests, kib=args.module_kib)
+        if args.benchmark == "evaluate":
+            short = args.short
+            ok &= evaluate.run(
+                components=9_000 if short else args.eval_components,
+                relationships=500 if short else args.eval_relationships,
+                size=args.eval_design,
+                rounds=3 if short else args.eval_rounds,
+            )
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

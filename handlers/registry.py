@@ -20,6 +20,7 @@ from generated import errors
 from generated.handler_types import ComponentFilter, ModelFilter, Paging, RelationshipFilter
 from meshery import context, http
 from meshery.registry import operations, queries, service
+from meshery.registry.evaluate import service as evaluation
 
 ENTITY_TYPES = ("models", "components", "relationships")
 
@@ -278,6 +279,10 @@ async def validate_entities_meshmodel(body: dict[str, Any]) -> http.Reply:
 
 async def generate_components_meshmodel(body: dict[str, Any]) -> http.Reply:
     return http.json(await operations.generate(context.current().services, body))
+
+
+async def evaluate_relationships_meshmodel(body: dict[str, Any]) -> http.Reply:
+    return http.json(await evaluation.evaluate(context.current().services, body))
 
 
 # --- GraphQL -------------------------------------------------------------------------------------

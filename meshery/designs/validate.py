@@ -9,6 +9,9 @@ as upstream designs carry them; one without a definition keeps what it has and i
 component of the same design are bound to a definition generated from that CRD (as the
 registry's generate-from-CRD does) when the registry has none.
 
+Relationships naming a component the design lacks are reported too (``ErrRelationshipDangling``;
+relationship evaluation deletes them, ``meshery.registry.evaluate``).
+
 Definitions are cached per store and registry generation, each with its schema compiled
 once by ``jsonschema_rs`` (JSON Schema 2020-12, as ``meshery.registry.validate`` uses; a
 hundred times faster than ``jsonschema`` on Kubernetes schemas): ``is_valid`` answers for
@@ -28,6 +31,7 @@ import orjson
 from generated import errors
 from meshery.context import Services
 from meshery.registry import codec, render
+from meshery.registry.evaluate import service as evaluation
 from meshery.registry.generate import crd_components
 from meshery.registry.validate import MAX_ERRORS_PER_COMPONENT, pointer
 from meshery.store import Store
@@ -245,7 +249,26 @@ async def validate_design(services: Services, design: dict[str, Any]) -> list[Pr
     problems: list[Problem] = []
     for component, definition in zip(design["components"], definitions, strict=True):
         problems.extend(_check(component, definition))
+    problems.extend(_dangling(design))
     return problems
+
+
+def _dangling(design: dict[str, Any]) -> list[Problem]:
+    """Relationships naming a component the design lacks (relationship evaluation deletes them)."""
+    found = []
+    for relationship, missing in evaluation.dangling(design):
+        kind = "/".join(str(relationship.get(k) or "") for k in ("kind", "type", "subType"))
+        found.append(
+            Problem(
+                component_id=missing,
+                component="",
+                kind=kind,
+                path="",
+                code=errors.ErrRelationshipDangling.code,
+                message=f"relationship {relationship.get('id')} ({kind}) names component {missing}, not in the design",
+            )
+        )
+    return found
 
 
 def _check(component: dict[str, Any], definition: Definition | None) -> list[Problem]:

@@ -637,3 +637,40 @@ async def latest_components_of_kinds(
     )
     async with _session(store, session) as db:
         return list((await db.execute(query)).all())
+
+
+async def relationship_definitions(store: Store, *, session: AsyncSession | None = None) -> list[Any]:
+    """(id, status, model name, body) of every latest relationship definition (relationship evaluation's index)."""
+    query = (
+        select(RegistryRelationship.id, RegistryRelationship.status, RegistryModel.name, RegistryRelationship.body)
+        .join(RegistryModel, RegistryModel.id == RegistryRelationship.model_id)
+        .where(RegistryRelationship.latest.is_(True))
+        .order_by(RegistryRelationship.id)
+    )
+    async with _session(store, session) as db:
+        return list((await db.execute(query)).all())
+
+
+async def latest_components_by_kind(
+    store: Store, kinds: Sequence[str], *, session: AsyncSession | None = None
+) -> list[Any]:
+    """(id, kind, api_version, model_id, model name, status, packed data) of the latest components of these kinds."""
+    if not kinds:
+        return []
+    query = (
+        select(
+            RegistryComponent.id,
+            RegistryComponent.kind,
+            RegistryComponent.api_version,
+            RegistryComponent.model_id,
+            RegistryModel.name,
+            RegistryComponent.status,
+            RegistryComponentBody.data,
+        )
+        .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
+        .join(RegistryModel, RegistryModel.id == RegistryComponent.model_id)
+        .where(RegistryComponent.kind.in_(sorted(set(kinds))), RegistryComponent.latest.is_(True))
+        .order_by(RegistryModel.name, RegistryComponent.id)
+    )
+    async with _session(store, session) as db:
+        return list((await db.execute(query)).all())

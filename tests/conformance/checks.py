@@ -340,6 +340,9 @@ class Run:
             hints["register"] = True
         if op.path.startswith("/api/integrations/connections"):
             hints.update(kind="prometheus", type="platform", subType="observability", status="connected")
+        if op.path == "/api/meshmodels/relationships/evaluate":
+            # the package's examples of schemaVersion are a list, and its patterns refuse upstream's own values
+            hints.update(schemaVersion="v1", version="v1.0.0")
         return hints
 
     async def persisted(self, op: Operation, path: str, payload: Any, exchange: Exchange) -> str | None:

@@ -34,7 +34,6 @@ EXCLUDED: dict[str, str] = {
     "POST /api/performance/": "performance (issue of its own)",
     "PUT /api/performance/": "performance (issue of its own)",
     "DELETE /api/performance/": "performance (issue of its own)",
-    "POST /api/meshmodels/relationships/evaluate": "relationship evaluation (issue of its own)",
     "GET /api/filter": "filters (issue of its own)",
     "POST /api/filter": "filters (issue of its own)",
 }

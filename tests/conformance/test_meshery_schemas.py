@@ -89,7 +89,6 @@ def test_package_operations_and_client_calls() -> None:
     assert len(sent) == 56
     assert sorted({op.area for op in pkg.operations if op.area}) == [
         "performance (issue of its own)",
-        "relationship evaluation (issue of its own)",
     ]
 
 

@@ -135,3 +135,21 @@ async def test_configuration_that_is_not_json_is_a_problem(services: Services) -
     (problem,) = await validate_design(services, design)
     assert (problem.path, problem.code) == ("", errors.ErrDesignConfigurationInvalid.code)
     assert "not JSON" in problem.message
+
+
+async def test_a_relationship_naming_an_absent_component_is_a_problem(services: Services) -> None:
+    present = _component("Deployment", "apps/v1", DEPLOYMENT)
+    gone = str(uuid.uuid4())
+    relationship = {
+        "id": str(uuid.uuid4()),
+        "kind": "edge",
+        "type": "non-binding",
+        "subType": "reference",
+        "status": "approved",
+        "selectors": [{"allow": {"from": [{"id": gone, "kind": "Secret"}], "to": [{"id": present["id"]}]}}],
+    }
+    design = {**_design(present), "relationships": [relationship]}
+    problems = [p for p in await validate_design(services, design) if p.code == errors.ErrRelationshipDangling.code]
+    assert [(p.component_id, p.kind) for p in problems] == [(gone, "edge/non-binding/reference")]
+    design["relationships"] = [{**relationship, "status": "deleted"}]
+    assert not [p for p in await validate_design(services, design) if p.code == errors.ErrRelationshipDangling.code]

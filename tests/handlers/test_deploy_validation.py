@@ -43,3 +43,29 @@ async def test_validation_problems_are_reported_and_verify_refuses(cluster: Clus
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "meshery-server-1669"
     assert "/spec/ports/0" in refused.json()["error"]
+
+
+async def test_a_relationship_naming_an_absent_component_is_a_problem_and_verify_refuses(
+    cluster: Cluster, client: httpx.AsyncClient
+) -> None:
+    doc = full_design("related")
+    gone = "5b1e3f0c-0000-4000-8000-00000000dead"
+    doc["relationships"] = [
+        {
+            "id": "5b1e3f0c-0000-4000-8000-00000000beef",
+            "kind": "edge",
+            "type": "non-binding",
+            "subType": "reference",
+            "status": "approved",
+            "selectors": [
+                {"allow": {"from": [{"id": gone, "kind": "Secret"}], "to": [{"id": doc["components"][0]["id"]}]}}
+            ],
+        }
+    ]
+    answer = await deploy(client, {"pattern_file": as_yaml(doc)}, contexts=cluster.conn_id, dryRun="true")
+    assert answer.status_code == 200, answer.text
+    dangling = [p for p in answer.json()["problems"] if p["code"] == "meshery-server-1967"]
+    assert [p["componentId"] for p in dangling] == [gone]
+    refused = await deploy(client, {"pattern_file": as_yaml(doc)}, contexts=cluster.conn_id, verify="true")
+    assert refused.status_code == 422, refused.text
+    assert "meshery-server-1967" in refused.json()["error"]

@@ -367,7 +367,7 @@ def test_aliases_bind_to_one_function() -> None:
     assert OPERATIONS["getRegistryModels"].handler == OPERATIONS["getMeshmodelModels"].handler
     bound = wiring.bind(OPERATIONS, ROOT_FIELDS)
     aliases = [s for s in SIGNATURES.values() if s.alias_of]
-    assert len(aliases) == 33
+    assert len(aliases) == 34  # 33 + POST /api/registry/relationships/evaluate
     for sig in aliases:
         assert sig.alias_of is not None
         assert bound.operations[sig.operation_id] is bound.operations[sig.alias_of], sig.operation_id
