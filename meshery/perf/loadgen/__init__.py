@@ -30,109 +30,36 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import inspect
 import json
 import logging
 import shutil
 import sys
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from generated import errors
-from meshery.perf.loadgen import histogram
+from meshery.perf.loadgen import external, histogram
+from meshery.perf.loadgen.spec import (
+    GENERATORS,
+    VERSION,
+    LoadResult,
+    LoadSpec,
+    Progress,
+    ProgressCallback,
+    base_runner_results,
+    call_progress,
+    go_duration,
+    percentile,
+    requested_qps_text,
+)
 
 log = logging.getLogger(__name__)
 
-VERSION = "meshery-loadgen/1"
-GENERATORS: tuple[str, ...] = ("builtin", "fortio", "wrk2", "nighthawk", "wrk", "hey")
 CANCEL_GRACE_S = 5.0
-
-
-@dataclass(frozen=True)
-class LoadSpec:
-    """One load test. ``qps`` is the total requested rate; 0 is as fast as possible (closed loop)."""
-
-    endpoints: tuple[str, ...]
-    qps: float
-    duration_s: float
-    concurrency: int
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    cookies: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    content_type: str = ""
-    http2: bool = False
-    generator: str = "builtin"
-    timeout_s: float = 10.0
-    labels: str = ""  # fortio's Labels; upstream sets "<test name> -_- <url>"
-    progress_s: float = 1.0
-    cpu: int | None = None  # pin the worker to this CPU (benchmarks)
-
-    def request_headers(self) -> list[tuple[str, str]]:
-        """Headers as sent: the spec's, Content-Type, and a Cookie header built from ``cookies``."""
-        out = [(str(k), str(v)) for k, v in self.headers.items()]
-        names = {k.lower() for k, _ in out}
-        if self.content_type and "content-type" not in names:
-            out.append(("Content-Type", self.content_type))
-        if self.cookies:
-            jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-            existing = [i for i, (k, _) in enumerate(out) if k.lower() == "cookie"]
-            if existing:
-                name, value = out[existing[0]]
-                out[existing[0]] = (name, f"{value}; {jar}")
-            else:
-                out.append(("Cookie", jar))
-        return out
-
-
-@dataclass
-class Progress:
-    """A running test's figures so far (``p50_ms``/``p99_ms`` corrected, cumulative)."""
-
-    elapsed_s: float
-    requests: int
-    errors: int
-    current_qps: float
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    generator: str = "builtin"
-
-
-@dataclass
-class LoadResult:
-    generator: str
-    requested_generator: str
-    start: datetime
-    end: datetime
-    requested_qps: float
-    actual_qps: float
-    runner_results: dict[str, Any]
-    requests: int = 0
-    errors: int = 0
-    cancelled: bool = False
-    notes: tuple[str, ...] = ()
-    generator_cpu_s: float | None = None
-
-    @property
-    def p50_s(self) -> float:
-        return _percentile(self.runner_results.get("DurationHistogram", {}), 50.0)
-
-    @property
-    def p99_s(self) -> float:
-        return _percentile(self.runner_results.get("DurationHistogram", {}), 99.0)
-
-
-ProgressCallback = Callable[[Progress], Awaitable[None] | None]
-
-
-def _percentile(data: Mapping[str, Any], percentile: float) -> float:
-    for row in data.get("Percentiles") or []:
-        if float(row.get("Percentile", -1)) == percentile:
-            return float(row.get("Value", 0.0))
-    return 0.0
+# The worker's command line (tests point it at a process that dies, to check the error).
+WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "meshery.perf.loadgen.worker")
 
 
 # --- generators -----------------------------------------------------------------------------
@@ -169,7 +96,19 @@ def resolve_generator(requested: str, spec: LoadSpec) -> tuple[str, list[str]]:
     if not have.get(name):
         notes.append(f"{name} is not installed (see `make wrk2-setup`); ran on the built-in generator")
         return "builtin", notes
+    if name == "hey" and len(spec.endpoints) > 1:
+        notes.append("hey loads one URL; several endpoints ran on the built-in generator")
+        return "builtin", notes
+    if name in ("wrk", "wrk2") and not _same_origin(spec.endpoints):
+        notes.append(f"{name} loads one host; endpoints on several hosts ran on the built-in generator")
+        return "builtin", notes
+    if name == "wrk2" and shutil.which("wrk2") is None:
+        notes.append("wrk2 is not installed; ran on wrk (Debian's wrk 4.1, see `make wrk2-setup`)")
     return name, notes
+
+
+def _same_origin(endpoints: tuple[str, ...]) -> bool:
+    return len({(s.scheme, s.hostname, s.port) for s in (urlsplit(u) for u in endpoints)}) == 1
 
 
 def validate(spec: LoadSpec) -> None:
@@ -202,8 +141,6 @@ async def run_load(
     if generator == "builtin":
         result = await _run_builtin(spec, on_progress, cancel)
     else:
-        from meshery.perf.loadgen import external
-
         result = await external.run(generator, spec, on_progress=on_progress, cancel=cancel)
     result.requested_generator = spec.generator
     result.notes = (*notes, *result.notes)
@@ -211,17 +148,6 @@ async def run_load(
     if result.notes:
         result.runner_results["Notes"] = list(result.notes)
     return result
-
-
-async def _call(callback: ProgressCallback | None, progress: Progress) -> None:
-    if callback is None:
-        return
-    try:
-        outcome = callback(progress)
-        if inspect.isawaitable(outcome):
-            await outcome
-    except Exception:  # a broken listener must not end the run
-        log.exception("load test progress callback failed")
 
 
 def worker_message(spec: LoadSpec) -> dict[str, Any]:
@@ -245,9 +171,7 @@ async def _run_builtin(
 ) -> LoadResult:
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "meshery.perf.loadgen.worker",
+            *WORKER_COMMAND,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -319,7 +243,7 @@ async def _run_builtin(
                     progress.p50_ms,
                     progress.p99_ms,
                 )
-                await _call(on_progress, progress)
+                await call_progress(on_progress, progress)
             elif kind == "result":
                 final = message
                 break
@@ -332,6 +256,8 @@ async def _run_builtin(
         if final is None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
+        with contextlib.suppress(Exception):
+            proc.stdin.close()
         try:
             await asyncio.wait_for(proc.wait(), 5)
         except TimeoutError:
@@ -354,53 +280,6 @@ async def _run_builtin(
 # --- result shaping ------------------------------------------------------------------------
 
 
-def go_duration(seconds: float) -> str:
-    """A Go ``time.Duration`` string as fortio prints ``RequestedDuration`` (``10s``, ``1m0s``, ``1.5s``)."""
-    if seconds <= 0:
-        return "0s"
-    total = round(seconds, 9)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{secs:.9f}".rstrip("0").rstrip(".") + "s"
-    if hours:
-        return f"{int(hours)}h{int(minutes)}m{text}"
-    if minutes:
-        return f"{int(minutes)}m{text}"
-    return text
-
-
-def requested_qps_text(qps: float) -> str:
-    if qps <= 0:
-        return "max"
-    return f"{qps:g}"
-
-
-def base_runner_results(spec: LoadSpec, generator: str, start: datetime, connections: int) -> dict[str, Any]:
-    return {
-        "RunType": "HTTP",
-        "Labels": spec.labels or spec.endpoints[0],
-        "StartTime": start.isoformat().replace("+00:00", "Z"),
-        "RequestedQPS": requested_qps_text(spec.qps),
-        "RequestedDuration": go_duration(spec.duration_s),
-        "NumThreads": connections,
-        "Version": VERSION,
-        "Exactly": 0,
-        "Jitter": False,
-        "Uniform": False,
-        "NoCatchUp": False,
-        "RunID": 0,
-        "AccessLoggerInfo": "",
-        "ID": "",
-        "URL": spec.endpoints[0],
-        "URLs": list(spec.endpoints),
-        "SocketCount": connections,
-        "AbortOn": 0,
-        "LoadGenerator": generator,
-        "load-generator": generator,
-        "HTTP2": spec.http2,
-    }
-
-
 def builtin_result(spec: LoadSpec, final: Mapping[str, Any], started: datetime) -> LoadResult:
     corrected = histogram.decode(final.get("corrected", ""))
     uncorrected = histogram.decode(final.get("uncorrected", ""))
@@ -410,9 +289,7 @@ def builtin_result(spec: LoadSpec, final: Mapping[str, Any], started: datetime) 
     requests = int(final.get("requests", 0))
     actual_qps = requests / duration if duration > 0 else 0.0
     runner = base_runner_results(spec, "builtin", start, int(final.get("connections", spec.concurrency)))
-    both = histogram.new()
-    both.add(corrected)
-    both.add(failed)
+    both = histogram.merged(corrected, failed)
     runner.update(
         {
             "ActualQPS": actual_qps,
@@ -459,7 +336,7 @@ def smp_result(result: LoadResult, *, mesh: str = "", name: str = "", test_id: s
     """
     rr = result.runner_results
     hist = rr.get("DurationHistogram") or {}
-    ms = {f"p{p:g}".replace(".", "_"): _percentile(hist, p) * 1000 for p in histogram.PERCENTILES}
+    ms = {f"p{p:g}".replace(".", "_"): percentile(hist, p) * 1000 for p in histogram.PERCENTILES}
     return {
         "id": test_id,
         "name": name,
@@ -484,3 +361,18 @@ def smp_result(result: LoadResult, *, mesh: str = "", name: str = "", test_id: s
         "errors": result.errors,
         "ret_codes": rr.get("RetCodes", {}),
     }
+
+
+__all__ = [
+    "GENERATORS",
+    "VERSION",
+    "LoadResult",
+    "LoadSpec",
+    "Progress",
+    "ProgressCallback",
+    "available_generators",
+    "go_duration",
+    "requested_qps_text",
+    "run_load",
+    "smp_result",
+]

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import httptools
 
-from meshery.perf.loadgen.engine import ERROR_CODE, Endpoint, clock, request_bytes
-
-if TYPE_CHECKING:
-    from meshery.perf.loadgen.engine import Engine
+from meshery.perf.loadgen.wire import ERROR_CODE, Endpoint, Pacer, clock, request_bytes
 
 
 class H1Conn(asyncio.Protocol):
-    def __init__(self, engine: Engine, index: int, endpoint: Endpoint) -> None:
+    def __init__(self, engine: Pacer, index: int, endpoint: Endpoint) -> None:
         self.engine = engine
         self.index = index
         self.endpoint = endpoint
@@ -35,7 +32,7 @@ class H1Conn(asyncio.Protocol):
 
     async def connect(self) -> None:
         loop = self.engine.loop
-        ssl_context = self.engine._ssl if self.endpoint.scheme == "https" else None
+        ssl_context = self.engine.ssl_context if self.endpoint.scheme == "https" else None
         await loop.create_connection(
             lambda: self,
             self.endpoint.host,

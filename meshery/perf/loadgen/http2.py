@@ -7,22 +7,18 @@ Same life cycle as ``http1.H1Conn`` (one request, one stream, at a time per conn
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import h2.config
 import h2.connection
 import h2.events
 import h2.exceptions
 
-from meshery.perf.loadgen.engine import ERROR_CODE, USER_AGENT, Endpoint, clock
 from meshery.perf.loadgen.http1 import H1Conn
-
-if TYPE_CHECKING:
-    from meshery.perf.loadgen.engine import Engine
+from meshery.perf.loadgen.wire import ERROR_CODE, USER_AGENT, Endpoint, Pacer, clock
 
 
 class H2Conn(H1Conn):
-    def __init__(self, engine: Engine, index: int, endpoint: Endpoint) -> None:
+    def __init__(self, engine: Pacer, index: int, endpoint: Endpoint) -> None:
         super().__init__(engine, index, endpoint)
         spec = engine.spec
         skip = {"host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"}
@@ -78,7 +74,7 @@ class H2Conn(H1Conn):
         for event in events:
             if isinstance(event, h2.events.ResponseReceived):
                 for name, value in event.headers or []:
-                    if name == ":status":
+                    if bytes(name) == b":status" if isinstance(name, bytes) else str(name) == ":status":
                         self.status = int(value)
             elif isinstance(event, h2.events.DataReceived):
                 conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)

@@ -26,7 +26,8 @@ import time
 from typing import Any
 
 from meshery.perf.loadgen import histogram
-from meshery.perf.loadgen.engine import Engine, EngineSpec, clock
+from meshery.perf.loadgen.engine import Engine
+from meshery.perf.loadgen.wire import EngineSpec, clock
 
 
 def _emit(message: dict[str, Any]) -> None:
