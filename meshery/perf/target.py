@@ -12,7 +12,8 @@ Behaviour is injectable:
   (requests arriving during the stall, and those already waiting, are answered when it ends);
 - per request, the query ``delay_ms=N`` delays that answer and ``status=N`` sets its status;
 - control paths: ``GET /_stall?ms=N`` starts a stall (answered at once), ``GET /_requests``
-  answers the recorded requests as JSON, ``GET /_stats`` the counts.
+  answers the recorded requests as JSON, ``GET /_stats`` the counts (``count``, ``by_path``, and
+  ``first_arrival``/``last_arrival`` on the target's monotonic clock), ``GET /_reset`` clears them.
 
 In a test: ``with TargetServer.in_thread() as target: ...`` (its own event loop in a thread).
 As a process: ``python -m meshery.perf.target --port 8080`` prints ``listening on 127.0.0.1:PORT``.
@@ -114,6 +115,9 @@ class TargetState:
             return 200, json.dumps(rows).encode(), 0.0
         if split.path == "/_stats":
             return 200, json.dumps(self.stats()).encode(), 0.0
+        if split.path == "/_reset":
+            self.reset()
+            return 200, b"reset\n", 0.0
         status = int(query.get("status", "200"))
         delay = self.latency_s + float(query.get("delay_ms", "0")) / 1000
         wait = max(delay, self.stalled_until - time.monotonic())
