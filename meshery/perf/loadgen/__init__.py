@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import json
 import logging
 import shutil
 import sys
@@ -40,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generated import errors
-from meshery.perf.loadgen import external, histogram
+from meshery.perf.loadgen import external, histogram, workers
 from meshery.perf.loadgen.spec import (
     GENERATORS,
     VERSION,
@@ -57,7 +55,6 @@ from meshery.perf.loadgen.spec import (
 
 log = logging.getLogger(__name__)
 
-CANCEL_GRACE_S = 5.0
 # The worker's command line (tests point it at a process that dies, to check the error).
 WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "meshery.perf.loadgen.worker")
 
@@ -120,6 +117,8 @@ def validate(spec: LoadSpec) -> None:
             raise errors.ErrLoadSpecInvalid(f"not an http(s) URL: {url!r}")
     if spec.qps < 0 or spec.duration_s <= 0 or spec.concurrency < 1 or spec.timeout_s <= 0:
         raise errors.ErrLoadSpecInvalid("qps must be >= 0, duration and timeout > 0, concurrency >= 1")
+    if not 1 <= spec.processes <= 64:
+        raise errors.ErrLoadSpecInvalid("processes must be between 1 and 64")
     if not spec.method or not spec.method.isalpha():
         raise errors.ErrLoadSpecInvalid(f"not an HTTP method: {spec.method!r}")
 
@@ -169,111 +168,38 @@ def worker_message(spec: LoadSpec) -> dict[str, Any]:
 async def _run_builtin(
     spec: LoadSpec, on_progress: ProgressCallback | None, cancel: asyncio.Event | None
 ) -> LoadResult:
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *WORKER_COMMAND,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            limit=2**24,
-        )
-    except OSError as exc:
-        raise errors.ErrLoadWorkerStart(str(exc)) from exc
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     started = datetime.now(UTC)
-    proc.stdin.write(json.dumps(worker_message(spec)).encode() + b"\n")
-    with contextlib.suppress(ConnectionError):
-        await proc.stdin.drain()
+    messages = workers.split(worker_message(spec), spec.processes)
     log.info(
-        "load test started: builtin, %d endpoint(s), %s req/s, %.1f s, %d connections, worker pid %d",
+        "load test started: builtin, %d endpoint(s), %s req/s, %.1f s, %d connections, %d worker process(es)",
         len(spec.endpoints),
         spec.qps or "max",
         spec.duration_s,
         spec.concurrency,
-        proc.pid,
+        len(messages),
     )
-    stderr_task = asyncio.ensure_future(proc.stderr.read())
-    cancel_task = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
-    final: dict[str, Any] | None = None
-    cancelled = False
-    deadline_task: asyncio.Future[Any] | None = None
-    read: asyncio.Future[bytes] | None = None
-    try:
-        while True:
-            if read is None:
-                read = asyncio.ensure_future(proc.stdout.readline())
-            waiting: set[asyncio.Future[Any]] = {read}
-            if cancel_task is not None and not cancelled:
-                waiting.add(cancel_task)
-            if deadline_task is not None:
-                waiting.add(deadline_task)
-            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if cancel_task is not None and cancel_task in done and not cancelled:
-                cancelled = True
-                log.info("load test cancelled: stopping worker pid %d", proc.pid)
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    proc.stdin.write(b"cancel\n")
-                    await proc.stdin.drain()
-                deadline_task = asyncio.ensure_future(asyncio.sleep(CANCEL_GRACE_S))
-            if deadline_task is not None and deadline_task in done:
-                break
-            if read not in done:
-                continue
-            line = read.result()
-            read = None
-            if not line:
-                break
-            message = json.loads(line)
-            kind = message.get("type")
-            if kind == "progress":
-                progress = Progress(
-                    elapsed_s=float(message["elapsed_s"]),
-                    requests=int(message["requests"]),
-                    errors=int(message["errors"]),
-                    current_qps=float(message["current_qps"]),
-                    p50_ms=float(message["p50_ms"]),
-                    p99_ms=float(message["p99_ms"]),
-                )
-                log.info(
-                    "load test progress: %.1f s, %d requests, %d errors, %.0f req/s now, p50 %.2f ms, p99 %.2f ms",
-                    progress.elapsed_s,
-                    progress.requests,
-                    progress.errors,
-                    progress.current_qps,
-                    progress.p50_ms,
-                    progress.p99_ms,
-                )
-                await call_progress(on_progress, progress)
-            elif kind == "result":
-                final = message
-                break
-            elif kind == "error":
-                raise errors.ErrLoadWorkerDied(str(message.get("message")))
-    finally:
-        for task in (cancel_task, deadline_task, read):
-            if task is not None:
-                task.cancel()
-        if final is None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        with contextlib.suppress(Exception):
-            proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), 5)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        stderr = b""
-        with contextlib.suppress(Exception):
-            stderr = await asyncio.wait_for(stderr_task, 1)
-    if final is None:
-        if cancelled:
-            raise errors.ErrLoadWorkerDied("the worker did not stop within 5 s of the cancel; it was killed")
-        tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise errors.ErrLoadWorkerDied(
-            f"the worker exited with status {proc.returncode} without a result"
-            + (f": {' / '.join(tail)}" if tail else "")
+
+    async def progress(message: dict[str, Any]) -> None:
+        report = Progress(
+            elapsed_s=float(message["elapsed_s"]),
+            requests=int(message["requests"]),
+            errors=int(message["errors"]),
+            current_qps=float(message["current_qps"]),
+            p50_ms=float(message["p50_ms"]),
+            p99_ms=float(message["p99_ms"]),
         )
+        log.info(
+            "load test progress: %.1f s, %d requests, %d errors, %.0f req/s now, p50 %.2f ms, p99 %.2f ms",
+            report.elapsed_s,
+            report.requests,
+            report.errors,
+            report.current_qps,
+            report.p50_ms,
+            report.p99_ms,
+        )
+        await call_progress(on_progress, report)
+
+    final = await workers.run(WORKER_COMMAND, messages, on_progress=progress, cancel=cancel)
     return builtin_result(spec, final, started)
 
 

@@ -37,7 +37,8 @@ class LoadSpec:
     timeout_s: float = 10.0
     labels: str = ""  # fortio's Labels; upstream sets "<test name> -_- <url>"
     progress_s: float = 1.0
-    cpu: int | None = None  # pin the worker to this CPU (benchmarks)
+    cpu: int | None = None  # pin the worker(s) to this CPU (benchmarks)
+    processes: int = 1  # worker processes of the built-in generator (connections and rate split between them)
 
     def request_headers(self) -> list[tuple[str, str]]:
         """Headers as sent: the spec's, Content-Type, and a Cookie header built from ``cookies``."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from meshery.perf.loadgen import LoadSpec, run_load
+from meshery.perf.loadgen import LoadSpec, Progress, run_load
 from meshery.perf.target import TargetServer
 
 pytestmark = pytest.mark.process
@@ -24,12 +22,17 @@ async def test_stall_shows_in_the_corrected_p99_and_hides_in_a_closed_loop(fresh
     flight see it and its p99 stays small."""
     results = {}
     for mode, qps in (("open", 200.0), ("closed", 0.0)):
-        timer = threading.Timer(0.4, fresh.stall, (0.5,))
-        timer.start()
-        try:
-            results[mode] = await run_load(LoadSpec(endpoints=(fresh.url,), qps=qps, duration_s=1.2, concurrency=2))
-        finally:
-            timer.cancel()
+        stalled: list[float] = []
+
+        def stall_once(progress: Progress, stalled: list[float] = stalled) -> None:
+            # Once the run is under way (whatever the worker's start-up took on this machine).
+            if progress.requests and not stalled:
+                stalled.append(progress.elapsed_s)
+                fresh.stall(0.5)
+
+        spec = LoadSpec(endpoints=(fresh.url,), qps=qps, duration_s=1.2, concurrency=2, progress_s=0.1)
+        results[mode] = await run_load(spec, on_progress=stall_once)
+        assert stalled and stalled[0] < 0.6, "the stall must fall inside the run"
     open_loop, closed_loop = results["open"], results["closed"]
     assert open_loop.errors == 0 and closed_loop.errors == 0
     # About a fifth of the open-loop requests were due during the stall: they carry it.

@@ -52,6 +52,26 @@ async def test_cancel_stops_the_worker_and_returns_the_partial_result(fresh: Tar
     assert loop.time() - started < 15  # far from the 30 s asked for
 
 
+async def test_several_worker_processes_share_the_rate(fresh: TargetServer) -> None:
+    spec = LoadSpec(
+        endpoints=(fresh.url + "/m1", fresh.url + "/m2"), qps=200, duration_s=0.5, concurrency=4, processes=2
+    )
+    result = await run_load(spec)
+    assert result.requests == 100 and result.errors == 0
+    assert result.runner_results["DurationHistogram"]["Count"] == 100
+    assert result.runner_results["NumThreads"] == 4
+    assert sum(result.runner_results["RequestsPerURL"].values()) == 100
+    assert fresh.state.by_path == {"/m1": 50, "/m2": 50}
+
+
+async def test_cancel_stops_every_worker_process(fresh: TargetServer) -> None:
+    cancel = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.8, cancel.set)
+    spec = LoadSpec(endpoints=(fresh.url,), qps=100, duration_s=30, concurrency=3, processes=3)
+    result = await run_load(spec, cancel=cancel)
+    assert result.cancelled is True and result.requests < 3000
+
+
 @pytest.mark.parametrize("name", ["fortio", "nighthawk", "no-such-generator"])
 async def test_a_missing_generator_runs_on_builtin_and_says_so(fresh: TargetServer, name: str) -> None:
     result = await run_load(LoadSpec(endpoints=(fresh.url,), qps=100, duration_s=0.2, concurrency=1, generator=name))
@@ -94,6 +114,7 @@ async def test_a_worker_that_cannot_start_is_a_catalogued_error(monkeypatch: pyt
         LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=0, concurrency=1),
         LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=0),
         LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=1, method="GE T"),
+        LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=1, processes=0),
     ],
 )
 async def test_a_bad_spec_is_refused_before_any_process_starts(spec: LoadSpec) -> None:
