@@ -80,7 +80,8 @@ class Engine:
             self.conns.append(factory(self, i, endpoint))
             self.next_seq.append(i)
             self.charge.append(0.0)
-        await asyncio.gather(*(conn.connect() for conn in self.conns), return_exceptions=True)
+        timeout = self.spec.timeout_s
+        await asyncio.gather(*(asyncio.wait_for(c.connect(), timeout) for c in self.conns), return_exceptions=True)
         self.t0 = clock() + 0.001
         self.end = self.t0 + self.spec.duration_s
         self.active = len(self.conns)
