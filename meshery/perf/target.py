@@ -14,6 +14,7 @@ Behaviour is injectable:
 - control paths: ``GET /_stall?ms=N`` starts a stall (answered at once), ``GET /_requests``
   answers the recorded requests as JSON, ``GET /_stats`` the counts (``count``, ``by_path``, and
   ``first_arrival``/``last_arrival`` on the target's monotonic clock), ``GET /_reset`` clears them.
+  Control requests are neither counted nor recorded.
 
 In a test: ``with TargetServer.in_thread() as target: ...`` (its own event loop in a thread).
 As a process: ``python -m meshery.perf.target --port 8080`` prints ``listening on 127.0.0.1:PORT``.
@@ -70,6 +71,8 @@ class TargetState:
         self.stalled_until = max(self.stalled_until, time.monotonic() + seconds)
 
     def note(self, item: Received) -> None:
+        if item.path.startswith("/_"):  # control requests are not load
+            return
         self.count += 1
         if not self.first_arrival:
             self.first_arrival = item.arrived

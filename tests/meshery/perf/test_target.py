@@ -24,7 +24,7 @@ def test_records_and_answers(target: TargetServer) -> None:
     with httpx.Client(base_url=target.url) as client:
         answer = client.post("/p?status=201", content=b"body", headers={"X-A": "1", "Cookie": "c=d"})
         assert answer.status_code == 201 and answer.text == "ok\n"
-        assert client.get("/_stats").json()["count"] == 2  # control requests count too
+        assert client.get("/_stats").json()["count"] == 1  # control requests are not counted
         rows = client.get("/_requests").json()
     assert rows[0]["method"] == "POST" and rows[0]["body"] == "body"
     assert rows[0]["headers"]["x-a"] == "1" and rows[0]["headers"]["cookie"] == "c=d"
@@ -51,4 +51,4 @@ def test_pipelined_requests_are_answered_in_order(target: TargetServer) -> None:
             data += chunk
     first, second = data.split(b"HTTP/1.1 200 OK")[1:3]
     assert first.endswith(b"ok\n")
-    assert json.loads(second.split(b"\r\n\r\n", 1)[1])["count"] >= 2
+    assert json.loads(second.split(b"\r\n\r\n", 1)[1])["count"] >= 1
