@@ -18,6 +18,7 @@ Behaviour is injectable:
 
 In a test: ``with TargetServer.in_thread() as target: ...`` (its own event loop in a thread).
 As a process: ``python -m meshery.perf.target --port 8080`` prints ``listening on 127.0.0.1:PORT``.
+With ``ssl_context`` it serves HTTPS (offer ALPN ``h2`` in the context for HTTP/2 over TLS).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import os
+import ssl
 import threading
 import time
 from collections import deque
@@ -293,20 +295,32 @@ class _H2:
 class TargetServer:
     """The target, bound to 127.0.0.1; ``port`` is set once it listens."""
 
-    def __init__(self, *, port: int = 0, latency_s: float = 0.0, keep: int = 1000, record: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        latency_s: float = 0.0,
+        keep: int = 1000,
+        record: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.state = TargetState(latency_s=latency_s, keep=keep, record=record)
         self.port = port
+        self.ssl_context = ssl_context
         self._server: asyncio.base_events.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._loop = loop
-        self._server = await loop.create_server(lambda: _Http1(self.state), "127.0.0.1", self.port, backlog=1024)
+        self._server = await loop.create_server(
+            lambda: _Http1(self.state), "127.0.0.1", self.port, backlog=1024, ssl=self.ssl_context
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

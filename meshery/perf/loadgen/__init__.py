@@ -162,6 +162,8 @@ def worker_message(spec: LoadSpec) -> dict[str, Any]:
         "timeout_s": spec.timeout_s,
         "progress_s": spec.progress_s,
         "cpu": spec.cpu,
+        "insecure": spec.insecure,
+        "ca_file": spec.ca_file,
     }
 
 

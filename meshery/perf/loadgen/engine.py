@@ -19,7 +19,6 @@ endpoint), so requests spread evenly when the connections are a multiple of the 
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from array import array
 from collections.abc import Callable
@@ -69,7 +68,8 @@ class Engine:
         self.last_done = 0.0
         self.finished = asyncio.Event()
         self.active = 0
-        self.ssl_context = ssl.create_default_context() if any(e.scheme == "https" for e in self.endpoints) else None
+        https = any(e.scheme == "https" for e in self.endpoints)
+        self.ssl_context = spec.tls_context(http2=spec.http2) if https else None
 
     # --- life cycle -------------------------------------------------------------------------
 

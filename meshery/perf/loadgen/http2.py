@@ -38,22 +38,6 @@ class H2Conn(H1Conn):
         self.stream_id = 0
         self.status = 0
 
-    async def connect(self) -> None:
-        loop = self.engine.loop
-        ssl_context = None
-        if self.endpoint.scheme == "https":
-            import ssl
-
-            ssl_context = ssl.create_default_context()
-            ssl_context.set_alpn_protocols(["h2"])
-        await loop.create_connection(
-            lambda: self,
-            self.endpoint.host,
-            self.endpoint.port,
-            ssl=ssl_context,
-            server_hostname=self.endpoint.host if ssl_context else None,
-        )
-
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.parser = None

@@ -38,6 +38,8 @@ class LoadSpec:
     labels: str = ""  # fortio's Labels; upstream sets "<test name> -_- <url>"
     progress_s: float = 1.0
     cpu: int | None = None  # pin the worker(s) to this CPU (benchmarks)
+    insecure: bool = False  # HTTPS without checking the certificate (fortio's -k)
+    ca_file: str = ""  # HTTPS: trust this CA bundle besides the system's
     processes: int = 1  # worker processes of the built-in generator (connections and rate split between them)
 
     def request_headers(self) -> list[tuple[str, str]]:

@@ -50,6 +50,17 @@ class EngineSpec:
     body: bytes = b""
     http2: bool = False
     timeout_s: float = 10.0
+    insecure: bool = False
+    ca_file: str = ""
+
+    def tls_context(self, *, http2: bool) -> ssl.SSLContext:
+        """The client TLS context of an https endpoint (ALPN h2 for HTTP/2)."""
+        context = ssl.create_default_context(cafile=self.ca_file or None)
+        if self.insecure:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        context.set_alpn_protocols(["h2"] if http2 else ["http/1.1"])
+        return context
 
 
 class Pacer(Protocol):

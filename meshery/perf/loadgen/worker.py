@@ -51,6 +51,8 @@ def spec_from(message: dict[str, Any]) -> EngineSpec:
         body=base64.b64decode(message.get("body_b64", "")),
         http2=bool(message.get("http2", False)),
         timeout_s=float(message.get("timeout_s", 10.0)),
+        insecure=bool(message.get("insecure", False)),
+        ca_file=str(message.get("ca_file", "") or ""),
     )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
 import pytest
+import trustme
 
 from meshery.perf.loadgen import LoadSpec, Progress, run_load
 from meshery.perf.target import TargetServer
@@ -109,3 +113,25 @@ async def test_latency_injected_in_the_target_is_measured(fresh: TargetServer) -
     result = await run_load(LoadSpec(endpoints=(f"{fresh.url}/?delay_ms=20",), qps=50, duration_s=0.4, concurrency=2))
     assert result.errors == 0
     assert 0.02 <= result.p50_s < 0.2
+
+
+async def test_https_and_h2_over_tls(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    server_context.set_alpn_protocols(["h2", "http/1.1"])
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with TargetServer.in_thread(ssl_context=server_context) as tls:
+        assert tls.url.startswith("https://")
+        for http2 in (False, True):
+            spec = LoadSpec(
+                endpoints=(tls.url,), qps=100, duration_s=0.3, concurrency=1, http2=http2, ca_file=str(ca_file)
+            )
+            result = await run_load(spec)
+            assert result.runner_results["RetCodes"] == {"200": 30}
+            assert tls.received[-1].http_version == ("2" if http2 else "1.1")
+        insecure = await run_load(LoadSpec(endpoints=(tls.url,), qps=100, duration_s=0.2, concurrency=1, insecure=True))
+        assert insecure.runner_results["RetCodes"] == {"200": 20}
+        untrusted = await run_load(LoadSpec(endpoints=(tls.url,), qps=100, duration_s=0.2, concurrency=1))
+        assert set(untrusted.runner_results["RetCodes"]) == {"-1"}
