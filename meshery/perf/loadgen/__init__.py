@@ -13,16 +13,36 @@ rate by a Lua script, see ``external``). ``fortio`` (the UI's default) and ``nig
 package here: a spec naming them, or a missing external generator, runs on ``builtin`` and the
 result says so (``generator``, ``requested_generator``, ``notes``).
 
-How the API uses it (agreed with perfapi)::
+How the API uses it (the contract with perfapi)::
 
+    spec = LoadSpec(endpoints=(url, ...), qps=..., duration_s=..., concurrency=...,
+                    headers={...}, cookies={...}, body=b"...", content_type="...",
+                    generator=profile_generator or "fortio", labels=f"{name} -_- {url}")
     result = await run_load(spec, on_progress=callback, cancel=event)
-    runner_results = result.runner_results          # stored as the MesheryResult's runner_results
-    smp = smp_result(result, mesh="istio", name=..) # SMP-shaped summary, when the caller wants one
+    result.runner_results   # stored as the MesheryResult's runner_results, as is
+    result.generator        # the generator that ran; result.notes say why when it differs
+    smp_result(result, mesh=..., name=..., test_id=...)  # SMP-shaped summary: perfapi shapes
+                                                          # the SMP result from this dict
 
-``on_progress`` gets a ``Progress`` about once a second (sync or async callable); setting
-``cancel`` stops the run within about 100 ms and returns the partial result (``cancelled=True``).
-Failures raise catalogued errors 1910-1919 (``generated.errors``): a bad spec (1910), a worker that
-cannot start (1911) or dies without a result (1912), an external generator that fails (1913).
+``on_progress`` gets a ``Progress`` about every ``progress_s`` (sync or async callable; an error
+in it is logged, never ends the run); setting ``cancel`` stops the run within about 100 ms and
+returns the partial result (``cancelled=True``). Progress and the outcome are also logged (logger
+``meshery.perf.loadgen``: counts, rate, p50/p99). Optional fields: ``http2``, ``timeout_s``,
+``insecure``/``ca_file`` (HTTPS), ``processes`` (worker processes), ``nice`` (lower the workers'
+priority under a busy API), ``cpu`` (pin, for benchmarks), ``progress_s``.
+
+``runner_results`` keys: fortio's ``RunType, Labels, StartTime, RequestedQPS ("max" or the
+number as text), RequestedDuration (Go duration text), ActualQPS, ActualDuration (ns), NumThreads,
+Version, DurationHistogram, ErrorsDurationHistogram, RetCodes ({"200": n, "-1": no answer}), URL,
+SocketCount, Exactly, Jitter, Uniform, NoCatchUp, RunID, AccessLoggerInfo, ID, AbortOn``; and
+``LoadGenerator`` (also as ``load-generator``), ``RequestedLoadGenerator``, ``URLs``,
+``RequestsPerURL``, ``UncorrectedDurationHistogram``, ``CorrectedForCoordinatedOmission``,
+``HTTP2``, ``Cancelled``, ``Notes`` when any. Histograms are in seconds.
+
+Failures raise catalogued errors 1910-1913 (``generated.errors``): a bad spec
+(``ErrLoadSpecInvalid``, 422), a worker that cannot start (``ErrLoadWorkerStart``) or dies
+without a result (``ErrLoadWorkerDied``), an external generator that fails
+(``ErrLoadGeneratorFailed``, 502).
 """
 
 from __future__ import annotations
@@ -117,6 +137,8 @@ def validate(spec: LoadSpec) -> None:
             raise errors.ErrLoadSpecInvalid(f"not an http(s) URL: {url!r}")
     if spec.qps < 0 or spec.duration_s <= 0 or spec.concurrency < 1 or spec.timeout_s <= 0:
         raise errors.ErrLoadSpecInvalid("qps must be >= 0, duration and timeout > 0, concurrency >= 1")
+    if not 0 <= spec.nice <= 19:
+        raise errors.ErrLoadSpecInvalid("nice must be between 0 and 19")
     if not 1 <= spec.processes <= 64:
         raise errors.ErrLoadSpecInvalid("processes must be between 1 and 64")
     if not spec.method or not spec.method.isalpha():
@@ -162,6 +184,7 @@ def worker_message(spec: LoadSpec) -> dict[str, Any]:
         "timeout_s": spec.timeout_s,
         "progress_s": spec.progress_s,
         "cpu": spec.cpu,
+        "nice": spec.nice,
         "insecure": spec.insecure,
         "ca_file": spec.ca_file,
     }

@@ -40,6 +40,7 @@ class LoadSpec:
     cpu: int | None = None  # pin the worker(s) to this CPU (benchmarks)
     insecure: bool = False  # HTTPS without checking the certificate (fortio's -k)
     ca_file: str = ""  # HTTPS: trust this CA bundle besides the system's
+    nice: int = 0  # raise the workers' niceness (0-19) so that a busy API process keeps the CPU first
     processes: int = 1  # worker processes of the built-in generator (connections and rate split between them)
 
     def request_headers(self) -> list[tuple[str, str]]:

@@ -134,6 +134,8 @@ async def _main() -> None:
         cpu = message.get("cpu")
         if cpu is not None and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {int(cpu)})
+        if int(message.get("nice", 0) or 0) > 0:
+            os.nice(int(message["nice"]))
         result = await run(message, reader)
     except Exception as exc:  # reported to the parent, which raises a catalogued error
         _emit({"type": "error", "message": f"{type(exc).__name__}: {exc}"})

@@ -115,6 +115,7 @@ async def test_a_worker_that_cannot_start_is_a_catalogued_error(monkeypatch: pyt
         LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=0),
         LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=1, method="GE T"),
         LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=1, processes=0),
+        LoadSpec(endpoints=("http://127.0.0.1/",), qps=1, duration_s=1, concurrency=1, nice=20),
     ],
 )
 async def test_a_bad_spec_is_refused_before_any_process_starts(spec: LoadSpec) -> None:
