@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meshery.perf.loadgen import http1, http2
-from meshery.perf.loadgen.wire import Endpoint, EngineSpec, clock
+from meshery.perf.loadgen.wire import ERROR_CODE, Endpoint, EngineSpec, clock
 
 
 @dataclass
@@ -149,7 +149,9 @@ class Engine:
         now = clock()
         if self.cancelled:
             return
-        latency = now - conn.sent_at
+        # Latency ends when the answer's last bytes were read, not after parsing and callbacks.
+        read_at = conn.read_at
+        latency = (read_at if status != ERROR_CODE and read_at >= conn.sent_at else now) - conn.sent_at
         us = int(latency * 1e6)
         samples = self.samples
         samples.requests += 1

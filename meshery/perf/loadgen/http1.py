@@ -26,6 +26,7 @@ class H1Conn(asyncio.Protocol):
         self.parser: httptools.HttpResponseParser | None = None
         self.busy = False
         self.sent_at = 0.0
+        self.read_at = 0.0  # when the last bytes arrived: the answer's time, before any parsing
         self.connecting: asyncio.Task[None] | None = None
         self.closed = False
         self.head_only = engine.spec.method == "HEAD"
@@ -54,6 +55,7 @@ class H1Conn(asyncio.Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data: bytes) -> None:
+        self.read_at = clock()
         parser = self.parser
         if parser is None:
             return

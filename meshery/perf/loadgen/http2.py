@@ -47,6 +47,7 @@ class H2Conn(H1Conn):
         self.transport.write(self.h2.data_to_send())
 
     def data_received(self, data: bytes) -> None:
+        self.read_at = clock()
         conn = self.h2
         if conn is None:
             return

@@ -78,6 +78,7 @@ class Conn(Protocol):
     index: int
     busy: bool
     sent_at: float
+    read_at: float
 
     def send(self) -> None: ...
     def abort(self) -> None: ...
