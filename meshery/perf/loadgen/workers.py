@@ -218,9 +218,13 @@ async def _reap(worker: _Worker) -> None:
         with contextlib.suppress(Exception):
             proc.stdin.close()
     if worker.result is None and proc.returncode is None:
-        # Failing or abandoned: no result is coming.
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
+        # Failing or abandoned: no result is coming. A worker that is exiting by itself is let
+        # finish (its exit status is the message), one that is not is killed.
+        try:
+            await asyncio.wait_for(proc.wait(), 1)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
     try:
         await asyncio.wait_for(proc.wait(), 5)
     except TimeoutError:

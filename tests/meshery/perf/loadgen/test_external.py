@@ -118,20 +118,3 @@ async def test_hey_runs_and_counts_statuses(fresh: TargetServer) -> None:
     assert seen.method == "PUT" and seen.body == b"x=1"
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded"
     assert result.runner_results["DurationHistogram"]["Count"] == result.requests
-
-
-@needs_hey
-@pytest.mark.process
-async def test_hey_with_several_endpoints_runs_on_builtin(fresh: TargetServer) -> None:
-    spec = LoadSpec(
-        endpoints=(f"{fresh.url}/1", f"{fresh.url}/2"), qps=50, duration_s=0.2, concurrency=1, generator="hey"
-    )
-    result = await run_load(spec)
-    assert result.generator == "builtin" and "several endpoints" in result.notes[0]
-
-
-@pytest.mark.process
-async def test_http2_on_an_external_generator_runs_on_builtin(fresh: TargetServer) -> None:
-    spec = LoadSpec(endpoints=(fresh.url,), qps=50, duration_s=0.2, concurrency=1, http2=True, generator="wrk")
-    result = await run_load(spec)
-    assert result.generator == "builtin" and result.runner_results["HTTP2"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 
 import pytest
@@ -72,15 +73,41 @@ async def test_cancel_stops_every_worker_process(fresh: TargetServer) -> None:
     assert result.cancelled is True and result.requests < 3000
 
 
-@pytest.mark.parametrize("name", ["fortio", "nighthawk", "no-such-generator"])
-async def test_a_missing_generator_runs_on_builtin_and_says_so(fresh: TargetServer, name: str) -> None:
-    result = await run_load(LoadSpec(endpoints=(fresh.url,), qps=100, duration_s=0.2, concurrency=1, generator=name))
+async def test_a_missing_generator_runs_on_builtin_and_says_so(fresh: TargetServer) -> None:
+    result = await run_load(
+        LoadSpec(endpoints=(fresh.url,), qps=100, duration_s=0.2, concurrency=1, generator="fortio")
+    )
     assert result.generator == "builtin"
-    assert result.requested_generator == name
+    assert result.requested_generator == "fortio"
     assert result.runner_results["LoadGenerator"] == "builtin"
-    assert result.runner_results["RequestedLoadGenerator"] == name
-    assert result.notes and "built-in generator" in result.notes[0]
+    assert result.runner_results["RequestedLoadGenerator"] == "fortio"
+    assert result.runner_results["Notes"] == ["fortio is not available on this server; ran on the built-in generator"]
     assert result.requests == 20
+
+
+def test_which_generator_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    everything = dict.fromkeys(loadgen.GENERATORS, True)
+    monkeypatch.setattr(loadgen, "available_generators", lambda: everything)
+    one = LoadSpec(endpoints=("http://127.0.0.1:1/a",), qps=1, duration_s=1, concurrency=1)
+    two_paths = dataclasses.replace(one, endpoints=("http://127.0.0.1:1/a", "http://127.0.0.1:1/b"))
+    two_hosts = dataclasses.replace(one, endpoints=("http://127.0.0.1:1/a", "http://127.0.0.2:1/b"))
+    cases = [
+        ("builtin", one, "builtin", ""),
+        ("Nighthawk", one, "builtin", "nighthawk is not available"),
+        ("no-such-generator", one, "builtin", "unknown load generator"),
+        ("wrk", one, "wrk", ""),
+        ("wrk", two_paths, "wrk", ""),
+        ("wrk", two_hosts, "builtin", "several hosts"),
+        ("hey", two_paths, "builtin", "several endpoints"),
+        ("hey", dataclasses.replace(one, http2=True), "builtin", "HTTP/2"),
+    ]
+    for requested, spec, expected, note in cases:
+        ran, notes = loadgen.resolve_generator(requested, spec)
+        assert ran == expected, requested
+        assert (note in notes[0]) if note else not notes, (requested, notes)
+    monkeypatch.setattr(loadgen, "available_generators", lambda: {**everything, "hey": False})
+    ran, notes = loadgen.resolve_generator("hey", one)
+    assert ran == "builtin" and "make wrk2-setup" in notes[0]
 
 
 def test_available_generators_names_upstream_generators() -> None:
