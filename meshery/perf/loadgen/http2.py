@@ -7,6 +7,7 @@ Same life cycle as ``http1.H1Conn`` (one request, one stream, at a time per conn
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import h2.config
 import h2.connection
@@ -38,7 +39,7 @@ class H2Conn(H1Conn):
         self.stream_id = 0
         self.status = 0
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self.parser = None
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -46,8 +47,8 @@ class H2Conn(H1Conn):
         assert self.transport is not None
         self.transport.write(self.h2.data_to_send())
 
-    def data_received(self, data: bytes) -> None:
-        self.read_at = clock()
+    def data_received_at(self, data: bytes, at: float) -> None:
+        self.read_at = at
         conn = self.h2
         if conn is None:
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from pathlib import Path
 
@@ -135,3 +136,49 @@ async def test_https_and_h2_over_tls(tmp_path: Path) -> None:
         assert insecure.runner_results["RetCodes"] == {"200": 20}
         untrusted = await run_load(LoadSpec(endpoints=(tls.url,), qps=100, duration_s=0.2, concurrency=1))
         assert set(untrusted.runner_results["RetCodes"]) == {"-1"}
+
+
+async def test_raw_transport_stamps_reads_with_the_kernels_arrival_time() -> None:
+    """An answer that waited in the kernel while the generator was busy keeps its arrival time."""
+    import socket
+    import time
+
+    from meshery.perf.loadgen import rawsock
+    from meshery.perf.loadgen.wire import clock
+
+    class Sink:
+        def __init__(self) -> None:
+            self.reads: list[tuple[bytes, float]] = []
+            self.got = asyncio.Event()
+
+        def connection_made(self, transport: object) -> None:
+            pass
+
+        def data_received_at(self, data: bytes, at: float) -> None:
+            self.reads.append((data, at))
+            self.got.set()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            pass
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    sink = Sink()
+    loop = asyncio.get_running_loop()
+    transport = await rawsock.open_connection(loop, "127.0.0.1", listener.getsockname()[1], sink)
+    peer, _ = listener.accept()
+    try:
+        if not transport.stamps:
+            pytest.skip("no SO_TIMESTAMPNS on this platform")
+        peer.sendall(b"answer")
+        sent = clock()
+        time.sleep(0.05)  # noqa: ASYNC251 - on purpose: the generator is busy, the bytes wait in the kernel
+        await asyncio.wait_for(sink.got.wait(), 5)
+        data, at = sink.reads[0]
+        assert data == b"answer"
+        assert at < sent + 0.02 < clock() - 0.03
+        transport.write(b"request")
+        assert peer.recv(16) == b"request"
+    finally:
+        transport.abort()
+        peer.close()
+        listener.close()
