@@ -26,7 +26,7 @@ from meshery.perf.loadgen.wire import clock
 
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35 if sys.platform.startswith("linux") else 0)
 _STAMP = struct.Struct("qq")
-_READ_SIZE = 256 * 1024
+_READ_SIZE = 64 * 1024
 _ANCILLARY = 64
 
 
@@ -69,6 +69,10 @@ class RawTransport:
         self.receiver = receiver
         self.closing = False
         self.pending = b""
+        # One buffer per connection, read into (recvmsg would allocate the whole size every call).
+        self.buffer = bytearray(_READ_SIZE)
+        self.view = memoryview(self.buffer)
+        self.buffers = [self.view]
         self.offset = time.time() - clock()  # wall clock minus perf_counter
         self.stamps = False
         with contextlib.suppress(OSError):
@@ -120,15 +124,16 @@ class RawTransport:
 
     def _readable(self) -> None:
         try:
-            data, ancillary, _flags, _address = self.sock.recvmsg(_READ_SIZE, _ANCILLARY if self.stamps else 0)
+            size, ancillary, _flags, _address = self.sock.recvmsg_into(self.buffers, _ANCILLARY if self.stamps else 0)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
             self._lost(exc)
             return
-        if not data:
+        if not size:
             self._lost(None)
             return
+        data = self.view[:size].tobytes()
         now = clock()
         at = now
         for level, kind, payload in ancillary:
