@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 
 import pytest
@@ -79,19 +80,20 @@ def test_wrk_script_paces_and_sets_the_request() -> None:
 @needs_wrk
 @pytest.mark.process
 @pytest.mark.parametrize("name", ["wrk2"])  # upstream's name; runs Debian's wrk here
-async def test_wrk_runs_at_the_requested_rate(fresh: TargetServer, name: str) -> None:
+async def test_wrk_runs_at_the_requested_rate_until_cancelled(fresh: TargetServer, name: str) -> None:
     spec = LoadSpec(
         endpoints=(f"{fresh.url}/w1", f"{fresh.url}/w2"),
         qps=200,
-        duration_s=1,
+        duration_s=20,
         concurrency=2,
         headers={"X-From": "wrk"},
         generator=name,
     )
-    result = await run_load(spec)
+    cancel = asyncio.Event()
+    result = await run_load(spec, cancel=cancel, on_progress=lambda _: cancel.set())  # after about 1 s
     assert result.generator in ("wrk", "wrk2") and result.requested_generator == name
-    assert result.errors == 0
-    assert 150 <= result.requests <= 260  # paced, not flat out
+    assert result.cancelled is True and result.errors == 0
+    assert 50 <= result.requests <= 600  # paced (flat out, wrk does thousands a second here)
     assert fresh.state.by_path.keys() == {"/w1", "/w2"}
     assert fresh.received[-1].headers["x-from"] == "wrk"
     assert result.p50_s > 0
