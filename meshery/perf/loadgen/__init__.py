@@ -21,8 +21,8 @@ How the API uses it (the contract with perfapi)::
     result = await run_load(spec, on_progress=callback, cancel=event)
     result.runner_results   # stored as the MesheryResult's runner_results, as is
     result.generator        # the generator that ran; result.notes say why when it differs
-    smp_result(result, mesh=..., name=..., test_id=...)  # SMP-shaped summary: perfapi shapes
-                                                          # the SMP result from this dict
+    smp_result(result, mesh=..., name=..., test_id=...)  # SMP's result (upstream's PerformanceSpec
+                                                          # JSON names); perfapi stores/answers it
 
 ``on_progress`` gets a ``Progress`` about every ``progress_s`` (sync or async callable; an error
 in it is logged, never ends the run); setting ``cancel`` stops the run within about 100 ms and
@@ -280,34 +280,54 @@ def builtin_result(spec: LoadSpec, final: Mapping[str, Any], started: datetime) 
     )
 
 
-def smp_result(result: LoadResult, *, mesh: str = "", name: str = "", test_id: str = "") -> dict[str, Any]:
-    """The result in the shape of SMP's ``PerformanceTestResult`` (service mesh performance spec).
+SMP_VERSION = "v0.0.1"
 
-    Latencies in milliseconds; ``actual_qps``/``requested_qps`` per second.
+
+def smp_result(
+    result: LoadResult,
+    *,
+    mesh: str = "",
+    name: str = "",
+    test_id: str = "",
+    mesh_config_id: str = "",
+    env_id: str = "",
+    details_uri: str = "",
+) -> dict[str, Any]:
+    """The result as SMP's performance test result (upstream's ``PerformanceSpec``), in its JSON names.
+
+    ``smp_version, id, labels, start_time, end_time, latencies {min, average, p50, p90, p99, max}``
+    (milliseconds), ``actual_qps, details_uri, test_id, mesh_config_id, env_id``; then what SMP's
+    test configuration says about the client (``load_generator``, ``connections``, ``rps``,
+    ``endpoint_url``) and the counts, for callers that show them.
     """
     rr = result.runner_results
     hist = rr.get("DurationHistogram") or {}
-    ms = {f"p{p:g}".replace(".", "_"): percentile(hist, p) * 1000 for p in histogram.PERCENTILES}
+    labels = {"name": name, "mesh": mesh} if name or mesh else {}
     return {
+        "smp_version": SMP_VERSION,
         "id": test_id,
-        "name": name,
-        "mesh": mesh,
+        "labels": labels,
         "start_time": result.start.isoformat().replace("+00:00", "Z"),
         "end_time": result.end.isoformat().replace("+00:00", "Z"),
-        "load_generator": result.generator,
-        "requested_load_generator": result.requested_generator,
-        "endpoint_url": rr.get("URL", ""),
-        "endpoints": rr.get("URLs", []),
-        "requested_qps": result.requested_qps,
-        "actual_qps": result.actual_qps,
-        "concurrency": rr.get("NumThreads", 0),
-        "duration": rr.get("RequestedDuration", ""),
-        "latencies_ms": {
+        "latencies": {
             "min": float(hist.get("Min", 0)) * 1000,
             "average": float(hist.get("Avg", 0)) * 1000,
+            "p50": percentile(hist, 50.0) * 1000,
+            "p90": percentile(hist, 90.0) * 1000,
+            "p99": percentile(hist, 99.0) * 1000,
             "max": float(hist.get("Max", 0)) * 1000,
-            **ms,
         },
+        "actual_qps": result.actual_qps,
+        "details_uri": details_uri,
+        "test_id": test_id,
+        "mesh_config_id": mesh_config_id,
+        "env_id": env_id,
+        "load_generator": result.generator,
+        "requested_load_generator": result.requested_generator,
+        "connections": rr.get("NumThreads", 0),
+        "rps": result.requested_qps,
+        "endpoint_url": rr.get("URLs", [rr.get("URL", "")]),
+        "duration": rr.get("RequestedDuration", ""),
         "requests": result.requests,
         "errors": result.errors,
         "ret_codes": rr.get("RetCodes", {}),

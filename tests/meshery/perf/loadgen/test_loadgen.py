@@ -178,9 +178,12 @@ async def test_runner_results_have_upstreams_fields(fresh: TargetServer) -> None
     assert result.actual_qps == pytest.approx(rr["ActualQPS"])
     assert result.start < result.end
     smp = smp_result(result, mesh="istio", name="t1", test_id="abc")
-    assert smp["mesh"] == "istio" and smp["load_generator"] == "builtin"
-    assert smp["requested_load_generator"] == "fortio"
-    assert smp["latencies_ms"]["p50"] == pytest.approx(hist["Percentiles"][0]["Value"] * 1000)
+    assert smp["labels"] == {"name": "t1", "mesh": "istio"} and smp["test_id"] == "abc"
+    assert smp["load_generator"] == "builtin" and smp["requested_load_generator"] == "fortio"
+    assert smp["latencies"]["p50"] == pytest.approx(hist["Percentiles"][0]["Value"] * 1000)
+    assert smp["latencies"]["p90"] == pytest.approx(hist["Percentiles"][2]["Value"] * 1000)
+    assert smp["latencies"]["min"] <= smp["latencies"]["average"] <= smp["latencies"]["max"]
+    assert smp["actual_qps"] == result.actual_qps and smp["start_time"].endswith("Z")
     assert smp["requests"] == 30
 
 
