@@ -204,7 +204,10 @@ class _Http1(asyncio.Protocol):
             self.queue.popleft()
             if self.transport is None or self.transport.is_closing():
                 return
-            self.transport.write(_FAST_HEAD if status == 200 and body is BODY else _response(status, body))
+            if item.method == "HEAD":  # the headers of the answer, no body
+                self.transport.write(_response(status, body).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
+            else:
+                self.transport.write(_FAST_HEAD if status == 200 and body is BODY else _response(status, body))
         self.draining = False
 
     def _resume(self) -> None:
@@ -215,7 +218,10 @@ class _Http1(asyncio.Protocol):
         split = urlsplit(item.path)
         status = int(dict(parse_qsl(split.query)).get("status", "200"))
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(_response(status, BODY))
+            answer = _response(status, BODY)
+            if item.method == "HEAD":
+                answer = answer.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+            self.transport.write(answer)
         self._drain()
 
     def _close(self) -> None:

@@ -111,9 +111,12 @@ async def test_error_statuses_and_refused_connections_are_counted(fresh: TargetS
 
 
 async def test_latency_injected_in_the_target_is_measured(fresh: TargetServer) -> None:
-    result = await run_load(LoadSpec(endpoints=(f"{fresh.url}/?delay_ms=20",), qps=50, duration_s=0.4, concurrency=2))
-    assert result.errors == 0
+    """Also HEAD: its answer has a Content-Length but no body, and the connection stays usable."""
+    spec = LoadSpec(endpoints=(f"{fresh.url}/?delay_ms=20",), qps=50, duration_s=0.4, concurrency=2, method="HEAD")
+    result = await run_load(spec)
+    assert result.errors == 0 and result.requests == 20
     assert 0.02 <= result.p50_s < 0.2
+    assert {r.method for r in fresh.received} == {"HEAD"}
 
 
 async def test_https_and_h2_over_tls(tmp_path: Path) -> None:

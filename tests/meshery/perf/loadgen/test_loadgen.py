@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import sys
 
 import pytest
@@ -16,7 +17,8 @@ from meshery.perf.target import TargetServer
 pytestmark = pytest.mark.process
 
 
-async def test_progress_is_reported_during_the_run(fresh: TargetServer) -> None:
+async def test_progress_is_reported_during_the_run(fresh: TargetServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="meshery.perf.loadgen")
     seen: list[Progress] = []
 
     async def on_progress(progress: Progress) -> None:
@@ -31,6 +33,9 @@ async def test_progress_is_reported_during_the_run(fresh: TargetServer) -> None:
     assert all(p.errors == 0 for p in seen)
     assert max(p.current_qps for p in seen) > 0
     assert result.requests == 120
+    lines = [r.getMessage() for r in caplog.records if r.name == "meshery.perf.loadgen"]
+    assert any(line.startswith("load test progress:") and "req/s now" in line for line in lines)
+    assert any(line.startswith("load test done: builtin, 120 requests, 0 errors") for line in lines)
 
 
 async def test_cancel_stops_the_worker_and_returns_the_partial_result(fresh: TargetServer) -> None:
