@@ -24,6 +24,7 @@ from bench import (
     designs_deploy,
     designs_import,
     events,
+    filters,
     graphql_cache,
     inprocess,
     loadgen,
@@ -51,6 +52,7 @@ BENCHMARKS = (
     "designs",
     "workspaces",
     "observability",
+    "filters",
     "perf",
 )
 
@@ -90,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
     des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
     des.add_argument("--deploy-rounds", type=int, default=3, help="deploys of the design measured; median (default 3)")
+    fil = parser.add_argument_group("filters")
+    fil.add_argument("--filter-rows", type=int, default=1000, help="stored filters and designs (default 1000)")
+    fil.add_argument("--filter-requests", type=int, default=300, help="requests timed per list (default 300)")
+    fil.add_argument("--module-kib", type=int, default=64, help="size of each stored module in KiB (default 64)")
     return parser
 
 
@@ -146,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= workspaces.run()
         if args.benchmark in ("all", "observability"):
             ok &= observability.run(rounds=args.rounds, load=load)
+        if args.benchmark in ("all", "filters"):
+            ok &= filters.run(rows=args.filter_rows, requests=args.filter_requests, kib=args.module_kib)
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:
