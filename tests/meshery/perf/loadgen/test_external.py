@@ -93,7 +93,8 @@ async def test_wrk_runs_at_the_requested_rate_until_cancelled(fresh: TargetServe
     result = await run_load(spec, cancel=cancel, on_progress=lambda _: cancel.set())  # after about 1 s
     assert result.generator in ("wrk", "wrk2") and result.requested_generator == name
     assert result.cancelled is True and result.errors == 0
-    assert 50 <= result.requests <= 600  # paced (flat out, wrk does thousands a second here)
+    assert result.requests > 0
+    assert result.actual_qps <= 300  # paced to 200 (flat out, wrk does thousands a second here)
     assert fresh.state.by_path.keys() == {"/w1", "/w2"}
     assert fresh.received[-1].headers["x-from"] == "wrk"
     assert result.p50_s > 0
@@ -115,7 +116,8 @@ async def test_hey_runs_and_counts_statuses(fresh: TargetServer) -> None:
     result = await run_load(spec)
     assert result.generator == "hey"
     assert set(result.runner_results["RetCodes"]) == {"201"}
-    assert 30 <= result.requests <= 60
+    assert result.requests > 0
+    assert result.actual_qps <= 150  # paced to 100 (-q is per worker: 50 each)
     seen = fresh.received[-1]
     assert seen.method == "PUT" and seen.body == b"x=1"
     assert seen.headers["content-type"] == "application/x-www-form-urlencoded"
