@@ -28,8 +28,9 @@ async def test_progress_is_reported_during_the_run(fresh: TargetServer, caplog: 
         LoadSpec(endpoints=(fresh.url,), qps=200, duration_s=0.6, concurrency=2, progress_s=0.15),
         on_progress=on_progress,
     )
-    assert len(seen) >= 2
-    assert seen[-1].requests > seen[0].requests > 0
+    counted = [p for p in seen if p.requests]  # the first may come while connecting
+    assert len(counted) >= 2
+    assert counted[-1].requests > counted[0].requests
     assert all(p.errors == 0 for p in seen)
     assert max(p.current_qps for p in seen) > 0
     assert result.requests == 120
