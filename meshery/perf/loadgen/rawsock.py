@@ -8,7 +8,9 @@ collection) does not charge its own delay to the server, which would otherwise i
 latencies corrected for coordinated omission. Where the option is missing (not Linux) the time of
 the read is used, as with the loop's transport.
 
-The kernel's stamp is on the wall clock; it is moved to the ``perf_counter`` clock by an offset
+Linux turns receive stamping on for the whole system a moment after the first socket asks for it,
+so the very first reads on an otherwise unstamped machine may come without a stamp (the read's
+time is used then). The kernel's stamp is on the wall clock; it is moved to the ``perf_counter`` clock by an offset
 taken when the transport opens, and only used when it falls between the last send and now.
 """
 
@@ -75,6 +77,7 @@ class RawTransport:
         self.buffers = [self.view]
         self.offset = time.time() - clock()  # wall clock minus perf_counter
         self.stamps = False
+        self.stamped_reads = 0  # reads that carried the kernel's stamp (the first may not: see below)
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if SO_TIMESTAMPNS:
@@ -142,6 +145,7 @@ class RawTransport:
                 stamped = seconds + nanoseconds * 1e-9 - self.offset
                 if now - 60 < stamped <= now:
                     at = stamped
+                    self.stamped_reads += 1
         self.receiver.data_received_at(data, at)
 
     def abort(self) -> None:
