@@ -101,10 +101,6 @@ class Engine:
         self.stopping = True
         self.finished.set()
 
-    @property
-    def started_at(self) -> float:
-        return self.t0
-
     # --- pacing -------------------------------------------------------------------------------
 
     def _schedule(self, conn: Any, now: float) -> None:
