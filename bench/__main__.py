@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|...|registry|designs|workspaces] [options]``: run them (names in BENCHMARKS).
+"""``python -m bench [all|rest|graphql|...|registry|designs|workspaces|perf] [options]``: run them (BENCHMARKS).
 
 Writes results; exits 1 when a benchmark fails.
 
@@ -31,6 +31,7 @@ from bench import (
     loadgen,
     meshsync,
     observability,
+    perf,
     registry,
     rest,
     startup,
@@ -54,6 +55,7 @@ BENCHMARKS = (
     "observability",
     "filters",
     "evaluate",
+    "perf",
 )
 
 
@@ -110,6 +112,9 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["perf"]:  # not part of `all`; its own options (python -m bench perf --help)
+        return perf.main(given[1:])
     args = _parser().parse_args(argv)
     if args.rounds < 1 or args.duration <= 0 or args.connections < 1:
         print("python -m bench: --rounds, --duration and --connections must be positive", file=sys.stderr)
