@@ -7,6 +7,7 @@ from meshery.store import (  # noqa: F401
     events,
     meshsync,
     ownership,
+    perf,
     registry_tables,
     tables,
     users,
