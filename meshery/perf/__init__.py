@@ -1,1 +1,1 @@
-"""Performance testing: load generators (``meshery.perf.loadgen``) and a loopback target server (``meshery.perf.target``)."""
+"""Performance testing: load generators (``meshery.perf.loadgen``) and a loopback target (``meshery.perf.target``)."""
