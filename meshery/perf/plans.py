@@ -107,6 +107,8 @@ def _spec(
         body=body.encode(),
         content_type=content_type,
         generator=(generator or "fortio").strip().lower(),
+        # About once a second, and a few times during a short run.
+        progress_s=min(1.0, max(duration_s / 5, 0.1)),
     )
 
 

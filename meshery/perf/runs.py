@@ -17,12 +17,14 @@ import asyncio
 import json
 import logging
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from meshery.bus import BusError, Message, Subscription
+from meshery import answers
+from meshery.bus import Bus, BusError, Message, Subscription
 from meshery.context import Services
 from meshery.events import NewEvent, raise_event
 from meshery.perf import loadgen, profiles, wire
@@ -54,6 +56,10 @@ class Active:
     run_id: str
     plan: Plan
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 def subject(run_id: str) -> str:
@@ -116,12 +122,12 @@ class Runs:
         if stopped and message.reply:
             await self.services.bus.publish(message.reply, json.dumps({"cancelled": stopped}).encode())
 
-    async def _send(self, run_id: str, status: str, message: str, **extra: Any) -> None:
+    async def _send(self, to_run: str, status: str, message: str, /, **extra: Any) -> None:
         body = {"status": status, "message": message, **extra}
         try:
-            await self.services.bus.publish(subject(run_id), json.dumps(body, default=str).encode())
+            await self.services.bus.publish(subject(to_run), json.dumps(body, default=str).encode())
         except BusError as exc:
-            log.warning("perf run %s: %s not published: %s", run_id, status, exc)
+            log.warning("perf run %s: %s not published: %s", to_run, status, exc)
 
     async def _event(self, plan: Plan, action: str, description: str, severity: str, **metadata: Any) -> None:
         try:
@@ -147,15 +153,14 @@ class Runs:
             "perf run %s started: %s, %s qps for %ss on %s (%s)",
             run_id, plan.name, spec.qps, spec.duration_s, ",".join(spec.endpoints), spec.generator,
         )  # fmt: skip
-        await self._send(run_id, INFO, "Initiating load test . . . ", run_id=run_id)
-        await self._event(plan, "run", f"Load test {plan.name} started", "informational", run_id=run_id)
-
         async def progress(p: loadgen.Progress) -> None:
             fields = {"elapsed_s": p.elapsed_s, "requests": p.requests, "errors": p.errors, "qps": p.current_qps}
             log.info("perf run %s: %.1fs, %d requests, %d errors, %.1f qps", run_id, *fields.values())
             await self._send(run_id, INFO, f"Running: {p.requests} requests in {p.elapsed_s:.1f}s", progress=fields)
 
         try:
+            await self._send(run_id, INFO, "Initiating load test . . . ", run_id=run_id)
+            await self._event(plan, "run", f"Load test {plan.name} started", "informational", run_id=run_id)
             result = await loadgen.run_load(spec, on_progress=progress, cancel=active.cancel)
             if result.cancelled or active.cancel.is_set():
                 log.info("perf run %s cancelled", run_id)
@@ -165,7 +170,7 @@ class Runs:
             await self._send(run_id, INFO, "Load test completed, fetching metadata now")
             stored = await self._store(plan, result)
             await self._send(run_id, INFO, "Done persisting the load test results.")
-            await self._send(run_id, SUCCESS, "", result=wire.as_text(stored))
+            await self._send(run_id, SUCCESS, "", result=stored)
             await self._event(
                 plan, "run", f"Load test {plan.name} completed: {result.actual_qps:.1f} of {result.requested_qps:g} qps",
                 "success", run_id=run_id, result_id=stored["meshery_id"], generator=result.generator,
@@ -205,23 +210,26 @@ class Runs:
             await repo.mark_run(self.services.store, plan.profile_id, result.start)
             await profiles.announce(self.services, profiles.PROFILES_CHANGED, plan.user_id)
         await profiles.announce(self.services, profiles.RESULTS_CHANGED, plan.user_id)
-        return wire.result(saved)
+        # As the REST answer of the result (both spellings), for the SSE stream.
+        return json.loads(answers.encode("getPerfResult", 200, wire.result(saved)) or b"{}")  # type: ignore[no-any-return]
 
 
-_RUNS: dict[int, Runs] = {}
+# One ``Runs`` per running server, keyed by its bus (as the event hubs are).
+_RUNS: weakref.WeakKeyDictionary[Bus, Runs] = weakref.WeakKeyDictionary()
 
 
 def of(services: Services) -> Runs:
-    """The runs of this server (one ``Runs`` per running server)."""
-    runs = _RUNS.get(id(services))
-    if runs is None or runs.services is not services:
-        runs = _RUNS[id(services)] = Runs(services)
+    """The runs of this server, created on first use."""
+    runs = _RUNS.get(services.bus)
+    if runs is None:
+        runs = _RUNS[services.bus] = Runs(services)
     return runs
 
 
 async def stop(services: Services) -> None:
-    runs = _RUNS.pop(id(services), None)
-    if runs is not None and runs.services is services:
+    """Cancel this server's runs (at shutdown): they end with an ``error`` event, nothing stored."""
+    runs = _RUNS.pop(services.bus, None)
+    if runs is not None:
         await runs.stop()
 
 
