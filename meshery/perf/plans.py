@@ -94,16 +94,17 @@ def _duration(t: str | None, dur: str | None) -> float:
 
 def _spec(
     *, urls: tuple[str, ...], qps: float, duration_s: float, concurrency: int, generator: str,
-    headers: str, cookies: str, body: str, content_type: str,
+    headers: str, cookies: str, body: str, content_type: str, strict: bool = True,
 ) -> loadgen.LoadSpec:  # fmt: skip
+    error = errors.ErrPerfTestInvalid if strict else None
     return loadgen.LoadSpec(
         endpoints=urls,
         qps=max(qps, 0.0),
         duration_s=duration_s,
         concurrency=max(concurrency, 1),
         method="POST" if body else "GET",
-        headers=profiles.json_object(headers, "headers", errors.ErrPerfTestInvalid),
-        cookies=profiles.json_object(cookies, "cookies", errors.ErrPerfTestInvalid),
+        headers=profiles.json_object(headers, "headers", error),
+        cookies=profiles.json_object(cookies, "cookies", error),
         body=body.encode(),
         content_type=content_type,
         generator=(generator or "fortio").strip().lower(),
@@ -155,6 +156,7 @@ def from_profile(row: repo.PerfProfileRow, query: Query, *, user_id: str, trigge
         cookies=query.cookies if given(query.cookies) else row.request_cookies,
         body=query.req_body if given(query.req_body) else row.request_body,
         content_type=query.content_type if given(query.content_type) else row.content_type,
+        strict=given(query.headers) or given(query.cookies),
     )
     return _plan(
         spec,

@@ -42,15 +42,21 @@ def duration_seconds(text: str) -> float:
     return total
 
 
-def json_object(text: str, what: str, error: type[errors.MesheryError] = errors.ErrPerfProfileInvalid) -> dict[str, str]:
-    """Headers or cookies given as a JSON object (upstream's ``jsonToMap``); empty text is none."""
+def json_object(text: str, what: str, error: type[errors.MesheryError] | None = errors.ErrPerfTestInvalid) -> dict[str, str]:
+    """Headers or cookies given as a JSON object (upstream's ``jsonToMap``); empty text is none.
+
+    With ``error`` None (a stored profile's text, which upstream stores unchecked) text that is
+    not a JSON object is no headers, as upstream's ``jsonToMap`` answers.
+    """
     if not (text or "").strip():
         return {}
     try:
         value = json.loads(text)
     except ValueError:
-        raise error(f"{what} is not a JSON object") from None
+        value = None
     if not isinstance(value, dict):
+        if error is None:
+            return {}
         raise error(f"{what} is not a JSON object")
     return {str(k): str(v) for k, v in value.items()}
 
@@ -92,8 +98,6 @@ def read_profile(body: Mapping[str, Any], *, user_id: str, now: datetime, existi
     duration_seconds(duration)
     headers = str(_pick(body, "request_headers", "requestHeaders", "") or "")
     cookies = str(_pick(body, "request_cookies", "requestCookies", "") or "")
-    json_object(headers, "request_headers")
-    json_object(cookies, "request_cookies")
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise errors.ErrPerfProfileInvalid("metadata must be an object")
