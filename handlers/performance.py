@@ -1,4 +1,4 @@
-"""API area "performance": profiles, load tests (SSE), results, schedules and SMP test configs; GraphQL reads and streams."""
+"""API area "performance": profiles, load tests (SSE), results, schedules, SMP test configs; GraphQL reads, streams."""
 
 from __future__ import annotations
 
@@ -7,19 +7,16 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.responses import Response
-
 from generated import errors
 from generated.handler_types import Paging
 from meshery import context, http
 from meshery.perf import plans, profiles, runs, schedules, smp_configs, wire
-from meshery.store import perf as repo
 
 _EMPTY_SMI = {"page": 0, "page_size": 0, "total_count": 0, "results": []}
 
 
-def _query(paging: Paging, default_order: str | None = None) -> repo.PageQuery:
-    return repo.PageQuery(
+def _query(paging: Paging, default_order: str | None = None) -> profiles.PageQuery:
+    return profiles.PageQuery(
         page=paging.page, page_size=paging.page_size(10), search=paging.search, order=paging.order or default_order
     )
 
@@ -68,7 +65,9 @@ async def update_performance_profile(performance_profile_id: str, body: dict[str
 
 async def get_performance_profile(performance_profile_id: str) -> http.Answer:
     services = context.current().services
-    return http.json(await profiles.profile_wire(services, await profiles.get_profile(services, performance_profile_id)))
+    return http.json(
+        await profiles.profile_wire(services, await profiles.get_profile(services, performance_profile_id))
+    )
 
 
 async def get_user_performance_profile(id_: str) -> http.Answer:
@@ -104,7 +103,9 @@ async def get_performance_results(*, paging: Paging, from_: str | None = None, t
     return http.json(page)
 
 
-async def get_user_performance_results(*, paging: Paging, from_: str | None = None, to: str | None = None) -> http.Answer:
+async def get_user_performance_results(
+    *, paging: Paging, from_: str | None = None, to: str | None = None
+) -> http.Answer:
     return await get_performance_results(paging=paging, from_=from_, to=to)
 
 
@@ -131,7 +132,7 @@ async def get_smi_result(id_: str) -> http.Answer:
 # --- running -----------------------------------------------------------------------------------
 
 
-async def _stream(plan: runs.Plan) -> Response:
+async def _stream(plan: runs.Plan) -> http.Raw:
     """Start the run in the background and answer with its events (the run outlives the answer)."""
     services = context.current().services
     run_id = runs.new_id()
@@ -145,6 +146,7 @@ async def _stream(plan: runs.Plan) -> Response:
 
 
 async def run_load_test(
+    *,
     name: str,
     mesh: str | None = None,
     uuid: str | None = None,
@@ -158,12 +160,13 @@ async def run_load_test(
     url: str | None = None,
     qps: str | None = None,
     load_generator: str | None = None,
-) -> Response:
+) -> http.Raw:
     query = plans.Query(name, mesh, uuid, headers, cookies, content_type, req_body, t, dur, c, url, qps, load_generator)
     return await _stream(plans.from_query(query, user_id=_user_id()))
 
 
 async def run_load_test_with_config(
+    *,
     name: str | None = None,
     mesh: str | None = None,
     uuid: str | None = None,
@@ -178,22 +181,23 @@ async def run_load_test_with_config(
     qps: str | None = None,
     load_generator: str | None = None,
     body: dict[str, Any] | None = None,
-) -> Response:
+) -> http.Raw:
     user_id = _user_id()
     if not body:  # upstream: an empty body runs the test of the query
-        query = plans.Query(name, mesh, uuid, headers, cookies, content_type, req_body, t, dur, c, url, qps, load_generator)
+        query = plans.Query(
+            name, mesh, uuid, headers, cookies, content_type, req_body, t, dur, c, url, qps, load_generator
+        )
         return await _stream(plans.from_query(query, user_id=user_id))
     plan = plans.from_smp(body, user_id=user_id)
-    if plan.profile_id is not None:
-        # A result is filed under the caller's profile only.
-        services = context.current().services
-        if await repo.get(services.store, repo.PerfProfileRow, plan.profile_id) is None:
-            plan = runs.Plan(**{**plan.__dict__, "profile_id": None})
+    # A result is filed under the caller's profile only.
+    if plan.profile_id is not None and not await profiles.exists(context.current().services, plan.profile_id):
+        plan = runs.Plan(**{**plan.__dict__, "profile_id": None})
     return await _stream(plan)
 
 
 async def run_performance_profile(
     id_: str,
+    *,
     name: str | None = None,
     mesh: str | None = None,
     uuid: str | None = None,
@@ -207,7 +211,7 @@ async def run_performance_profile(
     url: str | None = None,
     qps: str | None = None,
     load_generator: str | None = None,
-) -> Response:
+) -> http.Raw:
     services = context.current().services
     row = await profiles.get_profile(services, id_)
     query = plans.Query(name, mesh, uuid, headers, cookies, content_type, req_body, t, dur, c, url, qps, load_generator)
@@ -266,13 +270,13 @@ async def delete_smp_test_config(uuid: str | None = None) -> http.Answer:
 # --- GraphQL -----------------------------------------------------------------------------------
 
 
-def _selector(selector: dict[str, Any] | None) -> tuple[repo.PageQuery, dict[str, Any]]:
+def _selector(selector: dict[str, Any] | None) -> tuple[profiles.PageQuery, dict[str, Any]]:
     sel = selector or {}
     try:
         page, size = int(sel.get("page") or 0), int(sel.get("pageSize") or 10)
     except (TypeError, ValueError):
         raise errors.ErrPerfTestInvalid("page and pageSize must be integers") from None
-    query = repo.PageQuery(
+    query = profiles.PageQuery(
         page=min(max(page, 0), 10_000_000),
         page_size=min(max(size, 1), 1000),
         search=sel.get("search") or None,
@@ -289,7 +293,7 @@ def _graphql_results(page: dict[str, Any]) -> dict[str, Any]:
     return {**page, "results": [wire.graphql_result(r) for r in page["results"]]}
 
 
-async def _results_page(query: repo.PageQuery, sel: dict[str, Any], profile_id: str | None) -> dict[str, Any]:
+async def _results_page(query: profiles.PageQuery, sel: dict[str, Any], profile_id: str | None) -> dict[str, Any]:
     services = context.current().services
     page = await profiles.list_results(
         services,
@@ -301,7 +305,7 @@ async def _results_page(query: repo.PageQuery, sel: dict[str, Any], profile_id: 
     return _graphql_results(page)
 
 
-async def resolve_get_perf_result(id: str) -> dict[str, Any] | None:  # noqa: A002 (the GraphQL argument's name)
+async def resolve_get_perf_result(id: str) -> dict[str, Any] | None:
     try:
         return wire.graphql_result(await profiles.get_result(context.current().services, id))
     except errors.ErrPerfResultNotFound:

@@ -10,6 +10,7 @@ the UI sends them again), and an SMP ``PerformanceTestConfig`` body. Numbers are
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +65,7 @@ def _float(text: str | None) -> float:
         value = float((text or "").strip())
     except ValueError:
         return 0.0
-    return value if value == value and value not in (float("inf"), float("-inf")) else 0.0
+    return value if math.isfinite(value) else 0.0
 
 
 def endpoints(text: str) -> tuple[str, ...]:
@@ -140,7 +141,10 @@ def from_profile(row: repo.PerfProfileRow, query: Query, *, user_id: str, trigge
     def given(value: str | None) -> bool:
         return value is not None and value.strip() != ""
 
-    urls = endpoints(query.url) if given(query.url) else tuple(row.endpoints or ())
+    def pick(value: str | None, stored: str) -> str:
+        return value if value is not None and value.strip() != "" else stored
+
+    urls = endpoints(query.url or "") if given(query.url) else tuple(row.endpoints or ())
     if not urls:
         raise errors.ErrPerfTestInvalid(f"profile {row.id} has no endpoint")
     endpoints(json.dumps(list(urls)))
@@ -151,11 +155,11 @@ def from_profile(row: repo.PerfProfileRow, query: Query, *, user_id: str, trigge
         qps=_float(query.qps) if given(query.qps) else float(row.qps),
         duration_s=max(duration_s, 0.001),
         concurrency=_atoi(query.c) if given(query.c) else row.concurrent_request,
-        generator=query.load_generator if given(query.load_generator) else (generators[0] if generators else ""),
-        headers=query.headers if given(query.headers) else row.request_headers,
-        cookies=query.cookies if given(query.cookies) else row.request_cookies,
-        body=query.req_body if given(query.req_body) else row.request_body,
-        content_type=query.content_type if given(query.content_type) else row.content_type,
+        generator=pick(query.load_generator, generators[0] if generators else ""),
+        headers=pick(query.headers, row.request_headers),
+        cookies=pick(query.cookies, row.request_cookies),
+        body=pick(query.req_body, row.request_body),
+        content_type=pick(query.content_type, row.content_type),
         strict=given(query.headers) or given(query.cookies),
     )
     return _plan(

@@ -29,6 +29,7 @@ DEFAULT_DURATION = "30s"
 _GO_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h))+$")
 _UNIT_S = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 MAX_DURATION_S = 24 * 3600.0
+PageQuery = repo.PageQuery  # one page of a list (page, size, search, order)
 
 
 def duration_seconds(text: str) -> float:
@@ -42,7 +43,9 @@ def duration_seconds(text: str) -> float:
     return total
 
 
-def json_object(text: str, what: str, error: type[errors.MesheryError] | None = errors.ErrPerfTestInvalid) -> dict[str, str]:
+def json_object(
+    text: str, what: str, error: type[errors.MesheryError] | None = errors.ErrPerfTestInvalid
+) -> dict[str, str]:
     """Headers or cookies given as a JSON object (upstream's ``jsonToMap``); empty text is none.
 
     With ``error`` None (a stored profile's text, which upstream stores unchecked) text that is
@@ -89,7 +92,9 @@ def _strings(value: Any, what: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-def read_profile(body: Mapping[str, Any], *, user_id: str, now: datetime, existing: repo.PerfProfileRow | None) -> repo.PerfProfileRow:
+def read_profile(
+    body: Mapping[str, Any], *, user_id: str, now: datetime, existing: repo.PerfProfileRow | None
+) -> repo.PerfProfileRow:
     """A profile row from a request body (both spellings); ``existing`` keeps its creation time."""
     name = str(body.get("name") or (existing.name if existing else "")).strip()
     if not name:
@@ -136,6 +141,11 @@ async def get_profile(services: Services, profile_id: str) -> repo.PerfProfileRo
     if row is None:
         raise errors.ErrPerfProfileNotFound(f"no performance profile {profile_id}")
     return row  # type: ignore[no-any-return]
+
+
+async def exists(services: Services, profile_id: str) -> bool:
+    """True when the caller has a profile of this id."""
+    return await repo.get(services.store, repo.PerfProfileRow, profile_id) is not None
 
 
 async def profile_wire(services: Services, row: repo.PerfProfileRow) -> dict[str, Any]:

@@ -153,6 +153,7 @@ class Runs:
             "perf run %s started: %s, %s qps for %ss on %s (%s)",
             run_id, plan.name, spec.qps, spec.duration_s, ",".join(spec.endpoints), spec.generator,
         )  # fmt: skip
+
         async def progress(p: loadgen.Progress) -> None:
             fields = {"elapsed_s": p.elapsed_s, "requests": p.requests, "errors": p.errors, "qps": p.current_qps}
             log.info("perf run %s: %.1fs, %d requests, %d errors, %.1f qps", run_id, *fields.values())
@@ -171,9 +172,10 @@ class Runs:
             stored = await self._store(plan, result)
             await self._send(run_id, INFO, "Done persisting the load test results.")
             await self._send(run_id, SUCCESS, "", result=stored)
+            rates = f"{result.actual_qps:.1f} of {result.requested_qps:g} qps"
             await self._event(
-                plan, "run", f"Load test {plan.name} completed: {result.actual_qps:.1f} of {result.requested_qps:g} qps",
-                "success", run_id=run_id, result_id=stored["meshery_id"], generator=result.generator,
+                plan, "run", f"Load test {plan.name} completed: {rates}", "success",
+                run_id=run_id, result_id=stored["meshery_id"], generator=result.generator,
             )  # fmt: skip
         except Exception as exc:  # every failure ends the stream with upstream's error event
             log.warning("perf run %s failed: %s", run_id, exc)

@@ -113,7 +113,9 @@ async def get(services: Services, schedule_id: str) -> dict[str, Any]:
 
 async def list_page(services: Services, query: repo.PageQuery) -> dict[str, Any]:
     rows, total = await repo.list_schedules(services.store, query)
-    return wire.page("schedules", [schedule_wire(r) for r in rows], page=query.page, page_size=query.page_size, total=total)
+    return wire.page(
+        "schedules", [schedule_wire(r) for r in rows], page=query.page, page_size=query.page_size, total=total
+    )
 
 
 async def delete(services: Services, schedule_id: str) -> dict[str, Any]:
@@ -155,7 +157,9 @@ async def _deal_with(services: Services, schedule: repo.ScheduleRow, now: dateti
         missed=missed, last_missed=last_missed,
     )  # fmt: skip
     if missed:
-        log.warning("schedule %s: %d run(s) missed while no replica ran (last due %s)", schedule.id, missed, last_missed)
+        log.warning(
+            "schedule %s: %d run(s) missed while no replica ran (last due %s)", schedule.id, missed, last_missed
+        )
         await raise_event(
             services,
             NewEvent(
@@ -165,7 +169,11 @@ async def _deal_with(services: Services, schedule: repo.ScheduleRow, now: dateti
                 severity="warning",
                 acted_upon=schedule.id,
                 user_id=schedule.user_id,
-                metadata={"missed": missed, "last_missed": str(last_missed), "cron_expression": schedule.cron_expression},
+                metadata={
+                    "missed": missed,
+                    "last_missed": str(last_missed),
+                    "cron_expression": schedule.cron_expression,
+                },
             ),
         )
     if not on_time:

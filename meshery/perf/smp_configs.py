@@ -48,7 +48,9 @@ async def get(services: Services, config_id: str) -> dict[str, Any]:
 
 async def list_page(services: Services, query: repo.PageQuery) -> dict[str, Any]:
     rows, total = await repo.list_test_configs(services.store, query)
-    return wire.page("test_configs", [dict(r.config) for r in rows], page=query.page, page_size=query.page_size, total=total)
+    return wire.page(
+        "test_configs", [dict(r.config) for r in rows], page=query.page, page_size=query.page_size, total=total
+    )
 
 
 async def delete(services: Services, config_id: str) -> None:

@@ -37,7 +37,6 @@ from generated import errors
 from meshery.store.connections import Connection, Credential
 from meshery.store.designs import SHARED_VISIBILITIES, PatternRow
 from meshery.store.events import EventCount, EventRow
-from meshery.store.perf import PerfProfileRow, PerfResultRow, ScheduleRow, SmpConfigRow
 from meshery.store.meshsync import (
     KubernetesKeyValue,
     KubernetesResource,
@@ -45,6 +44,7 @@ from meshery.store.meshsync import (
     KubernetesResourceSpec,
     KubernetesResourceStatus,
 )
+from meshery.store.perf import PerfProfileRow, PerfResultRow, ScheduleRow, SmpConfigRow
 from meshery.store.workspaces import (
     ConnectionRegistration,
     Environment,

@@ -144,7 +144,9 @@ def _sort(model: Any, order: str | None, default: str) -> list[Any]:
     return [column.desc() if desc else column.asc(), model.id]
 
 
-async def _page(store: Store, model: Any, conds: list[Any], query: PageQuery, default_order: str) -> tuple[list[Any], int]:
+async def _page(
+    store: Store, model: Any, conds: list[Any], query: PageQuery, default_order: str
+) -> tuple[list[Any], int]:
     if query.search:
         conds = [*conds, search.condition(query.search, model.name)]
     where = and_(*conds) if conds else and_(True)
@@ -251,7 +253,9 @@ async def claim(store: Store, *, schedule_id: str, due_at: datetime, replica: st
     try:
         async with store.write() as session:
             session.add(
-                ScheduleClaimRow(schedule_id=schedule_id, due_at=due_at, replica=replica, missed=missed, claimed_at=now())
+                ScheduleClaimRow(
+                    schedule_id=schedule_id, due_at=due_at, replica=replica, missed=missed, claimed_at=now()
+                )
             )
     except IntegrityError:
         return False
@@ -259,7 +263,13 @@ async def claim(store: Store, *, schedule_id: str, due_at: datetime, replica: st
 
 
 async def advance(
-    store: Store, schedule_id: str, *, checked_until: datetime, ran: datetime | None, missed: int, last_missed: datetime | None
+    store: Store,
+    schedule_id: str,
+    *,
+    checked_until: datetime,
+    ran: datetime | None,
+    missed: int,
+    last_missed: datetime | None,
 ) -> None:
     """Record that a schedule was dealt with up to ``checked_until`` (a run started, runs missed)."""
     values: dict[str, Any] = {"checked_until": checked_until}

@@ -89,7 +89,9 @@ async def test_profiles_both_generations_and_spellings(http: httpx.AsyncClient, 
         got = await http.get(path)
         assert got.status_code == 200 and got.json()["name"] == "short"
     put = await http.put(f"/api/performance/profiles/{pid}", json={"name": "renamed", "duration": "2s"})
-    assert put.status_code == 200 and put.json()["name"] == "renamed" and put.json()["created_at"] == legacy["created_at"]
+    assert (
+        put.status_code == 200 and put.json()["name"] == "renamed" and put.json()["created_at"] == legacy["created_at"]
+    )
     for path in ("/api/performance/profiles", "/api/user/performance/profiles"):
         page = (await http.get(path, params={"pagesize": "1", "search": "renamed"})).json()
         assert page["total_count"] == page["totalCount"] == 1 and page["page_size"] == 1
@@ -115,7 +117,9 @@ async def test_bad_profiles_are_400(http: httpx.AsyncClient, body: dict[str, Any
     assert response.json()["code"] == "meshery-server-1922"
 
 
-async def test_run_profile_streams_progress_and_stores_the_result(http: httpx.AsyncClient, target: TargetServer) -> None:
+async def test_run_profile_streams_progress_and_stores_the_result(
+    http: httpx.AsyncClient, target: TargetServer
+) -> None:
     profile = await make_profile(http, target, duration="1s", qps=30)
     response = await http.get(f"/api/user/performance/profiles/{profile['id']}/run")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
@@ -133,7 +137,10 @@ async def test_run_profile_streams_progress_and_stores_the_result(http: httpx.As
     assert result["performance_profile"] == profile["id"] and result["user_id"] == "alice"
     stored = await http.get(f"/api/perf/profile/result/{result['meshery_id']}")
     assert stored.status_code == 200 and stored.json()["mesheryId"] == result["meshery_id"]
-    for path in (f"/api/performance/profiles/{profile['id']}/results", f"/api/user/performance/profiles/{profile['id']}/results"):
+    for path in (
+        f"/api/performance/profiles/{profile['id']}/results",
+        f"/api/user/performance/profiles/{profile['id']}/results",
+    ):
         page = (await http.get(path)).json()
         assert [r["meshery_id"] for r in page["results"]] == [result["meshery_id"]]
     again = (await http.get(f"/api/performance/profiles/{profile['id']}")).json()
@@ -152,37 +159,55 @@ async def test_adhoc_runs_from_query_and_smp(http: httpx.AsyncClient, target: Ta
     events = sse_events((await http.get("/api/perf/profile", params=query)).text)
     final = events[-1]
     assert final["status"] == "success", events
-    assert final["result"]["name"] == "adhoc" and final["result"]["mesh"] == "Istio" and final["result"]["test_id"] == "t-1"
+    assert (
+        final["result"]["name"] == "adhoc"
+        and final["result"]["mesh"] == "Istio"
+        and final["result"]["test_id"] == "t-1"
+    )
     assert final["result"]["performance_profile"] is None
     smp = {"config": {"name": "smp", "duration": "1s",
                       "clients": [{"endpoint_urls": [f"{target.url}/smp"], "connections": 1, "rps": 10}]},
            "service_mesh": {"type": 5}}  # fmt: skip
     events = sse_events((await http.post("/api/perf/profile", json=smp)).text)
     assert events[-1]["status"] == "success" and events[-1]["result"]["mesh"] == "ISTIO", events
-    for bad in ({"name": "x"}, {"url": target.url}, {"name": "x", "url": "ftp://host/"}, {"name": "x", "url": target.url, "headers": "[]"}):
+    for bad in (
+        {"name": "x"},
+        {"url": target.url},
+        {"name": "x", "url": "ftp://host/"},
+        {"name": "x", "url": target.url, "headers": "[]"},
+    ):
         response = await http.get("/api/perf/profile", params=bad)
         assert response.status_code == 400, response.text
         assert response.json()["code"] in ("meshery-server-1923", "meshery-server-1001"), response.text  # 1001: no name
 
 
 async def test_a_failing_run_ends_with_an_error_event(http: httpx.AsyncClient) -> None:
-    events = sse_events((await http.get("/api/perf/profile", params={"name": "nowhere", "url": "http://127.0.0.1:1/", "t": "1"})).text)
+    events = sse_events(
+        (await http.get("/api/perf/profile", params={"name": "nowhere", "url": "http://127.0.0.1:1/", "t": "1"})).text
+    )
     assert events[-1]["status"] in ("success", "error"), events  # a refused port: errors by code, or an error event
     if events[-1]["status"] == "success":
         assert events[-1]["result"]["runner_results"]["RetCodes"], events
 
 
-async def test_cancel_stops_a_run_on_the_replica_that_owns_it(app: Starlette, http: httpx.AsyncClient, target: TargetServer) -> None:
+async def test_cancel_stops_a_run_on_the_replica_that_owns_it(
+    app: Starlette, http: httpx.AsyncClient, target: TargetServer
+) -> None:
     services = app.state.meshery.services
     profile = await make_profile(http, target, duration="20s", qps=5)
     assert (await http.delete(f"/api/user/performance/profiles/{profile['id']}/run")).status_code == 404
     token = context.activate(context.RequestContext(services=services, provider="None", user=User(user_id="alice")))
     try:
         started = asyncio.create_task(http.get(f"/api/user/performance/profiles/{profile['id']}/run"))
-        # Wait for the run to exist (its events are on the bus), then cancel it through the route.
-        while not any(a.plan.profile_id == profile["id"] for a in runs.of(services).active.values()):
-            await asyncio.sleep(0.02)
-        assert (await http.delete(f"/api/user/performance/profiles/{profile['id']}/run", headers=BOB)).status_code == 404
+        # Wait for the run's first event on the bus, then cancel it through the route.
+        first = await services.bus.subscribe(f"{runs.RUN_SUBJECT}.>")
+        try:
+            await asyncio.wait_for(anext(aiter(first)), TIMEOUT)
+        finally:
+            await first.unsubscribe()
+        assert (
+            await http.delete(f"/api/user/performance/profiles/{profile['id']}/run", headers=BOB)
+        ).status_code == 404
         cancelled = await http.delete(f"/api/user/performance/profiles/{profile['id']}/run")
         assert cancelled.status_code == 200 and len(cancelled.json()["cancelled"]) == 1
         events = sse_events((await asyncio.wait_for(started, TIMEOUT)).text)
@@ -239,7 +264,9 @@ async def test_schedule_routes(http: httpx.AsyncClient, target: TargetServer) ->
     assert schedule["cron_expression"] == "0 3 * * *" and schedule["missed_runs"] == 0 and schedule["next_run"]
     profile = await make_profile(http, target, schedule=schedule["id"])
     assert profile["schedule"] == schedule["id"]
-    assert (await http.post("/api/user/performance/profiles", json={"name": "b", "schedule": schedule["id"]}, headers=BOB)).status_code == 400
+    assert (
+        await http.post("/api/user/performance/profiles", json={"name": "b", "schedule": schedule["id"]}, headers=BOB)
+    ).status_code == 400
     assert (await http.get(f"/api/user/schedules/{schedule['id']}")).json()["name"] == "nightly"
     assert (await http.get(f"/api/user/schedules/{schedule['id']}", headers=BOB)).status_code == 404
     assert (await http.get("/api/user/schedules")).json()["total_count"] >= 1
@@ -265,7 +292,9 @@ async def test_graphql_reads_and_results_stream(app: Starlette, http: httpx.Asyn
         context.deactivate(token)
     query = """query($sel: PageFilter!, $pid: String!, $id: ID!) {
       getPerformanceProfiles(selector: $sel) { total_count profiles { id name load_generators total_results last_run } }
-      fetchResults(selector: $sel, profileID: $pid) { total_count results { meshery_id runner_results test_start_time } }
+      fetchResults(selector: $sel, profileID: $pid) {
+        total_count results { meshery_id runner_results test_start_time }
+      }
       fetchAllResults(selector: $sel) { total_count results { meshery_id } }
       getPerfResult(id: $id) { meshery_id name performance_profile }
     }"""
@@ -277,5 +306,7 @@ async def test_graphql_reads_and_results_stream(app: Starlette, http: httpx.Asyn
     assert gql_profile["id"] == profile["id"] and gql_profile["total_results"] == 1 and gql_profile["last_run"]
     assert data["fetchResults"]["results"][0]["runner_results"]["load-generator"] == "builtin"
     assert data["getPerfResult"] == {"meshery_id": result_id, "name": "gql", "performance_profile": profile["id"]}
-    bob = (await http.post("/api/system/graphql/query", json={"query": query, "variables": variables}, headers=BOB)).json()
+    bob = (
+        await http.post("/api/system/graphql/query", json={"query": query, "variables": variables}, headers=BOB)
+    ).json()
     assert bob["data"]["getPerfResult"] is None and bob["data"]["fetchResults"]["total_count"] == 0

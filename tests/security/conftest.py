@@ -92,7 +92,9 @@ async def make_records(app: Starlette, http: httpx.AsyncClient, user: str) -> Re
     rec.ids["credential"] = (
         await post("/api/integrations/credentials", {"name": f"cred-{user}", "type": "token", "secret": {"t": user}})
     )["id"]
-    rec.ids["schedule"] = (await post("/api/user/schedules", {"name": f"s-{user}", "cron_expression": "0 3 1 1 *"}))["id"]
+    rec.ids["schedule"] = (await post("/api/user/schedules", {"name": f"s-{user}", "cron_expression": "0 3 1 1 *"}))[
+        "id"
+    ]
     rec.ids["perf-profile"] = (
         await post("/api/performance/profiles", {"name": f"p-{user}", "endpoints": ["http://127.0.0.1:9/"]})
     )["id"]
@@ -146,4 +148,3 @@ async def stored_result(services: Any, user: str, profile_id: str) -> str:
     )  # fmt: skip
     await perf_store.save(services.store, row)
     return row.id
-

@@ -55,13 +55,23 @@ async def test_a_run_on_one_replica_is_pushed_on_the_other(replicas: list[Server
     a, b = replicas
     async with httpx.AsyncClient(base_url=a.url, timeout=TIMEOUT) as http:
         profile = (
-            await http.post("/api/performance/profiles", json={"name": "x-replica", "endpoints": [target.url], "duration": "500ms", "qps": 10})
+            await http.post(
+                "/api/performance/profiles",
+                json={"name": "x-replica", "endpoints": [target.url], "duration": "500ms", "qps": 10},
+            )
         ).json()
-    query = 'subscription($pid: String!) { subscribePerfResults(selector: {page: "0", pageSize: "10"}, profileID: $pid) { total_count results { meshery_id } } }'
+    query = (
+        'subscription($pid: String!) { subscribePerfResults(selector: {page: "0", pageSize: "10"}, profileID: $pid)'
+        " { total_count results { meshery_id } } }"
+    )
     async with websockets.connect(b.ws_url + GRAPHQL, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"pid": profile["id"]}}}))
+        await ws.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"pid": profile["id"]}}}
+            )
+        )
         first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
         assert first["payload"]["data"]["subscribePerfResults"]["total_count"] == 0
         async with httpx.AsyncClient(base_url=a.url, timeout=TIMEOUT) as http:
@@ -73,23 +83,36 @@ async def test_a_run_on_one_replica_is_pushed_on_the_other(replicas: list[Server
         assert [r["meshery_id"] for r in page["results"]] == [events[-1]["result"]["meshery_id"]]
 
 
-async def test_a_schedule_runs_each_due_time_on_one_replica(replicas: list[ServerProcess], target: TargetServer) -> None:
+async def test_a_schedule_runs_each_due_time_on_one_replica(
+    replicas: list[ServerProcess], target: TargetServer
+) -> None:
     a, b = replicas
     async with httpx.AsyncClient(base_url=a.url, timeout=TIMEOUT) as http:
-        schedule = (await http.post("/api/user/schedules", json={"name": "every2s", "cron_expression": "*/2 * * * * *"})).json()
+        schedule = (
+            await http.post("/api/user/schedules", json={"name": "every2s", "cron_expression": "*/2 * * * * *"})
+        ).json()
         profile = (
             await http.post(
                 "/api/performance/profiles",
-                json={"name": "tick", "endpoints": [target.url], "duration": "200ms", "qps": 5, "schedule": schedule["id"]},
+                json={
+                    "name": "tick",
+                    "endpoints": [target.url],
+                    "duration": "200ms",
+                    "qps": 5,
+                    "schedule": schedule["id"],
+                },
             )
         ).json()
         async with asyncio.timeout(TIMEOUT):
-            while (await http.get(f"/api/performance/profiles/{profile['id']}/results")).json()["total_count"] < 3:
+            # Polling another process's answers (no in-process event to wait on).
+            while (await http.get(f"/api/performance/profiles/{profile['id']}/results")).json()["total_count"] < 3:  # noqa: ASYNC110
                 await asyncio.sleep(0.5)
         # Stop the schedule, let runs in flight end, then count: one result per due time claimed.
         await http.post("/api/performance/profiles", json={**profile, "schedule": None})
         await asyncio.sleep(1.5)
-        results = (await http.get(f"/api/performance/profiles/{profile['id']}/results", params={"pagesize": "all"})).json()
+        results = (
+            await http.get(f"/api/performance/profiles/{profile['id']}/results", params={"pagesize": "all"})
+        ).json()
     starts = sorted(r["test_start_time"] for r in results["results"])
     async with httpx.AsyncClient(base_url=b.url, timeout=TIMEOUT) as other:
         seen = (await other.get(f"/api/user/schedules/{schedule['id']}")).json()

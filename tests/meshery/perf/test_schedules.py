@@ -1,4 +1,4 @@
-"""Schedules: a due time is taken by exactly one claim, runs start on time, missed runs are reported (both databases)."""
+"""Schedules: each due time is claimed once, runs start on time, missed runs are reported (both databases)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 from starlette.applications import Starlette
 
+from generated import errors
 from meshery.perf import profiles, schedules
 from meshery.perf.target import TargetServer
 from meshery.providers.local import LOCAL_USER
@@ -30,9 +31,13 @@ def target() -> Iterator[TargetServer]:
 
 async def _schedule(app: Starlette, expression: str, *, checked_until: datetime) -> str:
     services = app.state.meshery.services
-    made = await schedules.save(services, LOCAL_USER.user_id, {"name": f"s-{uuid.uuid4()}", "cron_expression": expression})
+    made = await schedules.save(
+        services, LOCAL_USER.user_id, {"name": f"s-{uuid.uuid4()}", "cron_expression": expression}
+    )
     async with services.store.write() as session:
-        await session.execute(update(repo.ScheduleRow).where(repo.ScheduleRow.id == made["id"]).values(checked_until=checked_until))
+        await session.execute(
+            update(repo.ScheduleRow).where(repo.ScheduleRow.id == made["id"]).values(checked_until=checked_until)
+        )
     return str(made["id"])
 
 
@@ -40,7 +45,7 @@ def test_cron_expressions() -> None:
     assert schedules.check("  */5  * * * * ") == "*/5 * * * *"
     assert schedules.check("*/2 * * * * *") == "*/2 * * * * *"  # seconds
     for bad in ("", "every day", "61 * * * *"):
-        with pytest.raises(Exception, match="cron|schedule"):
+        with pytest.raises(errors.ErrScheduleInvalid):
             schedules.check(bad)
     dues, count = schedules.due_between("* * * * *", T0, T0 + timedelta(minutes=10))
     assert count == 10 and dues[-1] == T0 + timedelta(minutes=10)
@@ -53,7 +58,9 @@ async def test_one_claim_per_due_time(app: Starlette) -> None:
         *(repo.claim(services.store, schedule_id=schedule_id, due_at=T0, replica=f"r{i}", missed=0) for i in range(5))
     )
     assert sorted(claims) == [False, False, False, False, True]
-    assert await repo.claim(services.store, schedule_id=schedule_id, due_at=T0 + timedelta(seconds=1), replica="r", missed=0)
+    assert await repo.claim(
+        services.store, schedule_id=schedule_id, due_at=T0 + timedelta(seconds=1), replica="r", missed=0
+    )
 
 
 async def test_a_due_run_starts_once_and_earlier_ones_count_as_missed(
@@ -98,5 +105,9 @@ async def test_runs_missed_while_every_replica_was_down_are_reported_not_run(
     assert row.missed_runs == 6 and row.last_run is None
     assert (await client.get(f"/api/performance/profiles/{profile['id']}/results")).json()["total_count"] == 0
     events = (await client.get("/api/system/events", params={"pagesize": "all"})).json()
-    missed = [e for e in events["events"] if e.get("action") == "schedule_missed" and e.get("actedUpon", e.get("acted_upon")) == schedule_id]
+    missed = [
+        e
+        for e in events["events"]
+        if e.get("action") == "schedule_missed" and e.get("actedUpon", e.get("acted_upon")) == schedule_id
+    ]
     assert len(missed) == 1 and "6 scheduled run(s)" in missed[0]["description"]
