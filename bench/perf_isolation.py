@@ -82,21 +82,21 @@ def run(*, rate: float = 2000.0, seconds: float = 6.0) -> bool:
     with (
         tempfile.TemporaryDirectory(prefix="bench-perf-isolation-") as tmp,
         TargetServer.in_thread(record=False) as target,
+        servers.running(servers.OURS, data_dir=Path(tmp) / "server") as server,
     ):
-        with servers.running(servers.OURS, data_dir=Path(tmp) / "server") as server:
-            probe(server.port, 1.0)  # warm-up
-            idle = probe(server.port, seconds)
-            query = {
-                "name": "isolation", "url": f"{target.url}/", "qps": str(rate), "c": "32",
-                "t": str(int(seconds + 3)), "dur": "s", "loadGenerator": "builtin",
-            }  # fmt: skip
-            final: dict[str, Any] = {}
-            started = threading.Event()
-            worker = threading.Thread(target=_run_test, args=(server.port, query, final, started), daemon=True)
-            worker.start()
-            started.wait(30)
-            loaded = probe(server.port, seconds)
-            worker.join(seconds + 60)
+        probe(server.port, 1.0)  # warm-up
+        idle = probe(server.port, seconds)
+        query = {
+            "name": "isolation", "url": f"{target.url}/", "qps": str(rate), "c": "32",
+            "t": str(int(seconds + 3)), "dur": "s", "loadGenerator": "builtin",
+        }  # fmt: skip
+        final: dict[str, Any] = {}
+        started = threading.Event()
+        worker = threading.Thread(target=_run_test, args=(server.port, query, final, started), daemon=True)
+        worker.start()
+        started.wait(30)
+        loaded = probe(server.port, seconds)
+        worker.join(seconds + 60)
     event = final.get("final") or {}
     runner = (event.get("result") or {}).get("runner_results") or {}
     idle_p99, loaded_p99 = _percentile(idle, 0.99), _percentile(loaded, 0.99)
