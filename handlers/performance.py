@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from generated import errors
 from generated.handler_types import Paging
 from meshery import context, http
 from meshery.perf import plans, profiles, runs, schedules, smp_configs, wire
+from meshery.providers.base import BaseProvider
 
 _EMPTY_SMI = {"page": 0, "page_size": 0, "total_count": 0, "results": []}
 
@@ -134,7 +136,10 @@ async def get_smi_result(id_: str) -> http.Answer:
 
 async def _stream(plan: runs.Plan) -> http.Raw:
     """Start the run in the background and answer with its events (the run outlives the answer)."""
-    services = context.current().services
+    ctx = context.current()
+    services = ctx.services
+    if isinstance(ctx.provider_impl, BaseProvider):
+        plan = dataclasses.replace(plan, provider=ctx.provider_impl, credentials=ctx.credentials)
     run_id = runs.new_id()
     subscription = await services.bus.subscribe(runs.subject(run_id))
     try:

@@ -25,9 +25,10 @@ from typing import Any
 
 from meshery import answers
 from meshery.bus import Bus, BusError, Message, Subscription
-from meshery.context import Services
+from meshery.context import Credentials, Services
 from meshery.events import NewEvent, raise_event
 from meshery.perf import loadgen, profiles, wire
+from meshery.providers.base import BaseProvider
 from meshery.store import perf as repo
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ class Plan:
     test_id: str = ""
     profile_id: str | None = None
     trigger: str = "request"  # or "schedule"
+    # The provider and credentials of the request that started the run: a remote provider with
+    # ``persist-results`` receives the result (upstream ``PublishResults``).
+    provider: BaseProvider | None = None
+    credentials: Credentials | None = None
 
 
 @dataclass
@@ -184,6 +189,13 @@ class Runs:
         finally:
             self.active.pop(run_id, None)
 
+    async def _publish(self, plan: Plan, result: dict[str, Any]) -> None:
+        if plan.provider is None or plan.credentials is None or not plan.provider.supports("persist-results"):
+            return
+        body = json.loads(json.dumps(wire.as_text(result), default=str))
+        provider_id = await plan.provider.publish_result(plan.credentials, body, profile_id=plan.profile_id)
+        log.info("perf result %s published to provider %s: %s", result["meshery_id"], plan.provider.name, provider_id)
+
     async def _store(self, plan: Plan, result: loadgen.LoadResult) -> dict[str, Any]:
         now = datetime.now(UTC)
         runner = dict(result.runner_results)
@@ -212,6 +224,7 @@ class Runs:
             await repo.mark_run(self.services.store, plan.profile_id, result.start)
             await profiles.announce(self.services, profiles.PROFILES_CHANGED, plan.user_id)
         await profiles.announce(self.services, profiles.RESULTS_CHANGED, plan.user_id)
+        await self._publish(plan, wire.result(saved))
         # As the REST answer of the result (both spellings), for the SSE stream.
         return json.loads(answers.encode("getPerfResult", 200, wire.result(saved)) or b"{}")  # type: ignore[no-any-return]
 

@@ -31,6 +31,7 @@ SYNC_PREFS = "/user/preferences"
 USERS_PROFILE = "/user/profile"
 ORGANIZATIONS = "/api/identity/orgs"
 USERS_IDENTITY = "/api/identity/users"
+PERF_RESULTS = "/api/perf/results"  # upstream's persist-results endpoint
 # The one permission key this provider grants every user (a key id of upstream's seed file).
 VIEW_SETTINGS_KEY = "fdc038e3-1fdf-403a-af8a-53c0de8d7820"
 CREATED = "2024-01-01T00:00:00Z"  # the time every object of this provider says it was made
@@ -75,6 +76,7 @@ class ProviderState:
     team_members: dict[str, set[str]] = field(default_factory=dict)
     org_members: dict[str, set[str]] = field(default_factory=dict)
     views: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> view id -> view
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> published perf results
 
     # --- tokens ---------------------------------------------------------------
 
@@ -159,6 +161,7 @@ class ProviderState:
                 {"feature": "organizations", "endpoint": ORGANIZATIONS},
                 {"feature": "users-keys", "endpoint": ""},
                 {"feature": "users-identity", "endpoint": USERS_IDENTITY},
+                {"feature": "persist-results", "endpoint": PERF_RESULTS},
             ],
             "restrictedAccess": {"isMesheryUiRestricted": False, "allowedComponents": {}},
             "redirects": {},
@@ -554,8 +557,22 @@ def create_app(state: ProviderState) -> Starlette:
         mine[view["id"]] = view
         return JSONResponse(view, 201)
 
+    async def perf_results(request: Request) -> Response:
+        """Upstream's ``persist-results``: a user's load-test results (POST one, GET them)."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        mine = state.results.setdefault(str(claims["user_id"]), [])
+        if request.method == "GET":
+            return JSONResponse({"results": mine, "total_count": len(mine), "page": 0})
+        result = await body_of(request)
+        result_id = str(result.get("meshery_id") or uuid.uuid4())
+        mine.append({**result, "meshery_id": result_id, "performance_profile": request.query_params.get("profile_id")})
+        return JSONResponse({"id": result_id}, 201)
+
     routes = [
         Route("/package.tar.gz", package),
+        Route(PERF_RESULTS, perf_results, methods=["GET", "POST"]),
         Route("/api/content/views", views, methods=["GET", "POST"]),
         Route("/api/content/views/{view_id}", views, methods=["GET", "DELETE"]),
         Route("/{build}/capabilities", capabilities),
