@@ -29,6 +29,7 @@ DEFAULT_DURATION = "30s"
 _GO_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h))+$")
 _UNIT_S = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 MAX_DURATION_S = 24 * 3600.0
+ID_LENGTH = 36  # ids are UUIDs (longer ones name nothing stored)
 PageQuery = repo.PageQuery  # one page of a list (page, size, search, order)
 
 
@@ -158,6 +159,8 @@ async def save_profile(
 ) -> dict[str, Any]:
     """Create or update a profile; with ``profile_id`` (PUT) the profile must be the caller's."""
     wanted = profile_id or (str(body["id"]) if body.get("id") else None)
+    if wanted is not None and len(wanted) > ID_LENGTH:
+        raise errors.ErrPerfProfileNotFound(f"no performance profile {wanted[:64]}")
     existing = await repo.get(services.store, repo.PerfProfileRow, wanted) if wanted else None
     if profile_id is not None and existing is None:
         raise errors.ErrPerfProfileNotFound(f"no performance profile {profile_id}")

@@ -23,7 +23,7 @@ from cronsim import CronSim, CronSimError
 from generated import errors
 from meshery.context import Services
 from meshery.events import NewEvent, raise_event
-from meshery.perf import plans, runs, wire
+from meshery.perf import plans, profiles, runs, wire
 from meshery.store import perf as repo
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def check(expression: str) -> str:
         raise errors.ErrScheduleInvalid("the schedule needs a cron expression")
     try:
         CronSim(text, datetime(2026, 1, 1, tzinfo=UTC))
-    except (CronSimError, ValueError) as exc:
+    except Exception as exc:  # cronsim's errors for every malformed field (CronSimError, ValueError, ...)
         raise errors.ErrScheduleInvalid(f"cron expression {text[:128]!r}: {exc}") from None
     return text
 
@@ -85,6 +85,8 @@ async def save(services: Services, user_id: str, body: Mapping[str, Any]) -> dic
     if not name:
         raise errors.ErrScheduleInvalid("the schedule needs a name")
     expression = check(str(expression or ""))
+    if body.get("id") and len(str(body["id"])) > profiles.ID_LENGTH:
+        raise errors.ErrScheduleInvalid("a schedule id is a UUID")
     now = _now()
     existing = await repo.get(services.store, repo.ScheduleRow, str(body["id"])) if body.get("id") else None
     changed = existing is None or existing.cron_expression != expression

@@ -14,6 +14,7 @@ from typing import Any
 from generated import errors
 from meshery.context import Services
 from meshery.perf import wire
+from meshery.perf.profiles import ID_LENGTH
 from meshery.store import perf as repo
 
 
@@ -21,6 +22,8 @@ async def store(services: Services, user_id: str, body: Mapping[str, Any]) -> st
     if not isinstance(body, Mapping) or not body:
         raise errors.ErrPerfTestConfigInvalid("the body is not an SMP test configuration object")
     wanted = str(body.get("id") or "")
+    if len(wanted) > ID_LENGTH:
+        raise errors.ErrPerfTestConfigInvalid("a test configuration id is a UUID")
     existing = await repo.get(services.store, repo.SmpConfigRow, wanted) if wanted else None
     now = datetime.now(UTC)
     config_id = existing.id if existing else (wanted or str(uuid.uuid4()))
