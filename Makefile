@@ -15,14 +15,14 @@ export PORT
 .PHONY: help venv generate check-generated proto-build lint golangci test test-fast \
 	server server-local server-skip-compgen server-without-operator server-with-adapters \
 	server-playground build-server server-binary swagger-build swagger swagger-docs-build \
-	graphql-build graphql-docs-build error error-util bench browser-deps prometheus-deps sdk sdk-deps clean \
+	graphql-build graphql-docs-build error error-util bench browser-deps prometheus-deps wrk2-setup nighthawk-setup sdk sdk-deps clean \
 	conformance conformance-deps \
 	server-integration-tests-meshsync server-integration-tests-meshsync-check-dependencies \
 	server-integration-tests-meshsync-setup server-integration-tests-meshsync-run \
 	server-integration-tests-meshsync-cleanup bench-meshsync docker-build docker-run wheel-size
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -100,6 +100,16 @@ test-fast: $(STAMP) ## The suite on SQLite without processes (no PostgreSQL, NAT
 
 browser-deps: ## Optional, needs root: Debian's chromium, so the GraphiQL browser test runs instead of skipping
 	apt-get install -y --no-install-recommends chromium
+
+wrk2-setup: ## Optional, needs root: Debian's wrk (4.1, paced by a Lua script; no wrk2 package) and hey, so perf tests can use them
+	apt-get install -y --no-install-recommends wrk hey
+
+nighthawk-setup: ## Says what is possible here: no Nighthawk package exists in our registries; nighthawk profiles run on the built-in generator
+	@echo "nighthawk-setup: Nighthawk (Envoy's load generator) has no Debian or Python package reachable from here,"
+	@echo "  so it cannot be installed by this Makefile. Performance profiles that name nighthawk run on the"
+	@echo "  built-in generator (open-loop, corrected for coordinated omission, HDR histograms, HTTP/1.1 and"
+	@echo "  HTTP/2) and each result says which generator ran (runner_results.LoadGenerator). A nighthawk_client"
+	@echo "  binary on PATH is not used either. For an external generator use: make wrk2-setup (wrk and hey)."
 
 prometheus-deps: ## Optional, needs root: Debian's prometheus, so the /metrics scrape test runs instead of skipping
 	apt-get install -y --no-install-recommends prometheus

@@ -1,4 +1,4 @@
-"""``python -m bench [all|rest|graphql|...|registry|designs|workspaces] [options]``: run them (names in BENCHMARKS).
+"""``python -m bench [all|rest|graphql|...|registry|designs|workspaces|perf] [options]``: run them (BENCHMARKS).
 
 Writes results; exits 1 when a benchmark fails.
 
@@ -24,11 +24,13 @@ from bench import (
     designs_deploy,
     designs_import,
     events,
+    filters,
     graphql_cache,
     inprocess,
     loadgen,
     meshsync,
     observability,
+    perf,
     perf_isolation,
     registry,
     rest,
@@ -51,6 +53,8 @@ BENCHMARKS = (
     "designs",
     "workspaces",
     "observability",
+    "filters",
+    "perf",
     "perf_isolation",
 )
 
@@ -93,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
     des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
     des.add_argument("--deploy-rounds", type=int, default=3, help="deploys of the design measured; median (default 3)")
+    fil = parser.add_argument_group("filters")
+    fil.add_argument("--filter-rows", type=int, default=1000, help="stored filters and designs (default 1000)")
+    fil.add_argument("--filter-requests", type=int, default=300, help="requests timed per list (default 300)")
+    fil.add_argument("--module-kib", type=int, default=64, help="size of each stored module in KiB (default 64)")
     return parser
 
 
@@ -101,6 +109,9 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["perf"]:  # not part of `all`; its own options (python -m bench perf --help)
+        return perf.main(given[1:])
     args = _parser().parse_args(argv)
     if args.rounds < 1 or args.duration <= 0 or args.connections < 1:
         print("python -m bench: --rounds, --duration and --connections must be positive", file=sys.stderr)
@@ -148,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= perf_isolation.run(rate=args.perf_rate, seconds=args.perf_seconds)
         if args.benchmark in ("all", "observability"):
             ok &= observability.run(rounds=args.rounds, load=load)
+        if args.benchmark in ("all", "filters"):
+            ok &= filters.run(rows=args.filter_rows, requests=args.filter_requests, kib=args.module_kib)
         if args.benchmark == "registry":
             ok &= registry.run(models=args.models, components=args.components, with_postgres=not args.no_postgres)
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from meshery import context, http
 from meshery.designs import flows, intake, service, wire
 from meshery.designs.document import dump_design
 from meshery.errors import spec_methods
+from meshery.filters import pages as filter_pages
 
 _DATETIME = TypeAdapter(datetime)
 _POPULATE_ALL = {"pattern_file", "patternfile", "true", "1", "all"}
@@ -231,9 +232,6 @@ def _graphql_page(page: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_NO_FILTERS = {"page": 0, "page_size": 0, "total_count": 0, "filters": []}
-
-
 async def resolve_fetch_patterns(selector: dict[str, Any]) -> dict[str, Any]:
     return _graphql_page(await _page(**_selector(selector)))
 
@@ -241,11 +239,15 @@ async def resolve_fetch_patterns(selector: dict[str, Any]) -> dict[str, Any]:
 async def subscribe_configuration(
     pattern_selector: dict[str, Any], filter_selector: dict[str, Any] | None = None
 ) -> AsyncGenerator[dict[str, Any], None]:
-    services = context.current().services
+    ctx = context.current()
+    services = ctx.services
     query = _selector(pattern_selector)
 
     async def current() -> dict[str, Any]:
-        return {"patterns": _graphql_page(await _page(**query)), "filters": dict(_NO_FILTERS)}
+        return {
+            "patterns": _graphql_page(await _page(**query)),
+            "filters": await filter_pages.configuration_filters(services, ctx.user, filter_selector),
+        }
 
     async with aclosing(services.bus.follow(service.DESIGNS_CHANGED, current)) as configurations:
         async for configuration in configurations:

@@ -233,6 +233,8 @@ class Settings:
     url_fetch_allow: tuple[str, ...] = ()
     url_fetch_allow_only: bool = False
     registry_upload_max_bytes: int = 256 * 1024 * 1024
+    # WASM filters (meshery.filters): the largest module accepted (upload, base64 or URL).
+    filter_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def effective_log_level(self) -> int:
@@ -305,4 +307,5 @@ class Settings:
              "comma-separated host names, addresses or networks, each optionally with :port")
         read("URL_FETCH_ALLOW_ONLY", "url_fetch_allow_only", _parse_bool, "true or false")
         read("REGISTRY_UPLOAD_MAX_BYTES", "registry_upload_max_bytes", _parse_size, "a size in bytes")
+        read("FILTER_MAX_BYTES", "filter_max_bytes", _parse_positive, "a number of bytes >= 1")
         return cls(**values)  # type: ignore[arg-type]

@@ -137,12 +137,6 @@ async def update(services: Services, connection_id: str, changes: dict[str, Any]
     return conn
 
 
-def _either(body: dict[str, Any], snake: str, camel: str) -> Any:
-    """A payload value by upstream's server spelling, else by ``@meshery/schemas``' camelCase one."""
-    value = body.get(snake)
-    return body.get(camel) if value is None else value
-
-
 async def _update_identity(services: Services, conn: Connection, changes: dict[str, Any]) -> None:
     """The kind, type, sub-type and credential a PUT sends (the package sends the whole connection).
 
@@ -156,10 +150,10 @@ async def _update_identity(services: Services, conn: Connection, changes: dict[s
         conn.kind = str(kind)
     if changes.get("type"):
         conn.type = str(changes["type"])
-    sub_type = _either(changes, "sub_type", "subType")
+    sub_type = changes.get("sub_type")
     if sub_type is not None:
         conn.sub_type = str(sub_type)
-    credential_id = _either(changes, "credential_id", "credentialId")
+    credential_id = changes.get("credential_id")
     if isinstance(credential_id, str) and credential_id != conn.credential_id:
         conn.credential_id = (await credentials.get(services, conn.user_id or "", credential_id)).id
 
@@ -178,8 +172,8 @@ async def delete(services: Services, connection_id: str) -> Connection:
 async def create(services: Services, owner: str, body: dict[str, Any]) -> Connection:
     """A connection of any kind from upstream's ConnectionPayload (with a new or existing credential)."""
     credential = None
-    credential_id = _either(body, "credential_id", "credentialId")
-    secret = _either(body, "credential_secret", "credentialSecret")
+    credential_id = body.get("credential_id")
+    secret = body.get("credential_secret")
     if isinstance(secret, dict):
         credential = credentials.new_credential(
             services,
@@ -201,7 +195,7 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
         name=str(body["name"]),
         credential_id=credential_id,
         type=str(body.get("type") or "platform"),
-        sub_type=str(_either(body, "sub_type", "subType") or ""),
+        sub_type=str(body.get("sub_type") or ""),
         kind=str(body["kind"]),
         meta={k: v for k, v in (body.get("metadata") or {}).items() if not str(k).startswith("_")},
         # A Kubernetes connection is connected through the state machine, which starts MeshSync.
@@ -228,6 +222,7 @@ async def create(services: Services, owner: str, body: dict[str, Any]) -> Connec
 
 
 # --- per-connection controller configuration ------------------------------------------------
+
 
 def controllers_config(services: Services, conn: Connection) -> dict[str, Any]:
     """The stored controller configuration of a connection over the server's defaults."""

@@ -18,7 +18,9 @@ answers exactly as before.
 
 Every served request is first read by the lenient reader (``meshery.lenient``, declared by the
 spec's ``x-lenient``): unknown query parameters and form fields ignored, the paging values
-upstream's clients send, JSON arrays in list filters, JSON bodies sent as ``text/plain``.
+upstream's clients send, JSON arrays in list filters, JSON bodies sent as ``text/plain``; and
+second spellings of body fields are folded into the first (``meshery.spellings``, declared by
+``x-spelling-of`` on the request schema's properties).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from generated.operations import OperationInfo
-from meshery import errors, lenient, session
+from meshery import errors, lenient, session, spellings
 from meshery.observability import rest as observed_rest
 
 METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
@@ -167,6 +169,9 @@ class Endpoint:
         self.json_from_text = (
             takes_json and "text/plain" not in operation.consumes and "text/plain" in lenient.json_body_types(reader)
         )
+        # Second spellings of body fields (``x-spelling-of``) are folded into the first one.
+        where = f"{operation.operation_id} request body"
+        self.spellings = spellings.plan(operation.body_schema("application/json"), where=where) if takes_json else None
         form_schema = (
             next((operation.body_schema(m) for m in operation.consumes if m in FORM_CONTENT_TYPES), None)
             if self.has_body
@@ -223,6 +228,8 @@ class Endpoint:
             # Connexion would compute only arguments the handler does not take (and reject none).
             return {}
         body = await request.get_body() if self.wants_body else None
+        if self.spellings is not None and body is not None:
+            body = self.spellings.apply(body)
         # Connexion always reads the form; for any other content type Starlette's form is empty.
         files = await request.files() if mimetype in FORM_CONTENT_TYPES else {}
         if self.form_fields is not None and mimetype in FORM_CONTENT_TYPES and lenient.log.isEnabledFor(DEBUG):

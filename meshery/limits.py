@@ -16,6 +16,11 @@ catalogued error in the MeshKit envelope:
   NUL, a control character other than tab, line feed, carriage return, backspace and form
   feed, or an unpaired UTF-16 surrogate (``ErrControlCharacter``, 400).
 
+Every message a WebSocket client sends (GraphQL subscriptions) is held to the same rules as a
+JSON body: over ``body_limit``, nested deeper than ``json_depth`` or holding a control character,
+the socket is closed with 1008 (policy violation) and the error's code as the reason, before the
+GraphQL handler parses the message.
+
 A JSON body is read whole here (the request layer reads it whole anyway) and replayed to the
 app. After a request that buffered a large body, freed memory is handed back to the operating
 system (``meshery.memory.trim_soon``).
@@ -139,7 +144,8 @@ class RequestLimits:
             await _refuse(scope, receive, send, err)
             return
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            frames = _Frames(receive, send, limits)
+            await self.app(scope, frames.receive, frames.send)
             return
         content_type = length = None
         chunked = False
@@ -235,6 +241,43 @@ class _Counted:
             if self.read > self.limit:
                 raise _too_large(self.read, self.limit)
         return message
+
+
+class _Frames:
+    """The ``receive`` and ``send`` of a WebSocket whose client messages are checked as JSON bodies.
+
+    A refused message closes the socket (1008, the error code as reason); the app then sees a
+    disconnect, and what it sends after the close is dropped.
+    """
+
+    def __init__(self, receive: Receive, send: Send, limits: Limits) -> None:
+        self._receive = receive
+        self._send = send
+        self.limits = limits
+        self.closed = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] != "websocket.receive" or self.closed:
+            return message
+        data = message.get("bytes")
+        if data is None:
+            data = (message.get("text") or "").encode("utf-8", "surrogatepass")
+        try:
+            if len(data) > self.limits.body_limit:
+                raise _too_large(len(data), self.limits.body_limit)
+            check_json(data, json_depth=self.limits.json_depth)
+        except errors.MesheryError as err:
+            await self.send({"type": "websocket.close", "code": 1008, "reason": err.code})
+            return {"type": "websocket.disconnect", "code": 1008}
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.closed:
+            return
+        if message["type"] == "websocket.close":
+            self.closed = True
+        await self._send(message)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, err: errors.MesheryError) -> None:

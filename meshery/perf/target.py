@@ -12,10 +12,13 @@ Behaviour is injectable:
   (requests arriving during the stall, and those already waiting, are answered when it ends);
 - per request, the query ``delay_ms=N`` delays that answer and ``status=N`` sets its status;
 - control paths: ``GET /_stall?ms=N`` starts a stall (answered at once), ``GET /_requests``
-  answers the recorded requests as JSON, ``GET /_stats`` the counts.
+  answers the recorded requests as JSON, ``GET /_stats`` the counts (``count``, ``by_path``, and
+  ``first_arrival``/``last_arrival`` on the target's monotonic clock), ``GET /_reset`` clears them.
+  Control requests are neither counted nor recorded.
 
 In a test: ``with TargetServer.in_thread() as target: ...`` (its own event loop in a thread).
 As a process: ``python -m meshery.perf.target --port 8080`` prints ``listening on 127.0.0.1:PORT``.
+With ``ssl_context`` it serves HTTPS (offer ALPN ``h2`` in the context for HTTP/2 over TLS).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import os
+import ssl
 import threading
 import time
 from collections import deque
@@ -69,6 +73,8 @@ class TargetState:
         self.stalled_until = max(self.stalled_until, time.monotonic() + seconds)
 
     def note(self, item: Received) -> None:
+        if item.path.startswith("/_"):  # control requests are not load
+            return
         self.count += 1
         if not self.first_arrival:
             self.first_arrival = item.arrived
@@ -114,6 +120,9 @@ class TargetState:
             return 200, json.dumps(rows).encode(), 0.0
         if split.path == "/_stats":
             return 200, json.dumps(self.stats()).encode(), 0.0
+        if split.path == "/_reset":
+            self.reset()
+            return 200, b"reset\n", 0.0
         status = int(query.get("status", "200"))
         delay = self.latency_s + float(query.get("delay_ms", "0")) / 1000
         wait = max(delay, self.stalled_until - time.monotonic())
@@ -195,7 +204,10 @@ class _Http1(asyncio.Protocol):
             self.queue.popleft()
             if self.transport is None or self.transport.is_closing():
                 return
-            self.transport.write(_FAST_HEAD if status == 200 and body is BODY else _response(status, body))
+            if item.method == "HEAD":  # the headers of the answer, no body
+                self.transport.write(_response(status, body).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
+            else:
+                self.transport.write(_FAST_HEAD if status == 200 and body is BODY else _response(status, body))
         self.draining = False
 
     def _resume(self) -> None:
@@ -206,7 +218,10 @@ class _Http1(asyncio.Protocol):
         split = urlsplit(item.path)
         status = int(dict(parse_qsl(split.query)).get("status", "200"))
         if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(_response(status, BODY))
+            answer = _response(status, BODY)
+            if item.method == "HEAD":
+                answer = answer.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+            self.transport.write(answer)
         self._drain()
 
     def _close(self) -> None:
@@ -286,20 +301,32 @@ class _H2:
 class TargetServer:
     """The target, bound to 127.0.0.1; ``port`` is set once it listens."""
 
-    def __init__(self, *, port: int = 0, latency_s: float = 0.0, keep: int = 1000, record: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        latency_s: float = 0.0,
+        keep: int = 1000,
+        record: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.state = TargetState(latency_s=latency_s, keep=keep, record=record)
         self.port = port
+        self.ssl_context = ssl_context
         self._server: asyncio.base_events.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._loop = loop
-        self._server = await loop.create_server(lambda: _Http1(self.state), "127.0.0.1", self.port, backlog=1024)
+        self._server = await loop.create_server(
+            lambda: _Http1(self.state), "127.0.0.1", self.port, backlog=1024, ssl=self.ssl_context
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -5,6 +5,7 @@ from meshery.store import (  # noqa: F401
     connections,
     designs,
     events,
+    filters,
     meshsync,
     ownership,
     perf,

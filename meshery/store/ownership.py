@@ -9,7 +9,7 @@ route cannot forget it: another user's row is simply not there (the services ans
 - Owned tables carry their owner (``user_id`` or ``owner``); new rows get the scope's user
   when the caller left the owner empty.
 - Shared rows are readable by all and writable by their owner only: public and published
-  designs, system events (no owner).
+  designs and filters, system events (no owner). A filter's module follows its filter.
 - Link tables (workspace members, environment connections) are scoped through both ends.
 - MeshSync data are scoped through the connection's owner: a user sees the resources of the
   clusters (``kubernetes_server_id``) of their own Kubernetes connections.
@@ -37,6 +37,8 @@ from generated import errors
 from meshery.store.connections import Connection, Credential
 from meshery.store.designs import SHARED_VISIBILITIES, PatternRow
 from meshery.store.events import EventCount, EventRow
+from meshery.store.filters import SHARED_VISIBILITIES as SHARED_FILTERS
+from meshery.store.filters import FilterFileRow, FilterRow
 from meshery.store.meshsync import (
     KubernetesKeyValue,
     KubernetesResource,
@@ -124,6 +126,16 @@ def _readable_designs(user: str | None) -> Any:
     return select(PatternRow.id).where(or_(PatternRow.user_id == user, PatternRow.visibility.in_(SHARED_VISIBILITIES)))
 
 
+def _filter_rule(user: str | None, write: bool) -> Any:
+    owned = FilterRow.user_id == user
+    return owned if write else or_(owned, FilterRow.visibility.in_(SHARED_FILTERS))
+
+
+def _filter_file_rule(user: str | None, write: bool) -> Any:
+    # A module is seen (changed) with its filter: through the filter's owner and visibility.
+    return FilterFileRow.filter_id.in_(select(FilterRow.id).where(_filter_rule(user, write)))
+
+
 def _member_rule(user: str | None, write: bool) -> Any:
     owned_workspace = WorkspaceMember.workspace_id.in_(select(Workspace.id).where(Workspace.owner == user))
     if write:
@@ -149,6 +161,8 @@ RULES: dict[type[Any], Rule] = {
     PatternRow: lambda u, w: (
         PatternRow.user_id == u if w else or_(PatternRow.user_id == u, PatternRow.visibility.in_(SHARED_VISIBILITIES))
     ),
+    FilterRow: _filter_rule,
+    FilterFileRow: _filter_file_rule,
     EventRow: lambda u, w: EventRow.user_id == u if w else or_(EventRow.user_id == u, EventRow.user_id.is_(None)),
     EventCount: lambda u, w: EventCount.user_key.in_([u or "", ""]),
     Workspace: lambda u, w: Workspace.owner == u,
@@ -175,6 +189,7 @@ OWNER_COLUMNS: dict[type[Any], str] = {
     Connection: "user_id",
     Credential: "user_id",
     PatternRow: "user_id",
+    FilterRow: "user_id",
     Workspace: "owner",
     Environment: "owner",
     ConnectionRegistration: "owner",
@@ -201,6 +216,10 @@ def _criteria(user: str | None, write: bool) -> tuple[Any, ...]:
 def _shared_only(model: type[Any]) -> Any:
     if model is PatternRow:
         return PatternRow.visibility.in_(SHARED_VISIBILITIES)
+    if model is FilterRow:
+        return FilterRow.visibility.in_(SHARED_FILTERS)
+    if model is FilterFileRow:
+        return FilterFileRow.filter_id.in_(select(FilterRow.id).where(FilterRow.visibility.in_(SHARED_FILTERS)))
     if model is EventRow:
         return EventRow.user_id.is_(None)
     if model is EventCount:

@@ -86,3 +86,18 @@ async def test_broker_connection_follows_nats(server_factory: type[ServerProcess
         states.append((await asyncio.wait_for(_recv(ws), 15))["payload"]["data"]["subscribeBrokerConnection"])
     assert states == [True, False, True]
     assert "meshery-server-1014" in srv.logs()
+
+
+async def test_a_deeply_nested_message_closes_the_socket(shared_server: ServerProcess) -> None:
+    """A subscription message is held to the JSON limits of request bodies (1008, the error's code)."""
+    from generated import errors
+
+    async with websockets.connect(shared_server.ws_url + PATH, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert (await _recv(ws))["type"] == "connection_ack"
+        deep = '{"id": "1", "type": "subscribe", "payload": {"variables": ' + "[" * 5000 + "]" * 5000 + "}}"
+        await ws.send(deep)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await _recv(ws)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, errors.ErrInputNestedTooDeeply.code)

@@ -120,3 +120,60 @@ def test_limits_come_from_the_settings() -> None:
 
     settings = Settings.from_env({"REQUEST_BODY_LIMIT": "10", "MULTIPART_BODY_LIMIT": "20", "JSON_DEPTH_LIMIT": "3"})
     assert limits.Limits.of(settings) == limits.Limits(10, 20, 3)
+
+
+class WebSocketEcho:
+    """A WebSocket app echoing every text message until the client goes away."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        while (message := await receive())["type"] == "websocket.receive":
+            self.seen.append(message["text"])
+            await send({"type": "websocket.send", "text": message["text"]})
+        await send({"type": "websocket.close", "code": 1000})  # dropped when the limits closed first
+
+
+async def _websocket(frames: list[str], **values: Any) -> tuple[list[dict[str, Any]], WebSocketEcho]:
+    app = WebSocketEcho()
+    guarded = limits.RequestLimits(app, limits=limits.Limits(**values))
+    incoming: list[dict[str, Any]] = [{"type": "websocket.connect"}]
+    incoming += [{"type": "websocket.receive", "text": text} for text in frames]
+    incoming.append({"type": "websocket.disconnect", "code": 1000})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await guarded({"type": "websocket", "path": "/ws", "query_string": b"", "headers": []}, receive, send)
+    return sent, app
+
+
+async def test_websocket_messages_pass_when_within_the_limits() -> None:
+    sent, app = await _websocket(['{"type": "connection_init"}', '{"a": [[1]]}'])
+    assert app.seen == ['{"type": "connection_init"}', '{"a": [[1]]}']
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.send", "websocket.send", "websocket.close"]
+    assert sent[-1]["code"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ('{"payload": ' + "[" * 10 + "]" * 10 + "}", errors.ErrInputNestedTooDeeply.code),
+        ('{"payload": {"query": "a\\u0000b"}}', errors.ErrControlCharacter.code),
+        ('{"payload": "' + "x" * 200 + '"}', errors.ErrRequestTooLarge.code),
+    ],
+)
+async def test_a_websocket_message_past_the_limits_closes_the_socket(frame: str, code: str) -> None:
+    sent, app = await _websocket(
+        ['{"type": "connection_init"}', frame, '{"never": "read"}'], json_depth=5, body_limit=100
+    )
+    assert app.seen == ['{"type": "connection_init"}']  # the refused message never reaches the app
+    assert sent[-1] == {"type": "websocket.close", "code": 1008, "reason": code}
+    assert [m["type"] for m in sent].count("websocket.close") == 1  # the app's own close is dropped

@@ -3,7 +3,7 @@
 ``world`` starts an app under the reference provider on an empty database of the test's backend
 and gives each user a client with their session and a set of stored records of their own
 (``Records``): connections (Kubernetes and Meshery), a Kubernetes context, a MeshSync resource
-of their cluster, a private design, an event, an environment, a workspace and a credential.
+of their cluster, a private design, a private filter, an event, an environment, a workspace and a credential.
 """
 
 from __future__ import annotations
@@ -86,6 +86,9 @@ async def make_records(app: Starlette, http: httpx.AsyncClient, user: str) -> Re
     )  # fmt: skip
     rec.meshery_connection = meshery["id"]
     rec.ids["design"] = (await post("/api/pattern", {"pattern_data": {"pattern_file": DESIGN.format(name=user)}}))["id"]
+    module = b"\0asm\x01\0\0\0"  # the smallest WebAssembly module: the header alone
+    filter_body = {"filter_data": {"name": f"filter-{user}", "filter_file": list(module)}, "config": "kind: x"}
+    rec.ids["filter"] = (await post("/api/filter", filter_body))["id"]
     rec.ids["event"] = (await post("/api/system/events", {"category": "test", "action": user}))["id"]
     rec.ids["environment"] = (await post("/api/environments", {"name": f"env-{user}"}))["id"]
     rec.ids["workspace"] = (await post("/api/workspaces", {"name": f"ws-{user}", "description": "d"}))["id"]

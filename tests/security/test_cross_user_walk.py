@@ -37,6 +37,7 @@ BODIES: dict[str, Any] = {
     "updateEventStatus": {"status": "read"},
     "resyncKubernetesContext": {"reSync": True, "clearDb": True},
     "clonePattern": {"name": "bob-clone"},
+    "cloneFilter": {"name": "bob-clone"},
     "createPatternFromSource": {"name": "bob", "save": True},
     "updatePatternFromSource": {"name": "bob", "save": True},
     "updatePerformanceProfile": {"name": "bob-was-here"},
@@ -114,6 +115,7 @@ async def _snapshot(world: World) -> dict[str, Any]:
         "context": f"/api/system/kubernetes/contexts/{rec.ids['kubernetes-context']}",
         "resource": f"/api/system/meshsync/resources/{rec.ids['meshsync-resource']}",
         "design": f"/api/pattern/{rec.ids['design']}",
+        "filter": f"/api/filter/{rec.ids['filter']}",
         "environment": f"/api/environments/{rec.ids['environment']}",
         "workspace": f"/api/workspaces/{rec.ids['workspace']}",
         "credential": f"/api/integrations/credentials/{rec.ids['credential']}",
@@ -162,7 +164,7 @@ def _empty(body: Any) -> bool:
 def test_the_spec_marks_owned_parameters() -> None:
     entities = {e for op in OPERATIONS for e in op.owned.values()}
     assert {"connection", "kubernetes-context", "meshsync-resource", "design", "event", "environment",
-            "workspace", "credential"} <= entities  # fmt: skip
+            "workspace", "credential", "filter"} <= entities  # fmt: skip
     assert len(OPERATIONS) >= 40
 
 

@@ -103,17 +103,18 @@ async def test_rows_of_the_local_user_are_owned_by_its_uuid(store: Store) -> Non
         assert len(values) in (2, 3), (name, values)  # nothing added or lost
 
 
+# Tables created by later migrations: their rows are owned by the local user's UUID from the start.
+CREATED_LATER = (
+    ("meshery_filters", "user_id"),
+    ("perf_profiles", "user_id"), ("perf_results", "user_id"), ("perf_schedules", "user_id"),
+    ("perf_test_configs", "user_id"),
+)  # fmt: skip
+
+
 async def test_every_owner_column_of_the_models_is_rewritten() -> None:
     """A table added later with an owner column needs a line in the migration (or a new one)."""
     from meshery.store.models import metadata
 
     names = {"owner", "user_id", "user_key"}
     owned = {(t.name, c.name) for t in metadata.sorted_tables for c in t.columns if c.name in names}
-    assert owned - CREATED_LATER == set(MIGRATION.OWNED)
-
-
-# Tables created by later revisions: their rows are owned by the local user's UUID from the start.
-CREATED_LATER = {
-    ("perf_profiles", "user_id"), ("perf_results", "user_id"), ("perf_schedules", "user_id"),
-    ("perf_test_configs", "user_id"),
-}  # fmt: skip
+    assert owned - set(CREATED_LATER) == set(MIGRATION.OWNED)

@@ -13,126 +13,70 @@ rate by a Lua script, see ``external``). ``fortio`` (the UI's default) and ``nig
 package here: a spec naming them, or a missing external generator, runs on ``builtin`` and the
 result says so (``generator``, ``requested_generator``, ``notes``).
 
-How the API uses it (agreed with perfapi)::
+How the API uses it (the contract with perfapi)::
 
+    spec = LoadSpec(endpoints=(url, ...), qps=..., duration_s=..., concurrency=...,
+                    headers={...}, cookies={...}, body=b"...", content_type="...",
+                    generator=profile_generator or "fortio", labels=f"{name} -_- {url}")
     result = await run_load(spec, on_progress=callback, cancel=event)
-    runner_results = result.runner_results          # stored as the MesheryResult's runner_results
-    smp = smp_result(result, mesh="istio", name=..) # SMP-shaped summary, when the caller wants one
+    result.runner_results   # stored as the MesheryResult's runner_results, as is
+    result.generator        # the generator that ran; result.notes say why when it differs
+    smp_result(result, mesh=..., name=..., test_id=...)  # SMP's result (upstream's PerformanceSpec
+                                                          # JSON names); perfapi stores/answers it
 
-``on_progress`` gets a ``Progress`` about once a second (sync or async callable); setting
-``cancel`` stops the run within about 100 ms and returns the partial result (``cancelled=True``).
-Failures raise catalogued errors 1910-1919 (``generated.errors``): a bad spec (1910), a worker that
-cannot start (1911) or dies without a result (1912), an external generator that fails (1913).
+``on_progress`` gets a ``Progress`` about every ``progress_s`` (sync or async callable; an error
+in it is logged, never ends the run); setting ``cancel`` stops the run within about 100 ms and
+returns the partial result (``cancelled=True``). Progress and the outcome are also logged (logger
+``meshery.perf.loadgen``: counts, rate, p50/p99). Optional fields: ``http2``, ``timeout_s``,
+``insecure``/``ca_file`` (HTTPS), ``processes`` (worker processes), ``nice`` (lower the workers'
+priority under a busy API), ``cpu`` (pin, for benchmarks), ``progress_s``.
+
+``runner_results`` keys: fortio's ``RunType, Labels, StartTime, RequestedQPS ("max" or the
+number as text), RequestedDuration (Go duration text), ActualQPS, ActualDuration (ns), NumThreads,
+Version, DurationHistogram, ErrorsDurationHistogram, RetCodes ({"200": n, "-1": no answer}), URL,
+SocketCount, Exactly, Jitter, Uniform, NoCatchUp, RunID, AccessLoggerInfo, ID, AbortOn``; and
+``LoadGenerator`` (also as ``load-generator``), ``RequestedLoadGenerator``, ``URLs``,
+``RequestsPerURL``, ``UncorrectedDurationHistogram``, ``CorrectedForCoordinatedOmission``,
+``HTTP2``, ``Cancelled``, ``Notes`` when any. Histograms are in seconds.
+
+Failures raise catalogued errors 1910-1913 (``generated.errors``): a bad spec
+(``ErrLoadSpecInvalid``, 422), a worker that cannot start (``ErrLoadWorkerStart``) or dies
+without a result (``ErrLoadWorkerDied``), an external generator that fails
+(``ErrLoadGeneratorFailed``, 502).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import inspect
-import json
 import logging
 import shutil
 import sys
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from generated import errors
-from meshery.perf.loadgen import histogram
+from meshery.perf.loadgen import external, histogram, workers
+from meshery.perf.loadgen.spec import (
+    GENERATORS,
+    VERSION,
+    LoadResult,
+    LoadSpec,
+    Progress,
+    ProgressCallback,
+    base_runner_results,
+    call_progress,
+    go_duration,
+    percentile,
+    requested_qps_text,
+)
 
 log = logging.getLogger(__name__)
 
-VERSION = "meshery-loadgen/1"
-GENERATORS: tuple[str, ...] = ("builtin", "fortio", "wrk2", "nighthawk", "wrk", "hey")
-CANCEL_GRACE_S = 5.0
-
-
-@dataclass(frozen=True)
-class LoadSpec:
-    """One load test. ``qps`` is the total requested rate; 0 is as fast as possible (closed loop)."""
-
-    endpoints: tuple[str, ...]
-    qps: float
-    duration_s: float
-    concurrency: int
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    cookies: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    content_type: str = ""
-    http2: bool = False
-    generator: str = "builtin"
-    timeout_s: float = 10.0
-    labels: str = ""  # fortio's Labels; upstream sets "<test name> -_- <url>"
-    progress_s: float = 1.0
-    cpu: int | None = None  # pin the worker to this CPU (benchmarks)
-
-    def request_headers(self) -> list[tuple[str, str]]:
-        """Headers as sent: the spec's, Content-Type, and a Cookie header built from ``cookies``."""
-        out = [(str(k), str(v)) for k, v in self.headers.items()]
-        names = {k.lower() for k, _ in out}
-        if self.content_type and "content-type" not in names:
-            out.append(("Content-Type", self.content_type))
-        if self.cookies:
-            jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-            existing = [i for i, (k, _) in enumerate(out) if k.lower() == "cookie"]
-            if existing:
-                name, value = out[existing[0]]
-                out[existing[0]] = (name, f"{value}; {jar}")
-            else:
-                out.append(("Cookie", jar))
-        return out
-
-
-@dataclass
-class Progress:
-    """A running test's figures so far (``p50_ms``/``p99_ms`` corrected, cumulative)."""
-
-    elapsed_s: float
-    requests: int
-    errors: int
-    current_qps: float
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    generator: str = "builtin"
-
-
-@dataclass
-class LoadResult:
-    generator: str
-    requested_generator: str
-    start: datetime
-    end: datetime
-    requested_qps: float
-    actual_qps: float
-    runner_results: dict[str, Any]
-    requests: int = 0
-    errors: int = 0
-    cancelled: bool = False
-    notes: tuple[str, ...] = ()
-    generator_cpu_s: float | None = None
-
-    @property
-    def p50_s(self) -> float:
-        return _percentile(self.runner_results.get("DurationHistogram", {}), 50.0)
-
-    @property
-    def p99_s(self) -> float:
-        return _percentile(self.runner_results.get("DurationHistogram", {}), 99.0)
-
-
-ProgressCallback = Callable[[Progress], Awaitable[None] | None]
-
-
-def _percentile(data: Mapping[str, Any], percentile: float) -> float:
-    for row in data.get("Percentiles") or []:
-        if float(row.get("Percentile", -1)) == percentile:
-            return float(row.get("Value", 0.0))
-    return 0.0
+# The worker's command line (tests point it at a process that dies, to check the error).
+WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "meshery.perf.loadgen.worker")
 
 
 # --- generators -----------------------------------------------------------------------------
@@ -169,7 +113,19 @@ def resolve_generator(requested: str, spec: LoadSpec) -> tuple[str, list[str]]:
     if not have.get(name):
         notes.append(f"{name} is not installed (see `make wrk2-setup`); ran on the built-in generator")
         return "builtin", notes
+    if name == "hey" and len(spec.endpoints) > 1:
+        notes.append("hey loads one URL; several endpoints ran on the built-in generator")
+        return "builtin", notes
+    if name in ("wrk", "wrk2") and not _same_origin(spec.endpoints):
+        notes.append(f"{name} loads one host; endpoints on several hosts ran on the built-in generator")
+        return "builtin", notes
+    if name == "wrk2" and shutil.which("wrk2") is None:
+        notes.append("wrk2 is not installed; ran on wrk (Debian's wrk 4.1, see `make wrk2-setup`)")
     return name, notes
+
+
+def _same_origin(endpoints: tuple[str, ...]) -> bool:
+    return len({(s.scheme, s.hostname, s.port) for s in (urlsplit(u) for u in endpoints)}) == 1
 
 
 def validate(spec: LoadSpec) -> None:
@@ -181,6 +137,10 @@ def validate(spec: LoadSpec) -> None:
             raise errors.ErrLoadSpecInvalid(f"not an http(s) URL: {url!r}")
     if spec.qps < 0 or spec.duration_s <= 0 or spec.concurrency < 1 or spec.timeout_s <= 0:
         raise errors.ErrLoadSpecInvalid("qps must be >= 0, duration and timeout > 0, concurrency >= 1")
+    if not 0 <= spec.nice <= 19:
+        raise errors.ErrLoadSpecInvalid("nice must be between 0 and 19")
+    if not 1 <= spec.processes <= 64:
+        raise errors.ErrLoadSpecInvalid("processes must be between 1 and 64")
     if not spec.method or not spec.method.isalpha():
         raise errors.ErrLoadSpecInvalid(f"not an HTTP method: {spec.method!r}")
 
@@ -202,8 +162,6 @@ async def run_load(
     if generator == "builtin":
         result = await _run_builtin(spec, on_progress, cancel)
     else:
-        from meshery.perf.loadgen import external
-
         result = await external.run(generator, spec, on_progress=on_progress, cancel=cancel)
     result.requested_generator = spec.generator
     result.notes = (*notes, *result.notes)
@@ -211,17 +169,6 @@ async def run_load(
     if result.notes:
         result.runner_results["Notes"] = list(result.notes)
     return result
-
-
-async def _call(callback: ProgressCallback | None, progress: Progress) -> None:
-    if callback is None:
-        return
-    try:
-        outcome = callback(progress)
-        if inspect.isawaitable(outcome):
-            await outcome
-    except Exception:  # a broken listener must not end the run
-        log.exception("load test progress callback failed")
 
 
 def worker_message(spec: LoadSpec) -> dict[str, Any]:
@@ -237,168 +184,51 @@ def worker_message(spec: LoadSpec) -> dict[str, Any]:
         "timeout_s": spec.timeout_s,
         "progress_s": spec.progress_s,
         "cpu": spec.cpu,
+        "nice": spec.nice,
+        "insecure": spec.insecure,
+        "ca_file": spec.ca_file,
     }
 
 
 async def _run_builtin(
     spec: LoadSpec, on_progress: ProgressCallback | None, cancel: asyncio.Event | None
 ) -> LoadResult:
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "meshery.perf.loadgen.worker",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            limit=2**24,
-        )
-    except OSError as exc:
-        raise errors.ErrLoadWorkerStart(str(exc)) from exc
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     started = datetime.now(UTC)
-    proc.stdin.write(json.dumps(worker_message(spec)).encode() + b"\n")
-    with contextlib.suppress(ConnectionError):
-        await proc.stdin.drain()
+    messages = workers.split(worker_message(spec), spec.processes)
     log.info(
-        "load test started: builtin, %d endpoint(s), %s req/s, %.1f s, %d connections, worker pid %d",
+        "load test started: builtin, %d endpoint(s), %s req/s, %.1f s, %d connections, %d worker process(es)",
         len(spec.endpoints),
         spec.qps or "max",
         spec.duration_s,
         spec.concurrency,
-        proc.pid,
+        len(messages),
     )
-    stderr_task = asyncio.ensure_future(proc.stderr.read())
-    cancel_task = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
-    final: dict[str, Any] | None = None
-    cancelled = False
-    deadline_task: asyncio.Future[Any] | None = None
-    read: asyncio.Future[bytes] | None = None
-    try:
-        while True:
-            if read is None:
-                read = asyncio.ensure_future(proc.stdout.readline())
-            waiting: set[asyncio.Future[Any]] = {read}
-            if cancel_task is not None and not cancelled:
-                waiting.add(cancel_task)
-            if deadline_task is not None:
-                waiting.add(deadline_task)
-            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if cancel_task is not None and cancel_task in done and not cancelled:
-                cancelled = True
-                log.info("load test cancelled: stopping worker pid %d", proc.pid)
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    proc.stdin.write(b"cancel\n")
-                    await proc.stdin.drain()
-                deadline_task = asyncio.ensure_future(asyncio.sleep(CANCEL_GRACE_S))
-            if deadline_task is not None and deadline_task in done:
-                break
-            if read not in done:
-                continue
-            line = read.result()
-            read = None
-            if not line:
-                break
-            message = json.loads(line)
-            kind = message.get("type")
-            if kind == "progress":
-                progress = Progress(
-                    elapsed_s=float(message["elapsed_s"]),
-                    requests=int(message["requests"]),
-                    errors=int(message["errors"]),
-                    current_qps=float(message["current_qps"]),
-                    p50_ms=float(message["p50_ms"]),
-                    p99_ms=float(message["p99_ms"]),
-                )
-                log.info(
-                    "load test progress: %.1f s, %d requests, %d errors, %.0f req/s now, p50 %.2f ms, p99 %.2f ms",
-                    progress.elapsed_s,
-                    progress.requests,
-                    progress.errors,
-                    progress.current_qps,
-                    progress.p50_ms,
-                    progress.p99_ms,
-                )
-                await _call(on_progress, progress)
-            elif kind == "result":
-                final = message
-                break
-            elif kind == "error":
-                raise errors.ErrLoadWorkerDied(str(message.get("message")))
-    finally:
-        for task in (cancel_task, deadline_task, read):
-            if task is not None:
-                task.cancel()
-        if final is None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        try:
-            await asyncio.wait_for(proc.wait(), 5)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        stderr = b""
-        with contextlib.suppress(Exception):
-            stderr = await asyncio.wait_for(stderr_task, 1)
-    if final is None:
-        if cancelled:
-            raise errors.ErrLoadWorkerDied("the worker did not stop within 5 s of the cancel; it was killed")
-        tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise errors.ErrLoadWorkerDied(
-            f"the worker exited with status {proc.returncode} without a result"
-            + (f": {' / '.join(tail)}" if tail else "")
+
+    async def progress(message: dict[str, Any]) -> None:
+        report = Progress(
+            elapsed_s=float(message["elapsed_s"]),
+            requests=int(message["requests"]),
+            errors=int(message["errors"]),
+            current_qps=float(message["current_qps"]),
+            p50_ms=float(message["p50_ms"]),
+            p99_ms=float(message["p99_ms"]),
         )
+        log.info(
+            "load test progress: %.1f s, %d requests, %d errors, %.0f req/s now, p50 %.2f ms, p99 %.2f ms",
+            report.elapsed_s,
+            report.requests,
+            report.errors,
+            report.current_qps,
+            report.p50_ms,
+            report.p99_ms,
+        )
+        await call_progress(on_progress, report)
+
+    final = await workers.run(WORKER_COMMAND, messages, on_progress=progress, cancel=cancel)
     return builtin_result(spec, final, started)
 
 
 # --- result shaping ------------------------------------------------------------------------
-
-
-def go_duration(seconds: float) -> str:
-    """A Go ``time.Duration`` string as fortio prints ``RequestedDuration`` (``10s``, ``1m0s``, ``1.5s``)."""
-    if seconds <= 0:
-        return "0s"
-    total = round(seconds, 9)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{secs:.9f}".rstrip("0").rstrip(".") + "s"
-    if hours:
-        return f"{int(hours)}h{int(minutes)}m{text}"
-    if minutes:
-        return f"{int(minutes)}m{text}"
-    return text
-
-
-def requested_qps_text(qps: float) -> str:
-    if qps <= 0:
-        return "max"
-    return f"{qps:g}"
-
-
-def base_runner_results(spec: LoadSpec, generator: str, start: datetime, connections: int) -> dict[str, Any]:
-    return {
-        "RunType": "HTTP",
-        "Labels": spec.labels or spec.endpoints[0],
-        "StartTime": start.isoformat().replace("+00:00", "Z"),
-        "RequestedQPS": requested_qps_text(spec.qps),
-        "RequestedDuration": go_duration(spec.duration_s),
-        "NumThreads": connections,
-        "Version": VERSION,
-        "Exactly": 0,
-        "Jitter": False,
-        "Uniform": False,
-        "NoCatchUp": False,
-        "RunID": 0,
-        "AccessLoggerInfo": "",
-        "ID": "",
-        "URL": spec.endpoints[0],
-        "URLs": list(spec.endpoints),
-        "SocketCount": connections,
-        "AbortOn": 0,
-        "LoadGenerator": generator,
-        "load-generator": generator,
-        "HTTP2": spec.http2,
-    }
 
 
 def builtin_result(spec: LoadSpec, final: Mapping[str, Any], started: datetime) -> LoadResult:
@@ -410,9 +240,7 @@ def builtin_result(spec: LoadSpec, final: Mapping[str, Any], started: datetime) 
     requests = int(final.get("requests", 0))
     actual_qps = requests / duration if duration > 0 else 0.0
     runner = base_runner_results(spec, "builtin", start, int(final.get("connections", spec.concurrency)))
-    both = histogram.new()
-    both.add(corrected)
-    both.add(failed)
+    both = histogram.merged(corrected, failed)
     runner.update(
         {
             "ActualQPS": actual_qps,
@@ -452,35 +280,70 @@ def builtin_result(spec: LoadSpec, final: Mapping[str, Any], started: datetime) 
     )
 
 
-def smp_result(result: LoadResult, *, mesh: str = "", name: str = "", test_id: str = "") -> dict[str, Any]:
-    """The result in the shape of SMP's ``PerformanceTestResult`` (service mesh performance spec).
+SMP_VERSION = "v0.0.1"
 
-    Latencies in milliseconds; ``actual_qps``/``requested_qps`` per second.
+
+def smp_result(
+    result: LoadResult,
+    *,
+    mesh: str = "",
+    name: str = "",
+    test_id: str = "",
+    mesh_config_id: str = "",
+    env_id: str = "",
+    details_uri: str = "",
+) -> dict[str, Any]:
+    """The result as SMP's performance test result (upstream's ``PerformanceSpec``), in its JSON names.
+
+    ``smp_version, id, labels, start_time, end_time, latencies {min, average, p50, p90, p99, max}``
+    (milliseconds), ``actual_qps, details_uri, test_id, mesh_config_id, env_id``; then what SMP's
+    test configuration says about the client (``load_generator``, ``connections``, ``rps``,
+    ``endpoint_url``) and the counts, for callers that show them.
     """
     rr = result.runner_results
     hist = rr.get("DurationHistogram") or {}
-    ms = {f"p{p:g}".replace(".", "_"): _percentile(hist, p) * 1000 for p in histogram.PERCENTILES}
+    labels = {"name": name, "mesh": mesh} if name or mesh else {}
     return {
+        "smp_version": SMP_VERSION,
         "id": test_id,
-        "name": name,
-        "mesh": mesh,
+        "labels": labels,
         "start_time": result.start.isoformat().replace("+00:00", "Z"),
         "end_time": result.end.isoformat().replace("+00:00", "Z"),
-        "load_generator": result.generator,
-        "requested_load_generator": result.requested_generator,
-        "endpoint_url": rr.get("URL", ""),
-        "endpoints": rr.get("URLs", []),
-        "requested_qps": result.requested_qps,
-        "actual_qps": result.actual_qps,
-        "concurrency": rr.get("NumThreads", 0),
-        "duration": rr.get("RequestedDuration", ""),
-        "latencies_ms": {
+        "latencies": {
             "min": float(hist.get("Min", 0)) * 1000,
             "average": float(hist.get("Avg", 0)) * 1000,
+            "p50": percentile(hist, 50.0) * 1000,
+            "p90": percentile(hist, 90.0) * 1000,
+            "p99": percentile(hist, 99.0) * 1000,
             "max": float(hist.get("Max", 0)) * 1000,
-            **ms,
         },
+        "actual_qps": result.actual_qps,
+        "details_uri": details_uri,
+        "test_id": test_id,
+        "mesh_config_id": mesh_config_id,
+        "env_id": env_id,
+        "load_generator": result.generator,
+        "requested_load_generator": result.requested_generator,
+        "connections": rr.get("NumThreads", 0),
+        "rps": result.requested_qps,
+        "endpoint_url": rr.get("URLs", [rr.get("URL", "")]),
+        "duration": rr.get("RequestedDuration", ""),
         "requests": result.requests,
         "errors": result.errors,
         "ret_codes": rr.get("RetCodes", {}),
     }
+
+
+__all__ = [
+    "GENERATORS",
+    "VERSION",
+    "LoadResult",
+    "LoadSpec",
+    "Progress",
+    "ProgressCallback",
+    "available_generators",
+    "go_duration",
+    "requested_qps_text",
+    "run_load",
+    "smp_result",
+]

@@ -19,51 +19,14 @@ endpoint), so requests spread evenly when the connections are a multiple of the 
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
-clock = time.perf_counter  # precise and monotonic; uvloop's loop.time() has millisecond steps
-ERROR_CODE = -1  # fortio's RetCodes key for a request that got no HTTP answer
-USER_AGENT = "meshery-loadgen/1"
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    url: str
-    scheme: str
-    host: str
-    port: int
-    target: str  # path and query
-    authority: str
-
-    @classmethod
-    def parse(cls, url: str) -> Endpoint:
-        split = urlsplit(url)
-        if split.scheme not in ("http", "https") or not split.hostname:
-            raise ValueError(f"not an http(s) URL: {url!r}")
-        port = split.port or (443 if split.scheme == "https" else 80)
-        target = split.path or "/"
-        if split.query:
-            target += "?" + split.query
-        return cls(url, split.scheme, split.hostname, port, target, split.netloc.rsplit("@", 1)[-1])
-
-
-@dataclass(frozen=True)
-class EngineSpec:
-    endpoints: tuple[str, ...]
-    qps: float
-    duration_s: float
-    concurrency: int
-    method: str = "GET"
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    http2: bool = False
-    timeout_s: float = 10.0
+from meshery.perf.loadgen import http1, http2
+from meshery.perf.loadgen.wire import ERROR_CODE, Endpoint, EngineSpec, clock
 
 
 @dataclass
@@ -83,26 +46,6 @@ class Samples:
         taken = self.corrected, self.uncorrected, self.errors
         self.corrected, self.uncorrected, self.errors = array("q"), array("q"), array("q")
         return taken
-
-
-class Conn(Protocol):
-    index: int
-    busy: bool
-    sent_at: float
-
-    def send(self) -> None: ...
-    def abort(self) -> None: ...
-
-
-def request_bytes(endpoint: Endpoint, spec: EngineSpec) -> bytes:
-    lines = [f"{spec.method} {endpoint.target} HTTP/1.1", f"Host: {endpoint.authority}"]
-    names = {name.lower() for name, _ in spec.headers}
-    if "user-agent" not in names:
-        lines.append(f"User-Agent: {USER_AGENT}")
-    lines.extend(f"{name}: {value}" for name, value in spec.headers if name.lower() not in ("host", "content-length"))
-    if spec.body or spec.method in ("POST", "PUT", "PATCH"):
-        lines.append(f"Content-Length: {len(spec.body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + spec.body
 
 
 class Engine:
@@ -125,20 +68,20 @@ class Engine:
         self.last_done = 0.0
         self.finished = asyncio.Event()
         self.active = 0
-        self._ssl = ssl.create_default_context() if any(e.scheme == "https" for e in self.endpoints) else None
+        https = any(e.scheme == "https" for e in self.endpoints)
+        self.ssl_context = spec.tls_context(http2=spec.http2) if https else None
 
     # --- life cycle -------------------------------------------------------------------------
 
     async def run(self) -> None:
-        from meshery.perf.loadgen import http1, http2
-
         factory: Callable[..., Any] = http2.H2Conn if self.spec.http2 else http1.H1Conn
         for i in range(self.conns_n):
             endpoint = self.endpoints[i % len(self.endpoints)]
             self.conns.append(factory(self, i, endpoint))
             self.next_seq.append(i)
             self.charge.append(0.0)
-        await asyncio.gather(*(conn.connect() for conn in self.conns), return_exceptions=True)
+        timeout = self.spec.timeout_s
+        await asyncio.gather(*(asyncio.wait_for(c.connect(), timeout) for c in self.conns), return_exceptions=True)
         self.t0 = clock() + 0.001
         self.end = self.t0 + self.spec.duration_s
         self.active = len(self.conns)
@@ -157,10 +100,6 @@ class Engine:
         self.cancelled = True
         self.stopping = True
         self.finished.set()
-
-    @property
-    def started_at(self) -> float:
-        return self.t0
 
     # --- pacing -------------------------------------------------------------------------------
 
@@ -206,7 +145,9 @@ class Engine:
         now = clock()
         if self.cancelled:
             return
-        latency = now - conn.sent_at
+        # Latency ends when the answer's last bytes were read, not after parsing and callbacks.
+        read_at = conn.read_at
+        latency = (read_at if status != ERROR_CODE and read_at >= conn.sent_at else now) - conn.sent_at
         us = int(latency * 1e6)
         samples = self.samples
         samples.requests += 1

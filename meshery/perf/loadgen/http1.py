@@ -1,5 +1,8 @@
 """One HTTP/1.1 keep-alive connection of the built-in generator: a raw asyncio protocol.
 
+Plain ``http://`` connections use ``rawsock.RawTransport`` (answers stamped with the kernel's
+receive time); ``https://`` ones the event loop's TLS transport.
+
 The request bytes are built once; answers are parsed by httptools (the C parser uvicorn uses).
 One request at a time per connection (no pipelining). A lost connection fails the request in
 flight (status -1) and is reopened for the next one.
@@ -9,33 +12,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 import httptools
 
-from meshery.perf.loadgen.engine import ERROR_CODE, Endpoint, clock, request_bytes
-
-if TYPE_CHECKING:
-    from meshery.perf.loadgen.engine import Engine
+from meshery.perf.loadgen import rawsock
+from meshery.perf.loadgen.wire import ERROR_CODE, Endpoint, Pacer, clock, request_bytes
 
 
 class H1Conn(asyncio.Protocol):
-    def __init__(self, engine: Engine, index: int, endpoint: Endpoint) -> None:
+    def __init__(self, engine: Pacer, index: int, endpoint: Endpoint) -> None:
         self.engine = engine
         self.index = index
         self.endpoint = endpoint
         self.payload = request_bytes(endpoint, engine.spec)
-        self.transport: asyncio.Transport | None = None
+        self.transport: Any = None  # asyncio.Transport (TLS) or rawsock.RawTransport
         self.parser: httptools.HttpResponseParser | None = None
         self.busy = False
         self.sent_at = 0.0
+        self.read_at = 0.0  # when the last bytes arrived: the answer's time, before any parsing
         self.connecting: asyncio.Task[None] | None = None
         self.closed = False
         self.head_only = engine.spec.method == "HEAD"
 
     async def connect(self) -> None:
         loop = self.engine.loop
-        ssl_context = self.engine._ssl if self.endpoint.scheme == "https" else None
+        if self.endpoint.scheme != "https":
+            await rawsock.open_connection(loop, self.endpoint.host, self.endpoint.port, self)
+            return
+        ssl_context = self.engine.ssl_context
         await loop.create_connection(
             lambda: self,
             self.endpoint.host,
@@ -46,8 +51,8 @@ class H1Conn(asyncio.Protocol):
 
     # --- asyncio.Protocol -----------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
         self.parser = httptools.HttpResponseParser(self)
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -57,6 +62,11 @@ class H1Conn(asyncio.Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data: bytes) -> None:
+        self.data_received_at(data, clock())
+
+    def data_received_at(self, data: bytes, at: float) -> None:
+        """Bytes of an answer that reached this host at ``at`` (``clock()`` time)."""
+        self.read_at = at
         parser = self.parser
         if parser is None:
             return

@@ -7,22 +7,19 @@ Same life cycle as ``http1.H1Conn`` (one request, one stream, at a time per conn
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Any
 
 import h2.config
 import h2.connection
 import h2.events
 import h2.exceptions
 
-from meshery.perf.loadgen.engine import ERROR_CODE, USER_AGENT, Endpoint, clock
 from meshery.perf.loadgen.http1 import H1Conn
-
-if TYPE_CHECKING:
-    from meshery.perf.loadgen.engine import Engine
+from meshery.perf.loadgen.wire import ERROR_CODE, USER_AGENT, Endpoint, Pacer, clock
 
 
 class H2Conn(H1Conn):
-    def __init__(self, engine: Engine, index: int, endpoint: Endpoint) -> None:
+    def __init__(self, engine: Pacer, index: int, endpoint: Endpoint) -> None:
         super().__init__(engine, index, endpoint)
         spec = engine.spec
         skip = {"host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"}
@@ -42,23 +39,7 @@ class H2Conn(H1Conn):
         self.stream_id = 0
         self.status = 0
 
-    async def connect(self) -> None:
-        loop = self.engine.loop
-        ssl_context = None
-        if self.endpoint.scheme == "https":
-            import ssl
-
-            ssl_context = ssl.create_default_context()
-            ssl_context.set_alpn_protocols(["h2"])
-        await loop.create_connection(
-            lambda: self,
-            self.endpoint.host,
-            self.endpoint.port,
-            ssl=ssl_context,
-            server_hostname=self.endpoint.host if ssl_context else None,
-        )
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self.parser = None
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -66,7 +47,8 @@ class H2Conn(H1Conn):
         assert self.transport is not None
         self.transport.write(self.h2.data_to_send())
 
-    def data_received(self, data: bytes) -> None:
+    def data_received_at(self, data: bytes, at: float) -> None:
+        self.read_at = at
         conn = self.h2
         if conn is None:
             return
@@ -78,7 +60,7 @@ class H2Conn(H1Conn):
         for event in events:
             if isinstance(event, h2.events.ResponseReceived):
                 for name, value in event.headers or []:
-                    if name == ":status":
+                    if bytes(name) == b":status" if isinstance(name, bytes) else str(name) == ":status":
                         self.status = int(value)
             elif isinstance(event, h2.events.DataReceived):
                 conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)

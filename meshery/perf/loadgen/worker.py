@@ -26,7 +26,8 @@ import time
 from typing import Any
 
 from meshery.perf.loadgen import histogram
-from meshery.perf.loadgen.engine import Engine, EngineSpec, clock
+from meshery.perf.loadgen.engine import Engine
+from meshery.perf.loadgen.wire import EngineSpec, clock
 
 
 def _emit(message: dict[str, Any]) -> None:
@@ -50,6 +51,8 @@ def spec_from(message: dict[str, Any]) -> EngineSpec:
         body=base64.b64decode(message.get("body_b64", "")),
         http2=bool(message.get("http2", False)),
         timeout_s=float(message.get("timeout_s", 10.0)),
+        insecure=bool(message.get("insecure", False)),
+        ca_file=str(message.get("ca_file", "") or ""),
     )
 
 
@@ -131,6 +134,8 @@ async def _main() -> None:
         cpu = message.get("cpu")
         if cpu is not None and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {int(cpu)})
+        if int(message.get("nice", 0) or 0) > 0:
+            os.nice(int(message["nice"]))
         result = await run(message, reader)
     except Exception as exc:  # reported to the parent, which raises a catalogued error
         _emit({"type": "error", "message": f"{type(exc).__name__}: {exc}"})

@@ -114,6 +114,7 @@ SKIP_DOWNLOAD_EXTENSIONS: {{ $c.skipDownloadExtensions | toString | quote }}
 URL_FETCH_ALLOW: {{ join "," $c.urlFetchAllow | quote }}
 URL_FETCH_ALLOW_ONLY: {{ $c.urlFetchAllowOnly | toString | quote }}
 REGISTRY_UPLOAD_MAX_BYTES: {{ $c.registryUploadMaxBytes | int64 | toString | quote }}
+FILTER_MAX_BYTES: {{ $c.filterMaxBytes | int64 | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
