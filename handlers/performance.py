@@ -8,12 +8,15 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from generated import errors
 from generated.handler_types import Paging
 from meshery import context, http
 from meshery.perf import plans, profiles, runs, schedules, smp_configs, wire
 from meshery.providers.base import BaseProvider
 
+_DATETIME = TypeAdapter(datetime)
 _EMPTY_SMI = {"page": 0, "page_size": 0, "total_count": 0, "results": []}
 
 
@@ -27,8 +30,8 @@ def _time(value: str | None, what: str) -> datetime | None:
     if value is None or not value.strip():
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        parsed = _DATETIME.validate_python(value.strip())
+    except ValidationError:
         raise errors.ErrPerfTestInvalid(f"{what} {value[:64]!r} is not an RFC 3339 time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -265,9 +268,7 @@ async def save_smp_test_config(body: dict[str, Any]) -> http.Answer:
     return http.text(await smp_configs.store(context.current().services, _user_id(), body))
 
 
-async def delete_smp_test_config(uuid: str | None = None) -> http.Answer:
-    if not uuid:
-        raise errors.ErrPerfTestConfigInvalid("the uuid query parameter names the configuration to delete")
+async def delete_smp_test_config(uuid: str) -> http.Answer:
     await smp_configs.delete(context.current().services, uuid)
     return http.json({"message": f"SMP test configuration {uuid} deleted"})
 

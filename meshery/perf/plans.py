@@ -149,6 +149,8 @@ def from_profile(row: repo.PerfProfileRow, query: Query, *, user_id: str, trigge
         raise errors.ErrPerfTestInvalid(f"profile {row.id} has no endpoint")
     endpoints(json.dumps(list(urls)))
     duration_s = _duration(query.t, query.dur) if given(query.t) else profiles.duration_seconds(row.duration)
+    if duration_s > profiles.MAX_DURATION_S:
+        raise errors.ErrPerfTestInvalid(f"profile {row.id} runs longer than 24h ({row.duration})")
     generators = list(row.load_generators or [])
     spec = _spec(
         urls=urls,
@@ -198,6 +200,8 @@ def from_smp(body: Mapping[str, Any], *, user_id: str) -> Plan:
         duration_s = profiles.duration_seconds(str(config.get("duration") or "1s"))
     except errors.ErrPerfProfileInvalid as exc:
         raise errors.ErrPerfTestInvalid(str(exc)) from None
+    if duration_s > profiles.MAX_DURATION_S:
+        raise errors.ErrPerfTestInvalid("the test is longer than 24h")
     mesh = body.get("service_mesh") or body.get("serviceMesh") or {}
     mesh_type = mesh.get("type") if isinstance(mesh, dict) else None
     if isinstance(mesh_type, int) and 0 <= mesh_type < len(_SMP_TYPES):

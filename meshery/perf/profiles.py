@@ -38,10 +38,7 @@ def duration_seconds(text: str) -> float:
     value = (text or "").strip()
     if not _GO_DURATION.fullmatch(value):
         raise errors.ErrPerfProfileInvalid(f"duration {value[:32]!r} is not a Go duration such as 30s, 5m or 1h")
-    total = sum(float(n) * _UNIT_S[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", value))
-    if total > MAX_DURATION_S:
-        raise errors.ErrPerfProfileInvalid(f"duration {value} is longer than 24h")
-    return total
+    return sum(float(n) * _UNIT_S[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", value))
 
 
 def json_object(
@@ -166,7 +163,7 @@ async def save_profile(
         raise errors.ErrPerfProfileNotFound(f"no performance profile {profile_id}")
     row = read_profile(body, user_id=user_id, now=now, existing=existing)
     if row.schedule_id is not None and await repo.get(services.store, repo.ScheduleRow, row.schedule_id) is None:
-        raise errors.ErrPerfProfileInvalid(f"schedule {row.schedule_id} is not one of your schedules")
+        raise errors.ErrScheduleNotFound(f"schedule {row.schedule_id} is not one of your schedules")
     saved = await repo.save(services.store, row)
     await announce(services, PROFILES_CHANGED, user_id)
     return await profile_wire(services, saved)

@@ -37,9 +37,37 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# (lowest, highest) of each field of a five-field expression; a six-field one starts with seconds.
+_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+
+
+def _wrap(item: str, low: int, high: int) -> str:
+    """A range that runs backwards ("fri-mon" as ``5-1``) as the two ranges it wraps around to."""
+    span, slash, step = item.partition("/")
+    start, dash, end = span.partition("-")
+    if not dash or not (start.isdigit() and end.isdigit()) or int(start) <= int(end):
+        return item
+    suffix = slash + step
+    return f"{start}-{high}{suffix},{low}-{end}{suffix}"
+
+
+def _normalize(text: str) -> str:
+    fields = text.split()
+    bounds = _BOUNDS if len(fields) == 5 else ((0, 59), *_BOUNDS)
+    if len(fields) not in (5, 6):
+        return text
+    return " ".join(
+        ",".join(_wrap(item, low, high) for item in field.split(","))
+        for field, (low, high) in zip(fields, bounds, strict=True)
+    )
+
+
 def check(expression: str) -> str:
-    """The expression if cron can read it (five fields, or six with seconds), else a catalogued 400."""
-    text = " ".join((expression or "").split())
+    """The expression if cron can read it (five fields, or six with seconds), else a catalogued 400.
+
+    A range that runs backwards wraps around (``0 22-2 * * *`` is 22:00 to 02:00).
+    """
+    text = _normalize(" ".join((expression or "").split()))
     if not text:
         raise errors.ErrScheduleInvalid("the schedule needs a cron expression")
     try:

@@ -19,7 +19,7 @@ from meshery.store import perf as repo
 
 
 async def store(services: Services, user_id: str, body: Mapping[str, Any]) -> str:
-    if not isinstance(body, Mapping) or not body:
+    if not isinstance(body, Mapping):
         raise errors.ErrPerfTestConfigInvalid("the body is not an SMP test configuration object")
     wanted = str(body.get("id") or "")
     if len(wanted) > ID_LENGTH:

@@ -44,6 +44,7 @@ async def _schedule(app: Starlette, expression: str, *, checked_until: datetime)
 def test_cron_expressions() -> None:
     assert schedules.check("  */5  * * * * ") == "*/5 * * * *"
     assert schedules.check("*/2 * * * * *") == "*/2 * * * * *"  # seconds
+    assert schedules.check("0 22-2 * * 5-1") == "0 22-23,0-2 * * 5-7,0-1"  # backwards ranges wrap around
     for bad in ("", "every day", "61 * * * *"):
         with pytest.raises(errors.ErrScheduleInvalid):
             schedules.check(bad)
