@@ -32,6 +32,7 @@ from bench import (
     meshsync,
     observability,
     perf,
+    perf_isolation,
     registry,
     rest,
     startup,
@@ -56,6 +57,7 @@ BENCHMARKS = (
     "filters",
     "evaluate",
     "perf",
+    "perf_isolation",
 )
 
 
@@ -90,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--models", type=int, default=300, help="synthetic models (default 300)")
     reg.add_argument("--components", type=int, default=300, help="components per model (default 300)")
     reg.add_argument("--no-postgres", action="store_true", help="registry on SQLite only")
+    iso = parser.add_argument_group("perf_isolation")
+    iso.add_argument("--perf-rate", type=float, default=2000.0, help="load test rate, req/s (default 2000)")
+    iso.add_argument("--perf-seconds", type=float, default=6.0, help="seconds probed idle and loaded (default 6)")
     des = parser.add_argument_group("designs")
     des.add_argument("--design-components", type=int, default=1000, help="components of the design (default 1000)")
     des.add_argument("--design-rounds", type=int, default=5, help="imports measured; median (default 5)")
@@ -158,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= designs_deploy.main([*size, "--rounds", str(args.deploy_rounds)]) == 0
         if args.benchmark in ("all", "workspaces"):
             ok &= workspaces.run()
+        if args.benchmark == "perf_isolation":  # not part of `all`: it loads the machine for a while
+            ok &= perf_isolation.run(rate=args.perf_rate, seconds=args.perf_seconds)
         if args.benchmark in ("all", "observability"):
             ok &= observability.run(rounds=args.rounds, load=load)
         if args.benchmark in ("all", "filters"):

@@ -28,6 +28,8 @@ from meshery.context import Services
 from meshery.events import stream as event_stream
 from meshery.meshsync import manager as meshsync_manager
 from meshery.observability import metrics
+from meshery.perf import runs as perf_runs
+from meshery.perf import schedules as perf_schedules
 from meshery.registry import service as registry_service
 from meshery.store import Store, migrate, system
 from meshery.store.engine import database_url
@@ -47,6 +49,7 @@ async def _prepare_database(services: Services, started: float) -> None:
     # The registry imports in the background: readiness does not wait for it.
     services.background.append(asyncio.create_task(registry_service.startup_import(services), name=REGISTRY_IMPORT))
     await services.kube.start()
+    services.background.append(asyncio.create_task(perf_schedules.run(services), name="perf-scheduler"))
     log.info(
         "ready in %.0f ms (instance %s, database %s, bus %s)",
         (time.perf_counter() - started) * 1000,
@@ -149,6 +152,7 @@ async def stop_services(services: Services) -> None:
             f"adapters and MeshSync did not stop within {services.settings.shutdown_grace_period} s; cancelled"
         )
         log.error("%s: %s", err.code, err.message)
+    await perf_runs.stop(services)  # load tests of this replica end (as cancelled)
     for task in services.background:
         task.cancel()
     for task in services.background:

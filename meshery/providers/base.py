@@ -87,3 +87,8 @@ class BaseProvider(abc.ABC):
     async def sync_preferences(self, creds: Credentials, preferences: dict[str, Any]) -> bool:
         """Send the user's preferences to the provider; True when it took them."""
         return False
+
+    async def publish_result(self, creds: Credentials, result: dict[str, Any], *, profile_id: str | None) -> str | None:
+        """Upstream ``PublishResults``: hand a load-test result to a provider with ``persist-results``;
+        the provider's id for it, or None (not offered, or refused)."""
+        return None

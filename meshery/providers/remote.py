@@ -361,6 +361,24 @@ class RemoteProvider(BaseProvider):
             return False
         return True
 
+    async def publish_result(self, creds: Credentials, result: dict[str, Any], *, profile_id: str | None) -> str | None:
+        endpoint = self.endpoint("persist-results")
+        if not endpoint:
+            return None
+        params = {"profile_id": profile_id} if profile_id else None
+        try:
+            response = await self._authorized("POST", endpoint, creds, json=result, params=params)
+        except errors.MesheryError as exc:
+            log.warning("provider %s: result not published: %s", self.url, exc.code)
+            return None
+        if response.status_code not in (200, 201):
+            log.warning("provider %s: result publishing answered %d", self.url, response.status_code)
+            return None
+        try:
+            return str(response.json().get("id") or "") or None
+        except ValueError:
+            return None
+
     # --- identity (organizations, teams, users, keys) ----------------------------
 
     async def forward(

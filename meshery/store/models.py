@@ -8,6 +8,7 @@ from meshery.store import (  # noqa: F401
     filters,
     meshsync,
     ownership,
+    perf,
     registry_tables,
     tables,
     users,

@@ -46,6 +46,7 @@ from meshery.store.meshsync import (
     KubernetesResourceSpec,
     KubernetesResourceStatus,
 )
+from meshery.store.perf import PerfProfileRow, PerfResultRow, ScheduleRow, SmpConfigRow
 from meshery.store.workspaces import (
     ConnectionRegistration,
     Environment,
@@ -177,6 +178,10 @@ RULES: dict[type[Any], Rule] = {
     KubernetesKeyValue: lambda u, w: KubernetesKeyValue.id.in_(_visible_resources(u)),
     KubernetesResourceSpec: lambda u, w: KubernetesResourceSpec.id.in_(_visible_resources(u)),
     KubernetesResourceStatus: lambda u, w: KubernetesResourceStatus.id.in_(_visible_resources(u)),
+    PerfProfileRow: lambda u, w: PerfProfileRow.user_id == u,
+    PerfResultRow: lambda u, w: PerfResultRow.user_id == u,
+    ScheduleRow: lambda u, w: ScheduleRow.user_id == u,
+    SmpConfigRow: lambda u, w: SmpConfigRow.user_id == u,
 }
 
 # The column a new row's owner goes in (filled from the scope when the caller left it empty).
@@ -188,6 +193,10 @@ OWNER_COLUMNS: dict[type[Any], str] = {
     Workspace: "owner",
     Environment: "owner",
     ConnectionRegistration: "owner",
+    PerfProfileRow: "user_id",
+    PerfResultRow: "user_id",
+    ScheduleRow: "user_id",
+    SmpConfigRow: "user_id",
 }
 
 

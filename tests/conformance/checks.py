@@ -180,6 +180,11 @@ class Run:
                 "/api/system/events", {"category": "conformance", "action": "seed", "description": "d"}
             )
             target["eventId"] = event["id"]
+            profile = await self._post(
+                "/api/performance/profiles",
+                {"name": "conf-profile", "endpoints": ["http://127.0.0.1:9/"], "duration": "1s"},
+            )
+            target["performanceProfileId"] = profile["id"]
             target["userId"] = await self._user_id()
             target["orgId"] = await self._org_id()
             target["teamId"] = target["viewId"] = UNKNOWN
@@ -338,6 +343,8 @@ class Run:
             hints["importBody"] = {"fileName": "model.json", "modelFile": _b64(json.dumps(model))}
             hints["uploadType"] = "file"
             hints["register"] = True
+        if op.path.startswith("/api/performance/profiles"):
+            hints["duration"] = "30s"  # a Go duration (the generated text does not match the pattern)
         if op.path.startswith("/api/integrations/connections"):
             hints.update(kind="prometheus", type="platform", subType="observability", status="connected")
         if op.path == "/api/meshmodels/relationships/evaluate":

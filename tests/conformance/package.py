@@ -30,12 +30,6 @@ EXTRACT = Path(__file__).with_name("extract.js")
 # Operations of the package that other issues own: key prefix (method and path template with
 # `{}` for every parameter) -> the owning area.
 EXCLUDED: dict[str, str] = {
-    "GET /api/performance/": "performance (issue of its own)",
-    "POST /api/performance/": "performance (issue of its own)",
-    "PUT /api/performance/": "performance (issue of its own)",
-    "DELETE /api/performance/": "performance (issue of its own)",
-    "GET /api/filter": "filters (issue of its own)",
-    "POST /api/filter": "filters (issue of its own)",
 }
 # Constructs whose operations the identity work serves (orgs, teams, users, keys).
 _PARAM = re.compile(r"\{[^}]+\}")

@@ -121,7 +121,7 @@ async def test_providers_list_and_stream(remote_client: RemoteClient, remote_pro
         assert providers["Reference"]["providerType"] == "remote"
         assert providers["Reference"]["providerUrl"] == remote_provider.url
         assert {c["feature"] for c in providers["Reference"]["capabilities"]} == {
-            "sync-prefs", "users-profile", "organizations", "users-keys", "users-identity"}
+            "sync-prefs", "users-profile", "organizations", "users-keys", "users-identity", "persist-results"}
         assert providers["None"]["providerType"] == "local"
         stream = await http.get("/api/providers/stream")
         assert stream.headers["content-type"].startswith("text/event-stream")

@@ -9,8 +9,10 @@ of their cluster, a private design, a private filter, an event, an environment, 
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from starlette.applications import Starlette
 from meshery.app import create_app
 from meshery.config import Settings
 from meshery.meshsync.ingest import Change, write_changes
+from meshery.store import perf as perf_store
 from tests.fixtures.app import SharedApp, app_settings, shared_for
 from tests.fixtures.contract import ContractChecker, contract_client
 from tests.fixtures.ownership import own_clusters
@@ -92,6 +95,13 @@ async def make_records(app: Starlette, http: httpx.AsyncClient, user: str) -> Re
     rec.ids["credential"] = (
         await post("/api/integrations/credentials", {"name": f"cred-{user}", "type": "token", "secret": {"t": user}})
     )["id"]
+    rec.ids["schedule"] = (await post("/api/user/schedules", {"name": f"s-{user}", "cron_expression": "0 3 1 1 *"}))[
+        "id"
+    ]
+    rec.ids["perf-profile"] = (
+        await post("/api/performance/profiles", {"name": f"p-{user}", "endpoints": ["http://127.0.0.1:9/"]})
+    )["id"]
+    rec.ids["perf-result"] = await stored_result(services, user, rec.ids["perf-profile"])
     return rec
 
 
@@ -130,3 +140,14 @@ async def world(
             w = World(app, clients, {})
             w.records = {"alice": await w.make_records("alice"), "bob": await w.make_records("bob")}
             yield w
+
+
+async def stored_result(services: Any, user: str, profile_id: str) -> str:
+    """A stored load-test result of ``user`` (results come only from runs; stored here directly)."""
+    row = perf_store.PerfResultRow(
+        id=str(uuid.uuid4()), user_id=user, profile_id=profile_id, name=f"r-{user}", mesh="", test_id="",
+        runner_results={"ActualQPS": 1.0}, server_metrics=None, server_board_config=None,
+        test_start_time=datetime.now(UTC), created_at=datetime.now(UTC), updated_at=datetime.now(UTC),
+    )  # fmt: skip
+    await perf_store.save(services.store, row)
+    return row.id

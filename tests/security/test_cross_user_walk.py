@@ -40,6 +40,7 @@ BODIES: dict[str, Any] = {
     "cloneFilter": {"name": "bob-clone"},
     "createPatternFromSource": {"name": "bob", "save": True},
     "updatePatternFromSource": {"name": "bob", "save": True},
+    "updatePerformanceProfile": {"name": "bob-was-here"},
 }
 
 
@@ -118,6 +119,9 @@ async def _snapshot(world: World) -> dict[str, Any]:
         "environment": f"/api/environments/{rec.ids['environment']}",
         "workspace": f"/api/workspaces/{rec.ids['workspace']}",
         "credential": f"/api/integrations/credentials/{rec.ids['credential']}",
+        "perf-profile": f"/api/performance/profiles/{rec.ids['perf-profile']}",
+        "perf-result": f"/api/perf/profile/result/{rec.ids['perf-result']}",
+        "schedule": f"/api/user/schedules/{rec.ids['schedule']}",
     }
     state: dict[str, Any] = {}
     for key, url in urls.items():

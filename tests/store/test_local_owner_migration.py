@@ -104,7 +104,11 @@ async def test_rows_of_the_local_user_are_owned_by_its_uuid(store: Store) -> Non
 
 
 # Tables created by later migrations: their rows are owned by the local user's UUID from the start.
-CREATED_LATER = (("meshery_filters", "user_id"),)
+CREATED_LATER = (
+    ("meshery_filters", "user_id"),
+    ("perf_profiles", "user_id"), ("perf_results", "user_id"), ("perf_schedules", "user_id"),
+    ("perf_test_configs", "user_id"),
+)  # fmt: skip
 
 
 async def test_every_owner_column_of_the_models_is_rewritten() -> None:

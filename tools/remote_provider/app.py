@@ -34,6 +34,7 @@ USERS_IDENTITY = "/api/identity/users"
 # Catalog and sharing (served with ``catalog=True``): one endpoint per kind, as upstream's capabilities.
 CATALOG = {"pattern": "/api/catalog/pattern", "filter": "/api/catalog/filter"}
 SHARE = {"pattern": "/api/content/design/share", "filter": "/api/content/filter/share"}
+PERF_RESULTS = "/api/perf/results"  # upstream's persist-results endpoint
 # The one permission key this provider grants every user (a key id of upstream's seed file).
 VIEW_SETTINGS_KEY = "fdc038e3-1fdf-403a-af8a-53c0de8d7820"
 CREATED = "2024-01-01T00:00:00Z"  # the time every object of this provider says it was made
@@ -81,6 +82,7 @@ class ProviderState:
     catalog: bool = False  # offer the catalog and share capabilities
     published: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # kind -> id -> item
     shares: list[dict[str, Any]] = field(default_factory=list)  # every share request, as received
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> published perf results
 
     # --- tokens ---------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class ProviderState:
                 {"feature": "users-keys", "endpoint": ""},
                 {"feature": "users-identity", "endpoint": USERS_IDENTITY},
                 *(self.catalog_capabilities() if self.catalog else []),
+                {"feature": "persist-results", "endpoint": PERF_RESULTS},
             ],
             "restrictedAccess": {"isMesheryUiRestricted": False, "allowedComponents": {}},
             "redirects": {},
@@ -627,9 +630,22 @@ def create_app(state: ProviderState) -> Starlette:
             return JSONResponse({"error": "emails: at least one recipient"}, 400)
         state.shares.append({**body, "kind": catalog_kind(request), "user_id": claims["user_id"]})
         return JSONResponse({"message": "shared"})
+    async def perf_results(request: Request) -> Response:
+        """Upstream's ``persist-results``: a user's load-test results (POST one, GET them)."""
+        claims = authorized(request)
+        if claims is None:
+            return JSONResponse({"error": "unauthorized"}, 401)
+        mine = state.results.setdefault(str(claims["user_id"]), [])
+        if request.method == "GET":
+            return JSONResponse({"results": mine, "total_count": len(mine), "page": 0})
+        result = await body_of(request)
+        result_id = str(result.get("meshery_id") or uuid.uuid4())
+        mine.append({**result, "meshery_id": result_id, "performance_profile": request.query_params.get("profile_id")})
+        return JSONResponse({"id": result_id}, 201)
 
     routes = [
         Route("/package.tar.gz", package),
+        Route(PERF_RESULTS, perf_results, methods=["GET", "POST"]),
         Route("/api/content/views", views, methods=["GET", "POST"]),
         Route("/api/content/views/{view_id}", views, methods=["GET", "DELETE"]),
         Route("/{build}/capabilities", capabilities),
