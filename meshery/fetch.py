@@ -1,7 +1,8 @@
 """The one way the server fetches a URL that a user (or a provider) named.
 
 Design import, registry import, telemetry connections and provider extension packages all go
-through ``request``/``download`` here, so the rules hold everywhere:
+through ``request``/``download`` here, and the endpoints of load tests through ``check_target``
+(the load generator makes the connections), so the rules hold everywhere:
 
 - http(s) only; the host name is resolved first and every address it resolves to is checked:
   loopback, link-local, private, multicast, reserved and unspecified addresses are refused unless
@@ -204,6 +205,16 @@ class _Hop:
 
 def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
+
+
+async def check_target(url: str, *, resolver: Resolver = system_resolver) -> None:
+    """Check a URL the server will send traffic to by other means (a load test's endpoints).
+
+    The same rules as a fetch: http(s) only, every address the host resolves to must pass the
+    policy (and the fence). Raises ``FetchError`` when the target is refused.
+    """
+    policies = [_state.policy] if _state.fence is None else [_state.policy, _state.fence]
+    await _check(url, policies, resolver)
 
 
 async def _check(url: str, policies: list[Policy], resolver: Resolver) -> _Hop:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from meshery import answers
+from generated import errors
+from meshery import answers, fetch
 from meshery.bus import Bus, BusError, Message, Subscription
 from meshery.context import Credentials, Services
 from meshery.events import NewEvent, raise_event
@@ -81,7 +82,17 @@ class Runs:
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self, plan: Plan, *, run_id: str | None = None) -> str:
-        """Start a run in the background; its id (subscribe to ``subject(id)`` before calling)."""
+        """Start a run in the background; its id (subscribe to ``subject(id)`` before calling).
+
+        Every endpoint must pass the server's URL policy first (``meshery.fetch.check_target``:
+        no loopback or private targets unless ``URL_FETCH_ALLOW`` names them).
+        """
+        for url in plan.spec.endpoints:
+            try:
+                await fetch.check_target(url)
+            except fetch.FetchError as exc:
+                log.info("perf run of %s refused: %s", fetch.shown(url), exc.reason)
+                raise errors.ErrLoadTargetRefused(f"{fetch.shown(url)} {fetch.NOT_FETCHED}") from None
         await self._listen()
         active = Active(run_id or str(uuid.uuid4()), plan)
         self.active[active.run_id] = active

@@ -214,11 +214,11 @@ async def _deal_with(services: Services, schedule: repo.ScheduleRow, now: dateti
             continue  # a profile names only its owner's schedules
         try:
             plan = plans.from_profile(profile, plans.Query(), user_id=profile.user_id, trigger="schedule")
+            log.info("schedule %s due %s: starting profile %s", schedule.id, latest, profile.id)
+            started.append(await runs.of(services).start(plan))
         except errors.MesheryError as exc:
             log.warning("schedule %s: profile %s cannot run: %s", schedule.id, profile.id, exc)
             continue
-        log.info("schedule %s due %s: starting profile %s", schedule.id, latest, profile.id)
-        started.append(await runs.of(services).start(plan))
     return started
 
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from generated import errors
 from handlers import performance
 from meshery import context
 from meshery.context import Session, User
@@ -188,6 +189,17 @@ async def test_a_failing_run_ends_with_an_error_event(http: httpx.AsyncClient) -
     assert events[-1]["status"] in ("success", "error"), events  # a refused port: errors by code, or an error event
     if events[-1]["status"] == "success":
         assert events[-1]["result"]["runner_results"]["RetCodes"], events
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.20.30.40/", "http://169.254.169.254/latest/meta-data/", "http://[fd00::1]:8080/"]
+)
+async def test_endpoints_outside_the_url_policy_are_refused(http: httpx.AsyncClient, url: str) -> None:
+    """A load test sends traffic where the server's URL fetcher may not: no private or metadata targets."""
+    for many in (url, json.dumps([url])):
+        response = await http.get("/api/perf/profile", params={"name": "inside", "url": many, "t": "1"})
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == errors.ErrLoadTargetRefused.code
 
 
 async def test_cancel_stops_a_run_on_the_replica_that_owns_it(
