@@ -82,7 +82,10 @@ def run(*, rate: float = 2000.0, seconds: float = 6.0) -> bool:
     with (
         tempfile.TemporaryDirectory(prefix="bench-perf-isolation-") as tmp,
         TargetServer.in_thread(record=False) as target,
-        servers.running(servers.OURS, data_dir=Path(tmp) / "server") as server,
+        # The target is on loopback, which the server's URL policy refuses unless it is allowed.
+        servers.running(
+            servers.OURS, data_dir=Path(tmp) / "server", extra_env={"URL_FETCH_ALLOW": servers.HOST}
+        ) as server,
     ):
         probe(server.port, 1.0)  # warm-up
         idle = probe(server.port, seconds)
