@@ -15,13 +15,14 @@ With tracing and metrics both off the middleware passes requests straight throug
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from time import perf_counter
+from time import perf_counter, time_ns
 
 from opentelemetry.trace import Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
-from meshery.observability.spans import AttributeValue, Span
+from meshery.observability.spans import AttributeValue, _lay_out
+from meshery.observability.tracing import CURRENT
 
 SLOT = "meshery.observed"
 UNMATCHED = "other"
@@ -30,12 +31,31 @@ SERVER_ERROR = Status(StatusCode.ERROR)
 
 
 class Observed:
-    """What is known of one request while it is served (made without an ``__init__`` frame)."""
+    """What is known of one request while it is served (made without an ``__init__`` frame).
+
+    ``watched`` is the ``send`` the app is given: it reads the status (and, when ``counted``,
+    whether the answer is an event stream) on the way to the server's ``send``.
+    """
 
     operation = UNMATCHED
     route = ""
     status = 0
     stream = False
+    counted = False
+    send: Send
+
+    def watched(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            if self.counted:
+                for name, value in message.get("headers", ()):
+                    if name == b"content-type" and value.startswith(EVENT_STREAM):
+                        self.stream = True
+                        metrics.clients(metrics.SSE_CLIENTS, 1)
+        return self.send(message)
+
+
+_lay_out(Observed, ("send", "operation", "route", "status", "counted", "stream"))
 
 
 def matched(scope: Scope, operation_id: str, route: str) -> None:
@@ -52,7 +72,7 @@ class Observer:
         self.app = app
         self.names = names or {}  # names of paths no operation serves (GraphQL, playground)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: C901 (one frame per request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: PLR0912, PLR0915 (one frame per request)
         if not (tracing.ON or metrics.ON) or scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
@@ -64,27 +84,17 @@ class Observer:
                 metrics.clients(metrics.WEBSOCKET_CLIENTS, -1)
             return
         # One pass for both: the span and the metrics sample of the request, in this one frame.
-        counted = metrics.ON
-        started = perf_counter() if counted else 0.0
         observed = scope[SLOT] = Observed()
+        observed.send = send
         named = self.names.get(scope["path"])
         if named is not None:
             observed.operation, observed.route = named, scope["path"]
         span = tracing.request(scope["method"], scope["headers"]) if tracing.ON else None
-
-        def watched(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start":
-                observed.status = message["status"]
-                if counted:
-                    for name, value in message.get("headers", ()):
-                        if name == b"content-type" and value.startswith(EVENT_STREAM):
-                            observed.stream = True
-                            metrics.clients(metrics.SSE_CLIENTS, 1)
-            return send(message)
-
-        token = tracing.CURRENT.set(span) if span is not None else None
+        token = CURRENT.set(span) if span is not None else None
+        counted = observed.counted = metrics.ON
+        started = perf_counter() if counted else 0.0
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, observed.watched)
         except BaseException as exc:
             observed.status = observed.status or 500
             if span is not None:
@@ -92,35 +102,36 @@ class Observer:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             raise
         finally:
-            if token is not None:
-                tracing.CURRENT.reset(token)
             status = observed.status
             if span is not None:
-                _finish(span, observed, scope, status)
+                CURRENT.reset(token)  # type: ignore[arg-type]  # set with the span
+                # Named by its operation, given its HTTP attributes, ended: here, not in calls.
+                attributes: dict[str, AttributeValue]
+                if observed.route:
+                    span._name = observed.operation
+                    attributes = {
+                        "http.request.method": scope["method"],
+                        "http.response.status_code": status,
+                        "http.route": observed.route,
+                    }
+                else:
+                    span._name = f"{scope['method']} {UNMATCHED}"
+                    attributes = {
+                        "http.request.method": scope["method"],
+                        "http.response.status_code": status,
+                        "url.path": scope["path"],
+                    }
+                if span._attributes:
+                    attributes.update(span._attributes)  # set by the request's own code while it was served
+                span._attributes = attributes
+                if status >= 500 and span._status.status_code is StatusCode.UNSET:
+                    span._status = SERVER_ERROR
+                span._end_time = time_ns()
+                if span.pipeline is not None:
+                    span.pipeline.finished(span)
             if counted:
                 if observed.stream:
                     metrics.clients(metrics.SSE_CLIENTS, -1)
                 metrics.request_done(
                     observed.operation, scope["method"], status, None if observed.stream else perf_counter() - started
                 )
-
-
-def _finish(span: Span, observed: Observed, scope: Scope, status: int) -> None:
-    """Name the request's span by its operation, give it its HTTP attributes, end it."""
-    attributes: dict[str, AttributeValue]
-    if observed.route:
-        span._name = observed.operation
-        attributes = {
-            "http.request.method": scope["method"],
-            "http.response.status_code": status,
-            "http.route": observed.route,
-        }
-    else:
-        span._name = f"{scope['method']} {UNMATCHED}"
-        attributes = {"http.request.method": scope["method"], "http.response.status_code": status, "url.path": scope["path"]}
-    if span._attributes:
-        attributes.update(span._attributes)  # set by the request's own code while it was served
-    span._attributes = attributes
-    if status >= 500 and span._status.status_code is StatusCode.UNSET:
-        span._status = SERVER_ERROR
-    span.end()

@@ -23,6 +23,8 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Mapping, Sequence
+from itertools import repeat
+from operator import call
 from random import getrandbits
 from time import time_ns
 from types import MappingProxyType
@@ -60,10 +62,10 @@ class Span(trace.Span, ReadableSpan):
     """
 
     pipeline: Pipeline | None  # None: not sampled, nothing recorded, context still propagated
-    _name: str
+    _name = ""  # the request span is named when it ends
     trace_id: int
     span_id: int
-    _up: SpanContext | Span | None  # the parent: remote (its context) or local (the span itself)
+    _up: SpanContext | Span | None = None  # the parent: remote (its context) or local (the span itself)
     _start_time: int
     _kind = SpanKind.INTERNAL
     trace_state = EMPTY_STATE
@@ -179,6 +181,28 @@ class Span(trace.Span, ReadableSpan):
 _new = object.__new__
 
 
+def _lay_out(cls: type, names: tuple[str, ...]) -> None:
+    """Give ``cls``'s instances room for every attribute in ``names`` from the start.
+
+    CPython 3.11 shares one key table among the instances of a class, and lets a new key into
+    it only while few instances exist; an attribute first set after that (``_end_time`` once
+    thousands of spans were made, ``_ctx`` when an exporter reads contexts) turns every
+    instance that sets it into an object with a dict of its own: slower to fill and to collect.
+    """
+    first = _new(cls)
+    for name in names:
+        setattr(first, name, None)
+
+
+_lay_out(
+    Span,
+    (
+        "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_attributes", "_end_time",
+        "trace_state", "_ctx", "_status", "_events", "_links",
+    ),
+)  # fmt: skip
+
+
 def new(pipeline: Pipeline | None, name: str, trace_id: int, parent: SpanContext | Span | None) -> Span:
     """A started span of kind INTERNAL with no attributes (set ``_kind``, ``_attributes`` after).
 
@@ -275,12 +299,11 @@ class Pipeline:
 
     def _drain(self) -> None:
         """Export everything queued, in batches (callers hold the export lock)."""
-        queue = self._queue
+        queue, size = self._queue, self.max_batch
         while queue:
-            batch: list[Span] = []
-            while queue and len(batch) < self.max_batch:
-                batch.append(queue.popleft())
-            self._export(batch)
+            # Taken in C: only this (locked) drain takes from the left; ``finished`` only ever
+            # takes back the span it has just added, so the queue holds at least ``len`` spans.
+            self._export(list(map(call, repeat(queue.popleft, min(len(queue), size)))))
 
     def _worker(self) -> None:
         while not self._stopped:
