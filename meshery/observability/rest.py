@@ -72,7 +72,7 @@ class Observer:
         self.app = app
         self.names = names or {}  # names of paths no operation serves (GraphQL, playground)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: PLR0912, PLR0915 (one frame per request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not (tracing.ON or metrics.ON) or scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
