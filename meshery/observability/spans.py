@@ -80,20 +80,20 @@ class Span(trace.Span, ReadableSpan):
     def __init__(self) -> None:  # pragma: no cover (spans are made by ``new``)
         raise TypeError("spans are made by meshery.observability.spans.new")
 
-    @property  # type: ignore[override]
-    def _resource(self) -> Resource:
+    @property
+    def _resource(self) -> Resource:  # type: ignore[override]
         return self.pipeline.resource if self.pipeline is not None else NO_RESOURCE
 
-    @property  # type: ignore[override]
-    def _instrumentation_scope(self) -> InstrumentationScope | None:
+    @property
+    def _instrumentation_scope(self) -> InstrumentationScope | None:  # type: ignore[override]
         return self.pipeline.scope if self.pipeline is not None else None
 
-    @property  # type: ignore[override]
-    def _context(self) -> SpanContext:
+    @property
+    def _context(self) -> SpanContext:  # type: ignore[override]
         return self.context
 
-    @property  # type: ignore[override]
-    def _parent(self) -> SpanContext | None:
+    @property
+    def _parent(self) -> SpanContext | None:  # type: ignore[override]
         up = self._up
         return up.context if isinstance(up, Span) else up
 
@@ -116,9 +116,8 @@ class Span(trace.Span, ReadableSpan):
 
     def _own_attributes(self) -> dict[str, AttributeValue]:
         found = self._attributes
-        if found is NO_ATTRIBUTES:
-            found = self._attributes = {}
-        assert isinstance(found, dict)
+        if not isinstance(found, dict):  # none yet (the class's), or a caller's mapping
+            found = self._attributes = dict(found)
         return found
 
     def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
@@ -189,7 +188,7 @@ def _lay_out(cls: type, names: tuple[str, ...]) -> None:
     thousands of spans were made, ``_ctx`` when an exporter reads contexts) turns every
     instance that sets it into an object with a dict of its own: slower to fill and to collect.
     """
-    first = _new(cls)
+    first: object = _new(cls)
     for name in names:
         setattr(first, name, None)
 

@@ -80,12 +80,12 @@ def start(
     name: str,
     *,
     kind: SpanKind = SpanKind.INTERNAL,
-    attributes: dict[str, AttributeValue] | None = None,
+    attributes: Attributes | None = None,
     parent: SpanContext | None = None,
 ) -> Span | None:
     """A span the caller ends itself (child of the remote ``parent``, else of the current span); None when off.
 
-    ``attributes`` is kept as it is given (not copied): pass a dict of the span's own.
+    ``attributes`` is kept as it is given (not copied): pass a mapping of the span's own.
     """
     pipeline = _pipeline
     if pipeline is None:
@@ -167,7 +167,7 @@ class _Current:
 
 
 def span(
-    name: str, *, kind: SpanKind = SpanKind.INTERNAL, attributes: dict[str, AttributeValue] | None = None
+    name: str, *, kind: SpanKind = SpanKind.INTERNAL, attributes: Attributes | None = None
 ) -> contextlib.AbstractContextManager[Any]:
     """A span around a block, current inside it (exceptions are recorded); a no-op when off."""
     found = start(name, kind=kind, attributes=attributes)
