@@ -21,7 +21,7 @@ from opentelemetry.trace import Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
-from meshery.observability.spans import AttributeValue, _lay_out
+from meshery.observability.spans import AttributeValue, lay_out
 from meshery.observability.tracing import CURRENT
 
 SLOT = "meshery.observed"
@@ -55,7 +55,7 @@ class Observed:
         return self.send(message)
 
 
-_lay_out(Observed, ("send", "operation", "route", "status", "counted", "stream"))
+lay_out(Observed, ("send", "operation", "route", "status", "counted", "stream"))
 
 
 def matched(scope: Scope, operation_id: str, route: str) -> None:

@@ -180,7 +180,7 @@ class Span(trace.Span, ReadableSpan):
 _new = object.__new__
 
 
-def _lay_out(cls: type, names: tuple[str, ...]) -> None:
+def lay_out(cls: type, names: tuple[str, ...]) -> None:
     """Give ``cls``'s instances room for every attribute in ``names`` from the start.
 
     CPython 3.11 shares one key table among the instances of a class, and lets a new key into
@@ -193,7 +193,7 @@ def _lay_out(cls: type, names: tuple[str, ...]) -> None:
         setattr(first, name, None)
 
 
-_lay_out(
+lay_out(
     Span,
     (
         "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_attributes", "_end_time",
