@@ -14,52 +14,55 @@ With tracing and metrics both off the middleware passes requests straight throug
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from collections.abc import Awaitable
+from time import perf_counter, time_ns
 
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
-from meshery.observability.spans import Span
+from meshery.observability.spans import AttributeValue, lay_out
+from meshery.observability.tracing import CURRENT
 
 SLOT = "meshery.observed"
 UNMATCHED = "other"
 EVENT_STREAM = b"text/event-stream"
+SERVER_ERROR = Status(StatusCode.ERROR)
 
 
 class Observed:
-    """What is known of one request while it is served."""
+    """What is known of one request while it is served (made without an ``__init__`` frame).
 
-    __slots__ = ("operation", "route", "span", "status", "stream")
+    ``watched`` is the ``send`` the app is given: it reads the status (and, when ``counted``,
+    whether the answer is an event stream) on the way to the server's ``send``.
+    """
 
-    def __init__(self, span: Any) -> None:
-        self.operation = UNMATCHED
-        self.route = ""
-        self.span = span
-        self.status = 0
-        self.stream = False
+    operation = UNMATCHED
+    route = ""
+    status = 0
+    stream = False
+    counted = False
+    send: Send
+
+    def watched(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            if self.counted:
+                for name, value in message.get("headers", ()):
+                    if name == b"content-type" and value.startswith(EVENT_STREAM):
+                        self.stream = True
+                        metrics.clients(metrics.SSE_CLIENTS, 1)
+        return self.send(message)
+
+
+lay_out(Observed, ("send", "operation", "route", "status", "counted", "stream"))
 
 
 def matched(scope: Scope, operation_id: str, route: str) -> None:
     """The request of ``scope`` is served by ``operation_id`` (path template ``route``)."""
     observed: Observed | None = scope.get(SLOT)
-    if observed is None:
-        return
-    observed.operation, observed.route = operation_id, route
-    if observed.span is not None:
-        observed.span.update_name(operation_id)
-
-
-def _headers(scope: Scope) -> dict[str, str] | None:
-    for name, value in scope["headers"]:
-        if name == b"traceparent":
-            found = {"traceparent": value.decode("latin-1")}
-            for other, state in scope["headers"]:
-                if other == b"tracestate":
-                    found["tracestate"] = state.decode("latin-1")
-            return found
-    return None
+    if observed is not None:
+        observed.operation, observed.route = operation_id, route
 
 
 class Observer:
@@ -80,37 +83,18 @@ class Observer:
             finally:
                 metrics.clients(metrics.WEBSOCKET_CLIENTS, -1)
             return
-        await self._serve(scope, receive, send)
-
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        span: Span | None = None
-        if tracing.ON:
-            span = tracing.start(
-                f"{scope['method']} {UNMATCHED}",
-                kind=SpanKind.SERVER,
-                attributes={"http.request.method": scope["method"]},
-                parent=tracing.extract(_headers(scope)),
-            )
-        observed = Observed(span)
-        scope[SLOT] = observed
+        # One pass for both: the span and the metrics sample of the request, in this one frame.
+        observed = scope[SLOT] = Observed()
+        observed.send = send
         named = self.names.get(scope["path"])
         if named is not None:
-            matched(scope, named, scope["path"])
-
-        async def watched(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                observed.status = message["status"]
-                if metrics.ON:
-                    for name, value in message.get("headers", ()):
-                        if name == b"content-type" and value.startswith(EVENT_STREAM):
-                            observed.stream = True
-                            metrics.clients(metrics.SSE_CLIENTS, 1)
-            await send(message)
-
-        token = tracing.activate(span) if span is not None else None
+            observed.operation, observed.route = named, scope["path"]
+        span = tracing.request(scope["method"], scope["headers"]) if tracing.ON else None
+        token = CURRENT.set(span) if span is not None else None
+        counted = observed.counted = metrics.ON
+        started = perf_counter() if counted else 0.0
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, observed.watched)
         except BaseException as exc:
             observed.status = observed.status or 500
             if span is not None:
@@ -118,19 +102,36 @@ class Observer:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             raise
         finally:
-            if token is not None:
-                tracing.deactivate(token)
-            if observed.stream:
-                metrics.clients(metrics.SSE_CLIENTS, -1)
             status = observed.status
             if span is not None:
+                CURRENT.reset(token)  # type: ignore[arg-type]  # set with the span
+                # Named by its operation, given its HTTP attributes, ended: here, not in calls.
+                attributes: dict[str, AttributeValue]
                 if observed.route:
-                    span.set_attributes({"http.response.status_code": status, "http.route": observed.route})
+                    span._name = observed.operation
+                    attributes = {
+                        "http.request.method": scope["method"],
+                        "http.response.status_code": status,
+                        "http.route": observed.route,
+                    }
                 else:
-                    span.set_attributes({"http.response.status_code": status, "url.path": scope["path"]})
-                if status >= 500 and span.status.status_code is StatusCode.UNSET:
-                    span.set_status(Status(StatusCode.ERROR))
-                span.end()
-            if metrics.ON:
-                seconds = None if observed.stream else time.perf_counter() - started
-                metrics.request_done(observed.operation, scope["method"], status, seconds)
+                    span._name = f"{scope['method']} {UNMATCHED}"
+                    attributes = {
+                        "http.request.method": scope["method"],
+                        "http.response.status_code": status,
+                        "url.path": scope["path"],
+                    }
+                if span._attributes:
+                    attributes.update(span._attributes)  # set by the request's own code while it was served
+                span._attributes = attributes
+                if status >= 500 and span._status.status_code is StatusCode.UNSET:
+                    span._status = SERVER_ERROR
+                span._end_time = time_ns()
+                if span.pipeline is not None:
+                    span.pipeline.finished(span)
+            if counted:
+                if observed.stream:
+                    metrics.clients(metrics.SSE_CLIENTS, -1)
+                metrics.request_done(
+                    observed.operation, scope["method"], status, None if observed.stream else perf_counter() - started
+                )

@@ -20,11 +20,14 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-import time
 import traceback
 from collections import deque
 from collections.abc import Mapping, Sequence
+from itertools import repeat
+from operator import call
 from random import getrandbits
+from time import time_ns
+from types import MappingProxyType
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -47,49 +50,59 @@ MAX_QUEUE = 2048
 NO_RESOURCE = Resource.get_empty()
 
 AttributeValue = str | bool | int | float
+NO_ATTRIBUTES: Mapping[str, AttributeValue] = MappingProxyType({})
 
 
 class Span(trace.Span, ReadableSpan):
-    """One span: the API the server writes to, and the ``ReadableSpan`` exporters read."""
+    """One span: the API the server writes to, and the ``ReadableSpan`` exporters read.
 
-    # Fields most spans never change are read from the class until a span sets its own.
-    _context: SpanContext | None = None
+    ``new`` makes one without a Python ``__init__`` frame; fields most spans never change
+    (kind, trace state, status, events, links, no attributes) are read from the class until a
+    span sets its own, and resource and scope are read from the pipeline when an exporter asks.
+    """
+
+    pipeline: Pipeline | None  # None: not sampled, nothing recorded, context still propagated
+    _name = ""  # the request span is named when it ends
+    trace_id: int
+    span_id: int
+    _up: SpanContext | Span | None = None  # the parent: remote (its context) or local (the span itself)
+    _start_time: int
+    _kind = SpanKind.INTERNAL
+    trace_state = EMPTY_STATE
+    _ctx: SpanContext | None = None
     _end_time: int | None = None
     _status = UNSET
     _events: list[Event] | tuple[()] = ()
     _links: tuple[Link, ...] = ()
     _instrumentation_info = None
-    _attributes: dict[str, AttributeValue]
+    _attributes: Mapping[str, AttributeValue] = NO_ATTRIBUTES  # replaced by a dict of its own when set
 
-    def __init__(  # noqa: PLR0917 (made per span by ``tracing.start`` alone; positional is cheaper)
-        self,
-        pipeline: Pipeline | None,
-        name: str,
-        kind: SpanKind,
-        attributes: dict[str, AttributeValue],
-        trace_id: int,
-        parent: SpanContext | None,
-        trace_state: TraceState,
-    ) -> None:
-        # ReadableSpan's fields, set directly (its __init__ builds a default Resource).
-        self.pipeline = pipeline  # None: not sampled, nothing recorded, context still propagated
-        self._name = name
-        self._kind = kind
-        self._attributes = attributes
-        self.trace_id = trace_id
-        self.span_id = getrandbits(64) or 1
-        self.trace_state = trace_state
-        self._parent = parent
-        self._start_time = time.time_ns()
-        self._resource = pipeline.resource if pipeline is not None else NO_RESOURCE
-        self._instrumentation_scope = pipeline.scope if pipeline is not None else None
+    def __init__(self) -> None:  # pragma: no cover (spans are made by ``new``)
+        raise TypeError("spans are made by meshery.observability.spans.new")
+
+    @property
+    def _resource(self) -> Resource:  # type: ignore[override]
+        return self.pipeline.resource if self.pipeline is not None else NO_RESOURCE
+
+    @property
+    def _instrumentation_scope(self) -> InstrumentationScope | None:  # type: ignore[override]
+        return self.pipeline.scope if self.pipeline is not None else None
+
+    @property
+    def _context(self) -> SpanContext:  # type: ignore[override]
+        return self.context
+
+    @property
+    def _parent(self) -> SpanContext | None:  # type: ignore[override]
+        up = self._up
+        return up.context if isinstance(up, Span) else up
 
     @property
     def context(self) -> SpanContext:
-        found = self._context
+        found = self._ctx
         if found is None:
             flags = NOT_SAMPLED if self.pipeline is None else SAMPLED
-            found = self._context = SpanContext(self.trace_id, self.span_id, False, flags, self.trace_state)
+            found = self._ctx = SpanContext(self.trace_id, self.span_id, False, flags, self.trace_state)
         return found
 
     def get_span_context(self) -> SpanContext:
@@ -101,13 +114,19 @@ class Span(trace.Span, ReadableSpan):
     def is_recording(self) -> bool:
         return self.pipeline is not None and self._end_time is None
 
+    def _own_attributes(self) -> dict[str, AttributeValue]:
+        found = self._attributes
+        if not isinstance(found, dict):  # none yet (the class's), or a caller's mapping
+            found = self._attributes = dict(found)
+        return found
+
     def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
         if self.pipeline is not None and self._end_time is None:
-            self._attributes.update(attributes)
+            self._own_attributes().update(attributes)
 
     def set_attribute(self, key: str, value: AttributeValue) -> None:
         if self.pipeline is not None and self._end_time is None:
-            self._attributes[key] = value
+            self._own_attributes()[key] = value
 
     def add_event(self, name: str, attributes: types.Attributes = None, timestamp: int | None = None) -> None:
         if self.pipeline is None or self._end_time is not None:
@@ -115,7 +134,7 @@ class Span(trace.Span, ReadableSpan):
         if not self._events:
             self._events = []
         assert isinstance(self._events, list)
-        self._events.append(Event(name, attributes or {}, timestamp or time.time_ns()))
+        self._events.append(Event(name, attributes or {}, timestamp or time_ns()))
 
     def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
         if self.pipeline is not None and self._end_time is None and context.is_valid:
@@ -153,9 +172,50 @@ class Span(trace.Span, ReadableSpan):
     def end(self, end_time: int | None = None) -> None:
         if self._end_time is not None:
             return
-        self._end_time = end_time or time.time_ns()
+        self._end_time = end_time or time_ns()
         if self.pipeline is not None:
             self.pipeline.finished(self)
+
+
+_new = object.__new__
+
+
+def lay_out(cls: type, names: tuple[str, ...]) -> None:
+    """Give ``cls``'s instances room for every attribute in ``names`` from the start.
+
+    CPython 3.11 shares one key table among the instances of a class, and lets a new key into
+    it only while few instances exist; an attribute first set after that (``_end_time`` once
+    thousands of spans were made, ``_ctx`` when an exporter reads contexts) turns every
+    instance that sets it into an object with a dict of its own: slower to fill and to collect.
+    """
+    first: object = _new(cls)
+    for name in names:
+        setattr(first, name, None)
+
+
+lay_out(
+    Span,
+    (
+        "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_attributes", "_end_time",
+        "trace_state", "_ctx", "_status", "_events", "_links",
+    ),
+)  # fmt: skip
+
+
+def new(pipeline: Pipeline | None, name: str, trace_id: int, parent: SpanContext | Span | None) -> Span:
+    """A started span of kind INTERNAL with no attributes (set ``_kind``, ``_attributes`` after).
+
+    ``parent`` is a remote parent's context or the local parent span (whose context is built
+    only when an exporter reads the child's ``parent``).
+    """
+    span: Span = _new(Span)
+    span.pipeline = pipeline
+    span._name = name
+    span.trace_id = trace_id
+    span.span_id = getrandbits(64) or 1
+    span._up = parent
+    span._start_time = time_ns()
+    return span
 
 
 class Pipeline:
@@ -187,8 +247,11 @@ class Pipeline:
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
-        self.batch = batch and exporter is not None
-        if self.batch:
+        self.batch = batch
+        # ``finished`` appends, then looks further only at this length: a full batch, a full
+        # queue, or (unbatched, or nothing to export to) at once.
+        self._check_at = min(max_batch, max_queue + 1) if batch and exporter is not None else 1
+        if batch and exporter is not None:
             self._thread = threading.Thread(target=self._worker, name="meshery-span-export", daemon=True)
             self._thread.start()
         if exporter is not None:
@@ -204,17 +267,24 @@ class Pipeline:
 
     def finished(self, span: Span) -> None:
         """A span ended: queued for the next batch (exported now when not batching)."""
+        queue = self._queue
+        queue.append(span)
+        if len(queue) >= self._check_at:
+            self._full()
+
+    def _full(self) -> None:
+        """The queue holds a batch (the worker is woken) or more than it may (the newest is dropped)."""
+        queue = self._queue
         if self.exporter is None:
+            queue.clear()
             return
         if not self.batch:
             with self._export_lock:
-                self._export((span,))
+                self._drain()
             return
-        queue = self._queue
-        if len(queue) >= self.max_queue:
+        if len(queue) > self.max_queue:
+            queue.pop()
             self.dropped += 1
-            return
-        queue.append(span)
         if len(queue) >= self.max_batch and not self._wake.is_set():
             self._wake.set()
 
@@ -228,12 +298,11 @@ class Pipeline:
 
     def _drain(self) -> None:
         """Export everything queued, in batches (callers hold the export lock)."""
-        queue = self._queue
+        queue, size = self._queue, self.max_batch
         while queue:
-            batch: list[Span] = []
-            while queue and len(batch) < self.max_batch:
-                batch.append(queue.popleft())
-            self._export(batch)
+            # Taken in C: only this (locked) drain takes from the left; ``finished`` only ever
+            # takes back the span it has just added, so the queue holds at least ``len`` spans.
+            self._export(list(map(call, repeat(queue.popleft, min(len(queue), size)))))
 
     def _worker(self) -> None:
         while not self._stopped:

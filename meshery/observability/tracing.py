@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from random import getrandbits
+from time import time_ns
 from types import TracebackType
 from typing import Any
 
@@ -29,16 +30,21 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from meshery.observability.spans import EMPTY_STATE, AttributeValue, Pipeline, Span
+from meshery.observability.spans import EMPTY_STATE, AttributeValue, Pipeline, Span, new
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
+TRACEPARENT_KEY = b"traceparent"
+SPAN_ID_MASK = (1 << 64) - 1
+_new = object.__new__
 
 ON = False
 """True while a pipeline is installed; every hook reads it first."""
 
 _pipeline: Pipeline | None = None
-_current: contextvars.ContextVar[Span | None] = contextvars.ContextVar("meshery_span", default=None)
+CURRENT: contextvars.ContextVar[Span | None] = contextvars.ContextVar("meshery_span", default=None)
+"""The current span (set and reset by ``activate``/``deactivate``, or directly on hot paths)."""
+_current = CURRENT
 _propagator = TraceContextTextMapPropagator()
 _NOOP: contextlib.nullcontext[None] = contextlib.nullcontext()
 
@@ -77,21 +83,65 @@ def start(
     attributes: Attributes | None = None,
     parent: SpanContext | None = None,
 ) -> Span | None:
-    """A span the caller ends itself (child of the remote ``parent``, else of the current span); None when off."""
+    """A span the caller ends itself (child of the remote ``parent``, else of the current span); None when off.
+
+    ``attributes`` is kept as it is given (not copied): pass a mapping of the span's own.
+    """
     pipeline = _pipeline
     if pipeline is None:
         return None
-    found = dict(attributes) if attributes else {}
     if parent is None:
         local = _current.get()
         if local is not None:
-            return Span(local.pipeline, name, kind, found, local.trace_id, local.context, local.trace_state)
-        trace_id = getrandbits(128) or 1
-        state = EMPTY_STATE
+            found = new(local.pipeline, name, local.trace_id, local)
+            if local.trace_state is not EMPTY_STATE:
+                found.trace_state = local.trace_state
+        else:
+            trace_id = getrandbits(128) or 1
+            found = new(pipeline if pipeline.sample(trace_id, name, kind, None) else None, name, trace_id, None)
     else:
-        trace_id, state = parent.trace_id, parent.trace_state
-    sampled = pipeline.sample(trace_id, name, kind, parent)
-    return Span(pipeline if sampled else None, name, kind, found, trace_id, parent, state)
+        sampled = pipeline.sample(parent.trace_id, name, kind, parent)
+        found = new(pipeline if sampled else None, name, parent.trace_id, parent)
+        if parent.trace_state:
+            found.trace_state = parent.trace_state
+    if kind is not SpanKind.INTERNAL:
+        found._kind = kind
+    if attributes:
+        found._attributes = attributes
+    return found
+
+
+def request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> Span | None:
+    """The SERVER span of an HTTP request (``headers`` as ASGI gives them); None when off.
+
+    Unnamed until the caller names it; part of the client's trace when the headers carry a
+    ``traceparent``, else a child of the current span or a new trace.
+    """
+    pipeline = _pipeline
+    if pipeline is None:
+        return None
+    for key, _value in headers:  # (a loop costs less than a search in C for a few headers)
+        if key == TRACEPARENT_KEY:
+            return start(f"{method} other", kind=SpanKind.SERVER, parent=extract(_carried(headers)))
+    if not pipeline.always or _current.get() is not None:
+        return start(f"{method} other", kind=SpanKind.SERVER)
+    # The common case in short: a new trace, sampled; ``spans.new`` inlined.
+    found: Span = _new(Span)
+    found.pipeline = pipeline
+    found._kind = SpanKind.SERVER
+    ids = getrandbits(192)
+    found.trace_id = (ids >> 64) or 1
+    found.span_id = (ids & SPAN_ID_MASK) or 1
+    found._start_time = time_ns()
+    return found
+
+
+def _carried(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    found = {}
+    for key, value in headers:
+        if key in (b"traceparent", b"tracestate"):
+            found[key.decode("latin-1")] = value.decode("latin-1")
+    return found
 
 
 class _Current:

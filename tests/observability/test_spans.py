@@ -129,3 +129,17 @@ def test_bad_traceparent_starts_a_new_trace(exporter: InMemorySpanExporter) -> N
     found = tracing.start("fresh", parent=tracing.extract({"traceparent": f"00-{'0' * 32}-{REMOTE_PARENT}-01"}))
     assert found is not None and found.parent is None
     found.end()
+
+
+def test_what_a_span_reads_from_its_class_and_pipeline_until_set(exporter: InMemorySpanExporter) -> None:
+    tracing.install(Pipeline(exporter, resource=Resource.create({"service.name": "layout"})))
+    with tracing.span("bare") as bare:
+        assert dict(bare.attributes or {}) == {} and bare.kind is SpanKind.INTERNAL
+        bare.set_attribute("late", 1)  # the first attribute gives the span a dict of its own
+    with tracing.span("other") as other:
+        pass
+    tracing.flush()
+    assert dict(bare.attributes or {}) == {"late": 1} and dict(other.attributes or {}) == {}
+    printed = json.loads(bare.to_json())  # the console exporter's view: context built when read
+    assert printed["context"]["trace_id"] == f"0x{bare.get_span_context().trace_id:032x}"
+    assert bare.resource.attributes["service.name"] == "layout" and bare.instrumentation_scope is not None
