@@ -87,9 +87,10 @@ lint: $(STAMP) ## ruff, mypy and the import-linter layer contracts
 golangci: lint ## Alias of lint (upstream's target name)
 
 # Workers of pytest-xdist; each file runs whole on one worker, so a module's shared server
-# or app is built once. TEST_WORKERS=0 runs in one process.
+# or app is built once; the longest files start first (tests/file_seconds.py). TEST_WORKERS=0
+# runs in one process.
 TEST_WORKERS ?= 2
-PYTEST_WORKERS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+PYTEST_WORKERS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 # pytest's last line gives the wall time; above it, the 15 slowest tests (addopts).
 test: $(STAMP) sdk-deps conformance-deps ## Run the whole suite (starts real PostgreSQL and NATS from wheels)

@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from tests import file_seconds
 from tests.fixtures.fetch_fence import TEST_FETCH_ALLOW
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
@@ -70,3 +71,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         label = getattr(item, "operation_label", None)
         if ids[item.nodeid] > 1 and label and item._id.params is None:
             item._id = item._id.with_params(label)
+    # Longest files first (pytest-xdist with --no-loadscope-reorder keeps this order): a long file
+    # handed out last kept one worker busy while the other idled. Order within a file is kept.
+    seconds = file_seconds.load()
+    items.sort(key=lambda item: -seconds.get(item.nodeid.partition("::")[0], 0.0))
