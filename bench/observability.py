@@ -55,14 +55,13 @@ async def per_request_us(app: Any, path: str, *, n: int) -> float:
 
 def _switch(variant: str) -> Any:
     """Turn tracing and metrics on or off for ``variant``; the in-memory exporter when tracing."""
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
+    from bench.observed_server import KeptSpans
     from meshery.observability import metrics, tracing
     from meshery.observability.spans import Pipeline
 
     metrics.enable("public" if variant in ("metrics", "both") else "off")
     if variant in ("traces", "both"):
-        exporter = InMemorySpanExporter()
+        exporter = KeptSpans()
         tracing.install(Pipeline(exporter))  # sampling: always on (the SDK's default), exported in batches
         return exporter
     tracing.uninstall()
@@ -89,7 +88,7 @@ async def _measure(*, requests: int, rounds: int) -> tuple[dict[str, dict[str, l
                             samples[route][variant].append(await per_request_us(app, path, n=n))
                             if exporter is not None:
                                 tracing.flush()
-                                spans[f"{route} ({variant})"] = len(exporter.get_finished_spans())
+                                spans[f"{route} ({variant})"] = exporter.exported
                                 exporter.clear()
         finally:
             tracing.uninstall()
