@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime
@@ -21,23 +20,6 @@ from meshery.filters import pages as filter_pages
 
 _DATETIME = TypeAdapter(datetime)
 _POPULATE_ALL = {"pattern_file", "patternfile", "true", "1", "all"}
-
-
-def _visibilities(value: str | None) -> list[str]:
-    if value is None or not value.strip():
-        return []
-    text = value.strip()
-    items: Any
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except ValueError:
-            raise errors.ErrDesignQueryInvalid("visibility is not a JSON array") from None
-    else:
-        items = [v.strip() for v in text.split(",") if v.strip()]
-    if not isinstance(items, list) or any(v not in service.VISIBILITIES for v in items):
-        raise errors.ErrDesignQueryInvalid(f"visibility items must be among {', '.join(service.VISIBILITIES)}")
-    return [str(v) for v in items]
 
 
 def _time(value: str | None) -> datetime | None:
@@ -72,7 +54,7 @@ async def _page(
         page_size=page_size,
         search=search,
         order=order,
-        visibilities=_visibilities(visibility),
+        visibilities=service.visibility_list(visibility, errors.ErrDesignQueryInvalid),
         updated_after=_time(updated_after),
         populate=populate,
     )

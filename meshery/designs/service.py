@@ -8,6 +8,7 @@ design. Every change is announced on the bus (``DESIGNS_CHANGED``) so GraphQL
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,27 @@ log = logging.getLogger(__name__)
 
 DESIGNS_CHANGED = "meshery.designs.changed"
 VISIBILITIES = ("private", "public", "published")
+
+
+def visibility_list(value: str | None, error: type[errors.MesheryError]) -> list[str]:
+    """A ``visibility`` list filter (designs, filters): ``["private","public"]`` (the UI's JSON
+    array) or ``private,public``; ``error`` for anything else."""
+    if value is None or not value.strip():
+        return []
+    text = value.strip()
+    items: Any
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            raise error("visibility is not a JSON array") from None
+    else:
+        items = [v.strip() for v in text.split(",") if v.strip()]
+    if not isinstance(items, list) or any(v not in VISIBILITIES for v in items):
+        raise error(f"visibility items must be among {', '.join(VISIBILITIES)}")
+    return [str(v) for v in items]
+
+
 LOCAL_LOCATION = {"branch": "", "host": "", "path": "", "type": "local"}
 
 

@@ -6,31 +6,18 @@ same rows; this module reads their list arguments and shapes the page.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from generated import errors
 from generated.answers import wire_time
 from meshery.context import Services, User
+from meshery.designs import service as design_service
 from meshery.filters import service, wire
 
 
 def visibilities(value: str | None) -> list[str]:
     """``["private","public"]`` (the UI's JSON array) or ``private,public``; a 4xx for anything else."""
-    if value is None or not value.strip():
-        return []
-    text = value.strip()
-    items: Any
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except ValueError:
-            raise errors.ErrFilterQueryInvalid("visibility is not a JSON array") from None
-    else:
-        items = [v.strip() for v in text.split(",") if v.strip()]
-    if not isinstance(items, list) or any(v not in service.VISIBILITIES for v in items):
-        raise errors.ErrFilterQueryInvalid(f"visibility items must be among {', '.join(service.VISIBILITIES)}")
-    return [str(v) for v in items]
+    return design_service.visibility_list(value, errors.ErrFilterQueryInvalid)
 
 
 async def page(

@@ -23,6 +23,7 @@ from meshery.designs import service as designs
 from meshery.events import NewEvent, raise_event
 from meshery.filters import resource, wasm
 from meshery.store import filters as repo
+from meshery.store.designs import SHARED_VISIBILITIES
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def viewer_of(user: User | None) -> str | None:
 
 
 def _readable(row: repo.FilterRow, viewer: str | None) -> bool:
-    return row.visibility in repo.SHARED_VISIBILITIES or (viewer is not None and row.user_id == viewer)
+    return row.visibility in SHARED_VISIBILITIES or (viewer is not None and row.user_id == viewer)
 
 
 def valid_id(value: str) -> str | None:

@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import defer
 
-from meshery.store import search
+from meshery.store import paging, search
 from meshery.store.designs import PatternRow
 from meshery.store.engine import Store
 from meshery.store.filters import FilterRow
 
 PUBLISHED = "published"
-MAX_OFFSET = 2**62
 # kind -> the table of that content
 TABLES: dict[str, type[Any]] = {
     "pattern": PatternRow,
@@ -34,7 +33,6 @@ _DEFERRED: dict[str, tuple[str, ...]] = {
     "pattern": ("source_content",),
 }
 _ORDER = {"name", "created_at", "updated_at"}
-_ORDER_ALIASES = {"createdAt": "created_at", "updatedAt": "updated_at"}
 
 
 @dataclass(frozen=True)
@@ -81,27 +79,18 @@ def _where(model: type[Any], query: CatalogQuery) -> list[Any]:
     return conds
 
 
-def _sort(model: type[Any], order: str | None) -> list[Any]:
-    field, _, direction = (order or "updated_at desc").strip().partition(" ")
-    field = _ORDER_ALIASES.get(field, field)
-    known = field in _ORDER
-    column = getattr(model, field if known else "updated_at")
-    desc = direction.strip().lower() == "desc" or (not direction and not known)
-    return [column.desc() if desc else column.asc(), model.id]
-
-
 async def list_published(
     store: Store, kind: str, query: CatalogQuery, *, page: int, page_size: int, order: str | None
 ) -> tuple[list[Any], int]:
     """One page of the published content of a kind and how many match in all."""
     model = table(kind)
     conds = _where(model, query)
-    stmt = select(model).where(and_(*conds)).order_by(*_sort(model, order))
+    stmt = select(model).where(and_(*conds)).order_by(*paging.order_by(model, order, known=_ORDER))
     deferred = [defer(getattr(model, c)) for c in _DEFERRED.get(kind, ())]
     if deferred:
         stmt = stmt.options(*deferred)
     async with store.read() as session:
-        rows = (await session.execute(stmt.offset(min(page * page_size, MAX_OFFSET)).limit(page_size))).scalars().all()
+        rows = (await session.execute(stmt.offset(paging.offset(page, page_size)).limit(page_size))).scalars().all()
         total = (await session.execute(select(func.count()).select_from(model).where(and_(*conds)))).scalar_one()
     return list(rows), int(total)
 

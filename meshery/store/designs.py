@@ -31,12 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, defer, mapped_column
 
-from meshery.store import search
+from meshery.store import paging, search
 from meshery.store.base import Base
 from meshery.store.engine import Store
 
-# Beyond any real table; larger offsets (fuzzed page numbers) would overflow the databases' integers.
-MAX_OFFSET = 2**62
 COUNTERS = ("view_count", "download_count", "clone_count", "deployment_count", "share_count")
 # Readable by every user; "private" designs only by their owner.
 SHARED_VISIBILITIES = ("public", "published")
@@ -86,7 +84,7 @@ class DesignFilter:
 
 
 _ORDER = {"name", "created_at", "updated_at", "visibility", "source_type"}
-_ORDER_ALIASES = {"createdAt": "created_at", "updatedAt": "updated_at", "designType": "source_type"}
+_ORDER_ALIASES = {**paging.ORDER_ALIASES, "designType": "source_type"}
 
 
 def readable_by(viewer: str | None) -> Any:
@@ -109,11 +107,7 @@ def _where(flt: DesignFilter) -> list[Any]:
 
 
 def _sort(order: str | None) -> list[Any]:
-    field, _, direction = (order or "updated_at desc").strip().partition(" ")
-    field = _ORDER_ALIASES.get(field, field)
-    column = getattr(PatternRow, field if field in _ORDER else "updated_at")
-    desc = direction.strip().lower() == "desc" or (not direction and field not in _ORDER)
-    return [column.desc() if desc else column.asc(), PatternRow.id]
+    return paging.order_by(PatternRow, order, known=_ORDER, aliases=_ORDER_ALIASES)
 
 
 async def get_design_row(session: AsyncSession, design_id: str) -> PatternRow | None:
@@ -152,7 +146,7 @@ async def list_designs(
         rows = (
             (
                 await session.execute(
-                    stmt.order_by(*_sort(order)).offset(min(page * page_size, MAX_OFFSET)).limit(page_size)
+                    stmt.order_by(*_sort(order)).offset(paging.offset(page, page_size)).limit(page_size)
                 )
             )
             .scalars()

@@ -32,13 +32,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from meshery.store import search
+from meshery.store import paging, search
 from meshery.store.base import Base
+from meshery.store.designs import SHARED_VISIBILITIES  # readable by every user, as designs
 from meshery.store.engine import Store
-
-MAX_OFFSET = 2**62
-# Readable by every user; "private" filters only by their owner (as designs).
-SHARED_VISIBILITIES = ("public", "published")
 
 
 def now() -> datetime:
@@ -91,7 +88,6 @@ class FilterQuery:
 
 
 _ORDER = {"name", "created_at", "updated_at", "visibility"}
-_ORDER_ALIASES = {"createdAt": "created_at", "updatedAt": "updated_at"}
 
 
 def readable_by(viewer: str | None) -> Any:
@@ -113,22 +109,14 @@ def _where(flt: FilterQuery) -> list[Any]:
     return conds
 
 
-def _sort(order: str | None) -> list[Any]:
-    field, _, direction = (order or "updated_at desc").strip().partition(" ")
-    field = _ORDER_ALIASES.get(field, field)
-    column = getattr(FilterRow, field if field in _ORDER else "updated_at")
-    desc = direction.strip().lower() == "desc" or (not direction and field not in _ORDER)
-    return [column.desc() if desc else column.asc(), FilterRow.id]
-
-
 async def list_filters(
     store: Store, flt: FilterQuery, *, page: int, page_size: int, order: str | None
 ) -> tuple[list[FilterRow], int]:
     """One page of readable filters and the total matching; modules are not read."""
     conds = _where(flt)
-    stmt = select(FilterRow).where(and_(*conds)).order_by(*_sort(order))
+    stmt = select(FilterRow).where(and_(*conds)).order_by(*paging.order_by(FilterRow, order, known=_ORDER))
     async with store.read() as session:
-        rows = (await session.execute(stmt.offset(min(page * page_size, MAX_OFFSET)).limit(page_size))).scalars().all()
+        rows = (await session.execute(stmt.offset(paging.offset(page, page_size)).limit(page_size))).scalars().all()
         total = (await session.execute(select(func.count()).select_from(FilterRow).where(and_(*conds)))).scalar_one()
     return list(rows), int(total)
 

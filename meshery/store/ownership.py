@@ -37,7 +37,6 @@ from generated import errors
 from meshery.store.connections import Connection, Credential
 from meshery.store.designs import SHARED_VISIBILITIES, PatternRow
 from meshery.store.events import EventCount, EventRow
-from meshery.store.filters import SHARED_VISIBILITIES as SHARED_FILTERS
 from meshery.store.filters import FilterFileRow, FilterRow
 from meshery.store.meshsync import (
     KubernetesKeyValue,
@@ -128,7 +127,7 @@ def _readable_designs(user: str | None) -> Any:
 
 def _filter_rule(user: str | None, write: bool) -> Any:
     owned = FilterRow.user_id == user
-    return owned if write else or_(owned, FilterRow.visibility.in_(SHARED_FILTERS))
+    return owned if write else or_(owned, FilterRow.visibility.in_(SHARED_VISIBILITIES))
 
 
 def _filter_file_rule(user: str | None, write: bool) -> Any:
@@ -217,9 +216,9 @@ def _shared_only(model: type[Any]) -> Any:
     if model is PatternRow:
         return PatternRow.visibility.in_(SHARED_VISIBILITIES)
     if model is FilterRow:
-        return FilterRow.visibility.in_(SHARED_FILTERS)
+        return FilterRow.visibility.in_(SHARED_VISIBILITIES)
     if model is FilterFileRow:
-        return FilterFileRow.filter_id.in_(select(FilterRow.id).where(FilterRow.visibility.in_(SHARED_FILTERS)))
+        return FilterFileRow.filter_id.in_(select(FilterRow.id).where(FilterRow.visibility.in_(SHARED_VISIBILITIES)))
     if model is EventRow:
         return EventRow.user_id.is_(None)
     if model is EventCount:

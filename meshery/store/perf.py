@@ -17,11 +17,9 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, and_, delet
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from meshery.store import search
+from meshery.store import paging, search
 from meshery.store.base import Base
 from meshery.store.engine import Store
-
-MAX_OFFSET = 2**62
 
 
 def now() -> datetime:
@@ -132,16 +130,12 @@ class PageQuery:
     order: str | None = None
 
 
-_ORDER_ALIASES = {"createdAt": "created_at", "updatedAt": "updated_at", "lastRun": "last_run"}
+_ORDER_ALIASES = {**paging.ORDER_ALIASES, "lastRun": "last_run"}
 
 
-def _sort(model: Any, order: str | None, default: str) -> list[Any]:
-    field, _, direction = (order or f"{default} desc").strip().partition(" ")
-    field = _ORDER_ALIASES.get(field, field)
-    known = field in model.__table__.c and field not in ("metadata",)
-    column = getattr(model, field if known else default)
-    desc = direction.strip().lower() == "desc" or (not direction and not known)
-    return [column.desc() if desc else column.asc(), model.id]
+def _orderable(model: Any) -> frozenset[str]:
+    """A performance list may be ordered by any column of its table but ``metadata``."""
+    return frozenset(model.__table__.c.keys()) - {"metadata"}
 
 
 async def _page(
@@ -154,8 +148,12 @@ async def _page(
         stmt = (
             select(model)
             .where(where)
-            .order_by(*_sort(model, query.order, default_order))
-            .offset(min(query.page * query.page_size, MAX_OFFSET))
+            .order_by(
+                *paging.order_by(
+                    model, query.order, known=_orderable(model), aliases=_ORDER_ALIASES, default=default_order
+                )
+            )
+            .offset(paging.offset(query.page, query.page_size))
             .limit(query.page_size)
         )
         rows = list((await session.execute(stmt)).scalars().all())
