@@ -73,11 +73,17 @@ def run_rounds(
     rounds: int,
     options: loadgen.LoadOptions,
     workdir: Path,
+    rotate: bool = False,
 ) -> list[Run]:
-    """``rounds`` x every variant, interleaved; each run on a freshly started server."""
+    """``rounds`` x every variant, interleaved; each run on a freshly started server.
+
+    ``rotate``: each round starts one variant later (A B C, B C A, C A B, ...), so that no
+    variant always runs first after a quiet gap or right after another's shutdown.
+    """
     runs: list[Run] = []
     for round_no in range(1, rounds + 1):
-        for variant in variants:
+        shift = (round_no - 1) % len(variants) if rotate else 0
+        for variant in [*variants[shift:], *variants[:shift]]:
             data_dir = workdir / f"{case}-{variant.label}-{round_no}".replace("/", "_")
             with servers.running(variant.kind, data_dir=data_dir, extra_env=variant.env) as server:
                 target = make_target(server)

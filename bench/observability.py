@@ -12,12 +12,14 @@ Two measurements, same variants: ``off`` (no tracer, ``METRICS_ACCESS=off``), ``
   an in-memory exporter installed. The figure compared is the server's CPU time per request
   (its CPU seconds over the window divided by the requests served), which a busy shared
   machine disturbs far less than requests per second; req/s ratios are printed beside it.
+  Each round runs every variant once, in an order rotated by one per round; a variant's ratio
+  is the median over rounds of its CPU per request over off's in the same round.
 - In process (the framework's share alone): process CPU time of raw ASGI calls into one app
   (``bench.inprocess.call``), without sockets or HTTP parsing, started afresh per variant
   (same exporter, through the pipeline's batches); a smaller denominator, so the same
   microseconds of a span weigh more here.
 
-Variants alternate within each round; figures are medians over rounds, ratios variant/off.
+Variants alternate within each round; figures are medians over rounds.
 """
 
 from __future__ import annotations
@@ -116,6 +118,20 @@ def _check(answer: Any) -> str | None:
     return None if isinstance(answer, dict) else "not a JSON object"
 
 
+def _cpu_us_per_request(runs: list[ab.Run]) -> dict[str, dict[int, float]]:
+    """Server CPU microseconds per request of every run (its CPU seconds over the window / requests served)."""
+    found: dict[str, dict[int, float]] = {label: {} for label in HTTP_VARIANTS}
+    for r in runs:
+        if r.result.rps and r.result.server_cpu is not None:
+            found[r.label][r.round] = r.result.server_cpu / r.result.rps * 1e6
+    return found
+
+
+def _paired_ratio(per_round: dict[str, dict[int, float]], variant: str) -> float | None:
+    ratios = [cpu / per_round["off"][n] for n, cpu in per_round[variant].items() if per_round["off"].get(n)]
+    return round(statistics.median(ratios), 3) if ratios else None
+
+
 def http_run(*, load: loadgen.LoadOptions, rounds: int) -> dict[str, Any]:
     """Every variant over HTTP, interleaved, per route: median req/s, p50, server CPU per request."""
     summary: dict[str, Any] = {}
@@ -132,19 +148,28 @@ def http_run(*, load: loadgen.LoadOptions, rounds: int) -> dict[str, Any]:
                 rounds=rounds,
                 options=load,
                 workdir=Path(tmp),
+                rotate=True,
             )
             runs += mine
             figures = {label: ab.summarize(mine, label) for label in HTTP_VARIANTS}
+            per_round = _cpu_us_per_request(mine)
             for label, found in figures.items():
-                # Per run (CPU seconds over the window / requests served), then the median over rounds.
-                found["cpu_us_per_request"] = results.median(
-                    [r.result.server_cpu / r.result.rps * 1e6 for r in mine if r.label == label and r.result.rps
-                     and r.result.server_cpu is not None]
-                )  # fmt: skip
+                found["cpu_us_per_request"] = results.median(list(per_round[label].values()))
             off = figures["off"]
             summary[route] = {
                 "variants": figures,
-                "ratio_cpu_per_request": {
+                # The main figure: in each round, the variant's CPU per request over off's in that same
+                # round (paired, so a slow minute shared by both cancels), then the median over rounds.
+                "ratio_cpu_per_request": {v: _paired_ratio(per_round, v) for v in VARIANTS[1:]},
+                "ratio_cpu_per_request_by_round": {
+                    v: [
+                        results.ratio(cpu, per_round["off"][n])
+                        for n, cpu in sorted(per_round[v].items())
+                        if n in per_round["off"]
+                    ]
+                    for v in VARIANTS[1:]
+                },
+                "ratio_of_medians_cpu_per_request": {
                     v: results.ratio(figures[v]["cpu_us_per_request"] or 0, off["cpu_us_per_request"] or 0)
                     for v in VARIANTS[1:]
                 },

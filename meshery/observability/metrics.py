@@ -29,6 +29,8 @@ from prometheus_client import (
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from meshery.observability.tally import RequestTally
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LAG_INTERVAL = 0.5
@@ -41,19 +43,14 @@ for _standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
     # The process, Python and GC collectors the client library registers globally, here too.
     REGISTRY.register(_standard)
 
-REQUESTS = Counter(
-    "meshery_http_requests",
-    "REST requests answered, by operationId, method and HTTP status.",
-    ["operation", "method", "status"],
-    registry=REGISTRY,
-)
-REQUEST_SECONDS = Histogram(
-    "meshery_http_request_duration_seconds",
-    "Time from a REST request's arrival to the end of its answer, by operationId and HTTP status.",
-    ["operation", "status"],
+REQUESTS = RequestTally(
+    requests="meshery_http_requests",
+    requests_help="REST requests answered, by operationId, method and HTTP status.",
+    seconds="meshery_http_request_duration_seconds",
+    seconds_help="Time from a REST request's arrival to the end of its answer, by operationId and HTTP status.",
     buckets=LATENCY_BUCKETS,
-    registry=REGISTRY,
 )
+REGISTRY.register(REQUESTS)
 GRAPHQL = Counter(
     "meshery_graphql_operations",
     "GraphQL operations executed (HTTP and WebSocket), by type, name and outcome (ok or error).",
@@ -151,25 +148,8 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-_request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-
-
-def request_done(operation: str, method: str, status: int, seconds: float | None) -> None:
-    """Count one request and its duration (None: an event stream, whose length says nothing).
-
-    The labelled children are cached per label set, so a request costs a dict lookup.
-    """
-    key = (operation, method, status)
-    children = _request_children.get(key)
-    if children is None:
-        text = str(status)
-        children = _request_children[key] = (
-            REQUESTS.labels(operation, method, text),
-            REQUEST_SECONDS.labels(operation, text),
-        )
-    children[0].inc()
-    if seconds is not None:
-        children[1].observe(seconds)
+request_done = REQUESTS.add
+"""Count one request and time it: ``(operation, method, status, seconds)``, seconds None for an event stream."""
 
 
 def graphql_done(kind: str, name: str, *, ok: bool, seconds: float | None) -> None:
