@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     group = parser.add_argument_group("adapters")
     group.add_argument("--adapter-operations", type=int, default=300, help="operations measured (default 300)")
     group.add_argument("--adapter-events", type=int, default=300, help="relayed events measured (default 300)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="observability: also count instructions under callgrind (valgrind)"
+    )
     parser.add_argument("--startup-repeat", type=int, default=3, help="start-up attempts; median (default 3)")
     parser.add_argument(
         "--before-tree", type=Path, default=None, help="startup: also measure the app build CPU of this source tree"
@@ -166,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.benchmark == "perf_isolation":  # not part of `all`: it loads the machine for a while
             ok &= perf_isolation.run(rate=args.perf_rate, seconds=args.perf_seconds)
         if args.benchmark in ("all", "observability"):
-            ok &= observability.run(rounds=args.rounds, load=load)
+            ok &= observability.run(rounds=args.rounds, load=load, count=args.instructions)
         if args.benchmark in ("all", "filters"):
             ok &= filters.run(rows=args.filter_rows, requests=args.filter_requests, kib=args.module_kib)
         if args.benchmark == "evaluate":

@@ -19,12 +19,17 @@ Two measurements, same variants: ``off`` (no tracer, ``METRICS_ACCESS=off``), ``
   (same exporter, through the pipeline's batches); a smaller denominator, so the same
   microseconds of a span weigh more here.
 
+- Instructions (``--instructions``, where Valgrind is installed): the in-process requests of
+  every variant counted by callgrind (``bench.instructions``), one run: figures that do not
+  move with the machine's load, but blind to cache misses and system calls.
+
 Variants alternate within each round; figures are medians over rounds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -33,7 +38,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import ab, loadgen, results, servers
+from bench import PROJECT_ROOT, ab, instructions, loadgen, results, servers
 from bench.clients import Target
 from bench.inprocess import call
 
@@ -73,6 +78,7 @@ def _switch(variant: str) -> Any:
 async def _measure(*, requests: int, rounds: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, int]]:
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
     from meshery import app as app_module
+    from meshery.cli import tune_gc
     from meshery.config import Settings
     from meshery.observability import metrics, tracing
 
@@ -80,6 +86,7 @@ async def _measure(*, requests: int, rounds: int) -> tuple[dict[str, dict[str, l
     spans: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="meshery-bench-observability-") as tmp:
         app = app_module.create_app(Settings(user_data_folder=Path(tmp) / "meshery", register_static_k8s=False))
+        tune_gc()  # the collector as the server sets it (meshery.cli): no full collection mid-part
         try:
             for _round in range(rounds):
                 for variant in VARIANTS:
@@ -180,7 +187,31 @@ def http_run(*, load: loadgen.LoadOptions, rounds: int) -> dict[str, Any]:
     return summary
 
 
-def run(*, requests: int = 2000, rounds: int = 3, load: loadgen.LoadOptions | None = None) -> bool:
+def instruction_run(*, requests: int) -> dict[str, Any]:
+    """Instructions per in-process request of every variant (``bench.observability_count`` under callgrind)."""
+    with tempfile.TemporaryDirectory(prefix="meshery-bench-observability-labels-") as tmp:
+        labels = Path(tmp) / "labels.json"
+        totals = instructions.count(
+            [sys.executable, "-m", "bench.observability_count", str(labels), str(requests)], cwd=PROJECT_ROOT
+        )
+        parts = json.loads(labels.read_text(encoding="utf-8"))
+    if len(parts) != len(totals):
+        raise RuntimeError(f"{len(totals)} measured parts for {len(parts)} labels")
+    per_request: dict[str, dict[str, int]] = {route: {} for route in ROUTES}
+    for part, total in zip(parts, totals, strict=True):
+        per_request[part["route"]][part["variant"]] = total // part["requests"]
+    ratios = {route: {v: results.ratio(by[v], by["off"]) for v in VARIANTS[1:]} for route, by in per_request.items()}
+    return {"instructions_per_request": per_request, "ratios": ratios, "requests": requests}
+
+
+def run(*, requests: int = 2000, rounds: int = 3, load: loadgen.LoadOptions | None = None, count: bool = False) -> bool:
+    counted = None
+    if count:
+        if instructions.available():
+            print("  observability: instructions per request under callgrind (minutes)...", file=sys.stderr, flush=True)
+            counted = instruction_run(requests=requests)
+        else:
+            print("  observability: no valgrind on this machine, instruction counts skipped", file=sys.stderr)
     http = http_run(load=load or loadgen.LoadOptions(), rounds=rounds)
     print("  observability overhead (raw ASGI calls, traces and metrics on/off)...", file=sys.stderr, flush=True)
     samples, spans = asyncio.run(_measure(requests=requests, rounds=rounds))
@@ -198,6 +229,7 @@ def run(*, requests: int = 2000, rounds: int = 3, load: loadgen.LoadOptions | No
             "http": http,
             "in_process": {"us_per_request": figures, "samples": samples, "ratios": ratios, "spans": spans},
             "target_met_over_http": met,
+            "instructions": counted,
         },
         ok=ok,
     )
@@ -215,5 +247,12 @@ def run(*, requests: int = 2000, rounds: int = 3, load: loadgen.LoadOptions | No
     print(results.table(["route", *VARIANTS], rows))
     print("\nIn process: ratios against 'off' (the framework's share alone)")
     print(results.table(["route", "traces", "metrics", "both"], [[r, *ratios[r].values()] for r in ROUTES]))
+    if counted is not None:
+        print(f"\nIn process, under callgrind: instructions per request ({requests} requests; lower is better)")
+        rows = [[route, *(counted["instructions_per_request"][route][v] for v in VARIANTS)] for route in ROUTES]
+        print(results.table(["route", *VARIANTS], rows))
+        print("\nIn process, under callgrind: ratios of instructions against 'off' (no cache or system-call costs)")
+        rows = [[route, *counted["ratios"][route].values()] for route in ROUTES]
+        print(results.table(["route", "traces", "metrics", "both"], rows))
     print(f"{'target met' if met else 'TARGET MISSED'} over HTTP; written {path.relative_to(path.parents[2])}\n")
     return ok

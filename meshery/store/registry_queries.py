@@ -168,11 +168,18 @@ MODEL_ORDER = {
 }
 
 
+# The second copy of a table that duplicate counts join against. Made once: an alias built per
+# query is a graph of columns with reference cycles, left to the cyclic garbage collector
+# (about 370 objects per registry list request).
+OTHER_MODEL = aliased(RegistryModel)
+OTHER_COMPONENT = aliased(RegistryComponent)
+
+
 async def list_models(
     store: Store, f: ModelFilter, page: Page, *, order: str, desc: bool, session: AsyncSession | None = None
 ) -> tuple[int, list[Any]]:
     where = _model_where(f)
-    other = aliased(RegistryModel)
+    other = OTHER_MODEL
     duplicates = (
         select(func.count())
         .select_from(other)
@@ -270,7 +277,7 @@ async def list_components(
 ) -> tuple[int, list[Any]]:
     """One page of components and the total (counted unless ``total`` is given)."""
     where = _component_where(f)
-    other = aliased(RegistryComponent)
+    other = OTHER_COMPONENT
     duplicates = (
         select(func.count())
         .select_from(other)
@@ -576,7 +583,7 @@ async def components_by_ids(store: Store, ids: Sequence[str], *, session: AsyncS
     """Component rows (the page columns of ``list_components``) for ``ids``, in that order."""
     if not ids:
         return []
-    other = aliased(RegistryComponent)
+    other = OTHER_COMPONENT
     duplicates = (
         select(func.count())
         .select_from(other)
