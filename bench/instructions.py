@@ -38,21 +38,37 @@ def _total(dump: Path) -> int:
     raise RuntimeError(f"{dump}: no instruction total")
 
 
+class Counting:
+    """A command running under callgrind; ``finish`` waits for it and answers its parts' instructions."""
+
+    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="meshery-bench-callgrind-")
+        self.folder = Path(self._tmp.name)
+        self.log = open(self.folder / "output.log", "wb")  # noqa: SIM115 (closed by finish)
+        self.process = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", f"--dump-before={MARKER}",
+             f"--callgrind-out-file={self.folder / 'callgrind.out'}", *argv],
+            env=dict(env) if env is not None else None, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def finish(self, *, timeout: float = 900) -> list[int]:
+        """Instructions of each part between two marks: parts 1-2, 3-4, ... (pairs of marks)."""
+        try:
+            code = self.process.wait(timeout=timeout)
+            self.log.close()
+            if code != 0:
+                tail = (self.folder / "output.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"callgrind run failed ({code}):\n{tail}")
+            dumps = sorted(self.folder.glob("callgrind.out.*"), key=lambda p: int(p.suffix[1:]))
+            # Dump k holds what ran between mark k-1 and mark k: the measured parts are dumps 2, 4, 6, ...
+            return [_total(d) for d in dumps[1::2]]
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.log.close()
+            self._tmp.cleanup()
+
+
 def count(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[int]:
-    """Instructions of each part between two ``mark()`` calls: parts 1-2, 3-4, ... (pairs of marks)."""
-    with tempfile.TemporaryDirectory(prefix="meshery-bench-callgrind-") as tmp:
-        out = Path(tmp) / "callgrind.out"
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--dump-before={MARKER}", f"--callgrind-out-file={out}", *argv],
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-        if done.returncode != 0:
-            tail = done.stdout.decode(errors="replace")[-3000:]
-            raise RuntimeError(f"callgrind run failed ({done.returncode}):\n{tail}")
-        dumps = sorted(Path(tmp).glob("callgrind.out.*"), key=lambda p: int(p.suffix[1:]))
-        # Dump k holds what ran between mark k-1 and mark k: the measured parts are dumps 2, 4, 6, ...
-        return [_total(d) for d in dumps[1::2]]
+    """Instructions of each part between two ``mark()`` calls of ``argv``, run to its end."""
+    return Counting(argv, env=env, cwd=cwd).finish()
