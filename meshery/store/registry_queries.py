@@ -614,15 +614,21 @@ async def components_by_ids(store: Store, ids: Sequence[str], *, session: AsyncS
 
 
 async def latest_components_of_kinds(
-    store: Store, kinds: Sequence[str], api_versions: Sequence[str], *, session: AsyncSession | None = None
+    store: Store,
+    kinds: Sequence[str],
+    api_versions: Sequence[str] | None = None,
+    *,
+    session: AsyncSession | None = None,
 ) -> list[Any]:
     """(id, kind, api_version, model_id, model name, status, packed data) of the latest components of these kinds.
 
     One statement for a whole design: the caller pairs kinds with apiVersions (both lists
-    select, by the ``(kind, api_version, latest)`` index) and picks a model per pair.
+    select, by the ``(kind, api_version, latest)`` index) and picks a model per pair; without
+    ``api_versions``, every apiVersion of these kinds.
     """
     if not kinds:
         return []
+    versions = [RegistryComponent.api_version.in_(sorted(set(api_versions)))] if api_versions is not None else []
     query = (
         select(
             RegistryComponent.id,
@@ -637,7 +643,7 @@ async def latest_components_of_kinds(
         .join(RegistryModel, RegistryModel.id == RegistryComponent.model_id)
         .where(
             RegistryComponent.kind.in_(sorted(set(kinds))),
-            RegistryComponent.api_version.in_(sorted(set(api_versions))),
+            *versions,
             RegistryComponent.latest.is_(True),
         )
         .order_by(RegistryModel.name, RegistryComponent.id)
@@ -653,31 +659,6 @@ async def relationship_definitions(store: Store, *, session: AsyncSession | None
         .join(RegistryModel, RegistryModel.id == RegistryRelationship.model_id)
         .where(RegistryRelationship.latest.is_(True))
         .order_by(RegistryRelationship.id)
-    )
-    async with _session(store, session) as db:
-        return list((await db.execute(query)).all())
-
-
-async def latest_components_by_kind(
-    store: Store, kinds: Sequence[str], *, session: AsyncSession | None = None
-) -> list[Any]:
-    """(id, kind, api_version, model_id, model name, status, packed data) of the latest components of these kinds."""
-    if not kinds:
-        return []
-    query = (
-        select(
-            RegistryComponent.id,
-            RegistryComponent.kind,
-            RegistryComponent.api_version,
-            RegistryComponent.model_id,
-            RegistryModel.name,
-            RegistryComponent.status,
-            RegistryComponentBody.data,
-        )
-        .join(RegistryComponentBody, RegistryComponentBody.id == RegistryComponent.id)
-        .join(RegistryModel, RegistryModel.id == RegistryComponent.model_id)
-        .where(RegistryComponent.kind.in_(sorted(set(kinds))), RegistryComponent.latest.is_(True))
-        .order_by(RegistryModel.name, RegistryComponent.id)
     )
     async with _session(store, session) as db:
         return list((await db.execute(query)).all())

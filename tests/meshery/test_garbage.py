@@ -11,9 +11,9 @@ import gc
 
 import pytest
 from starlette.applications import Starlette
-from starlette.types import Message, Scope
 
 from meshery.observability import metrics
+from tests.fixtures.server_cycle import ServerCycle
 
 REQUESTS = 30
 # Read routes served on every page of the UI, and the two of the observability benchmark.
@@ -29,30 +29,8 @@ PATHS = [
 # Known: the component list builds a subquery per request (about 40 objects in cycles).
 
 
-class ServerCycle:
-    """What a server keeps per request: the scope, and the ``send`` bound to itself."""
-
-    def __init__(self, path: str) -> None:
-        self.scope: Scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-            "headers": [(b"host", b"test"), (b"accept", b"application/json")],
-            "client": ("127.0.0.1", 1), "server": ("test", 80),
-        }  # fmt: skip
-        self.status = 0
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-
-    async def receive(self) -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-
 async def serve(app: Starlette, path: str) -> int:
-    cycle = ServerCycle(path)
-    await app(cycle.scope, cycle.receive, cycle.send)
-    return cycle.status
+    return await ServerCycle(path).serve(app)
 
 
 @pytest.mark.parametrize("path", PATHS)

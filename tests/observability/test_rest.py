@@ -14,27 +14,13 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from meshery.observability import metrics, rest
+from tests.fixtures.server_cycle import ServerCycle
 from tests.observability.conftest import Spans
 
 REQUESTS = 200
-
-
-class ServerCycle:
-    """What a server keeps per request: the scope, and the ``send`` bound to itself."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self.status = 0
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-
-    async def receive(self) -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
 
 
 async def answer(scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,9 +49,9 @@ def observing(request: pytest.FixtureRequest, spans: Spans) -> Iterator[str]:
 
 
 async def served(app: rest.Observer, path: str) -> ServerCycle:
-    cycle = ServerCycle({"type": "http", "method": "GET", "path": path, "headers": [(b"host", b"test")]})
+    cycle = ServerCycle(path)
     with contextlib.suppress(RuntimeError):  # the failing app's error, as the server would see it
-        await app(cycle.scope, cycle.receive, cycle.send)
+        await cycle.serve(app)
     return cycle
 
 

@@ -58,7 +58,7 @@ async def hydrate(store: Store, design: dict[str, Any], taken: list[actions.Acti
     if not added:
         return
     async with rq.reading(store) as session:
-        rows = await rq.latest_components_by_kind(store, sorted({_kind(c) for c in added}), session=session)
+        rows = await rq.latest_components_of_kinds(store, sorted({_kind(c) for c in added}), session=session)
         models = {
             row[0]: render.model(row)
             for row in await rq.models_by_id(store, sorted({r[3] for r in rows}), session=session)
