@@ -14,14 +14,14 @@ With tracing and metrics both off the middleware passes requests straight throug
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from time import perf_counter, time_ns
 
 from opentelemetry.trace import Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
-from meshery.observability.spans import AttributeValue, lay_out
+from meshery.observability.spans import NO_ATTRIBUTES, AttributeValue, Span, lay_out
 from meshery.observability.tracing import CURRENT
 
 SLOT = "meshery.observed"
@@ -31,7 +31,7 @@ SERVER_ERROR = Status(StatusCode.ERROR)
 
 
 class Observed:
-    """What is known of one request while it is served (made without an ``__init__`` frame).
+    """What is known of one request while it is served, when it is not traced (made without an ``__init__`` frame).
 
     ``watched`` is the ``send`` the app is given: it reads the status (and, when ``counted``,
     whether the answer is an event stream) on the way to the server's ``send``. The scope holds
@@ -42,28 +42,77 @@ class Observed:
 
     operation = UNMATCHED
     route = ""
-    status = 0
+    answered = 0  # the HTTP status
     stream = False
     counted = False
     send: Send
 
     def watched(self, message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
-            self.status = message["status"]
+            self.answered = message["status"]
             if self.counted:
                 for name, value in message.get("headers", ()):
-                    if name == b"content-type" and value.startswith(EVENT_STREAM):
-                        self.stream = True
-                        metrics.clients(metrics.SSE_CLIENTS, 1)
+                    if name == b"content-type":
+                        if value.startswith(EVENT_STREAM):
+                            self.stream = True
+                            metrics.clients(metrics.SSE_CLIENTS, 1)
+                        break
         return self.send(message)
 
 
-lay_out(Observed, ("send", "operation", "route", "status", "counted", "stream"))
+RECORD = ("send", "operation", "route", "answered", "counted", "stream")
+lay_out(Observed, RECORD)
+
+
+class ObservedSpan(Observed, Span):
+    """The SERVER span of a traced request, and the request's record (``Observed``'s fields) in one object.
+
+    One object per request instead of a record, a span and an attribute map: its HTTP
+    attributes are read from the record's fields when an exporter asks (``_attributes``); what
+    the request's own code sets on the span is kept beside them (``_extra``) and wins.
+    """
+
+    method = ""
+    path = ""  # set when no operation matched (the span then carries ``url.path``)
+    _extra: Mapping[str, AttributeValue] = NO_ATTRIBUTES
+
+    @property
+    def _attributes(self) -> Mapping[str, AttributeValue]:
+        found: dict[str, AttributeValue] = {
+            "http.request.method": self.method,
+            "http.response.status_code": self.answered,
+        }
+        if self.route:
+            found["http.route"] = self.route
+        else:
+            found["url.path"] = self.path
+        if self._extra:
+            found.update(self._extra)
+        return found
+
+    @_attributes.setter
+    def _attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
+        self._extra = attributes
+
+    def _own_attributes(self) -> dict[str, AttributeValue]:
+        found = self._extra
+        if not isinstance(found, dict):
+            found = self._extra = dict(found)
+        return found
+
+
+lay_out(
+    ObservedSpan,
+    (
+        "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_end_time", "trace_state",
+        "_ctx", "_status", "_events", "_links", *RECORD, "method", "path", "_extra",
+    ),
+)  # fmt: skip
 
 
 def matched(scope: Scope, operation_id: str, route: str) -> None:
     """The request of ``scope`` is served by ``operation_id`` (path template ``route``)."""
-    observed: Observed | None = scope.get(SLOT)
+    observed: Observed | ObservedSpan | None = scope.get(SLOT)
     if observed is not None:
         observed.operation, observed.route = operation_id, route
 
@@ -86,48 +135,37 @@ class Observer:
             finally:
                 metrics.clients(metrics.WEBSOCKET_CLIENTS, -1)
             return
-        # One pass for both: the span and the metrics sample of the request, in this one frame.
-        observed = scope[SLOT] = Observed()
+        # One pass for both: the span (which is also the request's record) and the metrics sample.
+        span = tracing.request(scope["method"], scope["headers"], ObservedSpan) if tracing.ON else None
+        observed = scope[SLOT] = span if span is not None else Observed()
         observed.send = send
-        named = self.names.get(scope["path"])
-        if named is not None:
-            observed.operation, observed.route = named, scope["path"]
-        span = tracing.request(scope["method"], scope["headers"]) if tracing.ON else None
         token = CURRENT.set(span) if span is not None else None
         counted = observed.counted = metrics.ON
         started = perf_counter() if counted else 0.0
         try:
             await self.app(scope, receive, observed.watched)
         except BaseException as exc:
-            observed.status = observed.status or 500
+            observed.answered = observed.answered or 500
             if span is not None:
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             raise
         finally:
             del observed.send  # scope -> observed -> server's send -> server's cycle -> scope: broken here
-            status = observed.status
+            status = observed.answered
+            if not observed.route:  # no operation served it: a path the app names (GraphQL), else 404/405
+                named = self.names.get(scope["path"])
+                if named is not None:
+                    observed.operation, observed.route = named, scope["path"]
             if span is not None:
                 CURRENT.reset(token)  # type: ignore[arg-type]  # set with the span
-                # Named by its operation, given its HTTP attributes, ended: here, not in calls.
-                attributes: dict[str, AttributeValue]
+                # Named by its operation and ended here, not in calls; its attributes are read from its fields.
+                span.method = scope["method"]
                 if observed.route:
                     span._name = observed.operation
-                    attributes = {
-                        "http.request.method": scope["method"],
-                        "http.response.status_code": status,
-                        "http.route": observed.route,
-                    }
                 else:
                     span._name = f"{scope['method']} {UNMATCHED}"
-                    attributes = {
-                        "http.request.method": scope["method"],
-                        "http.response.status_code": status,
-                        "url.path": scope["path"],
-                    }
-                if span._attributes:
-                    attributes.update(span._attributes)  # set by the request's own code while it was served
-                span._attributes = attributes
+                    span.path = scope["path"]
                 if status >= 500 and span._status.status_code is StatusCode.UNSET:
                     span._status = SERVER_ERROR
                 span._end_time = time_ns()

@@ -28,6 +28,7 @@ from operator import call
 from random import getrandbits
 from time import time_ns
 from types import MappingProxyType
+from typing import TypeVar
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -178,6 +179,7 @@ class Span(trace.Span, ReadableSpan):
 
 
 _new = object.__new__
+S = TypeVar("S", bound=Span)
 
 
 def lay_out(cls: type, names: tuple[str, ...]) -> None:
@@ -202,13 +204,20 @@ lay_out(
 )  # fmt: skip
 
 
-def new(pipeline: Pipeline | None, name: str, trace_id: int, parent: SpanContext | Span | None) -> Span:
+def new(
+    pipeline: Pipeline | None,
+    name: str,
+    trace_id: int,
+    parent: SpanContext | Span | None,
+    cls: type[S] = Span,  # type: ignore[assignment]  # the default is the bound itself
+) -> S:
     """A started span of kind INTERNAL with no attributes (set ``_kind``, ``_attributes`` after).
 
     ``parent`` is a remote parent's context or the local parent span (whose context is built
-    only when an exporter reads the child's ``parent``).
+    only when an exporter reads the child's ``parent``). ``cls`` is ``Span`` or a subclass
+    (the request middleware's span that is also its record of the request).
     """
-    span: Span = _new(Span)
+    span: S = _new(cls)
     span.pipeline = pipeline
     span._name = name
     span.trace_id = trace_id

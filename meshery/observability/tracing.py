@@ -30,7 +30,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from meshery.observability.spans import EMPTY_STATE, AttributeValue, Pipeline, Span, new
+from meshery.observability.spans import EMPTY_STATE, AttributeValue, Pipeline, S, Span, new
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
@@ -82,10 +82,12 @@ def start(
     kind: SpanKind = SpanKind.INTERNAL,
     attributes: Attributes | None = None,
     parent: SpanContext | None = None,
-) -> Span | None:
+    cls: type[S] = Span,  # type: ignore[assignment]  # the default is the bound itself
+) -> S | None:
     """A span the caller ends itself (child of the remote ``parent``, else of the current span); None when off.
 
     ``attributes`` is kept as it is given (not copied): pass a mapping of the span's own.
+    ``cls`` makes a ``Span`` subclass (the request middleware's).
     """
     pipeline = _pipeline
     if pipeline is None:
@@ -93,15 +95,15 @@ def start(
     if parent is None:
         local = _current.get()
         if local is not None:
-            found = new(local.pipeline, name, local.trace_id, local)
+            found = new(local.pipeline, name, local.trace_id, local, cls)
             if local.trace_state is not EMPTY_STATE:
                 found.trace_state = local.trace_state
         else:
             trace_id = getrandbits(128) or 1
-            found = new(pipeline if pipeline.sample(trace_id, name, kind, None) else None, name, trace_id, None)
+            found = new(pipeline if pipeline.sample(trace_id, name, kind, None) else None, name, trace_id, None, cls)
     else:
         sampled = pipeline.sample(parent.trace_id, name, kind, parent)
-        found = new(pipeline if sampled else None, name, parent.trace_id, parent)
+        found = new(pipeline if sampled else None, name, parent.trace_id, parent, cls)
         if parent.trace_state:
             found.trace_state = parent.trace_state
     if kind is not SpanKind.INTERNAL:
@@ -111,27 +113,32 @@ def start(
     return found
 
 
-def request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> Span | None:
-    """The SERVER span of an HTTP request (``headers`` as ASGI gives them); None when off.
+def request(method: str, headers: Iterable[tuple[bytes, bytes]], cls: type[S]) -> S | None:
+    """The SERVER span of an HTTP request (``headers`` as ASGI gives them), a ``cls``; None when off.
 
     Unnamed until the caller names it; part of the client's trace when the headers carry a
-    ``traceparent``, else a child of the current span or a new trace.
+    valid ``traceparent``, else the root of a new trace. Never the child of the current local
+    span: at the request's start that can only be another request's (the server starts a
+    pipelined request's task from inside its predecessor's answer, in that task's context).
     """
     pipeline = _pipeline
     if pipeline is None:
         return None
     for key, _value in headers:  # (a loop costs less than a search in C for a few headers)
         if key == TRACEPARENT_KEY:
-            return start(f"{method} other", kind=SpanKind.SERVER, parent=extract(_carried(headers)))
-    if not pipeline.always or _current.get() is not None:
-        return start(f"{method} other", kind=SpanKind.SERVER)
-    # The common case in short: a new trace, sampled; ``spans.new`` inlined.
-    found: Span = _new(Span)
-    found.pipeline = pipeline
-    found._kind = SpanKind.SERVER
+            parent = extract(_carried(headers))
+            if parent is not None:
+                return start(f"{method} other", kind=SpanKind.SERVER, parent=parent, cls=cls)
+            break
     ids = getrandbits(192)
+    found: S = _new(cls)
     found.trace_id = (ids >> 64) or 1
     found.span_id = (ids & SPAN_ID_MASK) or 1
+    if pipeline.always or pipeline.sample(found.trace_id, f"{method} other", SpanKind.SERVER, None):
+        found.pipeline = pipeline
+    else:
+        found.pipeline = None
+    found._kind = SpanKind.SERVER
     found._start_time = time_ns()
     return found
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -53,6 +54,65 @@ async def served(app: rest.Observer, path: str) -> ServerCycle:
     with contextlib.suppress(RuntimeError):  # the failing app's error, as the server would see it
         await cycle.serve(app)
     return cycle
+
+
+async def annotated(scope: Scope, receive: Receive, send: Send) -> None:
+    """A handler that adds to the current (request) span: its attributes are kept beside the HTTP ones."""
+    from meshery.observability import tracing
+
+    current = tracing.CURRENT.get()
+    assert current is not None
+    current.set_attribute("meshery.user", "u-1")
+    current.set_attributes({"http.route": "/overridden"})
+    await send({"type": "http.response.start", "status": 201, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def test_the_request_span_reads_its_http_attributes_from_the_record(spans: Spans) -> None:
+    metrics_before = metrics.ACCESS
+    metrics.enable("off")
+    try:
+        await served(rest.Observer(answer), "/api/system/version")
+        await served(rest.Observer(annotated), "/api/somewhere")
+        await served(rest.Observer(failing), "/api/failing")
+    finally:
+        metrics.enable(metrics_before)
+    matched, annotated_span, failed = spans.all()
+    assert matched.name == "getSystemVersion"
+    assert dict(matched.attributes or {}) == {
+        "http.request.method": "GET",
+        "http.response.status_code": 200,
+        "http.route": "/api/system/version",
+    }
+    assert annotated_span.name == "GET other"  # no operation matched
+    assert dict(annotated_span.attributes or {}) == {
+        "http.request.method": "GET",
+        "http.response.status_code": 201,
+        "url.path": "/api/somewhere",
+        "meshery.user": "u-1",
+        "http.route": "/overridden",  # what the request's own code set wins
+    }
+    assert (failed.attributes or {})["http.response.status_code"] == 500
+    assert not failed.status.is_ok and failed.events[0].name == "exception"
+    assert isinstance(matched, rest.ObservedSpan) and json.loads(matched.to_json())["attributes"]["http.route"]
+
+
+async def test_a_request_span_is_never_the_child_of_a_span_left_in_the_context(spans: Spans) -> None:
+    """uvicorn starts a pipelined request's task inside its predecessor's answer, whose span is current there."""
+    from meshery.observability import tracing
+
+    leftover = tracing.start("the previous request")
+    assert leftover is not None
+    token = tracing.activate(leftover)
+    try:
+        await served(rest.Observer(answer), "/api/system/version")
+    finally:
+        tracing.deactivate(token)
+    leftover.end()
+    request = spans.one("getSystemVersion")
+    assert request.parent is None
+    assert request.context is not None and leftover.context is not None
+    assert request.context.trace_id != leftover.context.trace_id
 
 
 @pytest.mark.parametrize("inner", [answer, failing], ids=["answered", "raised"])

@@ -77,6 +77,7 @@ async def test_errors_and_unmatched_paths(spans: Spans, client: httpx.AsyncClien
     assert "GET other" in names
     other = next(s for s in spans.all() if s.name == "GET other")
     assert other.attributes is not None and other.attributes["http.response.status_code"] == 404
+    assert other.attributes["url.path"] == "/api/no/such/route" and "http.route" not in other.attributes
 
 
 async def test_graphql_operation_span(spans: Spans, client: httpx.AsyncClient) -> None:
