@@ -1,23 +1,26 @@
 """``python -m bench.observability_count LABELS N``: the observability variants between callgrind marks.
 
-Run by ``bench.observability`` under ``bench.instructions.count``: one app, built once; for
-each route and variant (tracing into the in-memory exporter, metrics, both, neither) a
-warm-up, then ``N`` raw ASGI requests between two ``mark()`` calls (a tenth as many on the
-database route). The labels of the measured parts, in order, go to the file ``LABELS``.
+Run by ``bench.observability`` under ``bench.instructions.count``: one app, built once and
+started once, its timer-driven loops stopped (``bench.wire.quiet``); for each route and
+variant (tracing into the in-memory exporter, metrics, both, neither, neither again) a
+warm-up, then ``N`` requests over uvicorn's protocol in process (``bench.wire``, 16
+connections; a fifth as many on the database route) between two ``mark()`` calls. The labels
+of the measured parts, in order, go to the file ``LABELS``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 import tempfile
 import warnings
 from pathlib import Path
 
-from bench.inprocess import call
 from bench.instructions import mark
-from bench.observability import ROUTES, VARIANTS, _switch
+from bench.observability import MEASURED, ROUTES, WIRE_CONNECTIONS, _switch, requests_for
+from bench.wire import Wire, quiet
 
 
 async def _measure(requests: int) -> list[dict[str, object]]:
@@ -30,21 +33,27 @@ async def _measure(requests: int) -> list[dict[str, object]]:
     parts: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="meshery-bench-observability-count-") as tmp:
         app = app_module.create_app(Settings(user_data_folder=Path(tmp) / "meshery", register_static_k8s=False))
-        tune_gc()  # the collector as the server sets it (meshery.cli): no full collection mid-part
+        tune_gc()  # the collector as the server sets it (meshery.cli)
         try:
-            for route, path in ROUTES.items():
-                n = requests if route == "version" else max(requests // 10, 20)
-                for variant in VARIANTS:
-                    _switch(variant)
-                    async with app.router.lifespan_context(app):
-                        for _ in range(max(n // 5, 20)):
-                            await call(app, path)
+            async with app.router.lifespan_context(app):
+                await quiet(app)
+                wire = Wire(app, connections=WIRE_CONNECTIONS)
+                for route, path in ROUTES.items():
+                    batches = max(requests_for(route, requests) // WIRE_CONNECTIONS, 1)
+                    for variant in MEASURED:
+                        _switch(variant)
+                        for _ in range(max(batches // 4, 2)):
+                            await wire.get(path)
+                        await wire.settle()
+                        gc.collect()  # every part starts with the same young generation: none
                         mark()
-                        for _ in range(n):
-                            await call(app, path)
+                        for _ in range(batches):
+                            await wire.get(path)
+                        await wire.settle()
                         tracing.flush()  # the exporter's share of these requests, inside the part
                         mark()
-                    parts.append({"route": route, "variant": variant, "requests": n})
+                        parts.append({"route": route, "variant": variant, "requests": batches * WIRE_CONNECTIONS})
+                wire.close()
         finally:
             tracing.uninstall()
             metrics.enable("public")

@@ -80,6 +80,7 @@ class Wire:
         config = uvicorn.Config(app, log_config=None, access_log=False, http=served_by)
         config.load()
         self.state = ServerState()
+        self.width = connections
         self.connections: list[tuple[EnvelopeHttpToolsProtocol, KeptTransport]] = []
         for n in range(connections):
             transport = KeptTransport((CLIENT[0], CLIENT[1] + n))
@@ -113,3 +114,27 @@ class Wire:
     def close(self) -> None:
         for served, _transport in self.connections:
             served.connection_lost(None)
+
+
+QUIETED = ("perf-scheduler", "event-loop-lag")
+"""Background loops woken by a timer (the schedule tick, the event-loop lag probe): stopped by ``quiet``."""
+
+
+async def quiet(app: Any) -> None:
+    """After start-up: wait for the registry import and stop the timer-driven loops.
+
+    What runs between two measured points is then only the requests' own work (and what they
+    start), so instruction counts repeat from run to run; the variants compared all lose the
+    same loops.
+    """
+    from meshery.lifecycle import REGISTRY_IMPORT
+
+    services = app.state.meshery.services
+    stopped = []
+    for task in list(services.background):
+        if task.get_name() == REGISTRY_IMPORT:
+            await task
+        elif task.get_name() in QUIETED:
+            task.cancel()
+            stopped.append(task)
+    await asyncio.gather(*stopped, return_exceptions=True)
