@@ -9,6 +9,8 @@ knows the operation) names the span and the metrics by operationId; requests no 
 serves are named as the app tells (``graphql`` for its endpoint), else by method and ``other``
 (404, 405).
 
+A traced request has one object of its own here: its span (``ObservedSpan``), which is also
+its record of the request (operation, route, status); untraced, a small ``Observed`` record.
 With tracing and metrics both off the middleware passes requests straight through.
 """
 
