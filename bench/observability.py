@@ -76,14 +76,10 @@ def requests_for(route: str, requests: int) -> int:
 
 async def _wire_block(wire: Wire, path: str, requests: int) -> float:
     """Process CPU microseconds per request (every thread: the exporter's too) of one block after a warm-up."""
-    for _ in range(max(requests // wire.width // 4, 2)):
-        await wire.get(path)
-    await wire.settle()
-    started = time.process_time()
     batches = max(requests // wire.width, 1)
-    for _ in range(batches):
-        await wire.get(path)
-    await wire.settle()
+    await wire.run(path, max(batches // 4, 2))
+    started = time.process_time()
+    await wire.run(path, batches)
     return (time.process_time() - started) / (batches * wire.width) * 1e6
 
 
@@ -223,6 +219,11 @@ def instruction_run(*, requests: int) -> dict[str, Any]:
     return {"instructions_per_request": per_request, "ratios": found, "requests": requests}
 
 
+def in_process_rounds(rounds: int) -> int:
+    """Rounds of the in-process part: at least 5 (a round there takes seconds, not minutes)."""
+    return max(rounds, 5)
+
+
 def _met(figures: dict[str, dict[str, Any]]) -> bool:
     return all((figures[v]["ratio_of_minima"] or 99) <= TARGET for v in ("traces", "metrics"))
 
@@ -237,7 +238,7 @@ def run(*, requests: int = 3200, rounds: int = 3, load: loadgen.LoadOptions | No
             print("  observability: no valgrind on this machine, instruction counts skipped", file=sys.stderr)
     http = http_run(load=load or loadgen.LoadOptions(), rounds=rounds)
     print("  observability over uvicorn's protocol in process (16 connections)...", file=sys.stderr, flush=True)
-    samples, spans = asyncio.run(_measure(requests=requests, rounds=max(rounds, 5)))
+    samples, spans = asyncio.run(_measure(requests=requests, rounds=in_process_rounds(rounds)))
     per_round = {route: {v: dict(enumerate(s)) for v, s in by.items()} for route, by in samples.items()}
     in_process = {route: ratios(per_round[route]) for route in ROUTES}
     met = all(_met(http[route]["cpu_per_request"]) for route in ROUTES)
@@ -249,6 +250,7 @@ def run(*, requests: int = 3200, rounds: int = 3, load: loadgen.LoadOptions | No
         parameters={
             "requests": requests,
             "rounds": rounds,
+            "in_process_rounds": in_process_rounds(rounds),
             "target": TARGET,
             "wire_connections": WIRE_CONNECTIONS,
             **HASH_SEED,

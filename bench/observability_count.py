@@ -42,14 +42,10 @@ async def _measure(requests: int) -> list[dict[str, object]]:
                     batches = max(requests_for(route, requests) // WIRE_CONNECTIONS, 1)
                     for variant in MEASURED:
                         _switch(variant)
-                        for _ in range(max(batches // 4, 2)):
-                            await wire.get(path)
-                        await wire.settle()
+                        await wire.run(path, max(batches // 4, 2))
                         gc.collect()  # every part starts with the same young generation: none
                         mark()
-                        for _ in range(batches):
-                            await wire.get(path)
-                        await wire.settle()
+                        await wire.run(path, batches)
                         tracing.flush()  # the exporter's share of these requests, inside the part
                         mark()
                         parts.append({"route": route, "variant": variant, "requests": batches * WIRE_CONNECTIONS})

@@ -106,6 +106,12 @@ class Wire:
                 raise RuntimeError(f"GET {path} answered {answer[:200]!r}")
         return answers
 
+    async def run(self, path: str, batches: int) -> None:
+        """``batches`` GETs of ``path`` on every connection, then every request task finished."""
+        for _ in range(batches):
+            await self.get(path)
+        await self.settle()
+
     async def settle(self) -> None:
         """Wait for the request tasks still finishing (their answers were written, their ends not run)."""
         while self.state.tasks:

@@ -23,7 +23,7 @@ from opentelemetry.trace import Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meshery.observability import metrics, tracing
-from meshery.observability.spans import NO_ATTRIBUTES, AttributeValue, Span, lay_out
+from meshery.observability.spans import NO_ATTRIBUTES, SPAN_FIELDS, AttributeValue, Span, lay_out
 from meshery.observability.tracing import CURRENT
 
 SLOT = "meshery.observed"
@@ -103,13 +103,8 @@ class ObservedSpan(Observed, Span):
         return found
 
 
-lay_out(
-    ObservedSpan,
-    (
-        "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_end_time", "trace_state",
-        "_ctx", "_status", "_events", "_links", *RECORD, "method", "path", "_extra",
-    ),
-)  # fmt: skip
+# ``_attributes`` is a property here: its store is ``_extra``.
+lay_out(ObservedSpan, (*(n for n in SPAN_FIELDS if n != "_attributes"), *RECORD, "method", "path", "_extra"))
 
 
 def matched(scope: Scope, operation_id: str, route: str) -> None:

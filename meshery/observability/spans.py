@@ -195,13 +195,12 @@ def lay_out(cls: type, names: tuple[str, ...]) -> None:
         setattr(first, name, None)
 
 
-lay_out(
-    Span,
-    (
-        "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_attributes", "_end_time",
-        "trace_state", "_ctx", "_status", "_events", "_links",
-    ),
+SPAN_FIELDS = (
+    "pipeline", "_name", "trace_id", "span_id", "_up", "_start_time", "_kind", "_attributes", "_end_time",
+    "trace_state", "_ctx", "_status", "_events", "_links",
 )  # fmt: skip
+"""Every attribute a span may set on itself (a subclass lays these out too, plus its own)."""
+lay_out(Span, SPAN_FIELDS)
 
 
 def new(
